@@ -44,3 +44,40 @@ func ParsePhone(raw, defaultRegion string) (Phone, error) {
 	}
 	return Phone{e164: phonenumbers.Format(n, phonenumbers.E164), ext: n.GetExtension()}, nil
 }
+
+// PhoneParser normalises phone numbers with a default region and a
+// placeholder blocklist. A PhoneParser is safe for concurrent use.
+//
+// TEMPORARY: to be replaced together with ParsePhone.
+type PhoneParser struct {
+	region       string
+	placeholders map[string]bool
+}
+
+// NewPhoneParser returns a parser for defaultRegion ("" means "CN") that
+// refuses, besides the default placeholders, every number in placeholders
+// (given in any form ParsePhone accepts).
+func NewPhoneParser(defaultRegion string, placeholders []string) (*PhoneParser, error) {
+	p := &PhoneParser{region: defaultRegion, placeholders: map[string]bool{}}
+	for i, raw := range placeholders {
+		ph, err := ParsePhone(raw, defaultRegion)
+		if err != nil {
+			return nil, fmt.Errorf("identity: placeholder %d: %w", i, err)
+		}
+		p.placeholders[ph.String()] = true
+	}
+	return p, nil
+}
+
+// Parse normalises raw like [ParsePhone], with the parser's region and
+// placeholders.
+func (p *PhoneParser) Parse(raw string) (Phone, error) {
+	ph, err := ParsePhone(raw, p.region)
+	if err != nil {
+		return Phone{}, err
+	}
+	if p.placeholders[ph.String()] {
+		return Phone{}, ErrPlaceholderPhone
+	}
+	return ph, nil
+}
