@@ -1,0 +1,284 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"strings"
+	"syscall"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+	"github.com/dgraph-io/badger/v4/pb"
+)
+
+// BadgerOptions configures [OpenBadger]. The zero value (with Dir set) is
+// the documented default: durable commits, Badger's encryption at rest off
+// (the store turns it on by passing EncryptionKey), and about 450 MiB of
+// caches and memtables at most.
+type BadgerOptions struct {
+	// Dir is the database directory. It is created if missing.
+	Dir string
+	// InMemory keeps everything in memory and writes nothing to disk. It
+	// is meant for unit tests; Dir must be empty.
+	InMemory bool
+	// NoSync turns off the fsync after each commit. By default every
+	// commit is synced before Update returns, so an acknowledged write
+	// survives a crash or power loss; with NoSync, writes acknowledged in
+	// roughly the last second may be lost on power loss (not on a process
+	// crash: the OS still has them).
+	NoSync bool
+	// EncryptionKey turns on Badger's own encryption at rest (AES-CTR on
+	// tables and logs) with a 16, 24 or 32-byte key. It is a second layer
+	// under the store's own sealing.
+	EncryptionKey []byte
+	// MemTableSize is the size of one memtable; default 64 MiB. Badger
+	// keeps up to NumMemtables of them in memory.
+	MemTableSize int64
+	// NumMemtables bounds memtables in memory; default 3.
+	NumMemtables int
+	// BlockCacheSize is the cache of decompressed, decrypted table blocks;
+	// default 128 MiB.
+	BlockCacheSize int64
+	// IndexCacheSize is the cache of table indexes and bloom filters;
+	// default 64 MiB. Without it Badger keeps every index in memory.
+	IndexCacheSize int64
+	// Logger receives Badger's warnings and errors; nil means
+	// slog.Default(). Badger's informational messages are dropped.
+	Logger *slog.Logger
+}
+
+// Badger is the [KV] implementation on github.com/dgraph-io/badger/v4. It
+// also implements [Purger], [Snapshotter], [Maintainer] and [Notifier].
+// A Badger is safe for concurrent use.
+type Badger struct {
+	db *badger.DB
+}
+
+var (
+	_ KV          = (*Badger)(nil)
+	_ Purger      = (*Badger)(nil)
+	_ Snapshotter = (*Badger)(nil)
+	_ Maintainer  = (*Badger)(nil)
+	_ Notifier    = (*Badger)(nil)
+)
+
+// OpenBadger opens or creates a Badger database. It returns an error
+// wrapping [ErrLocked] when another process has the directory open, and
+// one wrapping [ErrWrongEncryptionKey] when EncryptionKey does not match
+// the key the database was created with.
+func OpenBadger(o BadgerOptions) (*Badger, error) {
+	if o.InMemory == (o.Dir != "") {
+		return nil, errors.New("store: set exactly one of Dir and InMemory")
+	}
+	opt := badger.DefaultOptions(o.Dir).
+		WithInMemory(o.InMemory).
+		WithSyncWrites(!o.NoSync).
+		WithLogger(badgerLogger{o.Logger}).
+		WithCompression(options.None). // keys are random and values sealed: nothing compresses
+		WithMemTableSize(orDefault(o.MemTableSize, 64<<20)).
+		WithNumMemtables(int(orDefault(int64(o.NumMemtables), 3))).
+		WithBlockCacheSize(orDefault(o.BlockCacheSize, 128<<20)).
+		WithIndexCacheSize(orDefault(o.IndexCacheSize, 64<<20)).
+		WithNumCompactors(2).
+		WithMetricsEnabled(false)
+	if len(o.EncryptionKey) > 0 {
+		opt = opt.WithEncryptionKey(o.EncryptionKey)
+	}
+	db, err := badger.Open(opt)
+	if err != nil {
+		return nil, mapOpenError(err)
+	}
+	return &Badger{db: db}, nil
+}
+
+// ErrWrongEncryptionKey is returned by [OpenBadger] when the at-rest
+// encryption key does not match the database.
+var ErrWrongEncryptionKey = errors.New("store: wrong at-rest encryption key")
+
+func mapOpenError(err error) error {
+	switch {
+	case errors.Is(err, badger.ErrEncryptionKeyMismatch):
+		return fmt.Errorf("%w: %w", ErrWrongEncryptionKey, err)
+	case errors.Is(err, syscall.EWOULDBLOCK), strings.Contains(err.Error(), "Cannot acquire directory lock"):
+		return fmt.Errorf("%w: %w", ErrLocked, err)
+	}
+	return fmt.Errorf("store: open badger: %w", err)
+}
+
+func orDefault(v, def int64) int64 {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// Update implements [KV].
+func (b *Badger) Update(ctx context.Context, fn func(Txn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	txn := b.db.NewTransaction(true)
+	defer txn.Discard()
+	if err := fn(badgerTxn{txn}); err != nil {
+		return mapTxnError(err)
+	}
+	return mapTxnError(txn.Commit())
+}
+
+// View implements [KV].
+func (b *Badger) View(ctx context.Context, fn func(Txn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	txn := b.db.NewTransaction(false)
+	defer txn.Discard()
+	return mapTxnError(fn(badgerTxn{txn}))
+}
+
+// Close implements [KV].
+func (b *Badger) Close() error { return b.db.Close() }
+
+func mapTxnError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, badger.ErrConflict) && !errors.Is(err, ErrConflict):
+		return fmt.Errorf("%w: %w", ErrConflict, err)
+	case errors.Is(err, badger.ErrTxnTooBig) && !errors.Is(err, ErrTxnTooBig):
+		return fmt.Errorf("%w: %w", ErrTxnTooBig, err)
+	case errors.Is(err, badger.ErrKeyNotFound) && !errors.Is(err, ErrKeyNotFound):
+		return fmt.Errorf("%w: %w", ErrKeyNotFound, err)
+	}
+	return err
+}
+
+type badgerTxn struct{ txn *badger.Txn }
+
+func (t badgerTxn) Get(key []byte) ([]byte, error) {
+	item, err := t.txn.Get(key)
+	if err != nil {
+		return nil, mapTxnError(err)
+	}
+	return item.ValueCopy(nil)
+}
+
+func (t badgerTxn) Set(key, value []byte) error { return mapTxnError(t.txn.Set(key, value)) }
+
+func (t badgerTxn) Delete(key []byte) error { return mapTxnError(t.txn.Delete(key)) }
+
+func (t badgerTxn) Scan(prefix, start []byte, keysOnly bool) iter.Seq2[Entry, error] {
+	return func(yield func(Entry, error) bool) {
+		opt := badger.DefaultIteratorOptions
+		opt.Prefix = prefix
+		opt.PrefetchValues = !keysOnly
+		it := t.txn.NewIterator(opt)
+		defer it.Close()
+		if start == nil {
+			start = prefix
+		}
+		for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
+			item := it.Item()
+			e := Entry{Key: item.Key()}
+			if !keysOnly {
+				v, err := item.ValueCopy(nil)
+				if err != nil {
+					yield(Entry{}, err)
+					return
+				}
+				e.Value = v
+			}
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Purge implements [Purger] with Badger's DropPrefix, which rewrites the
+// tables and memtables that hold the prefixes so that no version of those
+// keys remains in any live file. It blocks writes while it runs.
+func (b *Badger) Purge(ctx context.Context, prefixes ...[]byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return b.db.DropPrefix(prefixes...)
+}
+
+// Snapshot implements [Snapshotter] with Badger's backup stream.
+func (b *Badger) Snapshot(ctx context.Context, w io.Writer) error {
+	stream := b.db.NewStream()
+	stream.LogPrefix = "store.Snapshot"
+	_, err := stream.Backup(w, 0)
+	if err == nil {
+		err = ctx.Err()
+	}
+	return err
+}
+
+// Replace implements [Snapshotter]: DropAll, then Load.
+func (b *Badger) Replace(ctx context.Context, r io.Reader) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := b.db.DropAll(); err != nil {
+		return fmt.Errorf("store: drop before restore: %w", err)
+	}
+	return b.db.Load(r, 256)
+}
+
+// Maintain implements [Maintainer]: it runs value-log garbage collection
+// until a pass finds nothing worth rewriting. Badger discards overwritten
+// and deleted versions in the LSM tree during its background compactions;
+// values kept in the value log (only values larger than 1 MiB, which the
+// store does not write) need this call.
+func (b *Badger) Maintain(ctx context.Context) error {
+	for ctx.Err() == nil {
+		err := b.db.RunValueLogGC(0.5)
+		if errors.Is(err, badger.ErrNoRewrite) || errors.Is(err, badger.ErrRejected) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// Notify implements [Notifier] with Badger's Subscribe.
+func (b *Badger) Notify(ctx context.Context, prefix []byte, fn func()) error {
+	err := b.db.Subscribe(ctx, func(*badger.KVList) error { fn(); return nil },
+		[]pb.Match{{Prefix: prefix}})
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	return err
+}
+
+// Size returns the bytes on disk of the LSM tree and the value log.
+func (b *Badger) Size() (lsm, vlog int64) { return b.db.Size() }
+
+// badgerLogger drops Badger's chatter and passes warnings and errors on.
+// Badger's messages name files and key prefixes, never values.
+type badgerLogger struct{ l *slog.Logger }
+
+func (l badgerLogger) logger() *slog.Logger {
+	if l.l != nil {
+		return l.l
+	}
+	return slog.Default()
+}
+
+func (l badgerLogger) Errorf(f string, a ...any) {
+	l.logger().Error("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+
+func (l badgerLogger) Warningf(f string, a ...any) {
+	l.logger().Warn("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+
+func (badgerLogger) Infof(string, ...any)  {}
+func (badgerLogger) Debugf(string, ...any) {}

@@ -1,0 +1,272 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func openTestBadger(t *testing.T, o BadgerOptions) *Badger {
+	t.Helper()
+	if o.Dir == "" && !o.InMemory {
+		o.Dir = t.TempDir()
+	}
+	b, err := OpenBadger(o)
+	if err != nil {
+		t.Fatalf("OpenBadger: %v", err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+func TestBadgerReadOfMissingKeyConflicts(t *testing.T) {
+	// Two transactions both read a missing key and both write it: the
+	// second to commit must fail with ErrConflict. The store's uniqueness
+	// of identifier index entries rests on this.
+	ctx := context.Background()
+	b := openTestBadger(t, BadgerOptions{InMemory: true})
+	key := []byte("i/phone-tag")
+	first := make(chan struct{})
+	second := make(chan struct{})
+	var wg sync.WaitGroup
+	var errA error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		errA = b.Update(ctx, func(tx Txn) error {
+			if _, err := tx.Get(key); !errors.Is(err, ErrKeyNotFound) {
+				t.Errorf("Get: %v, want ErrKeyNotFound", err)
+			}
+			close(first)
+			<-second
+			return tx.Set(key, []byte("A"))
+		})
+	}()
+	<-first
+	errB := b.Update(ctx, func(tx Txn) error {
+		if _, err := tx.Get(key); !errors.Is(err, ErrKeyNotFound) {
+			t.Errorf("Get: %v, want ErrKeyNotFound", err)
+		}
+		return tx.Set(key, []byte("B"))
+	})
+	close(second)
+	wg.Wait()
+	if errB != nil {
+		t.Fatalf("first commit: %v", errB)
+	}
+	if !errors.Is(errA, ErrConflict) {
+		t.Fatalf("second commit: %v, want ErrConflict", errA)
+	}
+}
+
+func TestBadgerSecondOpenIsLocked(t *testing.T) {
+	dir := t.TempDir()
+	openTestBadger(t, BadgerOptions{Dir: dir})
+	_, err := OpenBadger(BadgerOptions{Dir: dir})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second open: %v, want ErrLocked", err)
+	}
+}
+
+func TestBadgerWrongEncryptionKey(t *testing.T) {
+	dir := t.TempDir()
+	b, err := OpenBadger(BadgerOptions{Dir: dir, EncryptionKey: bytes.Repeat([]byte{1}, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Update(context.Background(), func(tx Txn) error { return tx.Set([]byte("k"), []byte("v")) }); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	_, err = OpenBadger(BadgerOptions{Dir: dir, EncryptionKey: bytes.Repeat([]byte{2}, 32)})
+	if !errors.Is(err, ErrWrongEncryptionKey) {
+		t.Fatalf("open with another key: %v, want ErrWrongEncryptionKey", err)
+	}
+}
+
+func TestBadgerScan(t *testing.T) {
+	ctx := context.Background()
+	b := openTestBadger(t, BadgerOptions{InMemory: true})
+	err := b.Update(ctx, func(tx Txn) error {
+		for _, k := range []string{"a/1", "b/1", "b/2", "b/3", "c/1"} {
+			if err := tx.Set([]byte(k), []byte("v"+k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		start    string
+		keysOnly bool
+		want     []string
+	}{
+		{name: "whole prefix", want: []string{"b/1=vb/1", "b/2=vb/2", "b/3=vb/3"}},
+		{name: "from a start key", start: "b/2", want: []string{"b/2=vb/2", "b/3=vb/3"}},
+		{name: "keys only", keysOnly: true, want: []string{"b/1=", "b/2=", "b/3="}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			err := b.View(ctx, func(tx Txn) error {
+				var start []byte
+				if tc.start != "" {
+					start = []byte(tc.start)
+				}
+				for e, err := range tx.Scan([]byte("b/"), start, tc.keysOnly) {
+					if err != nil {
+						return err
+					}
+					got = append(got, string(e.Key)+"="+string(e.Value))
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Fatalf("got %q, want %q", got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestBadgerPurgeRemovesOldVersionsFromDisk(t *testing.T) {
+	// A value overwritten and then purged must be gone from every file in
+	// the directory, not only hidden: crypto-shredding depends on it.
+	ctx := context.Background()
+	dir := t.TempDir()
+	b, err := OpenBadger(BadgerOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := []byte("wrapped-data-key-version-one-0123456789")
+	key := []byte("k/profile-1")
+	set := func(k, v []byte) {
+		t.Helper()
+		if err := b.Update(ctx, func(tx Txn) error { return tx.Set(k, v) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(key, secret)
+	set(key, []byte("wrapped-data-key-version-two"))
+	set([]byte("p/profile-1"), []byte("kept"))
+	if err := b.Purge(ctx, []byte("k/profile-1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.View(ctx, func(tx Txn) error {
+		if _, err := tx.Get(key); !errors.Is(err, ErrKeyNotFound) {
+			t.Errorf("Get after purge: %v, want ErrKeyNotFound", err)
+		}
+		if v, err := tx.Get([]byte("p/profile-1")); err != nil || string(v) != "kept" {
+			t.Errorf("other key after purge: %q, %v", v, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if f := filesContaining(t, dir, secret); len(f) > 0 {
+		t.Fatalf("purged value still on disk in %v", f)
+	}
+}
+
+func filesContaining(t *testing.T, dir string, needle []byte) []string {
+	t.Helper()
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, needle) {
+			found = append(found, filepath.Base(path))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+func TestBadgerSnapshotReplace(t *testing.T) {
+	ctx := context.Background()
+	src := openTestBadger(t, BadgerOptions{InMemory: true})
+	dst := openTestBadger(t, BadgerOptions{InMemory: true})
+	put := func(b *Badger, k, v string) {
+		t.Helper()
+		if err := b.Update(ctx, func(tx Txn) error { return tx.Set([]byte(k), []byte(v)) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(src, "a", "1")
+	put(src, "b", "2")
+	put(dst, "c", "stale")
+	var buf bytes.Buffer
+	if err := src.Snapshot(ctx, &buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Replace(ctx, &buf); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	if err := dst.View(ctx, func(tx Txn) error {
+		for e, err := range tx.Scan(nil, nil, false) {
+			if err != nil {
+				return err
+			}
+			got[string(e.Key)] = string(e.Value)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["a"] != "1" || got["b"] != "2" {
+		t.Fatalf("after Replace: %v, want a=1 b=2 only", got)
+	}
+}
+
+func TestBadgerNotify(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b := openTestBadger(t, BadgerOptions{InMemory: true})
+	fired := make(chan struct{}, 16)
+	done := make(chan error, 1)
+	go func() { done <- b.Notify(ctx, []byte("w/"), func() { fired <- struct{}{} }) }()
+	// Subscribe registers asynchronously: keep writing until it fires.
+	deadline := time.After(10 * time.Second)
+	for i := 0; ; i++ {
+		if err := b.Update(ctx, func(tx Txn) error { return tx.Set([]byte("w/event"), []byte{byte(i)}) }); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-fired:
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("Notify returned %v", err)
+			}
+			return
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("Notify never fired")
+		}
+	}
+}

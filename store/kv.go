@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"io"
+	"iter"
+)
+
+// KV is the transactional key-value engine under the store: the seam that
+// lets an engine other than Badger carry the same data.
+//
+// The store needs little from an engine: serialisable (or snapshot-isolated
+// with read-set conflict detection) transactions with point reads, writes,
+// deletes and ordered prefix iteration, and an error to retry when two
+// transactions conflict. Badger provides it on one machine ([OpenBadger]);
+// a distributed transactional engine (TiKV's transactional API,
+// FoundationDB, or a Postgres-wire database such as CockroachDB over a
+// table of (key bytea primary key, value bytea)) provides the same
+// contract across machines. The store never relies on range scans for
+// uniqueness: every uniqueness decision is a point read of a key that a
+// concurrent writer would also write, so engines that track only point
+// reads for conflicts (as Badger does) are safe.
+//
+// Implementations are safe for concurrent use.
+type KV interface {
+	// Update runs fn in a read-write transaction and commits it if fn
+	// returns nil. It returns an error wrapping [ErrConflict] when the
+	// commit conflicts with a concurrent transaction (the caller retries
+	// the whole function), and [ErrTxnTooBig] when the transaction grew
+	// past the engine's limit.
+	Update(ctx context.Context, fn func(Txn) error) error
+	// View runs fn in a read-only snapshot.
+	View(ctx context.Context, fn func(Txn) error) error
+	// Close releases the engine. Transactions must not be running.
+	Close() error
+}
+
+// Txn is one transaction. A Txn is used by one goroutine only and is valid
+// only inside the function passed to [KV.Update] or [KV.View].
+type Txn interface {
+	// Get returns the value at key, or an error wrapping [ErrKeyNotFound].
+	// The returned slice is valid until the transaction ends; a caller that
+	// keeps it must copy it.
+	Get(key []byte) ([]byte, error)
+	// Set writes value at key. The engine may keep key and value until
+	// commit: the caller must not modify them afterwards.
+	Set(key, value []byte) error
+	// Delete removes key.
+	Delete(key []byte) error
+	// Scan iterates over the keys with the given prefix in ascending order,
+	// starting at start (inclusive) when start is not nil. With keysOnly,
+	// entries carry no value, which engines answer much faster. Entries are
+	// valid until the next step of the iteration.
+	Scan(prefix, start []byte, keysOnly bool) iter.Seq2[Entry, error]
+}
+
+// Entry is one key-value pair yielded by [Txn.Scan].
+type Entry struct {
+	Key   []byte
+	Value []byte
+}
+
+// Purger is implemented by engines that can remove every stored version of
+// the keys with some prefixes, not just hide them behind a deletion marker.
+// The store uses it to shred a profile's wrapped data key.
+type Purger interface {
+	Purge(ctx context.Context, prefixes ...[]byte) error
+}
+
+// Snapshotter is implemented by engines that can write every live key to a
+// stream and replace their whole contents with such a stream.
+type Snapshotter interface {
+	// Snapshot writes every live key-value pair to w.
+	Snapshot(ctx context.Context, w io.Writer) error
+	// Replace drops every key and loads the pairs written by Snapshot. No
+	// other transaction may run while it does.
+	Replace(ctx context.Context, r io.Reader) error
+}
+
+// Maintainer is implemented by engines that reclaim the space of old
+// versions only when asked.
+type Maintainer interface {
+	// Maintain reclaims space held by deleted and overwritten values.
+	Maintain(ctx context.Context) error
+}
+
+// Notifier is implemented by engines that can tell when keys with a prefix
+// change, so a change feed need not poll.
+type Notifier interface {
+	// Notify calls fn (from another goroutine, without blocking the
+	// writer) after every commit that writes a key with the prefix, until
+	// ctx is done. It returns when ctx is done or on error.
+	Notify(ctx context.Context, prefix []byte, fn func()) error
+}
+
+// Errors returned by KV implementations, wrapped.
+var (
+	// ErrKeyNotFound is returned by [Txn.Get] for a missing key.
+	ErrKeyNotFound = errors.New("store: key not found")
+	// ErrConflict is returned by [KV.Update] when a concurrent transaction
+	// wrote a key this one read; the store retries.
+	ErrConflict = errors.New("store: transaction conflict")
+	// ErrTxnTooBig is returned by [KV.Update] when the transaction exceeds
+	// the engine's size limit; the store splits its batch.
+	ErrTxnTooBig = errors.New("store: transaction too big")
+	// ErrLocked is returned when another process holds the database.
+	ErrLocked = errors.New("store: database is locked by another process")
+)
