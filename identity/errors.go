@@ -30,6 +30,9 @@ const (
 	ReasonInvalidStatus    Reason = "invalid_status"
 	ReasonInvalidValue     Reason = "invalid_value" // any other field that does not parse
 	ReasonPlaceholderName  Reason = "placeholder_name"
+	ReasonMissingField     Reason = "missing_field"    // a field the record needs is absent or empty
+	ReasonInvalidEncoding  Reason = "invalid_encoding" // not valid UTF-8; input must be UTF-8 (convert GBK first)
+	ReasonMaskedValue      Reason = "masked_value"     // a masked value other than a phone, such as a buyer nick 张**
 )
 
 // The phone errors, returned (wrapped) by [ParsePhone] and testable with

@@ -1,0 +1,475 @@
+package identity
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Format is the shape of an input file: one channel's native export, or any
+// CSV read through a column mapping.
+type Format string
+
+// The formats [Decode] reads. The JSON formats accept JSON Lines or one JSON
+// array; the CSV formats need a header row.
+const (
+	FormatWeChat    Format = "wechat"    // WeChat official-account user info, JSON
+	FormatWeibo     Format = "weibo"     // Weibo users/show objects, JSON
+	FormatEcommerce Format = "ecommerce" // Taobao/Tmall trades and JD orders, JSON
+	FormatPOS       Format = "pos"       // store till export, CSV
+	FormatCSV       Format = "csv"       // any CSV through [Options.Mapping]
+)
+
+// Formats lists every format [Decode] reads.
+var Formats = []Format{FormatWeChat, FormatWeibo, FormatEcommerce, FormatPOS, FormatCSV}
+
+// ParseFormat returns the format named s, such as "wechat" or "pos". It is the
+// inverse of converting a Format to a string.
+func ParseFormat(s string) (Format, error) {
+	f := Format(strings.ToLower(strings.TrimSpace(s)))
+	if slices.Contains(Formats, f) {
+		return f, nil
+	}
+	return "", fmt.Errorf("identity: unknown format %q (want wechat, weibo, ecommerce, pos or csv)", s)
+}
+
+// channel returns the channel records of format f belong to.
+func (f Format) channel() Channel { return Channel(f) }
+
+// Options configure [Decode]. The zero Options are the defaults.
+type Options struct {
+	// Source names the source, such as "tmall-flagship" or "crm-2026"; it
+	// becomes Record.Source and the scope of member numbers and of openids
+	// read without an appid. The default is the format's name. E-commerce
+	// orders are scoped by their platform ("taobao", "jd") regardless.
+	Source string
+	// Region is the default region for phone numbers written without a
+	// country code, as an ISO 3166 code; "" means "CN".
+	Region string
+	// Mapping maps fields to column headers for FormatCSV, as returned by
+	// [ParseMapping]; nil means every column is named as its field. It is an
+	// error for other formats.
+	Mapping map[string]string
+	// Placeholders are phone values, besides the built-in ones, that staff
+	// type when the customer gives none; they never become identifiers.
+	Placeholders []string
+	// Location is the zone of timestamps written without one; nil means
+	// China Standard Time (UTC+8, no daylight saving time).
+	Location *time.Location
+}
+
+// chinaTime is China Standard Time. A fixed zone needs no tzdata.
+var chinaTime = time.FixedZone("CST", 8*60*60)
+
+// ParseMapping parses a column mapping written as on a command line:
+// comma-separated field=column pairs, such as
+// "phone=mobile,name=full name". Spaces around fields and columns are
+// trimmed. It reports unknown fields and fields mapped twice.
+func ParseMapping(s string) (map[string]string, error) {
+	m := map[string]string{}
+	for i, pair := range strings.Split(s, ",") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		field, column, ok := strings.Cut(pair, "=")
+		field, column = strings.TrimSpace(field), strings.TrimSpace(column)
+		if !ok || field == "" || column == "" {
+			return nil, fmt.Errorf("identity: mapping pair %d: want field=column", i+1)
+		}
+		if !isCSVField(field) {
+			return nil, fmt.Errorf("identity: mapping pair %d: unknown field %q", i+1, field)
+		}
+		if _, dup := m[field]; dup {
+			return nil, fmt.Errorf("identity: mapping pair %d: field %q mapped twice", i+1, field)
+		}
+		m[field] = column
+	}
+	if len(m) == 0 {
+		return nil, errors.New("identity: empty mapping")
+	}
+	return m, nil
+}
+
+// Decode reads records of format f from r and yields them one at a time.
+//
+// For each accepted record it yields the [Record] and a nil error. For each
+// quarantined record it yields a zero Record and a [*RecordError] naming the
+// source, line, record id (when readable), field and reason; it then goes on
+// with the next record, so that records read = accepted + quarantined.
+// Any other error (bad [Options], a header that does not fit, an I/O error)
+// ends the iteration. Empty lines are skipped and not counted.
+//
+// Input must be UTF-8 (a leading byte-order mark is skipped); a record that
+// is not valid UTF-8 is quarantined with [ReasonInvalidEncoding]. JSON formats
+// accept JSON Lines or one JSON array, told apart by the first non-space
+// byte; arrays are streamed, not read into memory. CSV formats need a header
+// row; columns may come in any order, and columns [Decode] does not know are
+// ignored.
+//
+// Decode reads r only while the caller iterates; stopping the loop early
+// stops reading.
+func Decode(r io.Reader, f Format, opts Options) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		c, err := newConfig(f, opts)
+		if err != nil {
+			yield(Record{}, err)
+			return
+		}
+		br := bufio.NewReaderSize(r, 64<<10)
+		if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
+			_, _ = br.Discard(3)
+		}
+		switch f {
+		case FormatWeChat, FormatWeibo, FormatEcommerce:
+			err = c.decodeJSON(br, yield)
+		case FormatPOS, FormatCSV:
+			err = c.decodeCSV(br, yield)
+		}
+		if err != nil {
+			yield(Record{}, err)
+		}
+	}
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// config is the validated form of Options for one Decode call.
+type config struct {
+	format  Format
+	channel Channel
+	source  string
+	loc     *time.Location
+	phones  *PhoneParser
+	mapping map[string]string
+	json    func(b *builder, o jsonObject) // the JSON adapter
+}
+
+func newConfig(f Format, opts Options) (*config, error) {
+	if !slices.Contains(Formats, f) {
+		return nil, fmt.Errorf("identity: unknown format %q", string(f))
+	}
+	c := &config{format: f, channel: f.channel(), source: strings.TrimSpace(opts.Source), loc: opts.Location}
+	if c.source == "" {
+		c.source = string(f)
+	}
+	if c.loc == nil {
+		c.loc = chinaTime
+	}
+	if opts.Mapping != nil && f != FormatCSV {
+		return nil, fmt.Errorf("identity: Options.Mapping is for the csv format, not %s", f)
+	}
+	for field := range opts.Mapping {
+		if !isCSVField(field) {
+			return nil, fmt.Errorf("identity: mapping: unknown field %q", field)
+		}
+	}
+	c.mapping = opts.Mapping
+	phones, err := NewPhoneParser(opts.Region, opts.Placeholders)
+	if err != nil {
+		// The error names the placeholder's index and reason only.
+		return nil, fmt.Errorf("identity: Options.Placeholders: %w", err)
+	}
+	c.phones = phones
+	switch f {
+	case FormatWeChat:
+		c.json = decodeWeChat
+	case FormatWeibo:
+		c.json = decodeWeibo
+	case FormatEcommerce:
+		c.json = decodeEcommerce
+	}
+	return c, nil
+}
+
+// maxLine bounds one JSON line or array element; a longer one is
+// quarantined rather than held in memory.
+const maxLine = 1 << 20
+
+// decodeJSON reads JSON Lines or a JSON array and runs the adapter on each
+// object. It returns only errors that end the iteration.
+func (c *config) decodeJSON(br *bufio.Reader, yield func(Record, error) bool) error {
+	line := 1
+	for {
+		b, err := br.Peek(1)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("identity: %s: read: %w", c.source, err)
+		}
+		if !isJSONSpace(b[0]) {
+			if b[0] == '[' {
+				return c.decodeJSONArray(br, yield)
+			}
+			break
+		}
+		if b[0] == '\n' {
+			line++
+		}
+		_, _ = br.Discard(1)
+	}
+	for ; ; line++ {
+		raw, tooLong, err := readLine(br)
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("identity: %s line %d: read: %w", c.source, line, err)
+		}
+		raw = bytes.TrimSpace(raw)
+		if tooLong {
+			e := &RecordError{Source: c.source, Line: line, Reason: ReasonMalformed,
+				Err: fmt.Errorf("line longer than %d bytes", maxLine)}
+			if !yield(Record{}, e) {
+				return nil
+			}
+		} else if len(raw) > 0 {
+			if !yield(c.decodeObject(line, raw)) {
+				return nil
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+	}
+}
+
+// readLine reads one line without its newline. A line longer than maxLine
+// is consumed and reported as tooLong.
+func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
+	var buf []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !tooLong {
+			if len(buf)+len(chunk) > maxLine {
+				tooLong, buf = true, nil
+			} else {
+				buf = append(buf, chunk...)
+			}
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		return buf, tooLong, err
+	}
+}
+
+// decodeJSONArray streams the elements of one JSON array. A syntax error
+// cannot be skipped over: it quarantines the element it occurs in and ends
+// the input, saying so.
+func (c *config) decodeJSONArray(br *bufio.Reader, yield func(Record, error) bool) error {
+	dec := newJSONDecoder(br)
+	if _, err := dec.Token(); err != nil { // the '['
+		return fmt.Errorf("identity: %s: read: %w", c.source, err)
+	}
+	elem := 0
+	broken := func(err error) error {
+		if !isJSONSyntaxError(err) {
+			return fmt.Errorf("identity: %s element %d: read: %w", c.source, elem, err)
+		}
+		yield(Record{}, &RecordError{Source: c.source, Line: elem, Reason: ReasonMalformed,
+			Err: fmt.Errorf("broken JSON array near byte %d; the rest of the input was not read", dec.InputOffset())})
+		return nil
+	}
+	for {
+		elem++
+		more, err := dec.more()
+		if err != nil {
+			return broken(err)
+		}
+		if !more {
+			break
+		}
+		raw, err := dec.element()
+		if err != nil {
+			return broken(err)
+		}
+		if raw == nil {
+			e := &RecordError{Source: c.source, Line: elem, Reason: ReasonMalformed,
+				Err: fmt.Errorf("element longer than %d bytes", maxLine)}
+			if !yield(Record{}, e) {
+				return nil
+			}
+			continue
+		}
+		if !yield(c.decodeObject(elem, raw)) {
+			return nil
+		}
+	}
+	if err := dec.end(); err != nil {
+		return broken(err)
+	}
+	return nil
+}
+
+// decodeObject runs the adapter on one JSON object.
+func (c *config) decodeObject(line int, raw []byte) (Record, error) {
+	if !utf8.Valid(raw) {
+		return Record{}, &RecordError{Source: c.source, Line: line, Reason: ReasonInvalidEncoding}
+	}
+	o, ok := parseObject(raw)
+	if !ok {
+		return Record{}, &RecordError{Source: c.source, Line: line, Reason: ReasonMalformed,
+			Err: errors.New("not a JSON object")}
+	}
+	b := c.newBuilder(line)
+	c.json(b, o)
+	return b.finish()
+}
+
+func isJSONSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
+
+// csvRow is one CSV row, addressed by field name.
+type csvRow struct {
+	cols   map[string]int // field -> column index
+	fields []string
+}
+
+// get returns the trimmed value of field, or "" when the field has no column.
+func (r csvRow) get(field string) string {
+	i, ok := r.cols[field]
+	if !ok || i >= len(r.fields) {
+		return ""
+	}
+	return strings.TrimSpace(r.fields[i])
+}
+
+// decodeCSV reads a CSV file with a header row and runs the POS or the
+// generic CSV adapter on every row.
+func (c *config) decodeCSV(br *bufio.Reader, yield func(Record, error) bool) error {
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("identity: %s line %d: header: %w", c.source, pe.StartLine, pe.Err)
+		}
+		return fmt.Errorf("identity: %s: read: %w", c.source, err)
+	}
+	cols, err := c.csvColumns(header)
+	if err != nil {
+		return err
+	}
+	width := len(header)
+	for {
+		fields, err := cr.Read()
+		if err == io.EOF {
+			return nil
+		}
+		line, _ := cr.FieldPos(0)
+		var pe *csv.ParseError
+		switch {
+		case errors.As(err, &pe):
+			// pe.Err is one of encoding/csv's fixed messages; pe itself would
+			// be fine too, but its text is not ours to promise.
+			e := &RecordError{Source: c.source, Line: pe.StartLine, Reason: ReasonMalformed, Err: pe.Err}
+			if !yield(Record{}, e) {
+				return nil
+			}
+			continue
+		case err != nil:
+			return fmt.Errorf("identity: %s line %d: read: %w", c.source, line, err)
+		}
+		var rec Record
+		var rerr error
+		switch {
+		case len(fields) != width:
+			rerr = &RecordError{Source: c.source, Line: line, Reason: ReasonMalformed,
+				Err: fmt.Errorf("%d columns, header has %d", len(fields), width)}
+		case !validFields(fields):
+			rerr = &RecordError{Source: c.source, Line: line, Reason: ReasonInvalidEncoding}
+		default:
+			b := c.newBuilder(line)
+			row := csvRow{cols: cols, fields: fields}
+			if c.format == FormatPOS {
+				decodePOS(b, row)
+			} else {
+				decodeCSVRow(b, row)
+			}
+			rec, rerr = b.finish()
+		}
+		if !yield(rec, rerr) {
+			return nil
+		}
+	}
+}
+
+func validFields(fields []string) bool {
+	for _, f := range fields {
+		if !utf8.ValidString(f) {
+			return false
+		}
+	}
+	return true
+}
+
+// csvColumns maps the fields the adapter reads to column indexes.
+func (c *config) csvColumns(header []string) (map[string]int, error) {
+	index := map[string]int{}
+	for i, h := range header {
+		if !utf8.ValidString(h) {
+			return nil, fmt.Errorf("identity: %s: header column %d is not valid UTF-8; input must be UTF-8", c.source, i+1)
+		}
+		h = strings.TrimSpace(h)
+		if h == "" {
+			continue
+		}
+		if _, dup := index[h]; dup {
+			return nil, fmt.Errorf("identity: %s: header names column %q twice", c.source, h)
+		}
+		index[h] = i
+	}
+	cols := map[string]int{}
+	if c.format == FormatPOS {
+		for h, i := range index {
+			if f := strings.ToLower(h); slices.Contains(posFields, f) {
+				cols[f] = i
+			}
+		}
+		var missing []string
+		for _, f := range posRequired {
+			if _, ok := cols[f]; !ok {
+				missing = append(missing, f)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, fmt.Errorf("identity: %s: header lacks pos columns %s", c.source, strings.Join(missing, ", "))
+		}
+		return cols, nil
+	}
+	if c.mapping == nil {
+		for h, i := range index {
+			if isCSVField(h) {
+				cols[h] = i
+			}
+		}
+		if len(cols) == 0 {
+			return nil, fmt.Errorf("identity: %s: no header column is named as a csv field; give Options.Mapping", c.source)
+		}
+		return cols, nil
+	}
+	var missing []string
+	for field, column := range c.mapping {
+		i, ok := index[strings.TrimSpace(column)]
+		if !ok {
+			missing = append(missing, fmt.Sprintf("%q (for %s)", column, field))
+			continue
+		}
+		cols[field] = i
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return nil, fmt.Errorf("identity: %s: header lacks mapped columns %s", c.source, strings.Join(missing, ", "))
+	}
+	return cols, nil
+}

@@ -1,0 +1,130 @@
+package identity
+
+import (
+	"strings"
+	"time"
+)
+
+// decodeWeChat maps a WeChat official-account user-info object (the
+// cgi-bin/user/info response, optionally with the appid it was fetched for
+// and the phone_info of the mini-program phone API):
+//
+//	openid          record id ("appid/openid" with an appid); openid identifier scoped by appid, else by the source
+//	unionid         unionid identifier (the same across the brand's apps)
+//	phone_info      phone: "+" countryCode purePhoneNumber, else phoneNumber
+//	nickname        Attributes.Nickname (微信用户 is a placeholder)
+//	sex             Attributes.Gender: 1 male, 2 female, 0 unknown
+//	language        Attributes.Language
+//	country, province, city   Attributes (short forms)
+//	remark          Attributes.Remark
+//	tagid_list      Attributes.Tags
+//	subscribe       1: a follow Interaction at subscribe_time, Detail subscribe_scene
+//	subscribe_time  the follow's time and the record's observed time
+//
+// subscribe 0 means the user does not follow (or unfollowed) the account;
+// WeChat then returns little but the ids, and the record adds no follow
+// event. An unfollow is not recorded as an event: the user-info object does
+// not say when it happened.
+func decodeWeChat(b *builder, o jsonObject) {
+	openid := b.requiredID(o, "openid")
+	appid := b.text(o, "appid")
+	if openid != "" {
+		b.rec.ID = openid
+		scope := b.c.source
+		if appid != "" {
+			b.rec.ID = appid + "/" + openid
+			scope = appid
+		}
+		b.identifier(KindOpenID, scope, openid)
+	}
+	b.identifier(KindUnionID, "", b.text(o, "unionid"))
+
+	if pi, ok := o.object("phone_info"); !ok {
+		b.warn("phone_info", ReasonInvalidValue)
+	} else if pi != nil {
+		pure, cc := b.textIn(pi, "phone_info.", "purePhoneNumber"), b.textIn(pi, "phone_info.", "countryCode")
+		if pure != "" && cc != "" {
+			b.phone("phone_info", "+"+strings.TrimPrefix(cc, "+")+" "+pure)
+		} else if full := b.textIn(pi, "phone_info.", "phoneNumber"); full != "" {
+			b.phone("phone_info", full)
+		} else {
+			b.phone("phone_info", pure)
+		}
+	}
+
+	b.nickname("nickname", b.text(o, "nickname"))
+	if sex := b.text(o, "sex"); sex != "" {
+		g, reason := parseGender(sex, wechatGender)
+		if reason != "" {
+			b.warn("sex", reason)
+		}
+		b.rec.Attributes.Gender = g
+	}
+	a := &b.rec.Attributes
+	a.Language = b.text(o, "language")
+	a.Country = cleanText(b.text(o, "country"))
+	b.region(b.text(o, "province"), b.text(o, "city"))
+	a.Remark = cleanText(b.text(o, "remark"))
+	if tags, ok := o.array("tagid_list"); !ok {
+		b.warn("tagid_list", ReasonInvalidValue)
+	} else {
+		for _, t := range tags {
+			s, ok := rawString(t)
+			if !ok || cleanText(s) == "" {
+				b.warn("tagid_list", ReasonInvalidValue)
+				continue
+			}
+			a.Tags = append(a.Tags, cleanText(s))
+		}
+	}
+
+	var subscribed time.Time
+	if st := b.text(o, "subscribe_time"); st != "" {
+		t, err := parseUnix(st, b.c.loc)
+		if err != nil {
+			b.warn("subscribe_time", ReasonInvalidTime)
+		}
+		subscribed = t
+		b.observe(t)
+	}
+	switch sub := b.text(o, "subscribe"); sub {
+	case "1":
+		b.rec.Interactions = append(b.rec.Interactions, Interaction{
+			Type:   InteractionFollow,
+			Time:   subscribed,
+			Detail: cleanText(b.text(o, "subscribe_scene")),
+		})
+	case "", "0":
+	default:
+		b.warn("subscribe", ReasonInvalidValue)
+	}
+}
+
+// requiredID returns the record-id field key, quarantining the record when
+// it is absent, empty or not a string or number.
+func (b *builder) requiredID(o jsonObject, key string) string {
+	s, ok := o.str(key)
+	s = cleanText(s)
+	switch {
+	case !ok:
+		b.quarantine(key, ReasonMalformed, errReason(ReasonInvalidValue))
+	case s == "":
+		b.quarantine(key, ReasonMissingID, nil)
+	}
+	return s
+}
+
+// text returns the trimmed text of an optional field; a value of the wrong
+// type (an object or array) is dropped with a warning.
+func (b *builder) text(o jsonObject, key string) string { return b.textIn(o, "", key) }
+
+// textIn is text for a nested object; prefix names it in warnings, such as
+// "consigneeInfo." or "orders[2].".
+func (b *builder) textIn(o jsonObject, prefix, key string) string {
+	s, ok := o.str(key)
+	if !ok {
+		b.warn(prefix+key, ReasonInvalidValue)
+		return ""
+	}
+	return strings.TrimSpace(s)
+}
