@@ -114,7 +114,7 @@ func decodeCSVRow(b *builder, row csvRow) {
 		}
 	}
 
-	text := cleanText(row.get("feedback_text"))
+	text := cleanFreeText(row.get("feedback_text"))
 	b.score("nps", row.get("nps"), FeedbackNPS, 0, 10, text, when)
 	b.score("csat", row.get("csat"), FeedbackCSAT, 1, 5, text, when)
 	b.referral("referrer_phone", row.get("referrer_phone"), when)

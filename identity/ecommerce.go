@@ -75,16 +75,21 @@ func decodeTaobao(b *builder, o jsonObject) {
 	tid := b.requiredID(o, "tid")
 	b.rec.ID = tid
 
+	// Taobao masks buyer_nick (王**) when it gives buyer_open_uid; a masked
+	// nick says nothing and is dropped, with a warning only when it was the
+	// buyer's only id.
 	nick := cleanText(b.text(o, "buyer_nick"))
 	masked := strings.Contains(nick, "*")
-	if openUID := cleanText(b.text(o, "buyer_open_uid")); openUID != "" {
+	openUID := cleanText(b.text(o, "buyer_open_uid"))
+	switch {
+	case openUID != "":
 		b.identifier(KindBuyer, PlatformTaobao, openUID)
-	} else if nick != "" && !masked {
+	case masked:
+		b.warn("buyer_nick", ReasonMaskedValue)
+	default:
 		b.identifier(KindBuyer, PlatformTaobao, nick)
 	}
-	if masked {
-		b.warn("buyer_nick", ReasonMaskedValue)
-	} else {
+	if !masked {
 		b.nickname("buyer_nick", nick)
 	}
 	b.name("receiver_name", b.text(o, "receiver_name"))

@@ -98,6 +98,9 @@ type jsonDecoder struct{ *json.Decoder }
 
 func newJSONDecoder(r io.Reader) jsonDecoder { return jsonDecoder{json.NewDecoder(r)} }
 
+// errNotScalar reports an object or array where a string or number belongs.
+var errNotScalar = errors.New("not a string or number")
+
 // errJSONTrailing reports data after the closing bracket of the array.
 var errJSONTrailing = errors.New("data after the JSON array")
 

@@ -37,6 +37,30 @@ func cleanText(s string) string {
 	return b.String()
 }
 
+// cleanFreeText trims and collapses white space in free text (a comment, a
+// bio, feedback) and drops control characters, but keeps its characters as
+// written: NFKC would turn Chinese full-width punctuation into ASCII.
+func cleanFreeText(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		case unicode.IsControl(r), r == utf8.RuneError:
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // namePlaceholders are values people and staff type where a name belongs.
 // They are compared after cleanText and lower-casing.
 var namePlaceholders = map[string]bool{

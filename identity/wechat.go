@@ -64,7 +64,7 @@ func decodeWeChat(b *builder, o jsonObject) {
 	a.Language = b.text(o, "language")
 	a.Country = cleanText(b.text(o, "country"))
 	b.region(b.text(o, "province"), b.text(o, "city"))
-	a.Remark = cleanText(b.text(o, "remark"))
+	a.Remark = cleanFreeText(b.text(o, "remark"))
 	if tags, ok := o.array("tagid_list"); !ok {
 		b.warn("tagid_list", ReasonInvalidValue)
 	} else {
@@ -107,7 +107,7 @@ func (b *builder) requiredID(o jsonObject, key string) string {
 	s = cleanText(s)
 	switch {
 	case !ok:
-		b.quarantine(key, ReasonMalformed, errReason(ReasonInvalidValue))
+		b.quarantine(key, ReasonMalformed, errNotScalar)
 	case s == "":
 		b.quarantine(key, ReasonMissingID, nil)
 	}

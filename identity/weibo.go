@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -40,7 +41,7 @@ func decodeWeibo(b *builder, o jsonObject) {
 	uid = cleanText(uid)
 	if uid != "" {
 		if !allDigits(uid) {
-			b.quarantine("idstr", ReasonMalformed, errReason(ReasonInvalidValue))
+			b.quarantine("idstr", ReasonMalformed, errors.New("not a numeric uid"))
 		}
 		b.rec.ID = uid
 		b.identifier(KindWeiboUID, "", uid)
@@ -61,7 +62,7 @@ func decodeWeibo(b *builder, o jsonObject) {
 	a := &b.rec.Attributes
 	p := parseLocation(b.text(o, "location"))
 	a.Country, a.Province, a.City, a.District = p.country, p.province, p.city, p.district
-	a.Bio = cleanText(b.text(o, "description"))
+	a.Bio = cleanFreeText(b.text(o, "description"))
 	if fc := b.text(o, "followers_count"); fc != "" {
 		n, ok := parseInt(fc)
 		if !ok || n < 0 || n > 1<<31 {
@@ -95,7 +96,7 @@ func decodeWeibo(b *builder, o jsonObject) {
 			b.warn(prefix+"type", ReasonInvalidValue)
 			continue
 		}
-		in := Interaction{Type: typ, ID: cleanText(b.textIn(it, prefix, "mid")), Text: cleanText(b.textIn(it, prefix, "text"))}
+		in := Interaction{Type: typ, ID: cleanText(b.textIn(it, prefix, "mid")), Text: cleanFreeText(b.textIn(it, prefix, "text"))}
 		if ca := b.textIn(it, prefix, "created_at"); ca != "" {
 			t, err := time.Parse(weiboTime, cleanText(ca))
 			if err != nil {
