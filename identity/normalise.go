@@ -110,7 +110,7 @@ func normaliseNickname(raw string) (string, Reason) {
 	if s == "微信用户" || s == "-" || s == "--" {
 		return "", ReasonPlaceholderName
 	}
-	if rest, ok := strings.CutPrefix(s, "用户"); ok && rest != "" && allDigits(rest) {
+	if rest, ok := strings.CutPrefix(s, "用户"); ok && rest != "" && digitsOnly(rest) {
 		return "", ReasonPlaceholderName
 	}
 	return s, ""
@@ -150,7 +150,7 @@ func hasLetter(s string) bool {
 	return false
 }
 
-func allDigits(s string) bool {
+func digitsOnly(s string) bool {
 	for _, r := range s {
 		if r < '0' || r > '9' {
 			return false

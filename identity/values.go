@@ -25,7 +25,7 @@ func ParseDate(s string) (Date, error) {
 	s = cleanText(s)
 	var parts []string
 	switch {
-	case len(s) == 8 && allDigits(s):
+	case len(s) == 8 && digitsOnly(s):
 		parts = []string{s[:4], s[4:6], s[6:]}
 	case strings.Contains(s, "年"):
 		rest, ok := strings.CutSuffix(s, "日")
@@ -51,7 +51,7 @@ func ParseDate(s string) (Date, error) {
 	}
 	var n [3]int
 	for i, p := range parts {
-		if !allDigits(p) {
+		if !digitsOnly(p) {
 			return Date{}, errReason(ReasonInvalidDate)
 		}
 		for _, c := range p {
@@ -116,7 +116,7 @@ func parseFen(s string, allowNegative bool) (int64, error) {
 		}
 		whole = strings.Join(groups, "")
 	}
-	if whole == "" && frac == "" || whole != "" && !allDigits(whole) || frac != "" && !allDigits(frac) || hasDot && frac == "" && whole == "" {
+	if whole == "" && frac == "" || whole != "" && !digitsOnly(whole) || frac != "" && !digitsOnly(frac) || hasDot && frac == "" && whole == "" {
 		return 0, errAmountSyntax
 	}
 	if len(frac) > 2 {

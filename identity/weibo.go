@@ -40,7 +40,7 @@ func decodeWeibo(b *builder, o jsonObject) {
 	}
 	uid = cleanText(uid)
 	if uid != "" {
-		if !allDigits(uid) {
+		if !digitsOnly(uid) {
 			b.quarantine("idstr", ReasonMalformed, errors.New("not a numeric uid"))
 		}
 		b.rec.ID = uid
