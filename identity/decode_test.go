@@ -164,7 +164,6 @@ func lines(rs []result) []string {
 	return out
 }
 
-
 func TestDecodeReading(t *testing.T) {
 	long := `{"openid":"` + strings.Repeat("x", 1<<20) + `"}`
 	for _, tc := range []struct {
