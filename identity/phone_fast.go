@@ -1,0 +1,509 @@
+package identity
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// This file holds the fast path for mainland numbers. It reads the input
+// in one pass over its bytes, applies ParsePhone's rules exactly as
+// parseReference does, and then replays what phonenumbers does with the
+// digits (international prefix, country code, trunk prefix, number type)
+// with automata compiled from phonenumbers' CN metadata. It decides only
+// masked and malformed inputs and valid mainland mobile numbers, and hands
+// everything else to the reference path.
+
+// parseFast parses raw with the default region CN. When ok is false it has
+// decided nothing and the reference path must.
+func parseFast(raw string, extra map[string]struct{}) (ph Phone, err error, ok bool) {
+	t, _ := cnFastTables()
+	if t == nil {
+		return Phone{}, nil, false
+	}
+	if len(raw) > maxPhoneInput {
+		return Phone{}, errPhoneTooLong, true
+	}
+
+	// Fold the input to one token per rune, as NFKC would fold it:
+	// '0'-'9', '+', ' ' (space), '-', '.' (another separator), '*' (mask),
+	// 'x' (x or X), '#', 'z' (转) and 'E' ("ext" or "ext."). Any other
+	// rune means the reference decides.
+	var tok [maxPhoneInput]byte
+	var pos [maxPhoneInput + 1]uint8 // byte offset of each token in raw
+	n := 0
+	for i := 0; i < len(raw); {
+		c, size := raw[i], 1
+		var k byte
+		switch {
+		case '0' <= c && c <= '9':
+			k = c
+		case c == '+', c == '-', c == '*', c == '#':
+			k = c
+		case c == ' ', c == '\t':
+			k = ' '
+		case c == '.', c == '/', c == '(', c == ')', c == '[', c == ']':
+			k = '.'
+		case c == 'x', c == 'X':
+			k = 'x'
+		case c == 'e', c == 'E':
+			if i+2 >= len(raw) || raw[i+1]|0x20 != 'x' || raw[i+2]|0x20 != 't' {
+				return Phone{}, nil, false
+			}
+			k, size = 'E', 3
+			if i+3 < len(raw) && raw[i+3] == '.' {
+				size = 4
+			}
+		case c < utf8.RuneSelf:
+			return Phone{}, nil, false
+		default:
+			var r rune
+			r, size = utf8.DecodeRuneInString(raw[i:])
+			switch {
+			case '０' <= r && r <= '９':
+				k = byte('0' + r - '０')
+			case r == '＋':
+				k = '+'
+			case r == '－':
+				k = '-'
+			case r == '＊':
+				k = '*'
+			case r == '＃':
+				k = '#'
+			case r == '\u3000', r == '\u00a0':
+				k = ' '
+			case r == '．', r == '／', r == '（', r == '）', r == '［', r == '］':
+				k = '.'
+			case r == 'ｘ', r == 'Ｘ':
+				k = 'x'
+			case r == '转':
+				k = 'z'
+			default:
+				return Phone{}, nil, false
+			}
+		}
+		tok[n], pos[n] = k, uint8(i)
+		n++
+		i += size
+	}
+	pos[n] = uint8(len(raw))
+
+	lo, hi := 0, n
+	for lo < hi && tok[lo] == ' ' {
+		lo++
+	}
+	for hi > lo && tok[hi-1] == ' ' {
+		hi--
+	}
+	if lo == hi {
+		return Phone{}, errPhoneEmpty, true
+	}
+
+	// The first extension marker ends the number.
+	m, marked := hi, false
+	for i := lo; i < hi && !marked; i++ {
+		switch tok[i] {
+		case 'z', '#', 'E':
+			m, marked = i, true
+		case 'x':
+			if (i == lo || !isMaskToken(tok[i-1])) && (i+1 == hi || !isMaskToken(tok[i+1])) {
+				m, marked = i, true
+			}
+		}
+	}
+	for i := lo; i < m; i++ {
+		if isMaskToken(tok[i]) {
+			return Phone{}, errPhoneMasked, true
+		}
+	}
+	var ext string
+	if marked {
+		a, b := m+1, hi
+		for a < b && tok[a] == ' ' {
+			a++
+		}
+		if a == b || b-a > maxExtensionDigits {
+			return Phone{}, errPhoneExtension, true
+		}
+		contiguous := true
+		for i := a; i < b; i++ {
+			if tok[i] < '0' || tok[i] > '9' {
+				return Phone{}, errPhoneExtension, true
+			}
+			contiguous = contiguous && pos[i+1]-pos[i] == 1
+		}
+		if contiguous {
+			ext = raw[pos[a]:pos[b]]
+		} else {
+			ext = string(tok[a:b])
+		}
+	}
+
+	var digits [maxPhoneInput]byte
+	nd, plus := 0, false
+	for i := lo; i < m; i++ {
+		switch c := tok[i]; c {
+		case '+':
+			if plus || nd > 0 {
+				return Phone{}, errPhonePlus, true
+			}
+			plus = true
+		case ' ', '-', '.':
+		default:
+			digits[nd] = c
+			nd++
+		}
+	}
+	if nd == 0 {
+		return Phone{}, errPhoneNoDigits, true
+	}
+	// A number typed as bare ASCII digits is its own E.164 candidate.
+	var canon string
+	if !marked && pos[hi]-pos[lo] == uint8(hi-lo) && hi-lo == nd+btoi(plus) {
+		canon = raw[pos[lo]:pos[hi]]
+	}
+
+	// The reference tries a final "-123" as an extension only when the
+	// whole number is invalid, and core decides only valid numbers: the
+	// rule never applies here.
+	ph, err, ok = t.core(plus, digits[:nd], canon, extra)
+	if !ok {
+		return Phone{}, nil, false
+	}
+	if err != nil {
+		return Phone{}, err, true
+	}
+	ph.ext = ext
+	return ph, nil, true
+}
+
+func isMaskToken(k byte) bool { return k == '*' || k == 'x' }
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// core replays phonenumbers on d, the digits of a number (after a plus
+// sign when plus is set), for the default region CN, and decides the
+// result when it is a mobile number. canon, if not empty, is the input
+// itself when it might already be the E.164 form.
+func (t *fastTables) core(plus bool, d []byte, canon string, extra map[string]struct{}) (Phone, error, bool) {
+	if !plus {
+		d = d[ipDialPrefixLen(d):]
+	}
+	nsn, ok := t.national(plus, d)
+	if !ok || t.numberType(nsn) != phonenumbers.MOBILE {
+		return Phone{}, nil, false
+	}
+	// A bare country code is accepted before a mobile; a carrier code
+	// never got here (stripTrunk refuses them).
+	var e164 string
+	if len(canon) == 3+len(nsn) && canon[:3] == "+86" && canon[3:] == string(nsn) {
+		e164 = canon
+	} else {
+		var b [3 + maxPhoneInput]byte
+		e164 = string(append(append(b[:0], "+86"...), nsn...))
+	}
+	if isPlaceholder(e164, lineMobile, extra) {
+		return Phone{}, errPhonePlaceholder, true
+	}
+	return Phone{e164: e164, region: "CN", line: lineMobile}, nil, true
+}
+
+// fastTables is what the fast path knows of the CN metadata.
+type fastTables struct {
+	// The number descriptions getNumberType tests, in its order.
+	general, premium, tollFree, shared, voip, personal, pager, uan, voicemail, fixed, mobile numberDesc
+	sameMobileAndFixed bool
+	possible, localOnly []int32 // the general description's lengths
+
+	idd   *digitDFA // international prefix
+	npfp  *digitDFA // national prefix for parsing; nil if none
+	trunk string    // the national prefix, when npfp strips it plainly; else ""
+}
+
+// numberDesc is one of phonenumbers' number descriptions: possible
+// lengths and a national-number pattern.
+type numberDesc struct {
+	anyLength bool   // no lengths listed: the pattern alone decides
+	lengths   uint64 // bit n set: length n is possible
+	dfa       *digitDFA
+}
+
+func newNumberDesc(d *phonenumbers.PhoneNumberDesc) (numberDesc, error) {
+	dfa, err := compileDigitDFA(d.GetNationalNumberPattern())
+	if err != nil {
+		return numberDesc{}, err
+	}
+	nd := numberDesc{anyLength: len(d.GetPossibleLength()) == 0, dfa: dfa}
+	for _, l := range d.GetPossibleLength() {
+		if 0 <= l && l < 64 {
+			nd.lengths |= 1 << l
+		}
+	}
+	return nd, nil
+}
+
+// matches is phonenumbers' isNumberMatchingDesc.
+func (d *numberDesc) matches(nsn []byte) bool {
+	if !d.anyLength && (len(nsn) >= 64 || d.lengths&(1<<len(nsn)) == 0) {
+		return false
+	}
+	return d.dfa.full(nsn)
+}
+
+// cnFastTables builds the fast path's tables from phonenumbers' CN
+// metadata, once. A nil result (with the reason) turns the fast path off.
+var cnFastTables = sync.OnceValues(func() (*fastTables, error) {
+	coll, err := phonenumbers.MetadataCollection()
+	if err != nil {
+		return nil, err
+	}
+	var md *phonenumbers.PhoneMetadata
+	for _, m := range coll.GetMetadata() {
+		if m.GetId() == "CN" {
+			md = m
+			break
+		}
+	}
+	if md == nil {
+		return nil, errors.New("identity: no CN phone metadata")
+	}
+	// The fast path reads "86" as the country code and assumes "8" is
+	// none, as extractCountryCode does, and that +86 is CN alone.
+	if md.GetCountryCode() != 86 || len(phonenumbers.GetRegionCodesForCountryCode(8)) != 0 {
+		return nil, errors.New("identity: CN metadata: unexpected country code")
+	}
+	if r := phonenumbers.GetRegionCodesForCountryCode(86); len(r) != 1 || r[0] != "CN" {
+		return nil, errors.New("identity: CN metadata: +86 is shared")
+	}
+
+	t := &fastTables{
+		sameMobileAndFixed: md.GetSameMobileAndFixedLinePattern(),
+		possible:           md.GetGeneralDesc().GetPossibleLength(),
+		localOnly:          md.GetGeneralDesc().GetPossibleLengthLocalOnly(),
+	}
+	if len(t.possible) == 0 {
+		return nil, errors.New("identity: CN metadata: no possible lengths")
+	}
+	for _, c := range []struct {
+		dst  *numberDesc
+		desc *phonenumbers.PhoneNumberDesc
+	}{
+		{&t.general, md.GetGeneralDesc()},
+		{&t.premium, md.GetPremiumRate()},
+		{&t.tollFree, md.GetTollFree()},
+		{&t.shared, md.GetSharedCost()},
+		{&t.voip, md.GetVoip()},
+		{&t.personal, md.GetPersonalNumber()},
+		{&t.pager, md.GetPager()},
+		{&t.uan, md.GetUan()},
+		{&t.voicemail, md.GetVoicemail()},
+		{&t.fixed, md.GetFixedLine()},
+		{&t.mobile, md.GetMobile()},
+	} {
+		if *c.dst, err = newNumberDesc(c.desc); err != nil {
+			return nil, fmt.Errorf("identity: CN metadata: %w", err)
+		}
+	}
+	if t.idd, err = compileDigitDFA(md.GetInternationalPrefix()); err != nil {
+		return nil, fmt.Errorf("identity: CN international prefix: %w", err)
+	}
+	if p := md.GetNationalPrefixForParsing(); p != "" {
+		if t.npfp, err = compileDigitDFA(p); err != nil {
+			return nil, fmt.Errorf("identity: CN national prefix: %w", err)
+		}
+		// The trunk prefix may be stripped without phonenumbers' regexp
+		// only if that regexp matches it whole with no group taking part:
+		// then nothing is rewritten and no carrier code is recorded.
+		np := md.GetNationalPrefix()
+		re, err := regexp.Compile("^(?:" + p + ")")
+		if err != nil {
+			return nil, fmt.Errorf("identity: CN national prefix: %w", err)
+		}
+		if loc := re.FindStringSubmatchIndex(np); np != "" && loc != nil && loc[0] == 0 && loc[1] == len(np) && noGroup(loc) {
+			t.trunk = np
+		}
+	}
+	return t, nil
+})
+
+func noGroup(loc []int) bool {
+	for _, i := range loc[2:] {
+		if i >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// national replays phonenumbers' parse of d (with a leading plus sign when
+// plus is set) up to the national significant number, for the default
+// region CN. It reports false whenever the result would not be a national
+// number of +86 that the automata can classify, or when it cannot be sure.
+func (t *fastTables) national(plus bool, d []byte) ([]byte, bool) {
+	var nat []byte
+	switch {
+	case plus:
+		// maybeStripInternationalPrefixAndNormalize, then
+		// extractCountryCode: "8" is no country code, "86" is.
+		if len(d) <= 2 || d[0] != '8' || d[1] != '6' {
+			return nil, false
+		}
+		nat = d[2:]
+	default:
+		l, ok := t.iddLen(d)
+		switch {
+		case !ok:
+			return nil, false
+		case l > 0:
+			full := d[l:]
+			if len(full) <= 2 || full[0] != '8' || full[1] != '6' {
+				return nil, false
+			}
+			nat = full[2:]
+		case len(d) >= 2 && d[0] == '8' && d[1] == '6':
+			// The default country code without a plus sign: strip it if
+			// the number is not valid with it but is without it, or is
+			// too long with it.
+			pot, ok := t.stripTrunk(d[2:])
+			if !ok {
+				return nil, false
+			}
+			if (!t.general.dfa.full(d) && t.general.dfa.full(pot)) || t.testLength(d) == phonenumbers.TOO_LONG {
+				nat = pot
+			} else {
+				nat = d
+			}
+		default:
+			nat = d
+		}
+	}
+	if len(nat) < phonenumbers.MIN_LENGTH_FOR_NSN {
+		return nil, false
+	}
+	// parseHelper strips the trunk prefix only if what remains has a
+	// possible length.
+	if pot, ok := t.stripTrunk(nat); !ok {
+		return nil, false
+	} else if len(pot) != len(nat) {
+		switch t.testLength(pot) {
+		case phonenumbers.TOO_SHORT, phonenumbers.IS_POSSIBLE_LOCAL_ONLY, phonenumbers.INVALID_LENGTH:
+		default:
+			nat = pot
+		}
+	}
+	if len(nat) < phonenumbers.MIN_LENGTH_FOR_NSN || len(nat) > phonenumbers.MAX_LENGTH_FOR_NSN || nat[0] == '0' {
+		return nil, false
+	}
+	return nat, true
+}
+
+// iddLen returns the length of the international prefix d starts with, or
+// 0 if it starts with none, as parsePrefixAsIdd decides. It reports false
+// when more than one prefix of d matches, where the regexp's preference
+// would decide.
+func (t *fastTables) iddLen(d []byte) (int, bool) {
+	set := t.idd.prefixes(d)
+	if set == 0 {
+		return 0, true
+	}
+	if set&(set-1) != 0 || set&1 != 0 {
+		return 0, false
+	}
+	l := 0
+	for set>>(l+1) != 0 {
+		l++
+	}
+	if l < len(d) && d[l] == '0' {
+		return 0, true // a country code never starts with 0: no IDD
+	}
+	return l, true
+}
+
+// stripTrunk is maybeStripNationalPrefixAndCarrierCode for a national
+// prefix that is stripped plainly. It reports false when the national
+// prefix pattern matches anything else, such as a carrier code.
+func (t *fastTables) stripTrunk(n []byte) ([]byte, bool) {
+	if len(n) == 0 || t.npfp == nil {
+		return n, true
+	}
+	set := t.npfp.prefixes(n)
+	if set == 0 {
+		return n, true
+	}
+	if t.trunk == "" || set != 1<<len(t.trunk) || string(n[:len(t.trunk)]) != t.trunk {
+		return nil, false
+	}
+	rest := n[len(t.trunk):]
+	if t.general.dfa.full(n) && !t.general.dfa.full(rest) {
+		return n, true
+	}
+	return rest, true
+}
+
+// testLength is phonenumbers' testNumberLength for an unknown type.
+func (t *fastTables) testLength(n []byte) phonenumbers.ValidationResult {
+	if t.possible[0] == -1 {
+		return phonenumbers.INVALID_LENGTH
+	}
+	l := int32(len(n))
+	for _, x := range t.localOnly {
+		if x == l {
+			return phonenumbers.IS_POSSIBLE_LOCAL_ONLY
+		}
+	}
+	switch {
+	case t.possible[0] == l:
+		return phonenumbers.IS_POSSIBLE
+	case t.possible[0] > l:
+		return phonenumbers.TOO_SHORT
+	case t.possible[len(t.possible)-1] < l:
+		return phonenumbers.TOO_LONG
+	}
+	for _, x := range t.possible[1:] {
+		if x == l {
+			return phonenumbers.IS_POSSIBLE
+		}
+	}
+	return phonenumbers.INVALID_LENGTH
+}
+
+// numberType is phonenumbers' getNumberTypeHelper.
+func (t *fastTables) numberType(nsn []byte) phonenumbers.PhoneNumberType {
+	switch {
+	case !t.general.matches(nsn):
+		return phonenumbers.UNKNOWN
+	case t.premium.matches(nsn):
+		return phonenumbers.PREMIUM_RATE
+	case t.tollFree.matches(nsn):
+		return phonenumbers.TOLL_FREE
+	case t.shared.matches(nsn):
+		return phonenumbers.SHARED_COST
+	case t.voip.matches(nsn):
+		return phonenumbers.VOIP
+	case t.personal.matches(nsn):
+		return phonenumbers.PERSONAL_NUMBER
+	case t.pager.matches(nsn):
+		return phonenumbers.PAGER
+	case t.uan.matches(nsn):
+		return phonenumbers.UAN
+	case t.voicemail.matches(nsn):
+		return phonenumbers.VOICEMAIL
+	case t.fixed.matches(nsn):
+		if t.sameMobileAndFixed || t.mobile.matches(nsn) {
+			return phonenumbers.FIXED_LINE_OR_MOBILE
+		}
+		return phonenumbers.FIXED_LINE
+	case !t.sameMobileAndFixed && t.mobile.matches(nsn):
+		return phonenumbers.MOBILE
+	}
+	return phonenumbers.UNKNOWN
+}
