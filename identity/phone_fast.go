@@ -221,8 +221,8 @@ func (t *fastTables) core(plus bool, d []byte, canon string, extra map[string]st
 type fastTables struct {
 	// The number descriptions getNumberType tests, in its order.
 	general, premium, tollFree, shared, voip, personal, pager, uan, voicemail, fixed, mobile numberDesc
-	sameMobileAndFixed bool
-	possible, localOnly []int32 // the general description's lengths
+	sameMobileAndFixed                                                                       bool
+	possible, localOnly                                                                      []int32 // the general description's lengths
 
 	idd   *digitDFA // international prefix
 	npfp  *digitDFA // national prefix for parsing; nil if none
