@@ -97,8 +97,8 @@
 //
 // An unkeyed hash of a phone number protects nothing. Mainland mobile
 // numbers are 11 digits of the form 1[3-9]xxxxxxxxx: 7 x 10^9 values. At
-// about 100 ns per SHA-256 (one laptop core; BenchmarkUnkeyedPhoneHash
-// measures it) the whole space takes 7 x 10^9 x 100 ns = 700 s, about 12
+// about 100 ns per SHA-256 (one laptop core; the benchmark
+// BenchmarkBlindIndex/UnkeyedPhoneHash measures it) the whole space takes 7 x 10^9 x 100 ns = 700 s, about 12
 // minutes, after which every hash in a stolen store is reversed by lookup;
 // one current GPU, at some 10^10 SHA-256 per second, needs under a second.
 // A salt stored beside the data changes nothing, and a slow hash would slow
