@@ -9,32 +9,22 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// cleanText folds s with NFKC (full-width Latin letters, digits and spaces
-// become their ASCII forms), drops control and format characters, trims it
-// and collapses inner runs of white space to one space.
+// cleanText drops invalid bytes and control and format characters from s,
+// folds it with NFKC (full-width Latin letters, digits and spaces become
+// their ASCII forms), trims it and collapses inner runs of white space to one
+// space. It is idempotent.
 func cleanText(s string) string {
 	if s == "" {
 		return ""
 	}
-	s = norm.NFKC.String(s)
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for _, r := range s {
-		switch {
-		case unicode.IsSpace(r):
-			space = b.Len() > 0
-			continue
-		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), r == utf8.RuneError:
-			continue
+	// Dropping characters first lets NFKC see the text as it will stay.
+	s = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) && !unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+			return -1
 		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+		return r
+	}, s)
+	return cleanFreeText(norm.NFKC.String(s))
 }
 
 // cleanFreeText trims and collapses white space in free text (a comment, a
@@ -95,7 +85,10 @@ func normaliseName(raw string) (string, Reason) {
 		}
 	}
 	if !hasLetter(s) {
-		return "", ReasonInvalidValue
+		if strings.ContainsAny(s, "0123456789") {
+			return "", ReasonInvalidValue // a number typed into the name field
+		}
+		return "", ReasonPlaceholderName // punctuation such as ？？ or ...
 	}
 	return s, ""
 }
