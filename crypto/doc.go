@@ -123,9 +123,11 @@
 // primary; new data keys are wrapped under it at once. A background pass
 // calls [Keyring.Rewrap] on every wrapped data key and [Keyring.Reseal] on
 // every keyring value, writing back those that changed; profiles and their
-// records are not touched, since their data keys do not change. When the
-// pass is complete, [Keyring.RetireKEK] deletes the old epoch. Nothing
-// stops while this runs: every live epoch stays readable until retired.
+// records are not touched, since their data keys do not change. A write
+// that began before RotateKEK may still commit a key wrapped under the old
+// epoch, so repeat the pass until it changes nothing; then
+// [Keyring.RetireKEK] deletes the old epoch. Nothing stops while this runs:
+// every live epoch stays readable until retired.
 //
 // Root key: open the keyring with the old root, call [Keyring.RotateRoot]
 // with the new one and persist [Keyring.State]. Nothing else changes,
@@ -139,7 +141,8 @@
 //  2. Write both, read both: from now on the store writes an index entry
 //     for every tag [Keyring.BlindIndexAll] returns and looks up by all of
 //     them, so records ingested during the rotation are found either way.
-//  3. Backfill: for every stored identifier, add its tag under v+1.
+//  3. Backfill: once every write that began before step 1 has committed,
+//     add the tag under v+1 of every stored identifier.
 //  4. [Keyring.SetPrimaryBlindIndex](v+1); [Keyring.BlindIndex] now uses it.
 //  5. Delete every index entry whose tag starts with version v (one prefix
 //     scan per kind), then [Keyring.RetireBlindIndex](v). Persist the state.
@@ -150,9 +153,10 @@
 // # Erasure
 //
 // A customer is erased by crypto-shredding: the store deletes the
-// profile's wrapped data key. The data key was random and existed nowhere
-// else, so at once, with or without the root key, the live store can no
-// longer open any of the profile's sealed values, wherever copies lie.
+// profile's wrapped data key. The data key was random, derived from
+// nothing, and stored nowhere else, so from that moment the store can open
+// none of the profile's sealed values, wherever their copies lie; only a
+// surviving copy of the wrapped key could.
 //
 // Two kinds of copy outlive that deletion, and the design says what closes
 // each. First, until Badger compacts them away, older versions of the
@@ -161,18 +165,27 @@
 // rotation closes this cryptographically: once the live data keys are
 // rewrapped and the old epoch retired, a wrapped key under that epoch
 // cannot be opened with the current state and root, whatever bytes one
-// holds ([ErrRetiredKey]). Second, a backup carries the keyring state of
-// its day, epochs included, sealed under the root of its day: with that
-// root it opens, erased customers included. Retiring an epoch does not
-// change an old backup. Against a restore bringing an erased customer back,
-// the store keeps an erasure journal (random profile ids and blind-indexed
-// source-record keys, no personal data) in every backup and re-applies it
-// on restore: that is policy, enforced by code. Against someone decrypting
-// an old backup by hand, the only cryptographic answer is to rotate the
-// root key ([Keyring.RotateRoot]) with the epoch rotation and destroy old
-// root keys once the backups they sealed pass their retention window.
-// Until then an erasure is immediate for the live store and a matter of
-// policy for backups.
+// holds ([ErrRetiredKey]). Keyring values (quarantine entries, which may
+// hold a raw record) are not per profile: the store deletes an erased
+// customer's entries, and their stale copies die with their epoch in the
+// same way.
+//
+// Second, a backup carries the keyring state of its day, epochs included,
+// sealed under the root of its day: with that root it opens, erased
+// customers included. Retiring an epoch does not change an old backup.
+// Against a restore bringing an erased customer back, the store keeps an
+// erasure journal (random profile ids and blind-indexed source-record
+// keys, no personal data) in every backup and re-applies it on restore:
+// that is policy, enforced by code. Against someone decrypting an old
+// backup by hand, the cryptographic answer is to rotate the root key
+// ([Keyring.RotateRoot]) together with the epochs, keep each old root only
+// as long as the backups it sealed are retained (restoring one needs it),
+// and then destroy it: every backup sealed under a destroyed root is
+// unreadable, erased customers included.
+//
+// So an erasure is immediate for the live store, final against the
+// store's own stale copies once their epoch is retired, and a matter of
+// policy for backups until the root that sealed them is destroyed.
 //
 // # Security warnings
 //

@@ -19,8 +19,8 @@ import (
 // change.
 //
 // A Keyring is safe for concurrent use by multiple goroutines. Reads (data
-// keys, sealing, blind indexes) never wait: they use an immutable snapshot
-// that each change replaces atomically. Changes are serialised.
+// keys, sealing, blind indexes) take no lock: they use an immutable
+// snapshot that each change replaces atomically. Changes are serialised.
 type Keyring struct {
 	mu  sync.Mutex // serialises changes
 	cur atomic.Pointer[keyringState]
