@@ -27,7 +27,6 @@ const (
 	labelKeyringKey = "scv/v1/keyring-seal"       // KEK epoch secret -> key of Keyring.Seal
 	labelContext    = "scv/v1/context-commitment" // keyring secret -> HMAC key of header context commitments
 	labelBlindIndex = "scv/v1/blind-index/"       // blind-index version secret -> HMAC key, + kind "/" version
-	labelChecksum   = "scv/v1/root-key-checksum"  // prefix of the SHA-256 input of the key text checksum
 )
 
 // hkdfSHA256 returns n bytes of HKDF-SHA256 (RFC 5869) output keyed by

@@ -21,6 +21,11 @@ const (
 	keyTextVersion  = 1
 	keyChecksumSize = 4
 	keyTextMaxSize  = 64 << 10
+
+	// keyChecksumPrefix is hashed before the key for the checksum. It is a
+	// SHA-256 prefix, not an HKDF label: the checksum guards against typos
+	// and is not a key.
+	keyChecksumPrefix = "scv/v1/root-key-checksum"
 )
 
 var keyTextEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -117,7 +122,7 @@ func (k *RootKey) KeyFile() []byte {
 // keyChecksum returns the first 4 bytes of SHA-256("scv/v1/root-key-checksum" || key).
 func keyChecksum(k *[RootKeySize]byte) []byte {
 	h := sha256.New()
-	h.Write([]byte(labelChecksum))
+	h.Write([]byte(keyChecksumPrefix))
 	h.Write(k[:])
 	return h.Sum(nil)[:keyChecksumSize]
 }

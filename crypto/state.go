@@ -87,7 +87,7 @@ func openState(rk rootKeys, state []byte) (*keyringState, error) {
 		return nil, fmt.Errorf("%w: unsupported keyring state version %d (this library reads version %d)", ErrMalformed, state[4], stateVersion)
 	}
 	if subtle.ConstantTimeCompare(state[5:37], rk.keyCheck) != 1 {
-		return nil, fmt.Errorf("%w: the keyring was created under another root key than %s", ErrWrongKey, rk.root.ID())
+		return nil, fmt.Errorf("%w: the keyring state is sealed under another root key than %s", ErrWrongKey, rk.root.ID())
 	}
 	body, err := rk.aead.Open(nil, state[37:stateHeaderSize], state[stateHeaderSize:], state[:37])
 	if err != nil {
