@@ -415,6 +415,8 @@ func validFields(fields []string) bool {
 
 // csvColumns maps the fields the adapter reads to column indexes.
 func (c *config) csvColumns(header []string) (map[string]int, error) {
+	// Errors about the header give column numbers, not names: a file without
+	// a header row has personal data where the names should be.
 	index := map[string]int{}
 	for i, h := range header {
 		if !utf8.ValidString(h) {
@@ -424,8 +426,8 @@ func (c *config) csvColumns(header []string) (map[string]int, error) {
 		if h == "" {
 			continue
 		}
-		if _, dup := index[h]; dup {
-			return nil, fmt.Errorf("identity: %s: header names column %q twice", c.source, h)
+		if j, dup := index[h]; dup {
+			return nil, fmt.Errorf("identity: %s: header columns %d and %d have the same name", c.source, j+1, i+1)
 		}
 		index[h] = i
 	}

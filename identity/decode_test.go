@@ -92,7 +92,7 @@ func TestDecodeEnds(t *testing.T) {
 		{"a mapped column missing from the header", identity.FormatCSV, identity.Options{Mapping: map[string]string{"phone": "手机"}}, "电话\n1\n", `lacks mapped columns "手机" (for phone)`},
 		{"a POS header without required columns", identity.FormatPOS, identity.Options{}, "store_id,mobile\nS1,1\n", "lacks pos columns receipt_no, amount, paid_at, status"},
 		{"a CSV header naming no field", identity.FormatCSV, identity.Options{}, "a,b\n1,2\n", "no header column is named as a csv field"},
-		{"a header naming a column twice", identity.FormatCSV, identity.Options{}, "phone,phone\n1,2\n", "names column \"phone\" twice"},
+		{"a header naming a column twice", identity.FormatCSV, identity.Options{}, "phone,phone\n1,2\n", "header columns 1 and 2 have the same name"},
 		{"a header that is not UTF-8", identity.FormatCSV, identity.Options{}, "phone,\xff\n1,2\n", "not valid UTF-8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

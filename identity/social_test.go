@@ -176,7 +176,7 @@ func TestWeibo(t *testing.T) {
 		{
 			name:  "a uid that is not a number is malformed",
 			input: `{"idstr":"abc"}`,
-			want:  map[string]string{"quarantine": "idstr: malformed", "id": "abc"},
+			want:  map[string]string{"quarantine": "idstr: malformed"},
 		},
 	})
 }

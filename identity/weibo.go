@@ -39,10 +39,12 @@ func decodeWeibo(b *builder, o jsonObject) {
 		uid = b.requiredID(o, "id")
 	}
 	uid = cleanText(uid)
-	if uid != "" {
-		if !digitsOnly(uid) {
-			b.quarantine("idstr", ReasonMalformed, errors.New("not a numeric uid"))
-		}
+	switch {
+	case uid == "":
+	case !digitsOnly(uid):
+		// Not an id: it stays out of the error, which may be logged.
+		b.quarantine("idstr", ReasonMalformed, errors.New("not a numeric uid"))
+	default:
 		b.rec.ID = uid
 		b.identifier(KindWeiboUID, "", uid)
 	}
