@@ -11,7 +11,7 @@ import (
 // the key that made it (2 bytes, big-endian) and 16 bytes of
 // HMAC-SHA256. Tags of one version share their first two bytes, so an index
 // keyed by tag can drop a retired version with one prefix scan.
-const BlindIndexSize = 2 + blindIndexMACSize
+const BlindIndexSize = 18
 
 // blindIndexMACSize is how much of the HMAC a tag keeps: 128 bits. See
 // "Blind indexes" in the package documentation for the collision budget.

@@ -14,7 +14,7 @@ const DataKeySize = 32
 
 // WrappedKeySize is the size in bytes of a wrapped data key: the header,
 // the 32-byte key and its 8-byte id, and the tag.
-const WrappedKeySize = Overhead + DataKeySize + keyIDSize
+const WrappedKeySize = 94
 
 // The purpose a wrapped data key is bound to, beside its profile id.
 const purposeDataKey = "data-key"

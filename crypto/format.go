@@ -42,11 +42,11 @@ const (
 	headerSize = 38
 	keyIDSize  = 8
 	commitSize = 4
-
-	// Overhead is the number of bytes a sealed value has beyond its
-	// plaintext: a 38-byte header and a 16-byte Poly1305 tag.
-	Overhead = headerSize + chacha20poly1305.Overhead
 )
+
+// Overhead is the number of bytes a sealed value has beyond its plaintext:
+// a 38-byte header and a 16-byte Poly1305 tag.
+const Overhead = 54
 
 var typeNames = [...]string{typeSealed: "profile value", typeWrapped: "wrapped data key", typeKeyring: "keyring value"}
 

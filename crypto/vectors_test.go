@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/chacha20poly1305"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -114,5 +116,22 @@ func TestDeriveSeparatesLabels(t *testing.T) {
 	}
 	if got, want := blindIndexLabel("phone", 1), "scv/v1/blind-index/phone/1"; got != want {
 		t.Errorf("blindIndexLabel = %q, want %q", got, want)
+	}
+}
+
+// TestSizes checks the documented sizes against the layout they sum.
+func TestSizes(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		got, want int
+	}{
+		{"Overhead", Overhead, headerSize + chacha20poly1305.Overhead},
+		{"header", headerSize, 1 + 1 + keyIDSize + commitSize + chacha20poly1305.NonceSizeX},
+		{"WrappedKeySize", WrappedKeySize, Overhead + DataKeySize + keyIDSize},
+		{"BlindIndexSize", BlindIndexSize, 2 + blindIndexMACSize},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s = %d, want %d", tc.name, tc.got, tc.want)
+		}
 	}
 }
