@@ -29,78 +29,27 @@ func parseFast(raw string, extra map[string]struct{}) (ph Phone, err error, ok b
 		return Phone{}, errPhoneTooLong, true
 	}
 
-	// Fold the input to one token per rune, as NFKC would fold it:
-	// '0'-'9', '+', ' ' (space), '-', '.' (another separator), '*' (mask),
-	// 'x' (x or X), '#', 'z' (转) and 'E' ("ext" or "ext."). Any other
-	// rune means the reference decides.
 	var tok [maxPhoneInput]byte
 	var pos [maxPhoneInput + 1]uint8 // byte offset of each token in raw
-	n := 0
-	for i := 0; i < len(raw); {
-		c, size := raw[i], 1
-		var k byte
-		switch {
-		case '0' <= c && c <= '9':
-			k = c
-		case c == '+', c == '-', c == '*', c == '#':
-			k = c
-		case c == ' ', c == '\t':
-			k = ' '
-		case c == '.', c == '/', c == '(', c == ')', c == '[', c == ']':
-			k = '.'
-		case c == 'x', c == 'X':
-			k = 'x'
-		case c == 'e', c == 'E':
-			if i+2 >= len(raw) || raw[i+1]|0x20 != 'x' || raw[i+2]|0x20 != 't' {
-				return Phone{}, nil, false
-			}
-			k, size = 'E', 3
-			if i+3 < len(raw) && raw[i+3] == '.' {
-				size = 4
-			}
-		case c < utf8.RuneSelf:
-			return Phone{}, nil, false
-		default:
-			var r rune
-			r, size = utf8.DecodeRuneInString(raw[i:])
-			switch {
-			case '０' <= r && r <= '９':
-				k = byte('0' + r - '０')
-			case r == '＋':
-				k = '+'
-			case r == '－':
-				k = '-'
-			case r == '＊':
-				k = '*'
-			case r == '＃':
-				k = '#'
-			case r == '\u3000', r == '\u00a0':
-				k = ' '
-			case r == '．', r == '／', r == '（', r == '）', r == '［', r == '］':
-				k = '.'
-			case r == 'ｘ', r == 'Ｘ':
-				k = 'x'
-			case r == '转':
-				k = 'z'
-			default:
-				return Phone{}, nil, false
-			}
-		}
-		tok[n], pos[n] = k, uint8(i)
-		n++
-		i += size
+	n, ok := tokenize(raw, &tok, &pos)
+	if !ok {
+		return Phone{}, nil, false
 	}
-	pos[n] = uint8(len(raw))
 
 	lo, hi := 0, n
-	for lo < hi && tok[lo] == ' ' {
+	for lo < hi && (tok[lo] == ' ' || tok[lo] == '\n') {
 		lo++
 	}
-	for hi > lo && tok[hi-1] == ' ' {
+	for hi > lo && (tok[hi-1] == ' ' || tok[hi-1] == '\n') {
 		hi--
 	}
 	if lo == hi {
 		return Phone{}, errPhoneEmpty, true
+	}
+	for i := lo; i < hi; i++ {
+		if tok[i] == '\n' {
+			return Phone{}, nil, false // not a separator: the reference decides
+		}
 	}
 
 	// The first extension marker ends the number.
@@ -152,7 +101,7 @@ func parseFast(raw string, extra map[string]struct{}) (ph Phone, err error, ok b
 				return Phone{}, errPhonePlus, true
 			}
 			plus = true
-		case ' ', '-', '.':
+		case ' ', '-', '.', 's':
 		default:
 			digits[nd] = c
 			nd++
@@ -179,6 +128,110 @@ func parseFast(raw string, extra map[string]struct{}) (ph Phone, err error, ok b
 	}
 	ph.ext = ext
 	return ph, nil, true
+}
+
+// tokenize folds raw to one token per rune, as NFKC and ParsePhone's rules
+// see it, and records where each token starts in raw. The tokens are
+// '0'-'9', '+', ' ' (a space), '\n' (other white space, which only
+// TrimSpace removes), '-', '.', 's' (another separator), '*' (a mask
+// character other than x), 'x' (x or X), '#', 'z' (转 or 分机) and 'E'
+// ("ext" or "ext." in any case). It reports false for any other rune,
+// which the reference must judge.
+func tokenize(raw string, tok *[maxPhoneInput]byte, pos *[maxPhoneInput + 1]uint8) (int, bool) {
+	n := 0
+	for i := 0; i < len(raw); {
+		c, size := raw[i], 1
+		var k byte
+		if c < utf8.RuneSelf {
+			switch c {
+			case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '+', '-', '.', '*', '#':
+				k = c
+			case ' ', '\t':
+				k = ' '
+			case '\n', '\v', '\f', '\r':
+				k = '\n'
+			case '/', '(', ')', '[', ']':
+				k = 's'
+			case 'x', 'X':
+				k = 'x'
+			case 'e', 'E':
+				k = 'e'
+			case 't', 'T':
+				k = 't'
+			default:
+				return 0, false
+			}
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(raw[i:])
+			switch {
+			case '０' <= r && r <= '９':
+				k = byte('0' + r - '０')
+			case r == '＋':
+				k = '+'
+			case r == '－', r == '\ufe63': // full-width and small hyphen-minus
+				k = '-'
+			case r == '．', r == '\ufe52': // full-width and small full stop
+				k = '.'
+			case r == '＊', r == '\ufe61', r == '×', r == '•', r == '●', r == '∗':
+				k = '*'
+			case r == '＃', r == '\ufe5f':
+				k = '#'
+			case r == '\u3000', r == '\u00a0':
+				k = ' '
+			case r == '／', r == '（', r == '）', r == '［', r == '］',
+				'\u2010' <= r && r <= '\u2015', r == '\u2212', r == '\ufe58':
+				k = 's'
+			case r == 'ｘ', r == 'Ｘ':
+				k = 'x'
+			case r == 'ｅ', r == 'Ｅ':
+				k = 'e'
+			case r == 'ｔ', r == 'Ｔ':
+				k = 't'
+			case r == '转':
+				k = 'z'
+			case r == '分':
+				k = 'F'
+			case r == '机':
+				k = 'J'
+			default:
+				return 0, false
+			}
+		}
+		tok[n], pos[n] = k, uint8(i)
+		n++
+		i += size
+	}
+	pos[n] = uint8(len(raw))
+
+	// Merge the markers spelled with more than one rune.
+	w := 0
+	for r := 0; r < n; w++ {
+		tok[w], pos[w] = tok[r], pos[r]
+		switch tok[r] {
+		case 'e':
+			if r+2 >= n || tok[r+1] != 'x' || tok[r+2] != 't' {
+				return 0, false
+			}
+			tok[w] = 'E'
+			r += 3
+			if r < n && tok[r] == '.' {
+				r++
+			}
+		case 'F':
+			if r+1 >= n || tok[r+1] != 'J' {
+				return 0, false
+			}
+			tok[w] = 'z'
+			r += 2
+		case 't', 'J':
+			return 0, false
+		default:
+			r++
+		}
+	}
+	pos[w] = uint8(len(raw))
+	return w, true
 }
 
 func isMaskToken(k byte) bool { return k == '*' || k == 'x' }
