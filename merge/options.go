@@ -1,0 +1,330 @@
+package merge
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/scv-go/scv/identity"
+)
+
+// Day is 24 hours, the unit of the windows and lifespans in [Options].
+const Day = 24 * time.Hour
+
+// Options configure a [Resolver]. The zero value means the defaults
+// documented on each field. For every integer, zero means the default and
+// a negative value turns the rule off; durations must not be negative.
+type Options struct {
+	// Priority lists, per field, the channels or source names whose values
+	// win, highest first; a record's Source is matched before its
+	// Channel. Values from unlisted sources rank below listed ones; ties
+	// go to the most recently observed record. A field absent from the
+	// map uses the default: pos, csv, wechat, weibo, ecommerce for every
+	// field (the counter and the CRM type what the customer says; an
+	// e-commerce receiver may be a gift's recipient), except nickname
+	// (wechat, weibo, ecommerce, pos, csv) and phone (wechat first: its
+	// phone_info is verified by WeChat; then pos, csv, ecommerce, weibo).
+	Priority map[FieldName][]string
+
+	// Limits caps, per identifier kind, the distinct linking identifiers
+	// one profile may hold; for scoped kinds the cap is per scope (one
+	// openid per appid). A join that would exceed a cap is refused and
+	// recorded as a [Separation]; identifiers a single record carries
+	// beyond the cap are excluded. Kinds absent from the map use the
+	// defaults: phone 3 (people keep a second phone and a work phone),
+	// unionid 1 and weibo_uid 1 (one per person by construction, so two
+	// mean two people), openid 1 per appid, member 1 per source, buyer 2
+	// per platform (a second shop account is common; more is a shared
+	// account), email 3.
+	Limits map[identity.Kind]int
+
+	// HubThreshold is how many distinct names, or distinct member numbers,
+	// the records carrying one identifier of a HubKinds kind may show
+	// before the identifier is flagged a hub: a placeholder typed by staff,
+	// not a person. Default 3: the fourth distinct name flags it.
+	HubThreshold int
+	// HubKinds are the kinds the hub rule watches. Default phone and email,
+	// the values staff type when a customer will not give theirs.
+	HubKinds []identity.Kind
+
+	// Blocked identifiers never link records, whoever carries them.
+	Blocked []identity.Identifier
+
+	// Placeholders are field values that lose to every real value in
+	// survivorship, compared without case and surrounding space. The
+	// identity adapters drop the common ones already; list a source's own
+	// (a CRM's "N/A") here. Default: 未知, 不详, 无, 微信用户, unknown, n/a,
+	// null, none, test, 测试, "-".
+	Placeholders []string
+
+	// Lifespan is the expected customer lifespan for lifetime value.
+	// Default 3 years (3 x 365 days).
+	Lifespan time.Duration
+	// Window is the trailing window of OrdersInWindow and of the loyal
+	// rule. Default 365 days.
+	Window time.Duration
+
+	Stage StageRules
+	Churn ChurnRules
+}
+
+// StageRules are the thresholds of the lifecycle stages.
+type StageRules struct {
+	RepeatOrders int // paid orders for repeat; default 2; at least 2
+	LoyalOrders  int // paid orders in the trailing window for loyal; default 5
+	// AdvocateReferrals is how many paying customers a repeat or loyal
+	// customer must have referred to be an advocate; default 1; negative
+	// turns the referral route off.
+	AdvocateReferrals int
+	// PromoterScore is the lowest latest-NPS score that, together with a
+	// repost or mention, makes a repeat or loyal customer an advocate;
+	// default 9; negative turns the promoter route off.
+	PromoterScore int
+}
+
+// ChurnRules are the parameters of churn risk.
+type ChurnRules struct {
+	// AtRiskFactor and LapsedFactor multiply a repeat customer's mean
+	// interval between purchases: at risk when the time since the last
+	// purchase exceeds AtRiskFactor x mean, lapsed beyond LapsedFactor x
+	// mean. Defaults 1.5 and 3.
+	AtRiskFactor float64
+	LapsedFactor float64
+	// MinInterval is the floor of the mean interval, so that two orders on
+	// one day do not make a customer at risk the next. Default 30 days.
+	MinInterval time.Duration
+	// OneTimeAtRisk and OneTimeLapsed apply to customers with one dated
+	// paid order. Defaults 180 and 365 days.
+	OneTimeAtRisk time.Duration
+	OneTimeLapsed time.Duration
+}
+
+// config is Options with every default applied and lookups precomputed.
+type config struct {
+	priority     map[FieldName]map[string]int // source or channel -> rank, lower is better
+	limits       map[identity.Kind]int        // 0 means unlimited
+	hubThreshold int                          // 0 means off
+	hubKinds     map[identity.Kind]bool
+	blocked      map[identity.Identifier]bool
+	placeholders map[string]bool
+	lifespanDays int64
+	window       time.Duration
+	rules        StageRules
+	churn        ChurnRules
+}
+
+var defaultPriority = map[FieldName][]string{
+	FieldNickname: {"wechat", "weibo", "ecommerce", "pos", "csv"},
+	FieldPhone:    {"wechat", "pos", "csv", "ecommerce", "weibo"},
+}
+
+var defaultOrder = []string{"pos", "csv", "wechat", "weibo", "ecommerce"}
+
+var defaultLimits = map[identity.Kind]int{
+	identity.KindPhone:    3,
+	identity.KindUnionID:  1,
+	identity.KindOpenID:   1,
+	identity.KindWeiboUID: 1,
+	identity.KindMember:   1,
+	identity.KindBuyer:    2,
+	identity.KindEmail:    3,
+}
+
+var defaultPlaceholders = []string{"未知", "不详", "无", "微信用户", "unknown", "n/a", "null", "none", "test", "测试", "-"}
+
+func validKind(k identity.Kind) bool { return slices.Contains(identity.Kinds, k) }
+
+func optionErr(format string, args ...any) error {
+	return fmt.Errorf("%w: options: "+format, append([]any{ErrInvalid}, args...)...)
+}
+
+func newConfig(o Options) (*config, error) {
+	c := &config{
+		priority:     map[FieldName]map[string]int{},
+		limits:       map[identity.Kind]int{},
+		hubKinds:     map[identity.Kind]bool{},
+		blocked:      map[identity.Identifier]bool{},
+		placeholders: map[string]bool{},
+	}
+	for f := range o.Priority {
+		if fieldIndex(f) == len(FieldNames) {
+			return nil, optionErr("Priority: unknown field %q", string(f))
+		}
+	}
+	for _, f := range FieldNames {
+		order, ok := o.Priority[f]
+		if !ok {
+			order, ok = defaultPriority[f]
+		}
+		if !ok {
+			order = defaultOrder
+		}
+		ranks := map[string]int{}
+		for i, s := range order {
+			if s == "" {
+				return nil, optionErr("Priority[%s]: empty source name", f)
+			}
+			if _, dup := ranks[s]; !dup {
+				ranks[s] = i
+			}
+		}
+		c.priority[f] = ranks
+	}
+
+	for k := range o.Limits {
+		if !validKind(k) {
+			return nil, optionErr("Limits: unknown identifier kind %d", uint8(k))
+		}
+	}
+	for _, k := range identity.Kinds {
+		n, ok := o.Limits[k]
+		switch {
+		case !ok || n == 0:
+			c.limits[k] = defaultLimits[k]
+		case n < 0:
+			c.limits[k] = 0
+		default:
+			c.limits[k] = n
+		}
+	}
+
+	c.hubThreshold = intOption(o.HubThreshold, 3)
+	kinds := o.HubKinds
+	if kinds == nil {
+		kinds = []identity.Kind{identity.KindPhone, identity.KindEmail}
+	}
+	for _, k := range kinds {
+		if !validKind(k) {
+			return nil, optionErr("HubKinds: unknown identifier kind %d", uint8(k))
+		}
+		c.hubKinds[k] = true
+	}
+	for i, id := range o.Blocked {
+		if err := checkIdentifier(id); err != nil {
+			return nil, optionErr("Blocked[%d]: %v", i, err)
+		}
+		c.blocked[id] = true
+	}
+	ph := o.Placeholders
+	if ph == nil {
+		ph = defaultPlaceholders
+	}
+	for _, v := range ph {
+		c.placeholders[foldPlaceholder(v)] = true
+	}
+
+	var err error
+	if c.lifespanDays, err = days("Lifespan", o.Lifespan, 3*365*Day); err != nil {
+		return nil, err
+	}
+	if o.Window < 0 {
+		return nil, optionErr("Window is negative")
+	}
+	c.window = durationOption(o.Window, 365*Day)
+
+	s := o.Stage
+	c.rules = StageRules{
+		RepeatOrders:      intOption(s.RepeatOrders, 2),
+		LoyalOrders:       intOption(s.LoyalOrders, 5),
+		AdvocateReferrals: intOption(s.AdvocateReferrals, 1),
+		PromoterScore:     intOption(s.PromoterScore, 9),
+	}
+	if s.RepeatOrders < 0 || c.rules.RepeatOrders < 2 {
+		return nil, optionErr("Stage.RepeatOrders must be at least 2")
+	}
+	if c.rules.PromoterScore > 10 {
+		return nil, optionErr("Stage.PromoterScore must be at most 10")
+	}
+
+	ch := o.Churn
+	if ch.AtRiskFactor < 0 || ch.LapsedFactor < 0 || ch.MinInterval < 0 || ch.OneTimeAtRisk < 0 || ch.OneTimeLapsed < 0 {
+		return nil, optionErr("Churn values must not be negative")
+	}
+	c.churn = ChurnRules{
+		AtRiskFactor:  floatOption(ch.AtRiskFactor, 1.5),
+		LapsedFactor:  floatOption(ch.LapsedFactor, 3),
+		MinInterval:   durationOption(ch.MinInterval, 30*Day),
+		OneTimeAtRisk: durationOption(ch.OneTimeAtRisk, 180*Day),
+		OneTimeLapsed: durationOption(ch.OneTimeLapsed, 365*Day),
+	}
+	if c.churn.AtRiskFactor > c.churn.LapsedFactor || c.churn.AtRiskFactor < 1 {
+		return nil, optionErr("Churn.AtRiskFactor must be at least 1 and at most LapsedFactor")
+	}
+	if c.churn.OneTimeAtRisk > c.churn.OneTimeLapsed {
+		return nil, optionErr("Churn.OneTimeAtRisk must not exceed OneTimeLapsed")
+	}
+	return c, nil
+}
+
+// intOption returns def for zero, 0 (off) for negative values, v otherwise.
+func intOption(v, def int) int {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+func floatOption(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func durationOption(v, def time.Duration) time.Duration {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func days(name string, v, def time.Duration) (int64, error) {
+	if v < 0 {
+		return 0, optionErr("%s is negative", name)
+	}
+	v = durationOption(v, def)
+	if v < Day {
+		return 0, optionErr("%s is shorter than a day", name)
+	}
+	return int64(v / Day), nil
+}
+
+func foldPlaceholder(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// limit returns the cap for kind k, 0 for none.
+func (c *config) limit(k identity.Kind) int { return c.limits[k] }
+
+// rank returns the priority rank of a record's source for field f: lower
+// is better; unlisted sources rank after every listed one.
+func (c *config) rank(f FieldName, k identity.RecordKey) int {
+	ranks := c.priority[f]
+	if r, ok := ranks[k.Source]; ok {
+		return r
+	}
+	if r, ok := ranks[string(k.Channel)]; ok {
+		return r
+	}
+	return len(ranks)
+}
+
+func (c *config) placeholder(v string) bool { return c.placeholders[foldPlaceholder(v)] }
+
+func checkIdentifier(id identity.Identifier) error {
+	if !validKind(id.Kind) {
+		return fmt.Errorf("unknown identifier kind %d", uint8(id.Kind))
+	}
+	if id.Value == "" {
+		return fmt.Errorf("%s identifier has no value", id.Kind)
+	}
+	if id.Kind.Scoped() != (id.Scope != "") {
+		if id.Scope == "" {
+			return fmt.Errorf("%s identifier has no scope", id.Kind)
+		}
+		return fmt.Errorf("%s identifier must not have a scope", id.Kind)
+	}
+	return nil
+}

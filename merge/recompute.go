@@ -1,0 +1,424 @@
+package merge
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"time"
+
+	"github.com/scv-go/scv/identity"
+)
+
+// plan is a component to recompute: the profiles it starts from, the
+// constraints to add or drop, and the record being added or updated.
+type plan struct {
+	olds     []*Profile
+	byID     map[string]bool
+	sticky   map[identity.Identifier]bool
+	record   *identity.Record
+	addPairs []Pair
+	delPairs []Pair
+}
+
+func newPlan() *plan {
+	return &plan{byID: map[string]bool{}, sticky: map[identity.Identifier]bool{}}
+}
+
+func (pl *plan) include(p *Profile) {
+	if !pl.byID[p.ID] {
+		pl.byID[p.ID] = true
+		pl.olds = append(pl.olds, p)
+	}
+}
+
+// pairs returns the do-not-link constraints of the component.
+func (pl *plan) pairs() []Pair {
+	var out []Pair
+	for _, p := range pl.olds {
+		out = append(out, p.DoNotLink...)
+	}
+	out = append(out, pl.addPairs...)
+	slices.SortFunc(out, comparePair)
+	out = slices.Compact(out)
+	return slices.DeleteFunc(out, func(p Pair) bool { return slices.Contains(pl.delPairs, p) })
+}
+
+// recompute rebuilds the component of pl from its records.
+func (s *session) recompute(pl *plan, newID func() string, asOf time.Time) (*Change, error) {
+	if err := s.expand(pl); err != nil {
+		return nil, err
+	}
+	nodes, previous, err := s.load(pl)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(pl.olds, func(a, b *Profile) int { return compareStr(a.ID, b.ID) })
+	pairs := pl.pairs()
+	res := s.c.resolve(nodes, pl.sticky, pairs)
+	parts := s.c.buildParts(res, pairs)
+	created, forwards, err := assignIDs(pl.olds, parts, newID)
+	if err != nil {
+		return nil, err
+	}
+	w := newWorkset(s, parts, pl.byID)
+	var credits []Credit
+	for _, p := range pl.olds {
+		credits = append(credits, p.Credits...)
+	}
+	for _, cr := range reduce(credits, compareCredit, keepFirst[Credit]) {
+		if err := w.route(cr); err != nil {
+			return nil, err
+		}
+	}
+	if pl.record != nil {
+		if err := w.routeRecordCredits(pl.record, previous); err != nil {
+			return nil, err
+		}
+		if err := w.claimPending(distinctIdentifiers(pl.record)); err != nil {
+			return nil, err
+		}
+	}
+	ch, err := w.change(pl.olds, created, forwards, asOf, true)
+	if err != nil {
+		return nil, err
+	}
+	if !ch.NoOp || len(res.newHubs) > 0 {
+		ch.NoOp = false
+		ch.Recomputed = len(pl.olds) > 0
+		ch.Hubs = res.newHubs
+		for _, p := range parts {
+			ch.Separations = append(ch.Separations, p.Separations...)
+		}
+		slices.SortFunc(ch.Separations, compareSeparation)
+		ch.Separations = slices.Compact(ch.Separations)
+	}
+	return ch, nil
+}
+
+// expand adds to pl every profile that shares an identifier with a profile
+// in it, until none is left: the component a recomputation must see.
+func (s *session) expand(pl *plan) error {
+	for i := 0; i < len(pl.olds); i++ {
+		for _, st := range pl.olds[i].Identifiers {
+			id := st.Identifier
+			if st.Status == StatusHub {
+				pl.sticky[id] = true
+				continue
+			}
+			if !st.Shared || st.Status == StatusBlocked || s.c.blocked[id] {
+				continue
+			}
+			lk, err := s.lookup(id)
+			if err != nil {
+				return err
+			}
+			if lk.hub {
+				pl.sticky[id] = true
+			}
+			for _, p := range lk.profiles {
+				pl.include(p)
+			}
+		}
+	}
+	return nil
+}
+
+// load reads the records of pl's profiles, checks them against the
+// profiles, and adds pl.record, replacing its previous version, which it
+// returns.
+func (s *session) load(pl *plan) ([]node, *identity.Record, error) {
+	var nodes []node
+	var previous *identity.Record
+	var replaced identity.RecordKey
+	if pl.record != nil {
+		replaced = pl.record.Key()
+	}
+	seen := map[identity.RecordKey]bool{}
+	for _, p := range pl.olds {
+		recs, err := s.rd.Records(p.ID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("merge: reading the records of profile %s: %w", p.ID, err)
+		}
+		if len(recs) != len(p.Records) {
+			return nil, nil, &StateError{Profile: p.ID, Problem: fmt.Sprintf("Records returned %d records, the profile lists %d", len(recs), len(p.Records))}
+		}
+		for i := range recs {
+			rec := &recs[i]
+			k := rec.Key()
+			j, ok := p.record(k)
+			if !ok || seen[k] {
+				return nil, nil, &StateError{Profile: p.ID, Record: k, Problem: "Records returned a record the profile does not list, or twice"}
+			}
+			seen[k] = true
+			if pl.record != nil && k == replaced {
+				previous = rec
+				continue
+			}
+			n := newNode(rec)
+			if n.fp != p.Records[j].Fingerprint {
+				return nil, nil, &StateError{Profile: p.ID, Record: k, Problem: "stored record does not match its fingerprint"}
+			}
+			nodes = append(nodes, n)
+		}
+	}
+	if pl.record != nil {
+		nodes = append(nodes, newNode(pl.record))
+	}
+	return nodes, previous, nil
+}
+
+// buildParts builds one profile per part of res, without ids, credits or
+// derived values.
+func (c *config) buildParts(res *resolution, pairs []Pair) []*Profile {
+	isHub := func(id identity.Identifier) bool { return res.hubs[id] }
+	firstPart := map[identity.Identifier]int{}
+	shared := map[identity.Identifier]bool{}
+	for p, part := range res.parts {
+		for _, i := range part {
+			for _, id := range res.nodes[i].ids {
+				if isHub(id) || c.blocked[id] {
+					continue
+				}
+				if q, ok := firstPart[id]; !ok {
+					firstPart[id] = p
+				} else if q != p {
+					shared[id] = true
+				}
+			}
+		}
+	}
+	seps := res.separations()
+	out := make([]*Profile, len(res.parts))
+	for p, part := range res.parts {
+		all := make([]items, 0, len(part))
+		var cands []candidate
+		for _, i := range part {
+			n := &res.nodes[i]
+			it := c.extract(n, func(id identity.Identifier) Status { return c.status(id, n.link, isHub) })
+			all = append(all, it)
+			cands = append(cands, it.cands...)
+		}
+		prof := build(all, cands)
+		for j := range prof.Identifiers {
+			prof.Identifiers[j].Shared = shared[prof.Identifiers[j].Identifier]
+		}
+		for _, pr := range pairs {
+			if prof.Holds(pr.A) || prof.Holds(pr.B) {
+				prof.DoNotLink = append(prof.DoNotLink, pr)
+			}
+		}
+		for _, sp := range seps {
+			if prof.Holds(sp.A) || prof.Holds(sp.B) {
+				prof.Separations = append(prof.Separations, sp)
+			}
+		}
+		out[p] = prof
+	}
+	return out
+}
+
+// assignIDs gives each part an id. The old profiles, the one with the most
+// records first (then the earliest first seen, then the smaller id), each
+// keep their id on the part holding most of their records that has none
+// yet; parts left without an id get a new one; old ids left over forward
+// to the part holding most of their records.
+func assignIDs(olds []*Profile, parts []*Profile, newID func() string) (created []string, forwards []Forward, err error) {
+	owner := map[identity.RecordKey]int{}
+	for o, p := range olds {
+		for _, r := range p.Records {
+			owner[r.Key] = o
+		}
+	}
+	overlap := make([][]int, len(olds))
+	for o := range overlap {
+		overlap[o] = make([]int, len(parts))
+	}
+	for j, p := range parts {
+		for _, r := range p.Records {
+			if o, ok := owner[r.Key]; ok {
+				overlap[o][j]++
+			}
+		}
+	}
+	// best returns the part holding most of old o's records, among those
+	// free allows; larger parts, then earlier parts, win ties.
+	best := func(o int, free func(j int) bool) int {
+		b := -1
+		for j := range parts {
+			if overlap[o][j] == 0 || !free(j) {
+				continue
+			}
+			if b < 0 || overlap[o][j] > overlap[o][b] ||
+				overlap[o][j] == overlap[o][b] && len(parts[j].Records) > len(parts[b].Records) {
+				b = j
+			}
+		}
+		return b
+	}
+	order := make([]int, len(olds))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		pa, pb := olds[a], olds[b]
+		if len(pa.Records) != len(pb.Records) {
+			return len(pb.Records) - len(pa.Records)
+		}
+		if c := compareEarlier(pa.FirstSeen, pb.FirstSeen); c != 0 {
+			return c
+		}
+		return compareStr(pa.ID, pb.ID)
+	})
+	kept := make([]bool, len(olds))
+	for _, o := range order {
+		if j := best(o, func(j int) bool { return parts[j].ID == "" }); j >= 0 {
+			parts[j].ID = olds[o].ID
+			kept[o] = true
+		}
+	}
+	used := map[string]bool{}
+	for _, p := range olds {
+		used[p.ID] = true
+	}
+	for _, p := range parts {
+		if p.ID != "" {
+			continue
+		}
+		id := newID()
+		if id == "" || used[id] {
+			return nil, nil, fmt.Errorf("%w: newID returned an empty or repeated id", ErrInvalid)
+		}
+		used[id] = true
+		p.ID = id
+		created = append(created, id)
+	}
+	for o, p := range olds {
+		if !kept[o] {
+			j := best(o, func(int) bool { return true })
+			forwards = append(forwards, Forward{From: p.ID, To: parts[j].ID})
+		}
+	}
+	slices.Sort(created)
+	slices.SortFunc(forwards, func(a, b Forward) int { return compareStr(a.From, b.From) })
+	return created, forwards, nil
+}
+
+// workset is the set of profiles a decision writes: the component's new
+// profiles, and profiles outside it that receive referral credits.
+type workset struct {
+	s       *session
+	results []*Profile
+	inSet   map[string]bool     // ids of the old profiles the results replace
+	extras  map[string]*Profile // outside profiles, modified copies
+	origins map[string]*Profile // outside profiles as read
+	pending []Credit
+	claimed []identity.Identifier
+}
+
+func newWorkset(s *session, results []*Profile, inSet map[string]bool) *workset {
+	for _, p := range results {
+		p.FirstSeen, p.LastSeen = seen(p)
+	}
+	return &workset{s: s, results: results, inSet: inSet, extras: map[string]*Profile{}, origins: map[string]*Profile{}}
+}
+
+// change finalises the profiles as of asOf and says what to write. With
+// compare, profiles equal to their old value refreshed to asOf are left
+// out.
+func (w *workset) change(olds []*Profile, created []string, forwards []Forward, asOf time.Time, compare bool) (*Change, error) {
+	c := w.s.c
+	ch := &Change{Created: created, Forwards: forwards, Pending: w.pending, Claimed: w.claimed}
+	oldByID := map[string]*Profile{}
+	for _, o := range olds {
+		oldByID[o.ID] = o
+	}
+	resultIDs := map[string]bool{}
+	for _, p := range w.results {
+		resultIDs[p.ID] = true
+		c.finalize(p, asOf)
+		old := oldByID[p.ID]
+		if old == nil || !compare || !c.unchanged(old, p, asOf) {
+			ch.Profiles = append(ch.Profiles, p)
+		}
+		for _, r := range p.Records {
+			if old == nil || !old.Holds(r.Key) {
+				ch.Assign = append(ch.Assign, Assignment{Record: r.Key, Profile: p.ID})
+			}
+		}
+		ch.Index = append(ch.Index, indexDiff(old, p)...)
+	}
+	for _, o := range olds {
+		if !resultIDs[o.ID] {
+			ch.Index = append(ch.Index, indexDiff(o, nil)...)
+		}
+	}
+	for _, id := range sortedKeys(w.extras) {
+		p := w.extras[id]
+		c.finalize(p, asOf)
+		if !c.unchanged(w.origins[id], p, asOf) {
+			ch.Profiles = append(ch.Profiles, p)
+		}
+	}
+	slices.SortFunc(ch.Profiles, func(a, b *Profile) int { return compareStr(a.ID, b.ID) })
+	slices.SortFunc(ch.Assign, func(a, b Assignment) int { return compareKey(a.Record, b.Record) })
+	slices.SortFunc(ch.Index, func(a, b IndexEdit) int {
+		if c := compareStr(a.Profile, b.Profile); c != 0 {
+			return c
+		}
+		return compareIdentifier(a.Identifier, b.Identifier)
+	})
+	slices.SortFunc(ch.Pending, compareCredit)
+	slices.SortFunc(ch.Claimed, compareIdentifier)
+	ch.NoOp = len(ch.Profiles) == 0 && len(ch.Created) == 0 && len(ch.Forwards) == 0 && len(ch.Assign) == 0 &&
+		len(ch.Index) == 0 && len(ch.Pending) == 0 && len(ch.Claimed) == 0
+	return ch, nil
+}
+
+// unchanged reports whether p equals old refreshed to asOf.
+func (c *config) unchanged(old, p *Profile, asOf time.Time) bool {
+	q := old.Clone()
+	c.finalize(q, asOf)
+	return reflect.DeepEqual(q, p)
+}
+
+// indexDiff returns the index edits that turn old's entries into p's;
+// either may be nil.
+func indexDiff(old, p *Profile) []IndexEdit {
+	var a, b []IdentifierState
+	var aID, bID string
+	if old != nil {
+		a, aID = old.Identifiers, old.ID
+	}
+	if p != nil {
+		b, bID = p.Identifiers, p.ID
+	}
+	var out []IndexEdit
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		var c int
+		switch {
+		case i == len(a):
+			c = 1
+		case j == len(b):
+			c = -1
+		default:
+			c = compareIdentifier(a[i].Identifier, b[j].Identifier)
+		}
+		switch {
+		case c < 0:
+			out = append(out, IndexEdit{Identifier: a[i].Identifier, Profile: aID, Remove: true})
+			i++
+		case c > 0:
+			out = append(out, IndexEdit{Identifier: b[j].Identifier, Profile: bID})
+			j++
+		default:
+			if aID != bID {
+				out = append(out, IndexEdit{Identifier: a[i].Identifier, Profile: aID, Remove: true},
+					IndexEdit{Identifier: b[j].Identifier, Profile: bID})
+			}
+			i++
+			j++
+		}
+	}
+	return out
+}

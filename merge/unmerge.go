@@ -1,0 +1,160 @@
+package merge
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/scv-go/scv/identity"
+)
+
+// Detach takes the record with key k out of its profile: it adds a
+// do-not-link pair between k and every other record of the profile and
+// recomputes the component. The larger part keeps the profile id; the
+// record's new profile gets an id from newID. [Resolver.Reattach] undoes
+// it. It returns [ErrNotFound] if no profile holds k.
+func (r *Resolver) Detach(rd Reader, k identity.RecordKey, newID func() string, asOf time.Time) (*Change, error) {
+	if err := checkCall(newID, asOf); err != nil {
+		return nil, err
+	}
+	s := newSession(r.c, rd)
+	p, err := s.mustHold(k)
+	if err != nil {
+		return nil, err
+	}
+	pl := newPlan()
+	pl.include(p)
+	for _, ref := range p.Records {
+		if ref.Key != k {
+			pl.addPairs = append(pl.addPairs, newPair(k, ref.Key))
+		}
+	}
+	if len(pl.addPairs) == 0 {
+		return &Change{NoOp: true}, nil
+	}
+	return s.recompute(pl, newID, asOf)
+}
+
+// Separate says that records a and b are different people: it adds a
+// do-not-link pair between them, kept on the profiles of both, and
+// recomputes their component. Records that only a or b linked to the rest
+// follow the side they link to. [Resolver.Relink] undoes it.
+func (r *Resolver) Separate(rd Reader, a, b identity.RecordKey, newID func() string, asOf time.Time) (*Change, error) {
+	return r.pair(rd, a, b, false, newID, asOf)
+}
+
+// Relink removes the do-not-link pair between records a and b and
+// recomputes their component, undoing [Resolver.Separate]. It is a NoOp if
+// there is no such pair.
+func (r *Resolver) Relink(rd Reader, a, b identity.RecordKey, newID func() string, asOf time.Time) (*Change, error) {
+	return r.pair(rd, a, b, true, newID, asOf)
+}
+
+func (r *Resolver) pair(rd Reader, a, b identity.RecordKey, remove bool, newID func() string, asOf time.Time) (*Change, error) {
+	if err := checkCall(newID, asOf); err != nil {
+		return nil, err
+	}
+	if a == b {
+		return nil, fmt.Errorf("%w: record %s paired with itself", ErrInvalid, a)
+	}
+	s := newSession(r.c, rd)
+	pa, err := s.mustHold(a)
+	if err != nil {
+		return nil, err
+	}
+	pb, err := s.mustHold(b)
+	if err != nil {
+		return nil, err
+	}
+	pl := newPlan()
+	pl.include(pa)
+	pl.include(pb)
+	if remove {
+		pl.delPairs = []Pair{newPair(a, b)}
+	} else {
+		pl.addPairs = []Pair{newPair(a, b)}
+	}
+	return s.recompute(pl, newID, asOf)
+}
+
+// Reattach removes every do-not-link pair of the record with key k and
+// recomputes the component, undoing [Resolver.Detach]: the record rejoins
+// the profile its identifiers reach, and its detached profile id forwards
+// to the survivor.
+func (r *Resolver) Reattach(rd Reader, k identity.RecordKey, newID func() string, asOf time.Time) (*Change, error) {
+	if err := checkCall(newID, asOf); err != nil {
+		return nil, err
+	}
+	s := newSession(r.c, rd)
+	p, err := s.mustHold(k)
+	if err != nil {
+		return nil, err
+	}
+	pl := newPlan()
+	pl.include(p)
+	for _, pr := range p.DoNotLink {
+		other := pr.A
+		switch k {
+		case pr.A:
+			other = pr.B
+		case pr.B:
+		default:
+			continue
+		}
+		q, err := s.mustHold(other)
+		if err != nil {
+			return nil, err
+		}
+		pl.include(q)
+		pl.delPairs = append(pl.delPairs, pr)
+	}
+	if len(pl.delPairs) == 0 {
+		return &Change{NoOp: true}, nil
+	}
+	return s.recompute(pl, newID, asOf)
+}
+
+// Resolve recomputes the components of profiles from their records under
+// the resolver's current options: the way to apply a changed limit, hub
+// threshold or blocked value to profiles already stored. Hubs flagged
+// before stay hubs. Components reached through shared identifiers are
+// recomputed too.
+func (r *Resolver) Resolve(rd Reader, profiles []*Profile, newID func() string, asOf time.Time) (*Change, error) {
+	if err := checkCall(newID, asOf); err != nil {
+		return nil, err
+	}
+	s := newSession(r.c, rd)
+	pl := newPlan()
+	for _, p := range profiles {
+		if p == nil {
+			return nil, fmt.Errorf("%w: nil profile", ErrInvalid)
+		}
+		pl.include(p)
+	}
+	if len(pl.olds) == 0 {
+		return &Change{NoOp: true}, nil
+	}
+	return s.recompute(pl, newID, asOf)
+}
+
+// Refresh returns a copy of p with its time-dependent values (metrics,
+// stage, risk, next refresh) recomputed as of asOf, from p alone, and
+// whether its stage or risk changed. p is not modified.
+func (r *Resolver) Refresh(p *Profile, asOf time.Time) (*Profile, bool, error) {
+	if asOf.IsZero() {
+		return nil, false, fmt.Errorf("%w: as-of time is zero", ErrInvalid)
+	}
+	q := p.Clone()
+	r.c.finalize(q, asOf)
+	return q, q.Stage != p.Stage || q.Risk != p.Risk, nil
+}
+
+func (s *session) mustHold(k identity.RecordKey) (*Profile, error) {
+	p, err := s.holder(k)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, k)
+	}
+	return p, nil
+}
