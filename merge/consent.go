@@ -44,7 +44,9 @@ func (s ConsentState) statement() Statement {
 	return *s.LastYes
 }
 
-func compareConsentKey(a, b ConsentState) int { return compareStr(string(a.Purpose), string(b.Purpose)) }
+func compareConsentKey(a, b ConsentState) int {
+	return compareStr(string(a.Purpose), string(b.Purpose))
+}
 
 // mergeConsent combines the standing statements of two sets of records: a
 // standing no anywhere withholds consent.

@@ -150,16 +150,16 @@ type FieldName string
 // and blocked values excluded); the others from their attributes.
 const (
 	FieldPersonName FieldName = "name"
-	FieldNickname FieldName = "nickname"
-	FieldGender   FieldName = "gender"
-	FieldBirthday FieldName = "birthday"
-	FieldCountry  FieldName = "country"
-	FieldProvince FieldName = "province"
-	FieldCity     FieldName = "city"
-	FieldDistrict FieldName = "district"
-	FieldLanguage FieldName = "language"
-	FieldEmail    FieldName = "email"
-	FieldPhone    FieldName = "phone"
+	FieldNickname   FieldName = "nickname"
+	FieldGender     FieldName = "gender"
+	FieldBirthday   FieldName = "birthday"
+	FieldCountry    FieldName = "country"
+	FieldProvince   FieldName = "province"
+	FieldCity       FieldName = "city"
+	FieldDistrict   FieldName = "district"
+	FieldLanguage   FieldName = "language"
+	FieldEmail      FieldName = "email"
+	FieldPhone      FieldName = "phone"
 )
 
 // FieldNames lists every survivorship field in profile order.

@@ -14,8 +14,8 @@ import (
 // sealed and blind-indexed, in one transaction per change.
 type memory struct {
 	records  map[identity.RecordKey]identity.Record
-	holder   map[identity.RecordKey]string            // record key -> profile id
-	profiles map[string][]byte                        // profile id -> profile (sealed, in a real store)
+	holder   map[identity.RecordKey]string           // record key -> profile id
+	profiles map[string][]byte                       // profile id -> profile (sealed, in a real store)
 	index    map[identity.Identifier]map[string]bool // identifier -> profile ids
 	hubs     map[identity.Identifier]bool
 	pending  map[identity.Identifier][]merge.Credit // referrer phone -> credits waiting for it

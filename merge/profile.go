@@ -41,9 +41,9 @@ type Profile struct {
 
 	// Metrics, Stage, Risk and NextRefresh are derived from the rest as
 	// of AsOf; [Resolver.Refresh] recomputes them for another time.
-	Metrics Metrics `json:"metrics"`
-	Stage   Stage   `json:"stage"`
-	Risk    Risk    `json:"risk"`
+	Metrics Metrics   `json:"metrics"`
+	Stage   Stage     `json:"stage"`
+	Risk    Risk      `json:"risk"`
 	AsOf    time.Time `json:"as_of"`
 	// NextRefresh is the earliest time after AsOf at which Stage, Risk or
 	// a windowed metric changes if no new record arrives; zero if never.
