@@ -27,6 +27,7 @@ const (
 	labelKeyringKey = "scv/v1/keyring-seal"       // KEK epoch secret -> key of Keyring.Seal
 	labelContext    = "scv/v1/context-commitment" // keyring secret -> HMAC key of header context commitments
 	labelBlindIndex = "scv/v1/blind-index/"       // blind-index version secret -> HMAC key, + kind "/" version
+	labelAtRest     = "scv/v1/at-rest"            // root key -> 32-byte key of the storage engine's own encryption at rest
 )
 
 // hkdfSHA256 returns n bytes of HKDF-SHA256 (RFC 5869) output keyed by

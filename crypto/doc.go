@@ -16,6 +16,7 @@
 //	root key (32 bytes, from a KeyProvider; never stored with the data)
 //	 ├─ key id          HKDF "scv/v1/key-id", shown in logs
 //	 ├─ key check value HKDF "scv/v1/key-check", stored in the keyring state
+//	 ├─ at-rest key     HKDF "scv/v1/at-rest", the storage engine's own encryption (RootKey.AtRestKey)
 //	 └─ state key       HKDF "scv/v1/kek-wrap", seals the keyring state:
 //	     ├─ keyring secret (random)        -> context-commitment key
 //	     ├─ KEK epoch secrets (random)     -> data-key wrapping key, keyring-seal key
@@ -24,13 +25,15 @@
 //	     └─ blind-index version secrets (random) -> one HMAC key per kind
 //
 // Everything below the root is random, not derived from the root, so that
-// replacing the root reseals one small state and nothing else. Keys are
+// replacing the root reseals one small state and nothing else (and the
+// engine's key registry, which the at-rest key encrypts). Keys are
 // derived with HKDF-SHA256 (RFC 5869) with an empty salt, since each secret
 // is already uniformly random. The labels, the HKDF info strings:
 //
 //	scv/v1/key-id                      root -> 8-byte key id
 //	scv/v1/key-check                   root -> 32-byte key check value
 //	scv/v1/kek-wrap                    root -> key sealing the keyring state
+//	scv/v1/at-rest                     root -> 32-byte key of the engine's encryption at rest
 //	scv/v1/kek-id                      KEK epoch -> 4-byte fingerprint in headers
 //	scv/v1/data-key-wrap               KEK epoch -> key wrapping data keys
 //	scv/v1/keyring-seal                KEK epoch -> key of Keyring.Seal

@@ -79,6 +79,15 @@ func newRootKey(k *[RootKeySize]byte) *RootKey {
 	return &RootKey{m: &rootMaterial{key: k}, id: hex.EncodeToString(id)}
 }
 
+// AtRestKey returns a 32-byte key derived from the root key with HKDF under
+// the label "scv/v1/at-rest", for the storage engine's own encryption at
+// rest (Badger's EncryptionKey), the second layer under the sealing this
+// package does. It is derived from the root, not kept in the keyring
+// state, because the engine needs it before it can read that state; so a
+// root rotation must also re-encrypt the engine's key registry. The caller
+// owns the result and should not keep it longer than the engine needs.
+func (k *RootKey) AtRestKey() []byte { return derive(k.m.key[:], labelAtRest) }
+
 // ID returns the key id: 16 hex digits derived from the key with HKDF under
 // the label "scv/v1/key-id". It identifies the key in logs and in error
 // messages, and reveals nothing about it.

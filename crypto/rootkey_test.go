@@ -363,3 +363,22 @@ func TestKeyProviderFunc(t *testing.T) {
 		t.Fatalf("RootKey = %v, %v", got, err)
 	}
 }
+
+func TestAtRestKey(t *testing.T) {
+	a, b := GenerateRootKey(), GenerateRootKey()
+	ka := a.AtRestKey()
+	if len(ka) != 32 {
+		t.Fatalf("AtRestKey is %d bytes, want 32", len(ka))
+	}
+	if !bytes.Equal(ka, a.AtRestKey()) {
+		t.Fatal("AtRestKey is not deterministic")
+	}
+	if bytes.Equal(ka, b.AtRestKey()) {
+		t.Fatal("two root keys give the same at-rest key")
+	}
+	raw, _ := NewRootKey(bytes.Repeat([]byte{7}, RootKeySize))
+	want := hkdfSHA256(bytes.Repeat([]byte{7}, RootKeySize), nil, []byte("scv/v1/at-rest"), 32)
+	if !bytes.Equal(raw.AtRestKey(), want) {
+		t.Fatal("AtRestKey is not HKDF-SHA256 under scv/v1/at-rest")
+	}
+}
