@@ -94,6 +94,11 @@ func (w *workset) route(cr Credit) error {
 	if lk.hub {
 		return nil
 	}
+	for _, p := range w.results {
+		if st, ok := p.identifier(phone); ok && st.Status == StatusHub {
+			return nil // flagged in this very change
+		}
+	}
 	var best *Profile
 	var bestN int
 	consider := func(p *Profile) {

@@ -274,6 +274,9 @@ func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pair
 		index[nodes[i].key] = i
 	}
 	u := &unionFind{c: c, parent: make([]int, len(nodes)), comps: make([]*component, len(nodes)), partners: map[int][]int{}}
+	for i := range u.parent {
+		u.parent[i] = i // nodes not yet visited are their own roots
+	}
 	for _, p := range pairs {
 		a, okA := index[p.A]
 		b, okB := index[p.B]
@@ -292,7 +295,7 @@ func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pair
 			comp.ids[id] = true
 			comp.count[kindScope{id.Kind, id.Scope}]++
 		}
-		u.parent[i], u.comps[i] = i, comp
+		u.comps[i] = comp
 		for _, x := range nodes[i].link {
 			hs := holders[x]
 			// One holder per component, earliest first; try the

@@ -135,9 +135,13 @@ func (s *session) load(pl *plan) ([]node, *identity.Record, error) {
 	}
 	seen := map[identity.RecordKey]bool{}
 	for _, p := range pl.olds {
-		recs, err := s.rd.Records(p.ID)
-		if err != nil {
-			return nil, nil, fmt.Errorf("merge: reading the records of profile %s: %w", p.ID, err)
+		recs, ok := s.records[p.ID]
+		if !ok {
+			var err error
+			if recs, err = s.rd.Records(p.ID); err != nil {
+				return nil, nil, fmt.Errorf("merge: reading the records of profile %s: %w", p.ID, err)
+			}
+			s.records[p.ID] = recs
 		}
 		if len(recs) != len(p.Records) {
 			return nil, nil, &StateError{Profile: p.ID, Problem: fmt.Sprintf("Records returned %d records, the profile lists %d", len(recs), len(p.Records))}

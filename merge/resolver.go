@@ -247,6 +247,7 @@ type session struct {
 	rd      Reader
 	lookups map[identity.Identifier]lookupResult
 	holders map[identity.RecordKey]*Profile
+	records map[string][]identity.Record
 }
 
 type lookupResult struct {
@@ -255,7 +256,8 @@ type lookupResult struct {
 }
 
 func newSession(c *config, rd Reader) *session {
-	return &session{c: c, rd: rd, lookups: map[identity.Identifier]lookupResult{}, holders: map[identity.RecordKey]*Profile{}}
+	return &session{c: c, rd: rd, lookups: map[identity.Identifier]lookupResult{}, holders: map[identity.RecordKey]*Profile{},
+		records: map[string][]identity.Record{}}
 }
 
 func (s *session) holder(k identity.RecordKey) (*Profile, error) {

@@ -2,16 +2,19 @@ package merge
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/scv-go/scv/identity"
 )
 
-// Detach takes the record with key k out of its profile: it adds a
-// do-not-link pair between k and every other record of the profile and
-// recomputes the component. The larger part keeps the profile id; the
-// record's new profile gets an id from newID. [Resolver.Reattach] undoes
-// it. It returns [ErrNotFound] if no profile holds k.
+// Detach takes the record with key k out of its profile. Without k the
+// profile's records may fall apart; the part holding most of them keeps
+// the profile (and its id), and Detach adds a do-not-link pair between k
+// and each of that part's records. Records that were in the profile only
+// through k follow it. The component is then recomputed; k's new profile
+// gets an id from newID. [Resolver.Reattach] undoes it. It returns
+// [ErrNotFound] if no profile holds k.
 func (r *Resolver) Detach(rd Reader, k identity.RecordKey, newID func() string, asOf time.Time) (*Change, error) {
 	if err := checkCall(newID, asOf); err != nil {
 		return nil, err
@@ -23,13 +26,33 @@ func (r *Resolver) Detach(rd Reader, k identity.RecordKey, newID func() string, 
 	}
 	pl := newPlan()
 	pl.include(p)
-	for _, ref := range p.Records {
-		if ref.Key != k {
-			pl.addPairs = append(pl.addPairs, newPair(k, ref.Key))
+	if err := s.expand(pl); err != nil {
+		return nil, err
+	}
+	nodes, _, err := s.load(pl)
+	if err != nil {
+		return nil, err
+	}
+	res := r.c.resolve(slices.DeleteFunc(nodes, func(n node) bool { return n.key == k }), pl.sticky, pl.pairs())
+	best, bestN := -1, 0
+	for i, part := range res.parts {
+		n := 0
+		for _, j := range part {
+			if p.Holds(res.nodes[j].key) {
+				n++
+			}
+		}
+		if n > bestN || n == bestN && n > 0 && len(part) > len(res.parts[best]) {
+			best, bestN = i, n
 		}
 	}
-	if len(pl.addPairs) == 0 {
-		return &Change{NoOp: true}, nil
+	if best < 0 {
+		return &Change{NoOp: true}, nil // k is the profile's only record
+	}
+	for _, j := range res.parts[best] {
+		if key := res.nodes[j].key; p.Holds(key) {
+			pl.addPairs = append(pl.addPairs, newPair(k, key))
+		}
 	}
 	return s.recompute(pl, newID, asOf)
 }
