@@ -160,6 +160,11 @@ func newConfig(f Format, opts Options) (*config, error) {
 	if c.source == "" {
 		c.source = string(f)
 	}
+	if strings.ContainsAny(c.source, ":/") || !utf8.ValidString(c.source) {
+		// The source scopes identifiers ("member:source:value") and prefixes
+		// record keys ("channel/source/id").
+		return nil, fmt.Errorf("identity: Options.Source %q must not contain ':' or '/'", c.source)
+	}
 	if c.loc == nil {
 		c.loc = chinaTime
 	}
@@ -366,7 +371,6 @@ func (c *config) decodeCSV(br *bufio.Reader, yield func(Record, error) bool) err
 		if err == io.EOF {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
 		var pe *csv.ParseError
 		switch {
 		case errors.As(err, &pe):
@@ -378,8 +382,9 @@ func (c *config) decodeCSV(br *bufio.Reader, yield func(Record, error) bool) err
 			}
 			continue
 		case err != nil:
-			return fmt.Errorf("identity: %s line %d: read: %w", c.source, line, err)
+			return fmt.Errorf("identity: %s: read: %w", c.source, err)
 		}
+		line, _ := cr.FieldPos(0)
 		var rec Record
 		var rerr error
 		switch {

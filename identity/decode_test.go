@@ -88,6 +88,7 @@ func TestDecodeEnds(t *testing.T) {
 		{"unknown format", "xml", identity.Options{}, "", "unknown format"},
 		{"a mapping for a JSON format", identity.FormatWeChat, identity.Options{Mapping: map[string]string{"phone": "m"}}, "", "for the csv format"},
 		{"a mapping key that is not a field", identity.FormatCSV, identity.Options{Mapping: map[string]string{"mobile": "m"}}, "mobile\n1\n", `unknown field "mobile"`},
+		{"a source that would break identifier scopes", identity.FormatPOS, identity.Options{Source: "pos:east"}, posHeader, "must not contain"},
 		{"a bad placeholder", identity.FormatPOS, identity.Options{Placeholders: []string{"not a phone"}}, posHeader, "Placeholders"},
 		{"a mapped column missing from the header", identity.FormatCSV, identity.Options{Mapping: map[string]string{"phone": "手机"}}, "电话\n1\n", `lacks mapped columns "手机" (for phone)`},
 		{"a POS header without required columns", identity.FormatPOS, identity.Options{}, "store_id,mobile\nS1,1\n", "lacks pos columns receipt_no, amount, paid_at, status"},

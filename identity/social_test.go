@@ -27,6 +27,11 @@ func TestWeChat(t *testing.T) {
 			want:  map[string]string{"id": "wxA/o1", "ids": "openid:wxA:o1"},
 		},
 		{
+			name:  "an appid that is not a token is dropped with a warning: it would break the scope",
+			input: `{"appid":"wx:1/2","openid":"o1"}`,
+			want:  map[string]string{"id": "o1", "ids": "openid:wechat:o1", "warnings": "appid: invalid_value"},
+		},
+		{
 			name:  "without appid the openid is scoped by the source",
 			opts:  identity.Options{Source: "oa-main"},
 			input: `{"openid":"o1"}`,

@@ -27,7 +27,11 @@ import (
 // not say when it happened.
 func decodeWeChat(b *builder, o jsonObject) {
 	openid := b.requiredID(o, "openid")
-	appid := b.text(o, "appid")
+	appid := cleanText(b.text(o, "appid"))
+	if appid != "" && !isToken(appid) {
+		b.warn("appid", ReasonInvalidValue) // an appid is wx and 16 hex digits
+		appid = ""
+	}
 	if openid != "" {
 		b.rec.ID = openid
 		scope := b.c.source
@@ -127,4 +131,17 @@ func (b *builder) textIn(o jsonObject, prefix, key string) string {
 		return ""
 	}
 	return strings.TrimSpace(s)
+}
+
+// isToken reports whether s is made of ASCII letters, digits, '_' and '-'
+// only, as appids are; such a value is safe as an identifier scope and in a
+// record id.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -1,0 +1,187 @@
+package identity_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"io"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/scv-go/scv/identity"
+)
+
+func FuzzWeChat(f *testing.F) {
+	fuzzDecode(f, identity.FormatWeChat, `{"openid":"o1","phone_info":{"purePhoneNumber":"13912345678","countryCode":"86"}}`)
+}
+
+func FuzzWeibo(f *testing.F) {
+	fuzzDecode(f, identity.FormatWeibo, `{"idstr":"1","mobile":"139 1234 5678","interactions":[{"type":"like","mid":"2"}]}`)
+}
+
+func FuzzEcommerce(f *testing.F) {
+	fuzzDecode(f, identity.FormatEcommerce, `{"tid":1,"buyer_open_uid":"u","payment":"0.1","status":"TRADE_CLOSED"}`)
+}
+
+func FuzzPOS(f *testing.F) {
+	fuzzDecode(f, identity.FormatPOS, posHeader+"S1,R1,M1,13800000000,王芳,-1.00,,2026-01-01,,refunded,\n")
+}
+
+func FuzzCSV(f *testing.F) {
+	fuzzDecode(f, identity.FormatCSV, "phone,name,amount,nps\n１３９１２３４５６７８,王 芳,1,10\n")
+}
+
+// fuzzDecode seeds a fuzz target with every fixture of format f and extra,
+// then checks the properties Decode promises on any input: no panic; every
+// quarantine entry is a *RecordError with a source, a line and a reason;
+// the only other error is a header error, yielded alone; accepted records
+// have an id and an identifier; the count of yields matches an independent
+// count of the records in the input; and the same input decodes the same
+// way twice.
+func fuzzDecode(f *testing.F, format identity.Format, extra string) {
+	for _, fx := range fixtures(f) {
+		if fx.format == format && fx.opts.Mapping == nil {
+			f.Add(fx.read(f))
+		}
+	}
+	f.Add([]byte(extra))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		first := decodeBytes(t, format, data)
+		read := 0
+		lastLine := 0
+		for i, r := range first {
+			if r.err != nil {
+				var re *identity.RecordError
+				if !errors.As(r.err, &re) {
+					if len(first) != 1 || format != identity.FormatPOS && format != identity.FormatCSV {
+						t.Fatalf("yield %d: %v is not a *RecordError", i, r.err)
+					}
+					return // a header that does not fit ends the input at once
+				}
+				if re.Reason == "" || re.Source != string(format) || re.Line <= 0 {
+					t.Fatalf("quarantine entry %#v lacks a reason, source or line", re)
+				}
+				if re.Line < lastLine {
+					t.Fatalf("line %d after line %d", re.Line, lastLine)
+				}
+				lastLine = re.Line
+				read++
+				continue
+			}
+			checkRecord(t, format, r.rec)
+			if r.rec.Line < lastLine {
+				t.Fatalf("line %d after line %d", r.rec.Line, lastLine)
+			}
+			lastLine = r.rec.Line
+			read++
+		}
+		if want, ok := countRecords(format, data); ok && read != want {
+			t.Fatalf("read %d records (accepted + quarantined), the input holds %d", read, want)
+		}
+		second := decodeBytes(t, format, data)
+		if diff := cmp.Diff(outcomes(first), outcomes(second)); diff != "" {
+			t.Fatalf("decoding twice differs (-first +second):\n%s", diff)
+		}
+	})
+}
+
+func decodeBytes(t *testing.T, f identity.Format, data []byte) []result {
+	var out []result
+	for rec, err := range identity.Decode(bytes.NewReader(data), f, identity.Options{}) {
+		out = append(out, result{rec, err})
+	}
+	return out
+}
+
+// checkRecord asserts what every accepted record holds.
+func checkRecord(t *testing.T, f identity.Format, r identity.Record) {
+	t.Helper()
+	if r.ID == "" || r.Channel != identity.Channel(f) || r.Source != string(f) || r.Line <= 0 {
+		t.Fatalf("record %q: channel %q, source %q, line %d", r.ID, r.Channel, r.Source, r.Line)
+	}
+	if len(r.Identifiers) == 0 {
+		t.Fatalf("record %q has no identifier", r.ID)
+	}
+	for _, id := range r.Identifiers {
+		if id.Value == "" || id.Kind.Scoped() != (id.Scope != "") {
+			t.Fatalf("record %q: identifier %#v", r.ID, id)
+		}
+		if back, err := identity.ParseIdentifier(id.String()); err != nil || back != id {
+			t.Fatalf("record %q: identifier %#v does not round-trip: %v, %v", r.ID, id, back, err)
+		}
+	}
+	for _, o := range r.Orders {
+		if o.AmountFen < 0 || o.ID == "" || o.Status == "" || o.Currency == "" {
+			t.Fatalf("record %q: order %#v", r.ID, o)
+		}
+	}
+	for _, w := range r.Warnings {
+		if w.Field == "" || w.Reason == "" {
+			t.Fatalf("record %q: warning %#v", r.ID, w)
+		}
+	}
+	for _, w := range r.Withheld {
+		if w.Field == "" || w.Reason == "" || w.Value == "" {
+			t.Fatalf("record %q: withheld %#v", r.ID, w)
+		}
+	}
+	for _, s := range []string{r.ID, r.Attributes.Name, r.Attributes.Nickname, r.Attributes.City} {
+		if !utf8.ValidString(s) {
+			t.Fatalf("record %q holds invalid UTF-8", r.ID)
+		}
+	}
+}
+
+// outcomes renders results for comparison.
+func outcomes(rs []result) []map[string]string {
+	var out []map[string]string
+	for _, r := range rs {
+		m := summary(r)
+		if r.err != nil {
+			m["text"] = r.err.Error()
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// countRecords counts the records in data without Decode: non-blank lines
+// of JSON Lines, elements of a valid JSON array, rows after the header of a
+// CSV file. ok is false when the count is not known independently (a
+// broken JSON array, a CSV file with parse errors).
+func countRecords(f identity.Format, data []byte) (int, bool) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	switch f {
+	case identity.FormatPOS, identity.FormatCSV:
+		r := csv.NewReader(bytes.NewReader(data))
+		r.FieldsPerRecord = -1
+		n := -1 // the header
+		for {
+			_, err := r.Read()
+			if err == io.EOF {
+				return max(n, 0), true
+			}
+			if err != nil {
+				return 0, false
+			}
+			n++
+		}
+	}
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		var elems []json.RawMessage
+		if err := json.Unmarshal(data, &elems); err != nil {
+			return 0, false
+		}
+		return len(elems), true
+	}
+	n := 0
+	for line := range bytes.SplitSeq(data, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) > 0 {
+			n++
+		}
+	}
+	return n, true
+}
