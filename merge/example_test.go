@@ -16,6 +16,7 @@ type memory struct {
 	records  map[identity.RecordKey]identity.Record
 	holder   map[identity.RecordKey]string           // record key -> profile id
 	profiles map[string][]byte                       // profile id -> profile (sealed, in a real store)
+	decoded  map[string]*merge.Profile               // profile id -> profile, opened
 	index    map[identity.Identifier]map[string]bool // identifier -> profile ids
 	hubs     map[identity.Identifier]bool
 	pending  map[identity.Identifier][]merge.Credit // referrer phone -> credits waiting for it
@@ -26,24 +27,19 @@ type memory struct {
 func newMemory() *memory {
 	return &memory{
 		records: map[identity.RecordKey]identity.Record{}, holder: map[identity.RecordKey]string{},
-		profiles: map[string][]byte{}, index: map[identity.Identifier]map[string]bool{},
+		profiles: map[string][]byte{}, decoded: map[string]*merge.Profile{}, index: map[identity.Identifier]map[string]bool{},
 		hubs: map[identity.Identifier]bool{}, pending: map[identity.Identifier][]merge.Credit{},
 		forwards: map[string]string{},
 	}
 }
 
-func (m *memory) profile(id string) *merge.Profile {
-	var p merge.Profile
-	if err := json.Unmarshal(m.profiles[id], &p); err != nil {
-		panic(err)
-	}
-	return &p
-}
+// profile returns a copy of the profile with the id.
+func (m *memory) profile(id string) *merge.Profile { return m.decoded[id].Clone() }
 
 // Holder, Lookup, Records and Pending implement merge.Reader.
 func (m *memory) Holder(k identity.RecordKey) (*merge.Profile, error) {
 	if id, ok := m.holder[k]; ok {
-		return m.profile(id), nil
+		return m.decoded[id], nil
 	}
 	return nil, nil
 }
@@ -54,14 +50,14 @@ func (m *memory) Lookup(id identity.Identifier) ([]*merge.Profile, bool, error) 
 	}
 	var out []*merge.Profile
 	for pid := range m.index[id] {
-		out = append(out, m.profile(pid))
+		out = append(out, m.decoded[pid])
 	}
 	return out, false, nil
 }
 
 func (m *memory) Records(profileID string) ([]identity.Record, error) {
 	var out []identity.Record
-	for _, ref := range m.profile(profileID).Records {
+	for _, ref := range m.decoded[profileID].Records {
 		out = append(out, m.records[ref.Key])
 	}
 	return out, nil
@@ -89,10 +85,15 @@ func (m *memory) apply(ch *merge.Change, rec *identity.Record) {
 		if err != nil {
 			panic(err)
 		}
-		m.profiles[p.ID] = b
+		var opened merge.Profile
+		if err := json.Unmarshal(b, &opened); err != nil {
+			panic(err)
+		}
+		m.profiles[p.ID], m.decoded[p.ID] = b, &opened
 	}
 	for _, f := range ch.Forwards {
 		delete(m.profiles, f.From)
+		delete(m.decoded, f.From)
 		m.forwards[f.From] = f.To
 	}
 	for _, a := range ch.Assign {

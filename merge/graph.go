@@ -60,7 +60,7 @@ func compareNodes(a, b *node) int {
 // distinctIdentifiers returns rec's identifiers without duplicates, in the
 // record's order.
 func distinctIdentifiers(rec *identity.Record) []identity.Identifier {
-	out := make([]identity.Identifier, 0, len(rec.Identifiers))
+	var out []identity.Identifier
 	for _, id := range rec.Identifiers {
 		if !slices.Contains(out, id) {
 			out = append(out, id)
