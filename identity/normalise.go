@@ -31,6 +31,9 @@ func cleanText(s string) string {
 // bio, feedback) and drops control characters, but keeps its characters as
 // written: NFKC would turn Chinese full-width punctuation into ASCII.
 func cleanFreeText(s string) string {
+	if isClean(s) {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -49,6 +52,36 @@ func cleanFreeText(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// isClean reports whether cleanFreeText would return s unchanged: printable
+// ASCII with single inner spaces, or any text without white space, control
+// characters or invalid bytes at all. It saves an allocation per field.
+func isClean(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	prevSpace := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ':
+			if prevSpace {
+				return false
+			}
+			prevSpace = true
+			continue
+		case c < 0x20 || c == 0x7f:
+			return false
+		case c >= 0x80:
+			return false // leave non-ASCII to the full pass
+		}
+		prevSpace = false
+	}
+	return true
 }
 
 // namePlaceholders are values people and staff type where a name belongs.
