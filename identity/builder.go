@@ -27,9 +27,6 @@ func (b *builder) quarantine(field string, reason Reason, err error) {
 	}
 }
 
-// failed reports whether the record is already quarantined.
-func (b *builder) failed() bool { return b.fail != nil }
-
 // warn records that an optional field was dropped.
 func (b *builder) warn(field string, reason Reason) {
 	b.rec.Warnings = append(b.rec.Warnings, Warning{Field: field, Reason: reason})

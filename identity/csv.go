@@ -52,7 +52,8 @@ var consentFields = []struct {
 //	nps, csat, feedback_text   Feedback (NPS 0-10, CSAT 1-5)
 //	referrer_phone  a Referral
 //	consent_marketing, consent_personalisation, consent_third_party   Consent (yes/no, true/false, 1/0, 是/否)
-//	observed_at     the record's observed time (with ordered_at, the later one)
+//	observed_at     the record's observed time (with ordered_at, the later one), which
+//	                is also the time of its feedback, referral and consent
 //
 // The content hash makes re-importing the same row idempotent; like any
 // unkeyed hash of personal data it is not a pseudonym, and the record id is
@@ -92,10 +93,7 @@ func decodeCSVRow(b *builder, row csvRow) {
 	ordered := b.localTime("ordered_at", row.get("ordered_at"))
 	b.observe(observed)
 	b.observe(ordered)
-	when := observed
-	if when.IsZero() {
-		when = ordered
-	}
+	when := b.rec.Observed // the time of feedback, referrals and consent
 
 	orderID, amount := cleanText(row.get("order_id")), row.get("amount")
 	if orderID != "" || cleanText(amount) != "" {

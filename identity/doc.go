@@ -27,7 +27,10 @@
 //     unionid, nickname, sex, language, country/province/city,
 //     subscribe/subscribe_time/subscribe_scene, remark, tagid_list), with an
 //     optional appid scoping the openid and an optional phone_info from the
-//     mini-program phone API. The record id is "appid/openid".
+//     mini-program phone API. The record id is "appid/openid". subscribe 1
+//     is a follow at subscribe_time; subscribe 0 (never or no longer
+//     following) adds no event, because WeChat does not say when a user
+//     unfollowed.
 //   - [FormatWeibo]: the users/show object (idstr or id, screen_name, gender,
 //     location, description, followers_count, created_at), an optional
 //     mobile from a lead form, and optional interactions (comment, repost,
