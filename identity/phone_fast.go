@@ -272,10 +272,12 @@ func (t *fastTables) core(plus bool, d []byte, canon string, extra map[string]st
 
 // fastTables is what the fast path knows of the CN metadata.
 type fastTables struct {
-	// The number descriptions getNumberType tests, in its order.
+	// The number descriptions getNumberTypeHelper tests, in its order.
 	general, premium, tollFree, shared, voip, personal, pager, uan, voicemail, fixed, mobile numberDesc
-	sameMobileAndFixed                                                                       bool
-	possible, localOnly                                                                      []int32 // the general description's lengths
+
+	sameMobileAndFixed bool
+	possible           []int32 // the general description's possible lengths
+	localOnly          []int32 // and its local-only lengths
 
 	idd   *digitDFA // international prefix
 	npfp  *digitDFA // national prefix for parsing; nil if none

@@ -140,6 +140,9 @@ func referenceCore(plus bool, digits, region string, extra map[string]struct{}) 
 			return res
 		}
 	}
+	// Format returns the raw input for a national number of zero
+	// ("+881 000 000 000"); the E.164 form never should.
+	n.RawInput = nil
 	e164 := phonenumbers.Format(n, phonenumbers.E164)
 	if isPlaceholder(e164, line, extra) {
 		res.err = errPhonePlaceholder
