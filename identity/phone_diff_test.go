@@ -346,7 +346,7 @@ func fullWidth(r *rand.Rand, s string) string {
 	return b.String()
 }
 
-var junkRunes = []rune("0123456789+-() .#*xXeEtT转分机/\n\t\u00a0\u3000①٣﹣—–·，,abcz？?_:;ext")
+var junkRunes = []rune("0123456789+-() .#*xXeEtT转分机/\n\t\r\u00a0\u3000①٣﹣﹘﹒﹟﹡‑−•●∗×—–·，,abcz？?_:;ext")
 
 func junk(r *rand.Rand, n int) string {
 	var b strings.Builder
