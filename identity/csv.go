@@ -38,24 +38,9 @@ var consentFields = []struct {
 	{"consent_third_party", PurposeThirdParty},
 }
 
-// decodeCSVRow maps one row of a generic CSV through the column mapping:
-//
-//	record_id       record id; when absent or empty, "sha256-" and a hash of the row's mapped values
-//	phone           phone, parsed with Options.Region
-//	name            Attributes.Name; else built from family_name and given_name
-//	gender          M/F, 男/女, male/female, 1/2
-//	birthday        Attributes.Birthday, see [ParseDate]
-//	email           email identifier
-//	member_no       member identifier scoped by the source
-//	province, city  Attributes (short forms)
-//	order_id, amount, currency, ordered_at, status, category   an Order (when order_id or amount is given)
-//	nps, csat, feedback_text   Feedback (NPS 0-10, CSAT 1-5)
-//	referrer_phone  a Referral
-//	consent_marketing, consent_personalisation, consent_third_party   Consent (yes/no, true/false, 1/0, 是/否)
-//	observed_at     the record's observed time (with ordered_at, the later one), which
-//	                is also the time of its feedback, referral and consent
-//
-// The content hash makes re-importing the same row idempotent; like any
+// decodeCSVRow maps one row of a generic CSV through the column mapping, as
+// the package documentation describes. The content hash that stands in for
+// a missing record_id makes re-importing the same row idempotent; like any
 // unkeyed hash of personal data it is not a pseudonym, and the record id is
 // personal data.
 func decodeCSVRow(b *builder, row csvRow) {

@@ -19,39 +19,98 @@
 // # Adapters
 //
 // [Decode] reads one file of a [Format] and yields records one at a time,
-// streaming: JSON formats as JSON Lines or one JSON array, CSV formats with
-// a header row in any column order. Input must be UTF-8. The adapters read
-// each platform's own field names:
+// streaming: JSON formats as JSON Lines or one JSON array (told apart by the
+// first byte), CSV formats with a header row in any column order. Input must
+// be UTF-8. Timestamps without a zone are read in [Options.Location], China
+// Standard Time by default. The observed time is the latest timestamp the
+// record states; it is zero when the record states none, and the store
+// stamps the time of ingest. Each adapter reads its platform's own field
+// names:
 //
-//   - [FormatWeChat]: the official-account user-info object (openid,
-//     unionid, nickname, sex, language, country/province/city,
-//     subscribe/subscribe_time/subscribe_scene, remark, tagid_list), with an
-//     optional appid scoping the openid and an optional phone_info from the
-//     mini-program phone API. The record id is "appid/openid". subscribe 1
-//     is a follow at subscribe_time; subscribe 0 (never or no longer
-//     following) adds no event, because WeChat does not say when a user
-//     unfollowed.
-//   - [FormatWeibo]: the users/show object (idstr or id, screen_name, gender,
-//     location, description, followers_count, created_at), an optional
-//     mobile from a lead form, and optional interactions (comment, repost,
-//     like, mention). Weibo's numeric province and city codes are ignored:
-//     the location text is used.
-//   - [FormatEcommerce]: Taobao/Tmall trades (tid, buyer_open_uid,
-//     receiver_*, payment, status, orders) and JD orders (orderId, pin,
-//     consigneeInfo, orderPayment or orderTotalPrice, orderState), told apart
-//     by their fields. Order statuses map to [OrderStatus]; an unknown status
-//     drops the order with a warning and keeps the record.
-//   - [FormatPOS]: till rows (store_id, receipt_no, member_no, mobile,
-//     customer_name, amount, currency, paid_at, category, status,
-//     referrer_mobile). The record id is "store_id/receipt_no"; a
-//     registered row is a member sign-up, not an order.
-//   - [FormatCSV]: any CSV through [Options.Mapping] onto the fields in
-//     [CSVFields]; [ParseMapping] reads a mapping from a command line.
+// [FormatWeChat], the official-account user-info object, with an optional
+// appid and the phone_info of the mini-program phone API:
 //
-// Each adapter's doc comment in the source lists its field mapping in full.
-// Timestamps without a zone are read in [Options.Location], China Standard
-// Time by default. The observed time is the latest timestamp the record
-// states; it is zero when the record states none.
+//	openid          record id "appid/openid" (or "openid"); openid identifier scoped by appid, else by the source
+//	unionid         unionid identifier
+//	phone_info      phone: countryCode + purePhoneNumber, else phoneNumber
+//	nickname        Attributes.Nickname; 微信用户 is a placeholder
+//	sex             Attributes.Gender: 1 male, 2 female, 0 unknown (a placeholder)
+//	language, country, province, city, remark, tagid_list   Attributes
+//	subscribe       1: a follow Interaction at subscribe_time, subscribe_scene as its Detail
+//	subscribe_time  unix seconds; the observed time
+//
+// subscribe 0 (never or no longer following) adds no event: WeChat does not
+// say when a user unfollowed, so the record only carries the ids.
+//
+// [FormatWeibo], the users/show object, with the optional mobile of the
+// brand's lead forms and an optional interactions list:
+//
+//	idstr, or id    record id and weibo_uid identifier (a 19-digit id keeps every digit)
+//	screen_name     Attributes.Nickname (name when empty); the generated 用户1234567890 is a placeholder
+//	gender          m, f, n (unknown)
+//	location        Attributes: "广东 深圳"; "北京 朝阳区" gives a district; "海外 美国" a country
+//	province, city  ignored: Weibo's numeric codes, not names
+//	description, followers_count, created_at   Attributes.Bio, Followers, AccountCreated
+//	interactions[]  comment / repost / like / mention Interactions: mid as ID, created_at, text
+//	mobile          phone, and a lead_form Interaction at the observed time
+//
+// The observed time is the latest interaction's created_at. Weibo only
+// gives a brand a mobile through a lead form, so a mobile is a lead.
+//
+// [FormatEcommerce], Taobao/Tmall trades (they have tid) and JD orders (they
+// have orderId). Amounts are required; the order's Platform, "taobao" or
+// "jd", scopes the buyer identifier:
+//
+//	Taobao tid               record id and order id
+//	buyer_open_uid           buyer identifier; buyer_nick when there is none (a masked nick 王** never is)
+//	receiver_name            Attributes.Name
+//	receiver_mobile, receiver_phone   phones (a landline is a phone)
+//	receiver_state, receiver_city, receiver_district   Attributes
+//	payment                  Order.AmountFen
+//	status                   TRADE_FINISHED, WAIT_SELLER_SEND_GOODS, WAIT_BUYER_CONFIRM_GOODS (and the
+//	                         rarer paid states) paid; WAIT_BUYER_PAY unpaid; TRADE_CLOSED_BY_TAOBAO
+//	                         cancelled; TRADE_CLOSED refunded when pay_time is set, else cancelled
+//	pay_time, else created   Order.Time; modified and end_time count for the observed time
+//	orders[]                 Order.Items (oid, title, num, price, cid); the first cid is the category
+//	referrer_mobile          a Referral
+//	JD orderId               record id and order id
+//	pin                      buyer identifier
+//	consigneeInfo            fullname, mobile, telephone, province, city, county
+//	orderPayment             Order.AmountFen; orderTotalPrice when absent
+//	orderState               FINISHED_L, WAIT_GOODS_RECEIVE_CONFIRM, WAIT_SELLER_STOCK_OUT,
+//	                         WAIT_SELLER_DELIVERY paid; TRADE_CANCELED cancelled
+//	orderStartTime           Order.Time; paymentConfirmTime, modified, orderEndTime count for the observed time
+//	itemInfoList[]           Order.Items (skuId, skuName, itemTotal, jdPrice)
+//
+// An unknown status drops the order with a warning and keeps the record.
+//
+// [FormatPOS], a till export; store_id, receipt_no, mobile, amount, paid_at
+// and status are required columns, names match in any case:
+//
+//	store_id, receipt_no   record id "store_id/receipt_no"; Order.Store and Order.ID
+//	member_no              member identifier scoped by the source
+//	mobile                 phone
+//	customer_name          Attributes.Name
+//	amount, currency       Order.AmountFen, Order.Currency (CNY when empty)
+//	paid_at                Order.Time; "2006-01-02 15:04:05" or RFC 3339
+//	category               Order.Category
+//	status                 paid, refunded (a negative amount is accepted), or registered:
+//	                       a member sign-up, a registration Interaction and no order,
+//	                       whose record id is "store_id/member/member_no" when it has no receipt
+//	referrer_mobile        a Referral
+//
+// [FormatCSV], any CSV through [Options.Mapping] onto the fields in
+// [CSVFields] ([ParseMapping] reads a mapping from a command line):
+// record_id (else a SHA-256 of the row's mapped values, so that re-importing
+// a row is idempotent; like any unkeyed hash of personal data it is not a
+// pseudonym), phone, name or family_name + given_name (王 + 小明
+// gives 王小明, elle + lee gives "elle lee"), gender (M/F, 男/女, 1/2),
+// birthday, email, member_no, province, city, an order (order_id, amount,
+// currency, ordered_at, status paid / refunded / cancelled / unpaid, empty
+// meaning paid, category), nps (0-10) and csat (1-5) with feedback_text,
+// referrer_phone, consent_marketing, consent_personalisation and
+// consent_third_party (yes/no, true/false, 1/0, 是/否), and observed_at.
+// Feedback, referrals and consent take the record's observed time.
 //
 // # Phone numbers
 //

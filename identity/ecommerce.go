@@ -53,23 +53,9 @@ func decodeEcommerce(b *builder, o jsonObject) {
 	}
 }
 
-// decodeTaobao maps a Taobao/Tmall trade:
-//
-//	tid                      record id and Order.ID, Order.Platform "taobao"
-//	buyer_open_uid           buyer identifier scoped by "taobao" (buyer_nick when there is no open uid)
-//	buyer_nick               Attributes.Nickname
-//	receiver_name            Attributes.Name
-//	receiver_mobile, receiver_phone   phones (a landline is a phone too)
-//	receiver_state, receiver_city, receiver_district   Attributes.Province / City / District
-//	payment                  Order.AmountFen (required)
-//	status                   Order.Status; TRADE_CLOSED is refunded after payment, cancelled before
-//	created, pay_time        Order.Time (pay_time, else created)
-//	modified, end_time       observed time only
-//	orders[]                 Order.Items (oid, title, num, price, cid); the first cid is Order.Category
-//	referrer_mobile          a Referral
-//
-// The observed time is the latest of created, pay_time, modified and
-// end_time, so that a trade seen again refunded is newer than its first
+// decodeTaobao maps a Taobao/Tmall trade, as the package documentation
+// describes. Its observed time is the latest of created, pay_time, modified
+// and end_time, so that a trade seen again refunded is newer than its first
 // sighting.
 func decodeTaobao(b *builder, o jsonObject) {
 	tid := b.requiredID(o, "tid")
@@ -163,18 +149,9 @@ func decodeTaobao(b *builder, o jsonObject) {
 	b.referral("referrer_mobile", b.text(o, "referrer_mobile"), order.Time)
 }
 
-// decodeJD maps a JD order:
-//
-//	orderId                   record id and Order.ID, Order.Platform "jd"
-//	pin                       buyer identifier scoped by "jd"
-//	consigneeInfo.fullname    Attributes.Name
-//	consigneeInfo.mobile, consigneeInfo.telephone   phones
-//	consigneeInfo.province, .city, .county         Attributes.Province / City / District
-//	orderPayment              Order.AmountFen: what the buyer paid (orderTotalPrice when absent)
-//	orderState                Order.Status
-//	orderStartTime            Order.Time
-//	paymentConfirmTime, modified, orderEndTime    observed time only
-//	itemInfoList[]            Order.Items (skuId, skuName, itemTotal, jdPrice)
+// decodeJD maps a JD order, as the package documentation describes. The
+// amount is orderPayment, what the buyer paid after discounts, when the
+// order has it.
 func decodeJD(b *builder, o jsonObject) {
 	id := b.requiredID(o, "orderId")
 	b.rec.ID = id

@@ -14,20 +14,7 @@ var posFields = []string{
 // posRequired are the columns a POS header must have.
 var posRequired = []string{"store_id", "receipt_no", "mobile", "amount", "paid_at", "status"}
 
-// decodePOS maps one row of a store till export:
-//
-//	store_id, receipt_no   record id "store_id/receipt_no"; Order.Store, Order.ID
-//	member_no              member identifier scoped by the source
-//	mobile                 phone (cashiers type placeholders such as 13800000000)
-//	customer_name          Attributes.Name
-//	amount, currency       Order.AmountFen (required for paid and refunded rows), Order.Currency (CNY)
-//	paid_at                Order.Time and observed time (2006-01-02 15:04:05 local, or RFC 3339)
-//	category               Order.Category
-//	status                 paid or refunded: an Order; registered: a member sign-up
-//	referrer_mobile        a Referral
-//
-// A registered row is a registration Interaction and no order. It may have
-// no receipt number: its record id is then "store_id/member/member_no". A
+// decodePOS maps one till row, as the package documentation describes. A
 // refunded row may state the amount as negative, as tills print refunds;
 // the order keeps the positive amount and the refunded status.
 func decodePOS(b *builder, row csvRow) {

@@ -5,26 +5,8 @@ import (
 	"time"
 )
 
-// decodeWeChat maps a WeChat official-account user-info object (the
-// cgi-bin/user/info response, optionally with the appid it was fetched for
-// and the phone_info of the mini-program phone API):
-//
-//	openid          record id ("appid/openid" with an appid); openid identifier scoped by appid, else by the source
-//	unionid         unionid identifier (the same across the brand's apps)
-//	phone_info      phone: "+" countryCode purePhoneNumber, else phoneNumber
-//	nickname        Attributes.Nickname (微信用户 is a placeholder)
-//	sex             Attributes.Gender: 1 male, 2 female, 0 unknown
-//	language        Attributes.Language
-//	country, province, city   Attributes (short forms)
-//	remark          Attributes.Remark
-//	tagid_list      Attributes.Tags
-//	subscribe       1: a follow Interaction at subscribe_time, Detail subscribe_scene
-//	subscribe_time  the follow's time and the record's observed time
-//
-// subscribe 0 means the user does not follow (or unfollowed) the account;
-// WeChat then returns little but the ids, and the record adds no follow
-// event. An unfollow is not recorded as an event: the user-info object does
-// not say when it happened.
+// decodeWeChat maps a WeChat user-info object, as the package
+// documentation describes.
 func decodeWeChat(b *builder, o jsonObject) {
 	openid := b.requiredID(o, "openid")
 	appid := cleanText(b.text(o, "appid"))

@@ -17,22 +17,8 @@ var weiboInteractions = map[string]InteractionType{
 	"mention": InteractionMention,
 }
 
-// decodeWeibo maps a Weibo users/show object, with the optional mobile of
-// the brand's lead forms and the optional interactions list:
-//
-//	idstr (or id)     record id and weibo_uid identifier
-//	screen_name       Attributes.Nickname (name when screen_name is empty); 用户123... is a placeholder
-//	gender            Attributes.Gender: m male, f female, n unknown
-//	location          Attributes.Province / City ("广东 深圳"; "北京 朝阳区" gives a district; "海外 美国" a country)
-//	province, city    ignored: they are Weibo's numeric codes, not names
-//	description       Attributes.Bio
-//	followers_count   Attributes.Followers
-//	created_at        Attributes.AccountCreated
-//	mobile            phone, and a lead_form Interaction: Weibo only has a mobile from a lead form
-//	interactions[]    comment / repost / like / mention Interactions: mid as ID, created_at, text
-//
-// The record's observed time is the latest interaction's created_at, which
-// is also the lead form's time; a record without interactions has none.
+// decodeWeibo maps a Weibo users/show object with its lead-form mobile and
+// interactions, as the package documentation describes.
 func decodeWeibo(b *builder, o jsonObject) {
 	uid := b.text(o, "idstr")
 	if uid == "" {
