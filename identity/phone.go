@@ -99,7 +99,7 @@ func (p *Phone) UnmarshalText(text []byte) error {
 // leading "+86", "(+86)" or "0086"; a bare "86" only in front of an
 // 11-digit mobile number ("8613812345678"); the trunk "0" in front of an
 // area code or a mobile number; a Chinese IP-dialling carrier prefix
-// (17951, 12593, 17911, 17901, 10193, 11808, ... see below) in front of a
+// (17951, 12593, 17911, 10193, 17901, ... see below) in front of a
 // mobile number or in front of a landline with its trunk "0"
 // ("17951 010 12345678"). An extension follows "转", "分机", "ext",
 // "ext.", "x" or "#", or a final "-123" after a landline that is complete
@@ -129,16 +129,18 @@ func (p *Phone) UnmarshalText(text []byte) error {
 // from phonenumbers' own CN metadata; it gives exactly the reference's
 // result (a differential test over a million inputs and a fuzz target
 // check this), and hands every input it is not sure about to the
-// reference. It allocates at most the E.164 string.
+// reference. The fast path allocates at most the E.164 string (none when
+// the input is already E.164) and a full-width extension.
 //
 // # IP-dialling prefixes
 //
-// The carrier prefixes stripped are those of China Telecom (17900, 17901,
-// 17908, 17909), China Unicom and the former China Netcom (17910, 17911,
-// 17931, 10193, 11808), China Mobile (17950, 17951, 12593) and China
-// Tietong (17960, 17961, 17968, 17969, 96435), as phone software used in
-// mainland China strips them. They are stripped only with the default
-// region CN.
+// The prefixes stripped are those of China Mobile (17950, 17951, 12593),
+// China Unicom (17910, 17911, 10193) and China Telecom (17900, 17901,
+// 17908, 17909), and 11808, 17931, 17960, 17961, 17968, 17969 and 96435,
+// which dialler software used in mainland China strips as well. They are
+// stripped only with the default region CN. phonenumbers' CN metadata
+// treats every 11xxx, 12xxx and 179xx prefix as a carrier code; those not
+// listed here are refused as invalid rather than guessed at.
 func ParsePhone(raw, defaultRegion string) (Phone, error) {
 	region, err := canonicalRegion(defaultRegion)
 	if err != nil {
@@ -227,9 +229,9 @@ func canonicalRegion(region string) (string, error) {
 // The list holds the values staff type when a form insists on a mobile
 // number and the customer gives none: China Mobile's customer-service
 // number 13800138000, the all-zero 13800000000, and the counting sequence
-// 13812345678. Besides the list, every mainland mobile
-// whose last eight digits are one digit repeated (139 9999 9999,
-// 186 0000 0000) is a placeholder.
+// 13812345678. Besides the list, every mainland mobile whose last eight
+// digits are one digit repeated (139 9999 9999, 186 0000 0000) is a
+// placeholder.
 //
 // A list only catches values someone thought of. The store's own phone, a
 // cashier's mobile typed for every walk-in, a number passed around a
@@ -295,14 +297,10 @@ const (
 // ipDialPrefixes are the IP-dialling carrier prefixes ParsePhone strips
 // with the default region CN, by numeric value. See ParsePhone.
 var ipDialPrefixes = map[int]bool{
-	// China Telecom.
-	17900: true, 17901: true, 17908: true, 17909: true,
-	// China Unicom and the former China Netcom.
-	17910: true, 17911: true, 17931: true, 10193: true, 11808: true,
-	// China Mobile.
-	17950: true, 17951: true, 12593: true,
-	// China Tietong, now part of China Mobile.
-	17960: true, 17961: true, 17968: true, 17969: true, 96435: true,
+	17950: true, 17951: true, 12593: true, // China Mobile
+	17910: true, 17911: true, 10193: true, // China Unicom
+	17900: true, 17901: true, 17908: true, 17909: true, // China Telecom
+	11808: true, 17931: true, 17960: true, 17961: true, 17968: true, 17969: true, 96435: true,
 }
 
 // ipDialPrefixLen returns 5 if d, the digits of a number written without
