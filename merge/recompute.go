@@ -344,11 +344,7 @@ func (w *workset) change(olds []*Profile, created []string, forwards []Forward, 
 		if old == nil || !compare || !c.unchanged(old, p, asOf) {
 			ch.Profiles = append(ch.Profiles, p)
 		}
-		for _, r := range p.Records {
-			if old == nil || !old.Holds(r.Key) {
-				ch.Assign = append(ch.Assign, Assignment{Record: r.Key, Profile: p.ID})
-			}
-		}
+		ch.Assign = append(ch.Assign, newRecords(old, p)...)
 		ch.Index = append(ch.Index, indexDiff(old, p)...)
 	}
 	for _, o := range olds {
@@ -376,6 +372,22 @@ func (w *workset) change(olds []*Profile, created []string, forwards []Forward, 
 	ch.NoOp = len(ch.Profiles) == 0 && len(ch.Created) == 0 && len(ch.Forwards) == 0 && len(ch.Assign) == 0 &&
 		len(ch.Index) == 0 && len(ch.Pending) == 0 && len(ch.Claimed) == 0
 	return ch, nil
+}
+
+// newRecords returns assignments to p of the records old (which may be
+// nil) does not hold. Both lists are sorted by key: one merge walk.
+func newRecords(old, p *Profile) []Assignment {
+	var out []Assignment
+	i := 0
+	for _, r := range p.Records {
+		for old != nil && i < len(old.Records) && compareKey(old.Records[i].Key, r.Key) < 0 {
+			i++
+		}
+		if old == nil || i == len(old.Records) || old.Records[i].Key != r.Key {
+			out = append(out, Assignment{Record: r.Key, Profile: p.ID})
+		}
+	}
+	return out
 }
 
 // unchanged reports whether p equals old refreshed to asOf.
