@@ -24,6 +24,7 @@ import (
 //	X ptag rtag                   referral credit waiting for the referrer phone's profile
 //	Q seq                         quarantine entry, sealed under the keyring
 //	E pid                         erasure journal: an erased profile and its record tags, sealed under the keyring
+//	Z rtag                        tombstone of an erased source record: it is never ingested again
 //	W seq                         change feed event, sealed under the keyring
 //
 // pid is [ProfileIDSize] random bytes; tag, rtag and ptag are
@@ -42,6 +43,7 @@ const (
 	nsCredit     byte = 'X'
 	nsQuarantine byte = 'Q'
 	nsErasure    byte = 'E'
+	nsTombstone  byte = 'Z'
 	nsEvent      byte = 'W'
 )
 

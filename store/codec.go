@@ -1,0 +1,225 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/merge"
+)
+
+// Blind-index kinds besides the identifier kinds (whose names are
+// identity.Kind.String()).
+const (
+	tagRecord     = "record"     // source record keys
+	tagContent    = "content"    // record content fingerprints
+	tagQuarantine = "quarantine" // quarantined record positions
+)
+
+// Purposes of sealed values.
+const (
+	purposeProfile    = "profile"
+	purposeQuarantine = "quarantine"
+	purposeErasure    = "erasure"
+	purposeEvent      = "event"
+	purposeCredits    = "credits"
+)
+
+func recordPurpose(rtag []byte) string { return "record:" + hex.EncodeToString(rtag) }
+
+// identifierValue is the blind-indexed form of an identifier's value: the
+// scope, a zero byte and the value for scoped kinds, the value otherwise.
+func identifierValue(id identity.Identifier) []byte {
+	if id.Kind.Scoped() {
+		b := make([]byte, 0, len(id.Scope)+1+len(id.Value))
+		b = append(b, id.Scope...)
+		b = append(b, 0)
+		return append(b, id.Value...)
+	}
+	return []byte(id.Value)
+}
+
+func recordValue(k identity.RecordKey) []byte {
+	b := make([]byte, 0, len(k.Channel)+len(k.Source)+len(k.ID)+2)
+	b = append(b, k.Channel...)
+	b = append(b, 0)
+	b = append(b, k.Source...)
+	b = append(b, 0)
+	return append(b, k.ID...)
+}
+
+// profileEnvelope is what a P value seals: the profile and the ids of the
+// profiles merged into it (whose data keys an erasure must shred too).
+type profileEnvelope struct {
+	Profile  *merge.Profile `json:"p"`
+	Absorbed []string       `json:"a,omitempty"`
+}
+
+func encodeProfile(p *merge.Profile, absorbed []ProfileID) ([]byte, error) {
+	env := profileEnvelope{Profile: p}
+	for _, id := range absorbed {
+		env.Absorbed = append(env.Absorbed, id.String())
+	}
+	return json.Marshal(env)
+}
+
+func decodeProfile(b []byte) (*merge.Profile, []ProfileID, error) {
+	var env profileEnvelope
+	if err := json.Unmarshal(b, &env); err != nil {
+		return nil, nil, fmt.Errorf("store: decode profile: %w", err)
+	}
+	if env.Profile == nil {
+		return nil, nil, errors.New("store: decode profile: empty")
+	}
+	var absorbed []ProfileID
+	for _, s := range env.Absorbed {
+		id, err := ParseProfileID(s)
+		if err != nil {
+			return nil, nil, fmt.Errorf("store: decode profile: %w", err)
+		}
+		absorbed = append(absorbed, id)
+	}
+	return env.Profile, absorbed, nil
+}
+
+func encodeRecord(r *identity.Record) ([]byte, error) { return json.Marshal(r) }
+
+func decodeRecord(b []byte) (identity.Record, error) {
+	var r identity.Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("store: decode record: %w", err)
+	}
+	return r, nil
+}
+
+// An R value: the holder's profile id, the content tag, then the record
+// sealed under the holder's data key.
+func splitRecordValue(v []byte, tagSize int) (pid ProfileID, ctag, sealed []byte, err error) {
+	if len(v) < ProfileIDSize+tagSize {
+		return pid, nil, nil, errors.New("store: record entry too short")
+	}
+	copy(pid[:], v)
+	return pid, v[ProfileIDSize : ProfileIDSize+tagSize], v[ProfileIDSize+tagSize:], nil
+}
+
+// An I value: a flags byte (bit 0: hub), then the ids of the profiles that
+// list the identifier.
+const flagHub = 1
+
+func decodeIndexValue(v []byte) (hub bool, pids []ProfileID, err error) {
+	if len(v) < 1 || (len(v)-1)%ProfileIDSize != 0 {
+		return false, nil, errors.New("store: malformed identifier index entry")
+	}
+	hub = v[0]&flagHub != 0
+	for b := v[1:]; len(b) > 0; b = b[ProfileIDSize:] {
+		var id ProfileID
+		copy(id[:], b)
+		pids = append(pids, id)
+	}
+	return hub, pids, nil
+}
+
+func encodeIndexValue(hub bool, pids []ProfileID) []byte {
+	v := make([]byte, 1, 1+len(pids)*ProfileIDSize)
+	if hub {
+		v[0] = flagHub
+	}
+	for _, id := range pids {
+		v = append(v, id[:]...)
+	}
+	return v
+}
+
+// Stage and risk codes in index keys and summaries: their position in
+// merge.Stages and merge.Risks, plus one.
+func stageCode(st merge.Stage) byte {
+	if i := slices.Index(merge.Stages, st); i >= 0 {
+		return byte(i + 1)
+	}
+	return 0
+}
+
+func stageOf(code byte) (merge.Stage, bool) {
+	if code == 0 || int(code) > len(merge.Stages) {
+		return "", false
+	}
+	return merge.Stages[code-1], true
+}
+
+func riskCode(r merge.Risk) byte {
+	if i := slices.Index(merge.Risks, r); i >= 0 {
+		return byte(i + 1)
+	}
+	return 0
+}
+
+// summary is what a stage index entry holds besides its key, so that
+// ByStage filters without opening profiles. None of it identifies anyone.
+type summary struct {
+	Risk     merge.Risk
+	Channels uint8 // bit i: the profile has records from channelBits[i]
+	Consent  uint8 // bit i: consent for identity.Purposes[i]
+	LastSeen time.Time
+}
+
+var channelBits = []identity.Channel{identity.ChannelWeChat, identity.ChannelWeibo, identity.ChannelEcommerce, identity.ChannelPOS, identity.ChannelCSV}
+
+func channelBit(c identity.Channel) uint8 {
+	if i := slices.Index(channelBits, c); i >= 0 {
+		return 1 << i
+	}
+	return 0
+}
+
+func purposeBit(p identity.Purpose) uint8 {
+	if i := slices.Index(identity.Purposes, p); i >= 0 {
+		return 1 << i
+	}
+	return 0
+}
+
+func summarise(p *merge.Profile) summary {
+	s := summary{Risk: p.Risk, LastSeen: p.LastSeen}
+	for _, r := range p.Records {
+		s.Channels |= channelBit(r.Key.Channel)
+	}
+	for _, purpose := range identity.Purposes {
+		if p.Consented(purpose) {
+			s.Consent |= purposeBit(purpose)
+		}
+	}
+	return s
+}
+
+func (s summary) encode() []byte {
+	v := make([]byte, 11)
+	v[0] = riskCode(s.Risk)
+	v[1] = s.Channels
+	v[2] = s.Consent
+	var secs int64
+	if !s.LastSeen.IsZero() {
+		secs = s.LastSeen.Unix()
+	}
+	binary.BigEndian.PutUint64(v[3:], uint64(secs))
+	return v
+}
+
+func decodeSummary(v []byte) (summary, error) {
+	if len(v) != 11 {
+		return summary{}, errors.New("store: malformed stage index entry")
+	}
+	var s summary
+	if v[0] > 0 && int(v[0]) <= len(merge.Risks) {
+		s.Risk = merge.Risks[v[0]-1]
+	}
+	s.Channels, s.Consent = v[1], v[2]
+	if secs := int64(binary.BigEndian.Uint64(v[3:])); secs != 0 {
+		s.LastSeen = time.Unix(secs, 0).UTC()
+	}
+	return s, nil
+}

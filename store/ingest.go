@@ -1,0 +1,407 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/merge"
+)
+
+// Outcome says what ingesting one record did.
+type Outcome string
+
+// The outcomes of [Store.Ingest].
+const (
+	OutcomeCreated   Outcome = "created"   // the record started a new profile
+	OutcomeJoined    Outcome = "joined"    // the record joined or updated an existing profile
+	OutcomeMerged    Outcome = "merged"    // the record linked profiles that became one
+	OutcomeUnchanged Outcome = "unchanged" // the same record with the same content was ingested before
+	OutcomeErased    Outcome = "erased"    // the record belongs to an erased profile and was refused
+)
+
+// Result is what ingesting one record did.
+type Result struct {
+	Outcome Outcome
+	Profile string // the id of the profile holding the record; empty if erased
+	Created int    // profiles created (a split can create more than one)
+	Merged  int    // profile ids merged away
+}
+
+// maxAttempts bounds the retries of a transaction that keeps conflicting.
+const maxAttempts = 20
+
+// update runs fn in a read-write transaction, then writes what it changed,
+// retrying the whole function on conflict with jittered exponential
+// backoff.
+func (s *Store) update(ctx context.Context, fn func(*txn) error) error {
+	backoff := 500 * time.Microsecond
+	for attempt := 1; ; attempt++ {
+		err := s.kv.Update(ctx, func(tx Txn) error {
+			t := s.newTxn(tx, s.clock())
+			if err := fn(t); err != nil {
+				return err
+			}
+			return t.flush()
+		})
+		if !errors.Is(err, ErrConflict) || attempt == maxAttempts {
+			return err
+		}
+		sleep := backoff/2 + rand.N(backoff)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(sleep):
+		}
+		backoff = min(2*backoff, 100*time.Millisecond)
+	}
+}
+
+// view runs fn in a read-only transaction.
+func (s *Store) view(ctx context.Context, fn func(*txn) error) error {
+	return s.kv.View(ctx, func(tx Txn) error { return fn(s.newTxn(tx, s.clock())) })
+}
+
+func newProfileID() string { return NewProfileID().String() }
+
+// Ingest resolves one source record into the profiles, in one transaction
+// that writes the profiles, indexes and record map together. Ingesting the
+// same record (same key, same content) again changes nothing. An invalid
+// record is an error wrapping merge.ErrInvalid.
+func (s *Store) Ingest(ctx context.Context, rec identity.Record) (Result, error) {
+	res, err := s.IngestBatch(ctx, []identity.Record{rec})
+	if err != nil {
+		return Result{}, err
+	}
+	return res[0], nil
+}
+
+// IngestBatch ingests records in as few transactions as the engine allows
+// (one, unless it grows too big), with the same outcome as ingesting them
+// one by one in order. It is the fast path for bulk loads: each profile a
+// batch touches is sealed and written once.
+func (s *Store) IngestBatch(ctx context.Context, recs []identity.Record) ([]Result, error) {
+	done, err := s.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	out := make([]Result, len(recs))
+	return out, s.ingestBatch(ctx, recs, nil, out)
+}
+
+func (s *Store) ingestBatch(ctx context.Context, recs []identity.Record, quarantine []*identity.RecordError, out []Result) error {
+	err := s.update(ctx, func(t *txn) error {
+		for i := range recs {
+			r, err := t.ingest(&recs[i])
+			if err != nil {
+				return err
+			}
+			out[i] = r
+		}
+		for _, q := range quarantine {
+			if err := t.quarantine(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if (errors.Is(err, ErrTxnTooBig) || errors.Is(err, ErrConflict)) && len(recs)+len(quarantine) > 1 {
+		// Split: halves are smaller and conflict less.
+		h, hq := len(recs)/2, len(quarantine)/2
+		if err := s.ingestBatch(ctx, recs[:h], quarantine[:hq], out[:h]); err != nil {
+			return err
+		}
+		return s.ingestBatch(ctx, recs[h:], quarantine[hq:], out[h:])
+	}
+	return err
+}
+
+func (t *txn) ingest(rec *identity.Record) (Result, error) {
+	if rec.ID == "" || rec.Channel == "" || rec.Source == "" {
+		return Result{}, fmt.Errorf("%w: record without channel, source or id", merge.ErrInvalid)
+	}
+	lr, err := t.record(t.recordTag(rec.Key()))
+	if err != nil {
+		return Result{}, err
+	}
+	ctag := t.contentTag(rec)
+	if !lr.pid.IsZero() && bytes.Equal(lr.ctag, ctag) {
+		return Result{Outcome: OutcomeUnchanged, Profile: lr.pid.String()}, nil
+	}
+	if !lr.pid.IsZero() {
+		stale, err := t.stale(lr, rec)
+		if err != nil {
+			return Result{}, err
+		}
+		if stale {
+			return Result{Outcome: OutcomeUnchanged, Profile: lr.pid.String()}, nil
+		}
+	}
+	if lr.pid.IsZero() {
+		_, err := t.tx.Get(key(nsTombstone, lr.rtag))
+		if err == nil {
+			return Result{Outcome: OutcomeErased}, nil
+		}
+		if !errors.Is(err, ErrKeyNotFound) {
+			return Result{}, err
+		}
+	}
+	c, err := t.s.resolver.Add(t, *rec, newProfileID, t.now)
+	if err != nil {
+		return Result{}, err
+	}
+	if c.NoOp {
+		return Result{Outcome: OutcomeUnchanged, Profile: lr.pid.String()}, nil
+	}
+	wasHeld := !lr.pid.IsZero()
+	if err := t.apply(c, rec); err != nil {
+		return Result{}, err
+	}
+	r := Result{Profile: lr.pid.String(), Created: len(c.Created), Merged: len(c.Forwards), Outcome: OutcomeJoined}
+	switch {
+	case len(c.Forwards) > 0:
+		r.Outcome = OutcomeMerged
+	case !wasHeld && len(c.Created) > 0 && slicesContains(c.Created, r.Profile):
+		r.Outcome = OutcomeCreated
+	}
+	return r, nil
+}
+
+// stale reports whether rec is an older version of the record lr holds: a
+// snapshot observed before the stored one (or at the same time, with the
+// smaller fingerprint, so that the order versions arrive in never
+// matters). A stale version changes nothing.
+func (t *txn) stale(lr *liveRecord, rec *identity.Record) (bool, error) {
+	lp, err := t.profile(lr.pid)
+	if err != nil || lp == nil || lp.p == nil {
+		return false, err
+	}
+	for _, ref := range lp.p.Records {
+		if ref.Key != rec.Key() {
+			continue
+		}
+		switch {
+		case rec.Observed.Before(ref.Observed):
+			return true, nil
+		case rec.Observed.Equal(ref.Observed):
+			return merge.Fingerprint(rec) < ref.Fingerprint, nil
+		}
+		return false, nil
+	}
+	return false, nil
+}
+
+func slicesContains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Summary counts what a bulk ingest did. Read = Accepted + the sum of
+// Quarantined.
+type Summary struct {
+	Read            int                     `json:"read"`
+	Accepted        int                     `json:"accepted"`
+	Quarantined     map[identity.Reason]int `json:"quarantined"`
+	Unchanged       int                     `json:"unchanged"`
+	ProfilesCreated int                     `json:"profiles_created"`
+	ProfilesMerged  int                     `json:"profiles_merged"`
+	Warnings        map[identity.Reason]int `json:"warnings"`
+}
+
+// ReasonErased is the quarantine reason of a record that belongs to an
+// erased profile: it is refused, never ingested again.
+const ReasonErased identity.Reason = "erased"
+
+// ReasonInvalid is the quarantine reason of a record the resolver refused
+// as invalid.
+const ReasonInvalid identity.Reason = "invalid_record"
+
+// IngestOptions configure [Store.IngestAll]. The zero value is the
+// default.
+type IngestOptions struct {
+	// BatchSize is the number of records per transaction; default 512.
+	BatchSize int
+	// Progress, if set, is called after each batch with the totals so far.
+	Progress func(Summary)
+}
+
+// IngestAll reads records from seq, as yielded by identity.Decode, and
+// ingests them in batches. A *identity.RecordError from seq is a
+// quarantined record: it is kept (sealed, without the record's content)
+// with its reason and counted; any other error from seq stops the ingest
+// and is returned after the records before it are committed. The summary
+// always reconciles: Read = Accepted + quarantined.
+func (s *Store) IngestAll(ctx context.Context, seq iter.Seq2[identity.Record, error], opts IngestOptions) (Summary, error) {
+	done, err := s.begin()
+	if err != nil {
+		return Summary{}, err
+	}
+	defer done()
+	size := opts.BatchSize
+	if size <= 0 {
+		size = 512
+	}
+	sum := Summary{Quarantined: map[identity.Reason]int{}, Warnings: map[identity.Reason]int{}}
+	var recs []identity.Record
+	var quarantined []*identity.RecordError
+	flush := func() error {
+		if len(recs) == 0 && len(quarantined) == 0 {
+			return nil
+		}
+		out := make([]Result, len(recs))
+		if err := s.ingestBatch(ctx, recs, quarantined, out); err != nil {
+			if !errors.Is(err, merge.ErrInvalid) || len(recs) == 0 {
+				return err
+			}
+			// One invalid record must not sink the batch: one by one.
+			if err := s.ingestOneByOne(ctx, recs, quarantined, out); err != nil {
+				return err
+			}
+		}
+		for i, r := range out {
+			sum.Read++
+			switch r.Outcome {
+			case OutcomeErased:
+				sum.Quarantined[ReasonErased]++
+				continue
+			case "":
+				sum.Quarantined[ReasonInvalid]++
+				continue
+			case OutcomeUnchanged:
+				sum.Unchanged++
+			}
+			sum.Accepted++
+			sum.ProfilesCreated += r.Created
+			sum.ProfilesMerged += r.Merged
+			for _, w := range recs[i].Warnings {
+				sum.Warnings[w.Reason]++
+			}
+		}
+		for _, q := range quarantined {
+			sum.Read++
+			sum.Quarantined[q.Reason]++
+		}
+		recs, quarantined = recs[:0], quarantined[:0]
+		if opts.Progress != nil {
+			opts.Progress(sum)
+		}
+		return ctx.Err()
+	}
+	for rec, err := range seq {
+		if err != nil {
+			var re *identity.RecordError
+			if !errors.As(err, &re) {
+				if ferr := flush(); ferr != nil {
+					return sum, ferr
+				}
+				return sum, err
+			}
+			quarantined = append(quarantined, re)
+		} else {
+			recs = append(recs, rec)
+		}
+		if len(recs)+len(quarantined) >= size {
+			if err := flush(); err != nil {
+				return sum, err
+			}
+		}
+	}
+	return sum, flush()
+}
+
+// ingestOneByOne ingests a batch that failed as a whole record by record,
+// leaving a zero Result for each record the resolver refuses as invalid.
+func (s *Store) ingestOneByOne(ctx context.Context, recs []identity.Record, quarantined []*identity.RecordError, out []Result) error {
+	for i := range recs {
+		err := s.ingestBatch(ctx, recs[i:i+1], nil, out[i:i+1])
+		if errors.Is(err, merge.ErrInvalid) {
+			out[i] = Result{}
+			q := &identity.RecordError{Source: recs[i].Source, Line: recs[i].Line, RecordID: recs[i].ID, Reason: ReasonInvalid}
+			if err := s.ingestBatch(ctx, nil, []*identity.RecordError{q}, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return s.ingestBatch(ctx, nil, quarantined, nil)
+}
+
+// QuarantineEntry is a record that was not ingested, with where it came
+// from and why. It holds no content of the record.
+type QuarantineEntry struct {
+	Source   string          `json:"source"`
+	Line     int             `json:"line,omitempty"`
+	RecordID string          `json:"record_id,omitempty"`
+	Field    string          `json:"field,omitempty"`
+	Reason   identity.Reason `json:"reason"`
+	Time     time.Time       `json:"time"`
+}
+
+// quarantine keeps a quarantined record's position and reason. The entry's
+// key is a blind index of the position, so quarantining the same bad
+// record again (a re-import) replaces its entry instead of adding one.
+func (t *txn) quarantine(re *identity.RecordError) error {
+	pos := re.Source + "\x00" + strconv.Itoa(re.Line) + "\x00" + re.RecordID + "\x00" + re.Field + "\x00" + string(re.Reason)
+	tag, _ := t.kr.BlindIndex(tagQuarantine, []byte(pos))
+	plain, err := json.Marshal(QuarantineEntry{
+		Source: re.Source, Line: re.Line, RecordID: re.RecordID, Field: re.Field, Reason: re.Reason, Time: t.now.UTC(),
+	})
+	if err != nil {
+		return err
+	}
+	return t.tx.Set(key(nsQuarantine, tag), t.kr.Seal(purposeQuarantine, plain))
+}
+
+// Quarantine streams the quarantined records.
+func (s *Store) Quarantine(ctx context.Context) iter.Seq2[QuarantineEntry, error] {
+	return func(yield func(QuarantineEntry, error) bool) {
+		done, err := s.begin()
+		if err != nil {
+			yield(QuarantineEntry{}, err)
+			return
+		}
+		defer done()
+		var entries []QuarantineEntry
+		err = s.view(ctx, func(t *txn) error {
+			for e, err := range t.tx.Scan([]byte{nsQuarantine}, nil, false) {
+				if err != nil {
+					return err
+				}
+				plain, err := t.kr.Open(purposeQuarantine, e.Value)
+				if err != nil {
+					return fmt.Errorf("store: quarantine entry: %w", err)
+				}
+				var q QuarantineEntry
+				if err := json.Unmarshal(plain, &q); err != nil {
+					return fmt.Errorf("store: quarantine entry: %w", err)
+				}
+				entries = append(entries, q)
+			}
+			return nil
+		})
+		if err != nil {
+			yield(QuarantineEntry{}, err)
+			return
+		}
+		for _, q := range entries {
+			if !yield(q, nil) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,321 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/merge"
+)
+
+func encodeCursor(k []byte) string { return base64.RawURLEncoding.EncodeToString(k) }
+
+// ErrBadCursor is returned for a cursor this store did not write.
+var ErrBadCursor = errors.New("store: bad cursor")
+
+func decodeCursor(s string) ([]byte, error) {
+	k, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(k) == 0 {
+		return nil, ErrBadCursor
+	}
+	return k, nil
+}
+
+// maxForwards bounds the forward chain ByID follows.
+const maxForwards = 64
+
+// ByID returns the profile with the given id, following forwards from ids
+// merged away. It returns [ErrNotFound] when there is none and [ErrErased]
+// for an erased profile. The caller owns the returned profile.
+func (s *Store) ByID(ctx context.Context, id string) (*merge.Profile, error) {
+	pid, err := ParseProfileID(id)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	done, err := s.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var p *merge.Profile
+	err = s.view(ctx, func(t *txn) error {
+		p, err = t.byID(pid)
+		return err
+	})
+	return p, err
+}
+
+func (t *txn) byID(pid ProfileID) (*merge.Profile, error) {
+	for range maxForwards {
+		lp, err := t.profile(pid)
+		if err != nil {
+			return nil, err
+		}
+		if lp != nil {
+			return lp.p, nil
+		}
+		to, err := t.tx.Get(forwardKey(pid))
+		if errors.Is(err, ErrKeyNotFound) {
+			if _, err := t.tx.Get(erasureKey(pid)); err == nil {
+				return nil, fmt.Errorf("profile %v: %w", pid, ErrErased)
+			}
+			return nil, fmt.Errorf("profile %v: %w", pid, ErrNotFound)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if pid, err = profileIDFrom(to); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("store: forward chain longer than %d from profile %v", maxForwards, pid)
+}
+
+// ByIdentifier returns the profile an identifier belongs to. It returns
+// [ErrNotFound] when none does, [ErrHub] when the identifier is a shared
+// placeholder, and an [*AmbiguousError] (matching [ErrAmbiguous]) when
+// protection keeps it on more than one profile.
+func (s *Store) ByIdentifier(ctx context.Context, id identity.Identifier) (*merge.Profile, error) {
+	done, err := s.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var p *merge.Profile
+	err = s.view(ctx, func(t *txn) error {
+		e, err := t.indexEntry(id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case e.hub:
+			return fmt.Errorf("%s identifier: %w", id.Kind, ErrHub)
+		case len(e.pids) == 0:
+			return fmt.Errorf("%s identifier: %w", id.Kind, ErrNotFound)
+		case len(e.pids) > 1:
+			ae := &AmbiguousError{Kind: id.Kind}
+			for _, pid := range e.pids {
+				ae.Profiles = append(ae.Profiles, pid.String())
+			}
+			return ae
+		}
+		p, err = t.byID(e.pids[0])
+		return err
+	})
+	return p, err
+}
+
+// AmbiguousError reports an identifier that belongs to several profiles.
+type AmbiguousError struct {
+	Kind     identity.Kind
+	Profiles []string // the profile ids
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("store: %s identifier belongs to %d profiles", e.Kind, len(e.Profiles))
+}
+
+// Unwrap returns [ErrAmbiguous].
+func (e *AmbiguousError) Unwrap() error { return ErrAmbiguous }
+
+// Filter narrows [Store.ByStage] and [Store.All]. The zero Filter matches
+// every profile.
+type Filter struct {
+	Risk    merge.Risk       // only this churn risk
+	Channel identity.Channel // only profiles with a record from this channel
+	Consent identity.Purpose // only profiles that consent to this purpose
+	// ActiveSince keeps profiles last seen at or after this time.
+	ActiveSince time.Time
+	// After resumes a listing after the profile with this cursor
+	// ([Page].Cursor of the last profile seen).
+	After string
+	// Limit stops after this many profiles; 0 means no limit.
+	Limit int
+}
+
+func (f Filter) match(s summary) bool {
+	switch {
+	case f.Risk != "" && s.Risk != f.Risk:
+		return false
+	case f.Channel != "" && s.Channels&channelBit(f.Channel) == 0:
+		return false
+	case f.Consent != "" && s.Consent&purposeBit(f.Consent) == 0:
+		return false
+	case !f.ActiveSince.IsZero() && s.LastSeen.Before(f.ActiveSince.Truncate(time.Second)):
+		return false
+	}
+	return true
+}
+
+// Page is one profile of a listing and the cursor that resumes the listing
+// after it.
+type Page struct {
+	Profile *merge.Profile
+	Cursor  string
+}
+
+// pageSize is how many index entries a listing reads per transaction, so
+// that a long listing never holds one snapshot open for long.
+const pageSize = 512
+
+// ByStage streams the profiles in a lifecycle stage that match the filter,
+// ordered by profile id, each with the cursor that resumes after it. It
+// filters on the stage index without opening profiles that do not match.
+func (s *Store) ByStage(ctx context.Context, stage merge.Stage, f Filter) iter.Seq2[Page, error] {
+	code := stageCode(stage)
+	if code == 0 {
+		return func(yield func(Page, error) bool) {
+			yield(Page{}, fmt.Errorf("store: unknown stage %q", stage))
+		}
+	}
+	return s.list(ctx, []byte{nsStage, code}, f)
+}
+
+// All streams every profile that matches the filter, by stage and then by
+// profile id, each with the cursor that resumes after it.
+func (s *Store) All(ctx context.Context, f Filter) iter.Seq2[Page, error] {
+	return s.list(ctx, []byte{nsStage}, f)
+}
+
+func (s *Store) list(ctx context.Context, prefix []byte, f Filter) iter.Seq2[Page, error] {
+	return func(yield func(Page, error) bool) {
+		done, err := s.begin()
+		if err != nil {
+			yield(Page{}, err)
+			return
+		}
+		defer done()
+		start := prefix
+		if f.After != "" {
+			c, err := decodeCursor(f.After)
+			if err != nil || len(c) != 2+ProfileIDSize || c[0] != nsStage {
+				yield(Page{}, ErrBadCursor)
+				return
+			}
+			start = append(c, 0)
+		}
+		n := 0
+		for {
+			var page []Page
+			more := false
+			err := s.view(ctx, func(t *txn) error {
+				for e, err := range t.tx.Scan(prefix, start, false) {
+					if err != nil {
+						return err
+					}
+					if len(page) == pageSize {
+						more = true
+						break
+					}
+					start = append(append(start[:0:0], e.Key...), 0)
+					sum, err := decodeSummary(e.Value)
+					if err != nil {
+						return err
+					}
+					if !f.match(sum) {
+						continue
+					}
+					pid, err := profileIDFrom(e.Key[2:])
+					if err != nil {
+						return err
+					}
+					lp, err := t.profile(pid)
+					if err != nil {
+						return err
+					}
+					if lp == nil {
+						return fmt.Errorf("store: stage index points at missing profile %v", pid)
+					}
+					page = append(page, Page{Profile: lp.p, Cursor: encodeCursor(e.Key)})
+				}
+				return nil
+			})
+			if err != nil {
+				yield(Page{}, err)
+				return
+			}
+			for _, p := range page {
+				if !yield(p, nil) {
+					return
+				}
+				if n++; f.Limit > 0 && n >= f.Limit {
+					return
+				}
+			}
+			if !more {
+				return
+			}
+		}
+	}
+}
+
+// Stats are counts over the whole store.
+type Stats struct {
+	Profiles    int                 `json:"profiles"`
+	Stages      map[merge.Stage]int `json:"stages"`
+	Risks       map[merge.Risk]int  `json:"risks"`
+	Records     int                 `json:"records"`
+	Quarantined int                 `json:"quarantined"`
+	Hubs        int                 `json:"hubs"`
+	Erased      int                 `json:"erased"`
+	Forwards    int                 `json:"forwards"`
+}
+
+// Stats counts profiles by stage and risk, records, quarantined records,
+// hubs, erasures and forwards. It reads index keys and small values only,
+// never a profile.
+func (s *Store) Stats(ctx context.Context) (Stats, error) {
+	done, err := s.begin()
+	if err != nil {
+		return Stats{}, err
+	}
+	defer done()
+	st := Stats{Stages: map[merge.Stage]int{}, Risks: map[merge.Risk]int{}}
+	for _, stage := range merge.Stages {
+		st.Stages[stage] = 0
+	}
+	err = s.view(ctx, func(t *txn) error {
+		for e, err := range t.tx.Scan([]byte{nsStage}, nil, false) {
+			if err != nil {
+				return err
+			}
+			stage, ok := stageOf(e.Key[1])
+			if !ok {
+				return errors.New("store: stage index entry with an unknown stage")
+			}
+			sum, err := decodeSummary(e.Value)
+			if err != nil {
+				return err
+			}
+			st.Profiles++
+			st.Stages[stage]++
+			st.Risks[sum.Risk]++
+		}
+		counts := []struct {
+			ns byte
+			n  *int
+		}{{nsRecord, &st.Records}, {nsQuarantine, &st.Quarantined}, {nsErasure, &st.Erased}, {nsForward, &st.Forwards}}
+		for _, c := range counts {
+			for _, err := range t.tx.Scan([]byte{c.ns}, nil, true) {
+				if err != nil {
+					return err
+				}
+				*c.n++
+			}
+		}
+		for e, err := range t.tx.Scan([]byte{nsIdentifier}, nil, false) {
+			if err != nil {
+				return err
+			}
+			if len(e.Value) > 0 && e.Value[0]&flagHub != 0 {
+				st.Hubs++
+			}
+		}
+		return nil
+	})
+	return st, err
+}

@@ -1,0 +1,224 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/merge"
+)
+
+// Options configure [Open]. The zero value, with Keys set, is the default.
+type Options struct {
+	// Keys supplies the root key. It is required: a store never makes up
+	// a key of its own.
+	Keys crypto.KeyProvider
+	// Merge configures identity resolution; see [merge.Options].
+	Merge merge.Options
+	// Badger configures the engine: durability (NoSync) and memory
+	// (memtables, caches). Dir and EncryptionKey are set by Open.
+	Badger BadgerOptions
+	// NoAtRestEncryption turns off Badger's own encryption at rest, the
+	// second layer under the store's sealing. It is on by default, keyed
+	// by [crypto.RootKey.AtRestKey].
+	NoAtRestEncryption bool
+	// Clock returns the current time; nil means time.Now. It stamps
+	// ingests and the as-of time of stages computed while ingesting.
+	Clock func() time.Time
+	// ErasureJournal, if set, is a file outside the database directory
+	// (on another volume, or where the brand keeps its compliance
+	// records) to which every erasure is also appended, so that a restore
+	// re-applies erasures even when the database that made them is lost.
+	// It holds profile ids and blind-indexed record keys, sealed.
+	ErasureJournal string
+	// Logger receives the engine's warnings; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is the single-customer-view database: it resolves records into
+// profiles with package merge, seals them with package crypto and keeps
+// them in a transactional key-value engine.
+//
+// A Store is safe for concurrent use by multiple goroutines. Restore waits
+// for every other call to finish and holds them off while it runs.
+type Store struct {
+	kv       KV
+	kr       *crypto.Keyring
+	root     *crypto.RootKey
+	resolver *merge.Resolver
+	clock    func() time.Time
+	journal  string
+	log      *slog.Logger
+
+	// mu is held shared by every operation and exclusively by Restore,
+	// which swaps the engine's contents and the keyring.
+	mu sync.RWMutex
+}
+
+// Errors of this package, testable with [errors.Is].
+var (
+	// ErrNotFound is returned by lookups when no profile matches.
+	ErrNotFound = errors.New("store: not found")
+	// ErrWrongKey is returned by Open and Restore when the root key is not
+	// the one the database (or backup) was made with.
+	ErrWrongKey = errors.New("store: wrong key")
+	// ErrHub is returned by identifier lookups for a value flagged as a
+	// hub: a placeholder shared by many people, which identifies no one.
+	ErrHub = errors.New("store: identifier is a shared placeholder (hub)")
+	// ErrAmbiguous is returned by identifier lookups when the identifier
+	// belongs to more than one profile (protection kept them apart).
+	ErrAmbiguous = errors.New("store: identifier belongs to more than one profile")
+	// ErrErased is returned when a profile id names an erased profile.
+	ErrErased = errors.New("store: profile was erased")
+	// ErrClosed is returned by calls on a closed Store.
+	ErrClosed = errors.New("store: closed")
+)
+
+const schemaVersion = "1"
+
+// Open opens the store in dir, creating it if dir holds no database. The
+// root key comes from opts.Keys; a database made with another key is
+// refused at once with [ErrWrongKey], and a directory another process has
+// open with [ErrLocked].
+func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
+	if opts.Keys == nil {
+		return nil, errors.New("store: Options.Keys is required: no key, no store")
+	}
+	root, err := opts.Keys.RootKey(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: get root key: %w", err)
+	}
+	bo := opts.Badger
+	if !bo.InMemory {
+		if dir == "" {
+			return nil, errors.New("store: no directory")
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		bo.Dir = dir
+	}
+	if !opts.NoAtRestEncryption {
+		bo.EncryptionKey = root.AtRestKey()
+	}
+	if bo.Logger == nil {
+		bo.Logger = opts.Logger
+	}
+	b, err := OpenBadger(bo)
+	if errors.Is(err, ErrWrongEncryptionKey) {
+		return nil, fmt.Errorf("%w: the database in %s was created with another root key than %v", ErrWrongKey, filepath.Base(dir), root)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s, err := OpenKV(ctx, b, root, opts)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenKV opens a store on any [KV] engine with the given root key: the
+// seam for engines other than Badger. opts.Keys, opts.Badger and
+// opts.NoAtRestEncryption are ignored. The store takes ownership of kv and
+// closes it on Close.
+func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*Store, error) {
+	res, err := merge.New(opts.Merge)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{
+		kv:       kv,
+		root:     root,
+		resolver: res,
+		clock:    opts.Clock,
+		journal:  opts.ErasureJournal,
+		log:      opts.Logger,
+	}
+	if s.clock == nil {
+		s.clock = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if err := s.loadKeyring(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// loadKeyring opens the keyring state stored in the database, or creates
+// and stores one in an empty database.
+func (s *Store) loadKeyring(ctx context.Context) error {
+	return s.kv.Update(ctx, func(tx Txn) error {
+		state, err := tx.Get(metaKey("keyring"))
+		switch {
+		case errors.Is(err, ErrKeyNotFound):
+			if !s.empty(tx) {
+				return errors.New("store: the database has data but no keyring state: refusing to start over with new keys")
+			}
+			s.kr = crypto.NewKeyring(s.root)
+			if err := tx.Set(metaKey("schema"), []byte(schemaVersion)); err != nil {
+				return err
+			}
+			return tx.Set(metaKey("keyring"), s.kr.State())
+		case err != nil:
+			return err
+		}
+		if v, err := tx.Get(metaKey("schema")); err != nil || string(v) != schemaVersion {
+			return fmt.Errorf("store: unsupported schema version %q", v)
+		}
+		kr, err := crypto.OpenKeyring(s.root, state)
+		if errors.Is(err, crypto.ErrWrongKey) {
+			return fmt.Errorf("%w: %w", ErrWrongKey, err)
+		}
+		if err != nil {
+			return fmt.Errorf("store: keyring state: %w", err)
+		}
+		s.kr = kr
+		return nil
+	})
+}
+
+func (s *Store) empty(tx Txn) bool {
+	for range tx.Scan(nil, nil, true) {
+		return false
+	}
+	return true
+}
+
+// Close closes the store and its engine.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.kv == nil {
+		return ErrClosed
+	}
+	err := s.kv.Close()
+	s.kv = nil
+	return err
+}
+
+// Resolver returns the resolver the store decides with.
+func (s *Store) Resolver() *merge.Resolver { return s.resolver }
+
+// Keyring returns the store's keyring; callers must not rotate it behind
+// the store's back (use [Store.Rotate]).
+func (s *Store) Keyring() *crypto.Keyring { return s.kr }
+
+// begin takes the shared lock for an operation and reports ErrClosed.
+func (s *Store) begin() (func(), error) {
+	s.mu.RLock()
+	if s.kv == nil {
+		s.mu.RUnlock()
+		return nil, ErrClosed
+	}
+	return s.mu.RUnlock, nil
+}

@@ -1,0 +1,561 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/merge"
+)
+
+// txn is the store's view of one engine transaction: a cache of the
+// profiles, records, index entries and pending credits it has read or
+// changed, which implements [merge.Reader] for the resolver and writes
+// everything that changed, once, at the end. Changes made earlier in the
+// transaction are visible to later reads, so a batch of records behaves as
+// if ingested one by one.
+type txn struct {
+	s   *Store
+	kr  *crypto.Keyring
+	tx  Txn
+	now time.Time
+
+	profiles map[ProfileID]*liveProfile
+	records  map[string]*liveRecord
+	index    map[string]*indexEntry
+	pending  map[string]*pendingEntry
+	events   []Event
+}
+
+type liveProfile struct {
+	id       ProfileID
+	p        *merge.Profile // nil once merged away or erased
+	absorbed []ProfileID
+	dk       *crypto.DataKey
+	wrapped  []byte // a new profile's wrapped data key, to write
+
+	stored    bool         // the profile exists in the engine
+	origStage merge.Stage  // as stored, for the stage index and events
+	origSum   []byte       // stored summary
+	origNPS   *merge.Score // latest scores as stored, for feedback events
+	origCSAT  *merge.Score
+	forward   ProfileID // set when merged away
+	dirty     bool
+}
+
+type liveRecord struct {
+	rtag    []byte
+	pid     ProfileID // holder; zero if none
+	ctag    []byte
+	rec     *identity.Record // decoded on demand
+	sealed  []byte           // as stored, sealed under origPID's data key
+	origPID ProfileID
+	dirty   bool
+	deleted bool
+}
+
+type indexEntry struct {
+	key   []byte
+	hub   bool
+	pids  []ProfileID
+	dirty bool
+}
+
+type pendingEntry struct {
+	key     []byte
+	credits []merge.Credit
+	dirty   bool
+}
+
+func (s *Store) newTxn(tx Txn, now time.Time) *txn {
+	return &txn{
+		s: s, kr: s.kr, tx: tx, now: now,
+		profiles: map[ProfileID]*liveProfile{},
+		records:  map[string]*liveRecord{},
+		index:    map[string]*indexEntry{},
+		pending:  map[string]*pendingEntry{},
+	}
+}
+
+var _ merge.Reader = (*txn)(nil)
+
+// profile returns the live profile with id, loading it; nil, nil if none.
+func (t *txn) profile(id ProfileID) (*liveProfile, error) {
+	if lp, ok := t.profiles[id]; ok {
+		return lp, nil
+	}
+	sealed, err := t.tx.Get(profileKey(id))
+	if errors.Is(err, ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	wrapped, err := t.tx.Get(dataKeyKey(id))
+	if err != nil {
+		return nil, fmt.Errorf("store: profile %v: data key: %w", id, err)
+	}
+	dk, err := t.kr.UnwrapDataKey(id[:], wrapped)
+	if err != nil {
+		return nil, fmt.Errorf("store: profile %v: %w", id, err)
+	}
+	plain, err := dk.Open(id[:], purposeProfile, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("store: profile %v: %w", id, err)
+	}
+	p, absorbed, err := decodeProfile(plain)
+	if err != nil {
+		return nil, fmt.Errorf("%w (profile %v)", err, id)
+	}
+	lp := &liveProfile{
+		id: id, p: p, absorbed: absorbed, dk: dk, stored: true,
+		origStage: p.Stage, origSum: summarise(p).encode(),
+		origNPS: p.Metrics.NPS, origCSAT: p.Metrics.CSAT,
+	}
+	t.profiles[id] = lp
+	return lp, nil
+}
+
+func (t *txn) mustProfile(s string) (*liveProfile, error) {
+	id, err := ParseProfileID(s)
+	if err != nil {
+		return nil, err
+	}
+	lp, err := t.profile(id)
+	if err != nil {
+		return nil, err
+	}
+	if lp == nil || lp.p == nil {
+		return nil, fmt.Errorf("store: profile %v: %w", id, ErrNotFound)
+	}
+	return lp, nil
+}
+
+func (t *txn) recordTag(k identity.RecordKey) []byte {
+	tag, _ := t.kr.BlindIndex(tagRecord, recordValue(k)) // the kind is valid
+	return tag
+}
+
+func (t *txn) contentTag(rec *identity.Record) []byte {
+	tag, _ := t.kr.BlindIndex(tagContent, []byte(merge.Fingerprint(rec)))
+	return tag
+}
+
+// record returns the live record with tag rtag, loading its entry (not its
+// content); a record the engine does not hold has a zero pid.
+func (t *txn) record(rtag []byte) (*liveRecord, error) {
+	if lr, ok := t.records[string(rtag)]; ok {
+		return lr, nil
+	}
+	lr := &liveRecord{rtag: rtag}
+	v, err := t.tx.Get(recordKey(rtag))
+	switch {
+	case errors.Is(err, ErrKeyNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		pid, ctag, sealed, err := splitRecordValue(v, crypto.BlindIndexSize)
+		if err != nil {
+			return nil, err
+		}
+		lr.pid, lr.origPID, lr.ctag, lr.sealed = pid, pid, ctag, sealed
+	}
+	t.records[string(rtag)] = lr
+	return lr, nil
+}
+
+// content returns the record's content, opening it under the data key of
+// the profile that sealed it.
+func (t *txn) content(lr *liveRecord) (*identity.Record, error) {
+	if lr.rec != nil {
+		return lr.rec, nil
+	}
+	if lr.sealed == nil {
+		return nil, errors.New("store: record has no content")
+	}
+	lp, err := t.profile(lr.origPID)
+	if err != nil {
+		return nil, err
+	}
+	if lp == nil {
+		return nil, fmt.Errorf("store: record held by missing profile %v", lr.origPID)
+	}
+	plain, err := lp.dk.Open(lr.origPID[:], recordPurpose(lr.rtag), lr.sealed)
+	if err != nil {
+		return nil, fmt.Errorf("store: record of profile %v: %w", lr.origPID, err)
+	}
+	rec, err := decodeRecord(plain)
+	if err != nil {
+		return nil, err
+	}
+	lr.rec = &rec
+	return lr.rec, nil
+}
+
+func (t *txn) identifierKey(id identity.Identifier) []byte {
+	k := make([]byte, 2, 2+crypto.BlindIndexSize)
+	k[0], k[1] = nsIdentifier, byte(id.Kind)
+	k, _ = t.kr.AppendBlindIndex(k, id.Kind.String(), identifierValue(id))
+	return k
+}
+
+func (t *txn) indexEntry(id identity.Identifier) (*indexEntry, error) {
+	k := t.identifierKey(id)
+	if e, ok := t.index[string(k)]; ok {
+		return e, nil
+	}
+	e := &indexEntry{key: k}
+	v, err := t.tx.Get(k)
+	switch {
+	case errors.Is(err, ErrKeyNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		if e.hub, e.pids, err = decodeIndexValue(v); err != nil {
+			return nil, err
+		}
+	}
+	t.index[string(k)] = e
+	return e, nil
+}
+
+func (t *txn) pendingEntry(phone identity.Identifier) (*pendingEntry, error) {
+	tag, _ := t.kr.BlindIndex(phone.Kind.String(), identifierValue(phone))
+	k := key(nsCredit, tag)
+	if e, ok := t.pending[string(k)]; ok {
+		return e, nil
+	}
+	e := &pendingEntry{key: k}
+	v, err := t.tx.Get(k)
+	switch {
+	case errors.Is(err, ErrKeyNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		plain, err := t.kr.Open(purposeCredits, v)
+		if err != nil {
+			return nil, fmt.Errorf("store: pending credits: %w", err)
+		}
+		if err := json.Unmarshal(plain, &e.credits); err != nil {
+			return nil, fmt.Errorf("store: pending credits: %w", err)
+		}
+	}
+	t.pending[string(k)] = e
+	return e, nil
+}
+
+// Holder implements [merge.Reader].
+func (t *txn) Holder(k identity.RecordKey) (*merge.Profile, error) {
+	lr, err := t.record(t.recordTag(k))
+	if err != nil || lr.pid.IsZero() {
+		return nil, err
+	}
+	lp, err := t.profile(lr.pid)
+	if err != nil {
+		return nil, err
+	}
+	if lp == nil || lp.p == nil {
+		return nil, fmt.Errorf("store: record held by missing profile %v", lr.pid)
+	}
+	return lp.p, nil
+}
+
+// Lookup implements [merge.Reader].
+func (t *txn) Lookup(id identity.Identifier) ([]*merge.Profile, bool, error) {
+	e, err := t.indexEntry(id)
+	if err != nil {
+		return nil, false, err
+	}
+	if e.hub {
+		return nil, true, nil
+	}
+	out := make([]*merge.Profile, 0, len(e.pids))
+	for _, pid := range e.pids {
+		lp, err := t.profile(pid)
+		if err != nil {
+			return nil, false, err
+		}
+		if lp == nil || lp.p == nil {
+			return nil, false, fmt.Errorf("store: identifier index points at missing profile %v", pid)
+		}
+		out = append(out, lp.p)
+	}
+	return out, false, nil
+}
+
+// Records implements [merge.Reader].
+func (t *txn) Records(profileID string) ([]identity.Record, error) {
+	lp, err := t.mustProfile(profileID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]identity.Record, 0, len(lp.p.Records))
+	for _, ref := range lp.p.Records {
+		lr, err := t.record(t.recordTag(ref.Key))
+		if err != nil {
+			return nil, err
+		}
+		rec, err := t.content(lr)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *rec)
+	}
+	return out, nil
+}
+
+// Pending implements [merge.Reader].
+func (t *txn) Pending(phone identity.Identifier) ([]merge.Credit, error) {
+	e, err := t.pendingEntry(phone)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(e.credits), nil
+}
+
+// apply records a resolver's decision in the cache. rec, if not nil, is
+// the record the decision ingested.
+func (t *txn) apply(c *merge.Change, rec *identity.Record) error {
+	if c.NoOp {
+		return nil
+	}
+	for _, f := range c.Forwards {
+		from, err := t.mustProfile(f.From)
+		if err != nil {
+			return err
+		}
+		to, err := ParseProfileID(f.To)
+		if err != nil {
+			return err
+		}
+		from.forward = to
+		from.p = nil
+		from.dirty = true
+	}
+	created := map[string]bool{}
+	for _, id := range c.Created {
+		created[id] = true
+	}
+	for _, p := range c.Profiles {
+		id, err := ParseProfileID(p.ID)
+		if err != nil {
+			return err
+		}
+		lp, ok := t.profiles[id]
+		if !ok && !created[p.ID] {
+			if lp, err = t.profile(id); err != nil {
+				return err
+			}
+		}
+		if lp == nil {
+			dk, wrapped := t.kr.NewDataKey(id[:])
+			lp = &liveProfile{id: id, dk: dk, wrapped: wrapped}
+			t.profiles[id] = lp
+		}
+		lp.p = p
+		lp.dirty = true
+	}
+	// Absorbed ids follow the survivor, for erasure.
+	for _, f := range c.Forwards {
+		from, _ := ParseProfileID(f.From)
+		to, _ := ParseProfileID(f.To)
+		if lt, ok := t.profiles[to]; ok {
+			lt.absorbed = append(lt.absorbed, from)
+			lt.absorbed = append(lt.absorbed, t.profiles[from].absorbed...)
+			lt.dirty = true
+		}
+	}
+	if rec != nil {
+		lr, err := t.record(t.recordTag(rec.Key()))
+		if err != nil {
+			return err
+		}
+		r := *rec
+		lr.rec, lr.ctag, lr.dirty = &r, t.contentTag(rec), true
+	}
+	for _, a := range c.Assign {
+		pid, err := ParseProfileID(a.Profile)
+		if err != nil {
+			return err
+		}
+		lr, err := t.record(t.recordTag(a.Record))
+		if err != nil {
+			return err
+		}
+		if _, err := t.content(lr); err != nil { // re-sealed under the new holder
+			return err
+		}
+		lr.pid, lr.dirty = pid, true
+	}
+	for _, e := range c.Index {
+		ie, err := t.indexEntry(e.Identifier)
+		if err != nil {
+			return err
+		}
+		pid, err := ParseProfileID(e.Profile)
+		if err != nil {
+			return err
+		}
+		i := slices.Index(ie.pids, pid)
+		switch {
+		case e.Remove && i >= 0:
+			ie.pids = slices.Delete(ie.pids, i, i+1)
+		case !e.Remove && i < 0:
+			ie.pids = append(ie.pids, pid)
+		default:
+			continue
+		}
+		ie.dirty = true
+	}
+	for _, h := range c.Hubs {
+		ie, err := t.indexEntry(h)
+		if err != nil {
+			return err
+		}
+		ie.hub, ie.dirty = true, true
+	}
+	for _, cr := range c.Pending {
+		pe, err := t.pendingEntry(cr.Referrer)
+		if err != nil {
+			return err
+		}
+		pe.credits = slices.DeleteFunc(pe.credits, func(x merge.Credit) bool { return x.Referred == cr.Referred })
+		if !cr.Revoked {
+			pe.credits = append(pe.credits, cr)
+		}
+		pe.dirty = true
+	}
+	for _, ph := range c.Claimed {
+		pe, err := t.pendingEntry(ph)
+		if err != nil {
+			return err
+		}
+		pe.credits, pe.dirty = nil, true
+	}
+	return nil
+}
+
+// flush writes everything the transaction changed.
+func (t *txn) flush() error {
+	for _, lp := range t.profiles {
+		if !lp.dirty {
+			continue
+		}
+		if err := t.flushProfile(lp); err != nil {
+			return err
+		}
+	}
+	for _, lr := range t.records {
+		if !lr.dirty {
+			continue
+		}
+		if lr.deleted || lr.pid.IsZero() {
+			if err := t.tx.Delete(recordKey(lr.rtag)); err != nil {
+				return err
+			}
+			continue
+		}
+		lp := t.profiles[lr.pid]
+		if lp == nil || lp.dk == nil {
+			return fmt.Errorf("store: record assigned to unknown profile %v", lr.pid)
+		}
+		plain, err := encodeRecord(lr.rec)
+		if err != nil {
+			return err
+		}
+		v := make([]byte, 0, ProfileIDSize+len(lr.ctag)+len(plain)+crypto.Overhead)
+		v = append(v, lr.pid[:]...)
+		v = append(v, lr.ctag...)
+		v = append(v, lp.dk.Seal(lr.pid[:], recordPurpose(lr.rtag), plain)...)
+		if err := t.tx.Set(recordKey(lr.rtag), v); err != nil {
+			return err
+		}
+	}
+	for _, ie := range t.index {
+		if !ie.dirty {
+			continue
+		}
+		var err error
+		if len(ie.pids) == 0 && !ie.hub {
+			err = t.tx.Delete(ie.key)
+		} else {
+			err = t.tx.Set(ie.key, encodeIndexValue(ie.hub, ie.pids))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, pe := range t.pending {
+		if !pe.dirty {
+			continue
+		}
+		if len(pe.credits) == 0 {
+			if err := t.tx.Delete(pe.key); err != nil {
+				return err
+			}
+			continue
+		}
+		plain, err := json.Marshal(pe.credits)
+		if err != nil {
+			return err
+		}
+		if err := t.tx.Set(pe.key, t.kr.Seal(purposeCredits, plain)); err != nil {
+			return err
+		}
+	}
+	for _, ev := range t.events {
+		plain, err := json.Marshal(ev)
+		if err != nil {
+			return err
+		}
+		if err := t.tx.Set(seqKey(nsEvent, ev.Time), t.kr.Seal(purposeEvent, plain)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *txn) flushProfile(lp *liveProfile) error {
+	id := lp.id
+	if lp.stored && lp.origStage != "" && (lp.p == nil || lp.p.Stage != lp.origStage) {
+		if err := t.tx.Delete(stageKey(stageCode(lp.origStage), id)); err != nil {
+			return err
+		}
+	}
+	if lp.p == nil { // merged away or erased
+		for _, k := range [][]byte{profileKey(id), dataKeyKey(id)} {
+			if err := t.tx.Delete(k); err != nil {
+				return err
+			}
+		}
+		if !lp.forward.IsZero() {
+			return t.tx.Set(forwardKey(id), lp.forward[:])
+		}
+		return nil
+	}
+	plain, err := encodeProfile(lp.p, lp.absorbed)
+	if err != nil {
+		return err
+	}
+	if err := t.tx.Set(profileKey(id), lp.dk.Seal(id[:], purposeProfile, plain)); err != nil {
+		return err
+	}
+	if lp.wrapped != nil {
+		if err := t.tx.Set(dataKeyKey(id), lp.wrapped); err != nil {
+			return err
+		}
+	}
+	sum := summarise(lp.p).encode()
+	if !lp.stored || lp.p.Stage != lp.origStage || !bytes.Equal(sum, lp.origSum) {
+		if err := t.tx.Set(stageKey(stageCode(lp.p.Stage), id), sum); err != nil {
+			return err
+		}
+	}
+	t.noteEvents(lp)
+	return nil
+}
