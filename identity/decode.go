@@ -115,7 +115,9 @@ func ParseMapping(s string) (map[string]string, error) {
 // ignored.
 //
 // Decode reads r only while the caller iterates; stopping the loop early
-// stops reading.
+// stops reading. It does not close r. Each iteration starts afresh, reading
+// opts as they are then; separate iterations may run concurrently on
+// separate readers. The yielded records are the caller's to keep.
 func Decode(r io.Reader, f Format, opts Options) iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
 		c, err := newConfig(f, opts)
