@@ -59,6 +59,9 @@ type Change struct {
 	// with the same content, or the operation had nothing to do. Every
 	// other field is then empty and the store writes nothing.
 	NoOp bool
+	// Stale reports a NoOp for a record older than the version of it
+	// already held: see [Resolver.Add].
+	Stale bool
 	// Recomputed reports that existing profiles were rebuilt from their
 	// records (a merge, a split, an update, a protection rule at work)
 	// rather than folded incrementally or created. It is informational.
@@ -119,7 +122,11 @@ type IndexEdit struct {
 // reach, and then:
 //
 //   - returns a NoOp change if the same key was ingested before with the
-//     same content ([Fingerprint]; Line is not content);
+//     same content ([Fingerprint]; Line is not content), and a NoOp, Stale
+//     change if the version held is newer: a later Observed time, or at
+//     equal times (an unknown time is older than any) the greater
+//     fingerprint. Versions of a record thus replace each other in time
+//     order, whatever order they arrive in;
 //   - folds the record into the one profile it reaches when nothing else
 //     can change: no other profile, no shared identifiers, no limit or
 //     hub rule triggered. This reads no other record;
@@ -146,8 +153,11 @@ func (r *Resolver) Add(rd Reader, rec identity.Record, newID func() string, asOf
 	n := newNode(&rec)
 	if holder != nil {
 		i, _ := holder.record(key)
-		if holder.Records[i].Fingerprint == n.fp {
+		switch held := holder.Records[i]; {
+		case held.Fingerprint == n.fp:
 			return &Change{NoOp: true}, nil
+		case !supersedes(utc(rec.Observed), n.fp, held.Observed, held.Fingerprint):
+			return &Change{NoOp: true, Stale: true}, nil
 		}
 	}
 	pl := newPlan()
@@ -177,6 +187,18 @@ func (r *Resolver) Add(rd Reader, rec identity.Record, newID func() string, asOf
 		}
 	}
 	return s.recompute(pl, newID, asOf)
+}
+
+// supersedes reports whether a record version observed at t with
+// fingerprint fp replaces the version observed at heldT with heldFP.
+func supersedes(t time.Time, fp string, heldT time.Time, heldFP string) bool {
+	switch {
+	case t.Equal(heldT):
+		return fp > heldFP
+	case t.IsZero() || heldT.IsZero():
+		return heldT.IsZero()
+	}
+	return t.After(heldT)
 }
 
 func checkCall(newID func() string, asOf time.Time) error {
