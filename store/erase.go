@@ -1,0 +1,316 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// erasure is one entry of the erasure journal: an erased profile id, the
+// ids merged into it over time, and the blind-index tags of its source
+// records. It holds no personal data.
+type erasure struct {
+	Profile  string    `json:"profile"`
+	Absorbed []string  `json:"absorbed,omitempty"`
+	Records  [][]byte  `json:"records,omitempty"` // record tags under every live blind-index version
+	Time     time.Time `json:"time"`
+}
+
+// EventErased is the change-feed event of an erased profile: downstream
+// copies (marketing lists, exports) must delete it too.
+const EventErased EventKind = "erased"
+
+// Erase erases a customer by crypto-shredding: in one transaction it
+// deletes the profile, its wrapped data key, its source records and its
+// index entries, leaves a tombstone for each source record (so that
+// re-importing the same records never brings the customer back) and
+// journals the erasure; then it purges every stored version of the
+// profile's data keys (its own and those of profiles merged into it), so
+// no older copy of its sealed values can be opened again. id may be a
+// forwarded id; the profile it forwards to is erased. Erase returns
+// [ErrNotFound] for an unknown id and [ErrErased] for one erased before.
+func (s *Store) Erase(ctx context.Context, id string) error {
+	pid, err := ParseProfileID(id)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	done, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer done()
+	var j *erasure
+	err = s.update(ctx, func(t *txn) error {
+		p, err := t.byID(pid)
+		if err != nil {
+			return err
+		}
+		target, _ := ParseProfileID(p.ID)
+		j, err = t.erase(target)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.afterErase(ctx, []*erasure{j})
+}
+
+// erase removes one live profile and returns its journal entry.
+func (t *txn) erase(pid ProfileID) (*erasure, error) {
+	lp, err := t.profile(pid)
+	if err != nil {
+		return nil, err
+	}
+	if lp == nil || lp.p == nil {
+		return nil, fmt.Errorf("profile %v: %w", pid, ErrNotFound)
+	}
+	j := &erasure{Profile: pid.String(), Time: t.now.UTC()}
+	for _, a := range lp.absorbed {
+		j.Absorbed = append(j.Absorbed, a.String())
+	}
+	for _, ref := range lp.p.Records {
+		tags, err := t.kr.BlindIndexAll(tagRecord, recordValue(ref.Key))
+		if err != nil {
+			return nil, err
+		}
+		for _, tag := range tags {
+			j.Records = append(j.Records, tag)
+			if err := t.tx.Delete(recordKey(tag)); err != nil {
+				return nil, err
+			}
+			if err := t.tx.Set(key(nsTombstone, tag), nil); err != nil {
+				return nil, err
+			}
+		}
+		delete(t.records, string(tags[0]))
+	}
+	for _, st := range lp.p.Identifiers {
+		ie, err := t.indexEntry(st.Identifier)
+		if err != nil {
+			return nil, err
+		}
+		for i, x := range ie.pids {
+			if x == pid {
+				ie.pids = append(ie.pids[:i], ie.pids[i+1:]...)
+				ie.dirty = true
+				break
+			}
+		}
+	}
+	if err := t.tx.Delete(stageKey(stageCode(lp.origStage), pid)); err != nil {
+		return nil, err
+	}
+	lp.p, lp.dirty = nil, true // flush deletes the profile and its data key
+	plain, err := json.Marshal(j)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.tx.Set(erasureKey(pid), t.kr.Seal(purposeErasure, plain)); err != nil {
+		return nil, err
+	}
+	t.events = append(t.events, Event{Time: t.now, Kind: EventErased, Profile: pid.String(), From: lp.origStage})
+	return j, nil
+}
+
+// afterErase purges the erased profiles' data keys from the engine and
+// appends the entries to the external journal.
+func (s *Store) afterErase(ctx context.Context, js []*erasure) error {
+	if p, ok := s.kv.(Purger); ok {
+		var prefixes [][]byte
+		for _, j := range js {
+			for _, id := range append([]string{j.Profile}, j.Absorbed...) {
+				if pid, err := ParseProfileID(id); err == nil {
+					prefixes = append(prefixes, dataKeyKey(pid))
+				}
+			}
+		}
+		if err := p.Purge(ctx, prefixes...); err != nil {
+			return fmt.Errorf("store: purge erased data keys: %w", err)
+		}
+	}
+	return s.appendJournal(js)
+}
+
+// appendJournal appends entries to the external erasure journal, one JSON
+// entry per line, and syncs it. The entries hold random profile ids and
+// blind-index tags, no personal data, so the file is not sealed: it must
+// stay readable across key rotations, whatever happens to the database.
+func (s *Store) appendJournal(js []*erasure) error {
+	if s.journal == "" || len(js) == 0 {
+		return nil
+	}
+	f, err := os.OpenFile(s.journal, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: erasure journal: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	for _, j := range js {
+		plain, err := json.Marshal(j)
+		if err != nil {
+			f.Close()
+			return err
+		}
+		w.Write(plain)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("store: erasure journal: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("store: erasure journal: %w", err)
+	}
+	return f.Close()
+}
+
+// readJournal returns the erasures journaled in the engine and in the
+// external journal file.
+func (s *Store) readJournal(ctx context.Context) ([]*erasure, error) {
+	var js []*erasure
+	seen := map[string]bool{}
+	add := func(plain []byte) error {
+		var j erasure
+		if err := json.Unmarshal(plain, &j); err != nil {
+			return fmt.Errorf("store: erasure journal entry: %w", err)
+		}
+		if !seen[j.Profile] {
+			seen[j.Profile] = true
+			js = append(js, &j)
+		}
+		return nil
+	}
+	err := s.view(ctx, func(t *txn) error {
+		for e, err := range t.tx.Scan([]byte{nsErasure}, nil, false) {
+			if err != nil {
+				return err
+			}
+			plain, err := s.kr.Open(purposeErasure, e.Value)
+			if err != nil {
+				return fmt.Errorf("store: erasure journal entry: %w", err)
+			}
+			if err := add(plain); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.journal == "" {
+		return js, nil
+	}
+	f, err := os.Open(s.journal)
+	if errors.Is(err, os.ErrNotExist) {
+		return js, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: erasure journal: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		if err := add(sc.Bytes()); err != nil {
+			return nil, err
+		}
+	}
+	return js, sc.Err()
+}
+
+// reapply erases again, in the engine's current contents, every profile
+// the journal names: the profile ids, the ids merged into them, and the
+// profiles holding their source records (a backup may predate a merge).
+// It writes the journal entries and tombstones back.
+func (s *Store) reapply(ctx context.Context, js []*erasure) error {
+	var erased []*erasure
+	err := s.update(ctx, func(t *txn) error {
+		erased = erased[:0]
+		targets := map[ProfileID]bool{}
+		for _, j := range js {
+			for _, id := range append([]string{j.Profile}, j.Absorbed...) {
+				pid, err := ParseProfileID(id)
+				if err != nil {
+					return err
+				}
+				p, err := t.byID(pid)
+				if errors.Is(err, ErrNotFound) || errors.Is(err, ErrErased) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				live, _ := ParseProfileID(p.ID)
+				targets[live] = true
+			}
+			for _, tag := range j.Records {
+				lr, err := t.record(tag)
+				if err != nil {
+					return err
+				}
+				if !lr.pid.IsZero() {
+					targets[lr.pid] = true
+				}
+			}
+		}
+		for pid := range targets {
+			lp, err := t.profile(pid)
+			if err != nil {
+				return err
+			}
+			if lp == nil || lp.p == nil {
+				continue
+			}
+			e, err := t.erase(pid)
+			if err != nil {
+				return err
+			}
+			erased = append(erased, e)
+		}
+		for _, j := range js {
+			pid, err := ParseProfileID(j.Profile)
+			if err != nil {
+				return err
+			}
+			plain, err := json.Marshal(j)
+			if err != nil {
+				return err
+			}
+			if err := t.tx.Set(erasureKey(pid), t.kr.Seal(purposeErasure, plain)); err != nil {
+				return err
+			}
+			for _, tag := range j.Records {
+				if err := t.tx.Set(key(nsTombstone, tag), nil); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(erased) == 0 {
+		return nil
+	}
+	if p, ok := s.kv.(Purger); ok {
+		var prefixes [][]byte
+		for _, j := range erased {
+			for _, id := range append([]string{j.Profile}, j.Absorbed...) {
+				if pid, err := ParseProfileID(id); err == nil {
+					prefixes = append(prefixes, dataKeyKey(pid))
+				}
+			}
+		}
+		return p.Purge(ctx, prefixes...)
+	}
+	return nil
+}
