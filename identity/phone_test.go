@@ -378,6 +378,12 @@ func TestPhoneParserConcurrent(t *testing.T) {
 					t.Errorf("Parse(%q) = %v, %v; want %s", raw, ph, err, want)
 					return
 				}
+				// A landline takes the reference path, through phonenumbers.
+				raw = fmt.Sprintf("010-6%03d%04d", g, i)
+				if ph, err := p.Parse(raw); err != nil || ph.String() != fmt.Sprintf("+86106%03d%04d", g, i) {
+					t.Errorf("Parse(%q) = %v, %v", raw, ph, err)
+					return
+				}
 				if _, err := p.Parse("13987654321"); !errors.Is(err, ErrPlaceholderPhone) {
 					t.Errorf("Parse(listed) = %v, want a placeholder error", err)
 					return
