@@ -52,6 +52,7 @@ func TestBackupEraseRestore(t *testing.T) {
 	if _, err := s.ByIdentifier(ctx, erasedPhone); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("ByIdentifier after erase: %v, want ErrNotFound", err)
 	}
+	mustVerify(t, s)
 	if _, err := s.ByID(ctx, p.ID); !errors.Is(err, ErrErased) {
 		t.Fatalf("ByID after erase: %v, want ErrErased", err)
 	}
@@ -81,6 +82,7 @@ func TestBackupEraseRestore(t *testing.T) {
 	if _, err := s.ByIdentifier(ctx, keptPhone); err != nil {
 		t.Fatalf("another customer after restore: %v", err)
 	}
+	mustVerify(t, s)
 	after, _ := s.Stats(ctx)
 	if after.Profiles != before.Profiles-1 || after.Erased != 1 {
 		t.Fatalf("after restore: %d profiles, %d erased; want %d and 1", after.Profiles, after.Erased, before.Profiles-1)

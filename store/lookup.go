@@ -319,3 +319,5 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	})
 	return st, err
 }
+
+func isErased(err error) bool { return errors.Is(err, ErrErased) }

@@ -42,3 +42,76 @@ func TestIngestFixturesTwice(t *testing.T) {
 		t.Fatalf("stats changed on re-import: %+v -> %+v", st, st2)
 	}
 }
+
+func mustVerify(t *testing.T, s *Store) *Report {
+	t.Helper()
+	r, err := s.Verify(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK() {
+		t.Fatalf("Verify found problems: %v", r.Problems)
+	}
+	return r
+}
+
+func TestVerifyFindsDamage(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	if _, err := s.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r := mustVerify(t, s)
+	st, _ := s.Stats(ctx)
+	if r.Profiles != st.Profiles || r.Records != st.Records || r.Quarantined != st.Quarantined {
+		t.Fatalf("Verify counts %+v disagree with Stats %+v", r, st)
+	}
+	// Damage the store in ways a bug could, one at a time, and check that
+	// Verify reports each.
+	for _, tc := range []struct {
+		name string
+		ns   byte
+		do   func(tx Txn, k []byte) error
+	}{
+		{name: "lost identifier entry", ns: nsIdentifier, do: func(tx Txn, k []byte) error { return tx.Delete(k) }},
+		{name: "lost record entry", ns: nsRecord, do: func(tx Txn, k []byte) error { return tx.Delete(k) }},
+		{name: "lost stage entry", ns: nsStage, do: func(tx Txn, k []byte) error { return tx.Delete(k) }},
+		{name: "tampered profile", ns: nsProfile, do: func(tx Txn, k []byte) error {
+			v, err := tx.Get(k)
+			if err != nil {
+				return err
+			}
+			v[len(v)-1] ^= 1
+			return tx.Set(k, v)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var undoKey, undoVal []byte
+			err := s.kv.Update(ctx, func(tx Txn) error {
+				for e, err := range tx.Scan([]byte{tc.ns}, nil, false) {
+					if err != nil {
+						return err
+					}
+					undoKey, undoVal = append([]byte(nil), e.Key...), append([]byte(nil), e.Value...)
+					break
+				}
+				return tc.do(tx, undoKey)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.Verify(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.OK() {
+				t.Fatal("Verify found nothing")
+			}
+			t.Logf("found: %v", r.Problems[0])
+			if err := s.kv.Update(ctx, func(tx Txn) error { return tx.Set(undoKey, undoVal) }); err != nil {
+				t.Fatal(err)
+			}
+			mustVerify(t, s)
+		})
+	}
+}
