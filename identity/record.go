@@ -351,3 +351,15 @@ type RecordKey struct {
 func (k RecordKey) String() string {
 	return string(k.Channel) + "/" + k.Source + "/" + k.ID
 }
+
+// ParseRecordKey parses the form written by [RecordKey.String]. Channels
+// and sources never contain "/", so the id is everything after the second
+// one (a WeChat record id "appid/openid" keeps its slash).
+func ParseRecordKey(s string) (RecordKey, error) {
+	channel, rest, ok1 := strings.Cut(s, "/")
+	source, id, ok2 := strings.Cut(rest, "/")
+	if !ok1 || !ok2 || channel == "" || source == "" || id == "" {
+		return RecordKey{}, fmt.Errorf("identity: record key is not channel/source/id")
+	}
+	return RecordKey{Channel: Channel(channel), Source: source, ID: id}, nil
+}
