@@ -3,6 +3,8 @@ package merge_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -86,16 +88,46 @@ func genRecords(t testing.TB, seed uint64, n int) []identity.Record {
 		}
 		out[i] = r
 	}
+	// Later versions of some records: the same key, a later time, other
+	// content. Hub flags are sticky (a version that drops a placeholder
+	// phone does not make it a person's phone again), so a version only
+	// adds identifiers to the one before it: see the package
+	// documentation.
+	for range n / 5 {
+		j := rng.IntN(len(out))
+		v := out[j]
+		v.Identifiers = append([]identity.Identifier(nil), v.Identifiers...)
+		v.Orders = append([]identity.Order(nil), v.Orders...)
+		switch rng.IntN(3) {
+		case 0:
+			v.Identifiers = append(v.Identifiers, phone(rng.IntN(6)))
+		case 1:
+			for i := range v.Orders {
+				v.Orders[i].Status = identity.OrderRefunded
+			}
+		default:
+			v.Referrals = nil
+			v.Attributes.City = cities[rng.IntN(len(cities))]
+		}
+		if v.Observed.IsZero() {
+			v.Observed = start
+		}
+		v.Observed = v.Observed.Add(time.Duration(1+rng.IntN(100*24)) * time.Hour)
+		out = append(out, v)
+	}
 	return out
 }
 
-// TestArrivalOrderDoesNotMatter ingests the same records in different
-// orders, and every record twice, and requires the same profiles (ids
-// aside). It then recomputes every component from its records and requires
+// TestArrivalOrderDoesNotMatter ingests the same records (and versions of
+// some of them) in different orders, and every record twice, and requires
+// the same profiles (ids aside). It then recomputes every component from its records and requires
 // no change: the incremental folds and partial recomputations gave exactly
 // what a full recomputation gives.
 func TestArrivalOrderDoesNotMatter(t *testing.T) {
 	seeds := 150
+	if s := os.Getenv("MERGE_SEEDS"); s != "" {
+		seeds, _ = strconv.Atoi(s)
+	}
 	if testing.Short() {
 		seeds = 30
 	}
@@ -116,11 +148,11 @@ func TestArrivalOrderDoesNotMatter(t *testing.T) {
 		seen := map[string]bool{}
 		for _, rec := range twice {
 			rec.Line = rng.IntN(100)
-			ch := shuffled.add(rec, asOf)
-			if seen[rec.ID] != ch.NoOp {
-				t.Fatalf("seed %d: record %s seen before %t, change NoOp %t", seed, rec.ID, seen[rec.ID], ch.NoOp)
+			fp := merge.Fingerprint(&rec)
+			if ch := shuffled.add(rec, asOf); seen[fp] && !ch.NoOp {
+				t.Fatalf("seed %d: record %s ingested again changed the store", seed, rec.ID)
 			}
-			seen[rec.ID] = true
+			seen[fp] = true
 		}
 		if diff := cmp.Diff(in.anonymous(), shuffled.anonymous()); diff != "" {
 			t.Fatalf("seed %d: profiles depend on arrival order (-in order +shuffled, twice):\n%s", seed, diff)
