@@ -1,0 +1,213 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/scv-go/scv/crypto"
+)
+
+// RotateOptions configure [Store.Rotate].
+type RotateOptions struct {
+	// Retire deletes the old key-encryption-key epochs once every data
+	// key and sealed store value is under the new one. Stale copies of
+	// wrapped data keys (older engine versions of erased profiles' keys)
+	// become unreadable for good; so do backups' data keys unless the
+	// backup's own keyring state is restored with them.
+	Retire bool
+}
+
+// RotateSummary counts what [Store.Rotate] did.
+type RotateSummary struct {
+	Epoch    uint32   `json:"epoch"`    // the new primary epoch
+	Rewraps  int      `json:"rewraps"`  // data keys rewrapped
+	Reseals  int      `json:"reseals"`  // store values resealed
+	Retired  []uint32 `json:"retired"`  // epochs retired
+	Profiles int      `json:"profiles"` // data keys seen
+}
+
+// Rotate rotates the key-encryption key without downtime: it adds a new
+// epoch, makes it primary, rewraps every profile's data key and reseals
+// every store value sealed under the keyring (quarantine, journal, feed,
+// pending credits), page by page, while ingest and lookups go on. Profiles
+// and records are not re-encrypted: their data keys do not change. With
+// opts.Retire it then deletes the old epochs.
+func (s *Store) Rotate(ctx context.Context, opts RotateOptions) (RotateSummary, error) {
+	done, err := s.begin()
+	if err != nil {
+		return RotateSummary{}, err
+	}
+	defer done()
+	var sum RotateSummary
+	old := s.kr.Status().KEKEpochs
+	if sum.Epoch, err = s.kr.RotateKEK(); err != nil {
+		return sum, err
+	}
+	if err := s.saveKeyring(ctx); err != nil {
+		return sum, err
+	}
+	// A transaction that began before the rotation may still commit a
+	// key under the old epoch: repeat the pass until it changes nothing.
+	for pass := 0; ; pass++ {
+		n, err := s.rewrapAll(ctx, &sum)
+		if err != nil {
+			return sum, err
+		}
+		if n == 0 || pass == 10 {
+			break
+		}
+	}
+	if opts.Retire {
+		for _, e := range old {
+			if err := s.kr.RetireKEK(e); err != nil {
+				return sum, err
+			}
+			sum.Retired = append(sum.Retired, e)
+		}
+		if err := s.saveKeyring(ctx); err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}
+
+func (s *Store) saveKeyring(ctx context.Context) error {
+	return s.kv.Update(ctx, func(tx Txn) error { return tx.Set(metaKey("keyring"), s.kr.State()) })
+}
+
+// rewrapAll moves every data key and keyring-sealed value to the primary
+// epoch and returns how many it changed.
+func (s *Store) rewrapAll(ctx context.Context, sum *RotateSummary) (int, error) {
+	changed := 0
+	for _, ns := range []byte{nsDataKey, nsQuarantine, nsErasure, nsEvent, nsCredit} {
+		start := []byte{ns}
+		for start != nil {
+			var next []byte
+			var n, c int
+			err := s.update(ctx, func(t *txn) error {
+				next, n, c = nil, 0, 0
+				for e, err := range t.tx.Scan([]byte{ns}, start, false) {
+					if err != nil {
+						return err
+					}
+					if n == pageSize {
+						next = append([]byte(nil), e.Key...)
+						break
+					}
+					n++
+					var nv []byte
+					if ns == nsDataKey {
+						nv, err = s.kr.Rewrap(e.Key[1:], e.Value)
+					} else {
+						nv, err = s.kr.Reseal(purposeOf(ns), e.Value)
+					}
+					if err != nil {
+						return fmt.Errorf("store: rotate %c %x: %w", ns, e.Key[1:], err)
+					}
+					if !bytes.Equal(nv, e.Value) {
+						c++
+						if err := t.tx.Set(append([]byte(nil), e.Key...), nv); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return changed, err
+			}
+			if ns == nsDataKey {
+				sum.Profiles += n
+				sum.Rewraps += c
+			} else {
+				sum.Reseals += c
+			}
+			changed += c
+			start = next
+		}
+	}
+	return changed, nil
+}
+
+func purposeOf(ns byte) string {
+	switch ns {
+	case nsQuarantine:
+		return purposeQuarantine
+	case nsErasure:
+		return purposeErasure
+	case nsEvent:
+		return purposeEvent
+	case nsCredit:
+		return purposeCredits
+	}
+	panic("store: no purpose for namespace " + string(ns))
+}
+
+// RotateRoot replaces the root key of the closed database in dir: it
+// re-encrypts Badger's key registry under the new root's at-rest key and
+// reseals the keyring state under the new root. Nothing else is rewritten:
+// every key below the root is random. Save the new key before calling it;
+// the old one opens backups taken before the rotation. If it is
+// interrupted, run it again with the same keys: each step detects that it
+// was done.
+func RotateRoot(ctx context.Context, dir string, oldRoot, newRoot *crypto.RootKey, opts Options) error {
+	if !opts.NoAtRestEncryption {
+		if err := rekeyBadger(dir, oldRoot.AtRestKey(), newRoot.AtRestKey()); err != nil {
+			return err
+		}
+	}
+	bo := opts.Badger
+	bo.Dir = dir
+	if !opts.NoAtRestEncryption {
+		bo.EncryptionKey = newRoot.AtRestKey()
+	}
+	b, err := OpenBadger(bo)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return b.Update(ctx, func(tx Txn) error {
+		state, err := tx.Get(metaKey("keyring"))
+		if err != nil {
+			return fmt.Errorf("store: keyring state: %w", err)
+		}
+		if _, err := crypto.OpenKeyring(newRoot, state); err == nil {
+			return nil // done before
+		}
+		kr, err := crypto.OpenKeyring(oldRoot, state)
+		if errors.Is(err, crypto.ErrWrongKey) {
+			return fmt.Errorf("%w: the database opens with neither key", ErrWrongKey)
+		}
+		if err != nil {
+			return err
+		}
+		kr.RotateRoot(newRoot)
+		return tx.Set(metaKey("keyring"), kr.State())
+	})
+}
+
+// rekeyBadger re-encrypts Badger's key registry in dir from oldKey to
+// newKey, unless it is under newKey already.
+func rekeyBadger(dir string, oldKey, newKey []byte) error {
+	ko := badger.KeyRegistryOptions{Dir: dir, ReadOnly: true, EncryptionKey: newKey}
+	if kr, err := badger.OpenKeyRegistry(ko); err == nil {
+		return kr.Close() // done before
+	}
+	ko.EncryptionKey = oldKey
+	kr, err := badger.OpenKeyRegistry(ko)
+	if errors.Is(err, badger.ErrEncryptionKeyMismatch) {
+		return fmt.Errorf("%w: the database opens with neither key", ErrWrongKey)
+	}
+	if err != nil {
+		return fmt.Errorf("store: key registry: %w", err)
+	}
+	defer kr.Close()
+	ko.EncryptionKey = newKey
+	if err := badger.WriteKeyRegistry(kr, ko); err != nil {
+		return fmt.Errorf("store: rewrite key registry: %w", err)
+	}
+	return nil
+}
