@@ -87,7 +87,8 @@ func TestCreditRevokedAndRepaid(t *testing.T) {
 	if cr := s.of("me").Credits; len(cr) != 1 || cr[0].Paid {
 		t.Fatalf("credits %+v, want one unpaid", cr)
 	}
-	// The friend pays: the same record, updated.
+	// The friend pays: the same record, updated later.
+	friend.Observed = at.Add(merge.Day)
 	s.add(paid(friend, "f", 100, at), asOf)
 	if cr := s.of("me").Credits; len(cr) != 1 || !cr[0].Paid {
 		t.Fatalf("credits %+v, want one paid", cr)
@@ -95,6 +96,7 @@ func TestCreditRevokedAndRepaid(t *testing.T) {
 	// The referral is withdrawn from the record.
 	dropped := paid(friend, "f", 100, at)
 	dropped.Referrals = nil
+	dropped.Observed = at.Add(2 * merge.Day)
 	s.add(dropped, asOf)
 	if cr := s.of("me").Credits; len(cr) != 0 {
 		t.Fatalf("credits %+v after the referral was withdrawn, want none", cr)
@@ -104,7 +106,12 @@ func TestCreditRevokedAndRepaid(t *testing.T) {
 	lone := withReferral(t, rec("lone", at, phone(3)), 4, at)
 	s.add(lone, asOf)
 	lone.Referrals = nil
+	lone.Observed = at.Add(merge.Day)
 	ch := s.add(lone, asOf)
+	// The older version arriving again is stale.
+	if again := s.add(withReferral(t, rec("lone", at, phone(3)), 4, at), asOf); !again.NoOp || !again.Stale {
+		t.Errorf("older version: %+v, want a stale NoOp", again)
+	}
 	if len(ch.Pending) != 1 || !ch.Pending[0].Revoked || len(s.pending[phone(4)]) != 0 {
 		t.Errorf("pending %+v, store %v: want the pending credit revoked", ch.Pending, s.pending)
 	}

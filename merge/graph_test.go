@@ -31,6 +31,7 @@ func TestAddCreateFoldNoOp(t *testing.T) {
 	}
 	changed := first
 	changed.Attributes.City = "深圳"
+	changed.Observed = day(2026, 3, 1)
 	if ch := s.add(changed, asOf); ch.NoOp || !ch.Recomputed {
 		t.Errorf("updated record: %+v, want a recomputation", ch)
 	}
