@@ -367,8 +367,10 @@ func (s *session) tryFold(p *Profile, n *node, sticky map[identity.Identifier]bo
 	if !linked {
 		return nil, false, nil
 	}
-	for _, id := range n.link {
-		if !c.hubKinds[id.Kind] || c.hubThreshold == 0 {
+	// The hub rule counts every record carrying an identifier, whatever
+	// its status in that record.
+	for _, id := range n.ids {
+		if !c.hubKinds[id.Kind] || c.hubThreshold == 0 || c.blocked[id] || isHub(id) {
 			continue
 		}
 		w := &hubWitness{names: map[string]bool{}, members: map[identity.Identifier]bool{}}
