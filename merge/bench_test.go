@@ -47,6 +47,7 @@ func BenchmarkAdd(b *testing.B) {
 				if path == "recompute" {
 					in = m.records[identity.RecordKey{Channel: identity.ChannelPOS, Source: "pos", ID: "r0000"}]
 					in.Attributes.City = "深圳"
+					in.Observed = in.Observed.Add(merge.Day) // a newer version
 				}
 				ch, err := r.Add(m, in, m.newID, asOf)
 				if err != nil {
