@@ -199,3 +199,45 @@ func ExampleResolver() {
 	// weibo/weibo/1404376560: weibo_uid -> weibo/weibo-leads/lead-77
 	// weibo/weibo-leads/lead-77: phone -> pos/pos/SZ01/R1001, pos/pos/SZ01/R1002, wechat/wx-service/wxapp/oA1; weibo_uid -> weibo/weibo/1404376560
 }
+
+func ExampleResolver_ExplainPair() {
+	r, _ := merge.New(merge.Options{})
+	store := newMemory()
+	asOf := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	home := identity.Identifier{Kind: identity.KindPhone, Value: "+862012345678"}
+	wife := identity.Record{Channel: identity.ChannelWeChat, Source: "wx", ID: "oWife", Observed: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		Identifiers: []identity.Identifier{home, {Kind: identity.KindUnionID, Value: "uWife"}}}
+	husband := identity.Record{Channel: identity.ChannelWeChat, Source: "wx", ID: "oHusband", Observed: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC),
+		Identifiers: []identity.Identifier{home, {Kind: identity.KindUnionID, Value: "uHusband"}}}
+	for _, rec := range []identity.Record{wife, husband} {
+		if _, err := store.add(r, rec, asOf); err != nil {
+			panic(err)
+		}
+	}
+	e, err := r.ExplainPair(store, wife.Key(), husband.Key())
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(e)
+	// Output:
+	// wechat/wx/oWife and wechat/wx/oHusband are apart: limit (unionid); wechat/wx/oWife -phone-> wechat/wx/oHusband
+}
+
+func ExampleResolver_Refresh() {
+	r, _ := merge.New(merge.Options{})
+	store := newMemory()
+	bought := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	rec := identity.Record{Channel: identity.ChannelPOS, Source: "pos", ID: "SH01/R7", Observed: bought,
+		Identifiers: []identity.Identifier{{Kind: identity.KindPhone, Value: "+8613912340007"}},
+		Orders:      []identity.Order{{Platform: "pos", ID: "SH01/R7", Status: identity.OrderPaid, AmountFen: 59900, Time: bought}}}
+	if _, err := store.add(r, rec, bought); err != nil {
+		panic(err)
+	}
+	p := store.profile(store.holder[rec.Key()])
+	fmt.Println(p.Stage, p.Risk, "until", p.NextRefresh.Format(time.DateOnly))
+	later, changed, _ := r.Refresh(p, p.NextRefresh)
+	fmt.Println(later.Stage, later.Risk, changed)
+	// Output:
+	// first_purchase active until 2026-08-28
+	// first_purchase at_risk true
+}
