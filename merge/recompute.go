@@ -299,6 +299,9 @@ func assignIDs(olds []*Profile, parts []*Profile, newID func() string) (created 
 	for o, p := range olds {
 		if !kept[o] {
 			j := best(o, func(int) bool { return true })
+			if j < 0 {
+				return nil, nil, &StateError{Profile: p.ID, Problem: "none of its records is in the recomputed component"}
+			}
 			forwards = append(forwards, Forward{From: p.ID, To: parts[j].ID})
 		}
 	}

@@ -182,7 +182,7 @@ func (r *Resolver) Add(rd Reader, rec identity.Record, newID func() string, asOf
 	}
 	pl.record = &rec
 	if holder == nil && len(pl.olds) == 1 {
-		if ch, ok, err := s.tryFold(pl.olds[0], &n, pl.sticky, newID, asOf); ok || err != nil {
+		if ch, ok, err := s.tryFold(pl.olds[0], &n, pl.sticky, asOf); ok || err != nil {
 			return ch, err
 		}
 	}
@@ -325,7 +325,7 @@ func (s *session) lookup(id identity.Identifier) (lookupResult, error) {
 // tryFold folds rec into p if that gives exactly what a recomputation
 // would: p is its own component (no shared identifiers), rec links to it,
 // and no limit or hub rule is triggered. It reports whether it folded.
-func (s *session) tryFold(p *Profile, n *node, sticky map[identity.Identifier]bool, newID func() string, asOf time.Time) (*Change, bool, error) {
+func (s *session) tryFold(p *Profile, n *node, sticky map[identity.Identifier]bool, asOf time.Time) (*Change, bool, error) {
 	c := s.c
 	for _, st := range p.Identifiers {
 		if st.Shared {
