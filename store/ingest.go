@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"iter"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -136,15 +137,6 @@ func (t *txn) ingest(rec *identity.Record) (Result, error) {
 	if !lr.pid.IsZero() && bytes.Equal(lr.ctag, ctag) {
 		return Result{Outcome: OutcomeUnchanged, Profile: lr.pid.String()}, nil
 	}
-	if !lr.pid.IsZero() {
-		stale, err := t.stale(lr, rec)
-		if err != nil {
-			return Result{}, err
-		}
-		if stale {
-			return Result{Outcome: OutcomeUnchanged, Profile: lr.pid.String()}, nil
-		}
-	}
 	if lr.pid.IsZero() {
 		_, err := t.tx.Get(key(nsTombstone, lr.rtag))
 		if err == nil {
@@ -169,43 +161,10 @@ func (t *txn) ingest(rec *identity.Record) (Result, error) {
 	switch {
 	case len(c.Forwards) > 0:
 		r.Outcome = OutcomeMerged
-	case !wasHeld && len(c.Created) > 0 && slicesContains(c.Created, r.Profile):
+	case !wasHeld && len(c.Created) > 0 && slices.Contains(c.Created, r.Profile):
 		r.Outcome = OutcomeCreated
 	}
 	return r, nil
-}
-
-// stale reports whether rec is an older version of the record lr holds: a
-// snapshot observed before the stored one (or at the same time, with the
-// smaller fingerprint, so that the order versions arrive in never
-// matters). A stale version changes nothing.
-func (t *txn) stale(lr *liveRecord, rec *identity.Record) (bool, error) {
-	lp, err := t.profile(lr.pid)
-	if err != nil || lp == nil || lp.p == nil {
-		return false, err
-	}
-	for _, ref := range lp.p.Records {
-		if ref.Key != rec.Key() {
-			continue
-		}
-		switch {
-		case rec.Observed.Before(ref.Observed):
-			return true, nil
-		case rec.Observed.Equal(ref.Observed):
-			return merge.Fingerprint(rec) < ref.Fingerprint, nil
-		}
-		return false, nil
-	}
-	return false, nil
-}
-
-func slicesContains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // Summary counts what a bulk ingest did. Read = Accepted + the sum of
