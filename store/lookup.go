@@ -321,3 +321,53 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 }
 
 func isErased(err error) bool { return errors.Is(err, ErrErased) }
+
+// Holder returns the profile holding the source record with key k, or
+// [ErrNotFound].
+func (s *Store) Holder(ctx context.Context, k identity.RecordKey) (*merge.Profile, error) {
+	done, err := s.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var p *merge.Profile
+	err = s.view(ctx, func(t *txn) error {
+		if p, err = t.Holder(k); err == nil && p == nil {
+			err = fmt.Errorf("record: %w", ErrNotFound)
+		}
+		return err
+	})
+	return p, err
+}
+
+// Snapshot calls fn with every live profile, in one consistent snapshot of
+// the whole store: what a consistency check or an invariant test needs.
+// Unlike [Store.All], it holds one read transaction for the whole scan, so
+// use it for checks, not for serving listings.
+func (s *Store) Snapshot(ctx context.Context, fn func(*merge.Profile) error) error {
+	done, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer done()
+	return s.view(ctx, func(t *txn) error {
+		for e, err := range t.tx.Scan([]byte{nsProfile}, nil, true) {
+			if err != nil {
+				return err
+			}
+			pid, err := profileIDFrom(e.Key[1:])
+			if err != nil {
+				return err
+			}
+			lp, err := t.profile(pid)
+			if err != nil {
+				return err
+			}
+			delete(t.profiles, pid)
+			if err := fn(lp.p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
