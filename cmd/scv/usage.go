@@ -1,0 +1,108 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// writeUsage prints the overview "scv help" shows.
+func writeUsage(w io.Writer, cmds []*command) {
+	fmt.Fprint(w, `scv keeps a single customer view: the people a brand meets on WeChat, on
+Weibo, in its stores and e-commerce shops, merged into one encrypted profile
+per person, keyed on the mobile phone number.
+
+Usage:
+  scv COMMAND [flags] [arguments]     (flags may also follow the arguments)
+  scv help COMMAND                    (a command's flags)
+
+Commands:
+`)
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Key:       --key-file FILE, else $SCV_KEY_FILE (a path), else $SCV_KEY (the
+           key text). Make one with "scv keygen --out FILE"; keep it away
+           from the database and its backups.
+Database:  --db DIR, else $SCV_DB, else ./scv-data.
+Time:      --as-of YYYY-MM-DD computes stages as of the end of that day,
+           China Standard Time (default: now).
+
+Exit status: 0 ok, 1 not found or verify failed, 2 usage or configuration
+error (bad flags, missing or wrong key), 3 other failure.
+`)
+}
+
+// writeUsage prints one command's usage and flags.
+func (c *command) writeUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: scv %s %s\n\n%s.\n", c.name, c.args, strings.ToUpper(c.summary[:1])+c.summary[1:])
+	if text := commandHelp[c.name]; text != "" {
+		fmt.Fprintf(w, "\n%s\n", text)
+	}
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nFlags:")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// commandHelp holds the longer descriptions "scv help COMMAND" prints.
+var commandHelp = map[string]string{
+	"keygen": `The key is the root of every key that protects the database: keep it in
+a file of mode 0600 on another volume than the data, or in a secret
+manager, and out of the database's backups. Without the key the database
+and its backups cannot be read.`,
+	"import": `Each FILE is read with the format's adapter ("-" reads stdin). A record
+that cannot be used is quarantined with its reason; nothing is dropped:
+read = accepted + quarantined. Importing the same file again changes
+nothing. --map maps CSV fields to column headers, as field=column pairs
+separated by commas. A progress line is drawn on stderr when it is a
+terminal. Ctrl-C stops after the current batch, which is committed.`,
+	"get": `An argument of 32 hex digits is a profile id; anything else is a phone
+number in any spelling (+86, 0086, spaces, dashes, full-width digits).`,
+	"stage": `Stages: potential, target, first_purchase, repeat, loyal, advocate.
+Risks: none, active, at_risk, lapsed. When --limit cuts the listing, the
+cursor to pass to --after is printed (on stderr with --json).`,
+	"export": `"internal" is the brand's own use and lists every profile; the other
+purposes list only the profiles that consented to them. The output is
+one JSON profile per line (--json is accepted and implied).`,
+	"explain": `With one argument (a phone number or profile id): the profile and, for
+each of its records, the identifier kinds that link it to the others.
+With --pair: whether two source records (channel/source/id, as "scv get"
+lists them) are one profile, and why, or which rule keeps them apart.`,
+	"unmerge": `The record leaves its profile with a do-not-link against the profile's
+other records; the larger part keeps the profile id.`,
+	"erase": `Erasure is irreversible: the profile's data key is destroyed, its
+records are tombstoned so that a re-import cannot bring it back, and
+restores of older backups erase it again. It requires --yes.`,
+	"rotate-key": `Without --new-key-file: rotates the key-encryption key while the
+database stays in use; --retire then deletes the old epochs. With
+--new-key-file FILE: replaces the root key; no other process may have the
+database open. Keep the old key as long as you keep backups made before
+the rotation: they open only with it.`,
+	"refresh": `Stages and risks change as time passes (a lapsed customer, an order
+leaving the 365-day window). Read commands refresh before they read; this
+command does it on its own and prints what changed.`,
+	"backup": `The backup is sealed like the database and useless without the root
+key. FILE must not exist ("-" writes to stdout).`,
+	"restore": `The database is replaced by the backup, then every erasure made since
+(recorded in the database, in the --erasure-journal and in the backup) is
+applied again. A backup made under another root key is refused before
+anything is replaced.`,
+	"quarantine": `Each entry names the source, line, field and reason. Record ids are
+shown only for sources whose ids are order or receipt numbers (ecommerce,
+pos), never for WeChat openids, Weibo uids or member numbers.`,
+	"demo": `Creates a key and a database in a temporary directory (removed
+afterwards), imports every fixture (the directory name is the format; a
+NAME.map file beside a csv holds its column mapping), and prints what was
+imported, the stage summary, the quarantine by reason and the loyal
+customer's profile with what links its records. The fixtures are dated up
+to November 2026: --as-of 2026-11-23 gives the stages testdata/README.md
+lists.`,
+}
