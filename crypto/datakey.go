@@ -46,7 +46,7 @@ func (kr *Keyring) NewDataKey(profileID []byte) (*DataKey, []byte) {
 	rand.Read(raw[:])
 	dk := newDataKey(st, raw[:])
 	k := st.keks[st.primaryKEK]
-	wrapped := seal(k.wrap, st.ctx, typeWrapped, &k.id, profileID, purposeDataKey, raw[:])
+	wrapped := seal(nil, k.wrap, st.ctx, typeWrapped, &k.id, profileID, purposeDataKey, raw[:])
 	clear(raw[:])
 	return dk, wrapped
 }
@@ -113,7 +113,7 @@ func (kr *Keyring) Rewrap(profileID, wrapped []byte) ([]byte, error) {
 		return wrapped, nil
 	}
 	p := st.keks[st.primaryKEK]
-	return seal(p.wrap, st.ctx, typeWrapped, &p.id, profileID, purposeDataKey, raw), nil
+	return seal(nil, p.wrap, st.ctx, typeWrapped, &p.id, profileID, purposeDataKey, raw), nil
 }
 
 // Seal encrypts plaintext for the profile profileID and the given purpose
@@ -125,7 +125,16 @@ func (dk *DataKey) Seal(profileID []byte, purpose string, plaintext []byte) []by
 	if dk == nil || dk.m == nil {
 		panic("crypto: Seal with a nil or zero DataKey")
 	}
-	return seal(dk.m.aead, dk.ctx, typeSealed, &dk.id, profileID, purpose, plaintext)
+	return seal(nil, dk.m.aead, dk.ctx, typeSealed, &dk.id, profileID, purpose, plaintext)
+}
+
+// AppendSeal is [DataKey.Seal] appending the ciphertext to dst, so that a
+// caller can put a header before it without another copy.
+func (dk *DataKey) AppendSeal(dst, profileID []byte, purpose string, plaintext []byte) []byte {
+	if dk == nil || dk.m == nil {
+		panic("crypto: Seal with a nil or zero DataKey")
+	}
+	return seal(dst, dk.m.aead, dk.ctx, typeSealed, &dk.id, profileID, purpose, plaintext)
 }
 
 // Open decrypts a ciphertext made by [DataKey.Seal] for the same profile
@@ -175,7 +184,7 @@ func (dk DataKey) LogValue() slog.Value { return slog.StringValue(dk.String()) }
 func (kr *Keyring) Seal(purpose string, plaintext []byte) []byte {
 	st := kr.load()
 	k := st.keks[st.primaryKEK]
-	return seal(k.seal, st.ctx, typeKeyring, &k.id, nil, purpose, plaintext)
+	return seal(nil, k.seal, st.ctx, typeKeyring, &k.id, nil, purpose, plaintext)
 }
 
 // Open decrypts a value made by [Keyring.Seal] for the same purpose. Its
@@ -218,5 +227,5 @@ func (kr *Keyring) Reseal(purpose string, ciphertext []byte) ([]byte, error) {
 		return ciphertext, nil
 	}
 	p := st.keks[st.primaryKEK]
-	return seal(p.seal, st.ctx, typeKeyring, &p.id, nil, purpose, pt), nil
+	return seal(nil, p.seal, st.ctx, typeKeyring, &p.id, nil, purpose, pt), nil
 }

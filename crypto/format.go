@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -60,8 +61,13 @@ func appendContext(dst []byte, typ byte, profileID []byte, purpose string) []byt
 
 // seal seals plaintext under aead with a fresh random nonce and returns the
 // full ciphertext. ctx computes the context commitment.
-func seal(aead cipher.AEAD, ctx *macKey, typ byte, keyID *[keyIDSize]byte, profileID []byte, purpose string, plaintext []byte) []byte {
-	out := make([]byte, headerSize, headerSize+len(plaintext)+chacha20poly1305.Overhead)
+func seal(dst []byte, aead cipher.AEAD, ctx *macKey, typ byte, keyID *[keyIDSize]byte, profileID []byte, purpose string, plaintext []byte) []byte {
+	if dst == nil {
+		dst = make([]byte, 0, headerSize+len(plaintext)+chacha20poly1305.Overhead)
+	}
+	start := len(dst)
+	dst = slices.Grow(dst, headerSize+len(plaintext)+chacha20poly1305.Overhead)
+	out := dst[start : start+headerSize]
 	out[0] = formatVersion
 	out[1] = typ
 	copy(out[offKeyID:], keyID[:])
@@ -74,7 +80,7 @@ func seal(aead cipher.AEAD, ctx *macKey, typ byte, keyID *[keyIDSize]byte, profi
 	out = aead.Seal(out, out[offNonce:headerSize], plaintext, ad)
 	s.buf = ad
 	ctx.put(s)
-	return out
+	return dst[:start+len(out)]
 }
 
 // checkHeader reports whether ct is long enough, of a version this package

@@ -295,3 +295,21 @@ func TestZeroHandlesPanicWithMessage(t *testing.T) {
 		})
 	}
 }
+
+func TestAppendSeal(t *testing.T) {
+	kr := NewKeyring(GenerateRootKey())
+	pid := []byte("profile-1")
+	dk, wrapped := kr.NewDataKey(pid)
+	prefix := append([]byte(nil), wrapped...)
+	out := dk.AppendSeal(prefix, pid, "profile", []byte("plaintext"))
+	if !bytes.Equal(out[:len(wrapped)], wrapped) {
+		t.Fatal("AppendSeal changed the prefix")
+	}
+	if len(out) != len(wrapped)+len("plaintext")+Overhead {
+		t.Fatalf("AppendSeal appended %d bytes, want %d", len(out)-len(wrapped), len("plaintext")+Overhead)
+	}
+	got, err := dk.Open(pid, "profile", out[len(wrapped):])
+	if err != nil || string(got) != "plaintext" {
+		t.Fatalf("Open of the appended value: %q, %v", got, err)
+	}
+}

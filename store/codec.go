@@ -3,13 +3,15 @@ package store
 import (
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
+	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/internal/codec"
 	"github.com/scv-go/scv/merge"
 )
 
@@ -55,30 +57,39 @@ func recordValue(k identity.RecordKey) []byte {
 
 // profileEnvelope is what a P value seals: the profile and the ids of the
 // profiles merged into it (whose data keys an erasure must shred too).
+// Profiles and records are encoded with internal/codec: a third of the
+// bytes of JSON and much faster to decode.
 type profileEnvelope struct {
-	Profile  *merge.Profile `json:"p"`
-	Absorbed []string       `json:"a,omitempty"`
+	Profile  *merge.Profile
+	Absorbed [][]byte
 }
 
-func encodeProfile(p *merge.Profile, absorbed []ProfileID) ([]byte, error) {
+// bufs recycles the plaintext buffers values are encoded into before
+// sealing; sealing copies them.
+var bufs = sync.Pool{New: func() any { return new([]byte) }}
+
+func getBuf() *[]byte  { return bufs.Get().(*[]byte) }
+func putBuf(b *[]byte) { *b = (*b)[:0]; bufs.Put(b) }
+
+func appendProfile(dst []byte, p *merge.Profile, absorbed []ProfileID) ([]byte, error) {
 	env := profileEnvelope{Profile: p}
 	for _, id := range absorbed {
-		env.Absorbed = append(env.Absorbed, id.String())
+		env.Absorbed = append(env.Absorbed, id[:])
 	}
-	return json.Marshal(env)
+	return codec.Append(dst, &env)
 }
 
 func decodeProfile(b []byte) (*merge.Profile, []ProfileID, error) {
 	var env profileEnvelope
-	if err := json.Unmarshal(b, &env); err != nil {
+	if err := codec.Unmarshal(b, &env); err != nil {
 		return nil, nil, fmt.Errorf("store: decode profile: %w", err)
 	}
 	if env.Profile == nil {
 		return nil, nil, errors.New("store: decode profile: empty")
 	}
 	var absorbed []ProfileID
-	for _, s := range env.Absorbed {
-		id, err := ParseProfileID(s)
+	for _, b := range env.Absorbed {
+		id, err := profileIDFrom(b)
 		if err != nil {
 			return nil, nil, fmt.Errorf("store: decode profile: %w", err)
 		}
@@ -87,14 +98,32 @@ func decodeProfile(b []byte) (*merge.Profile, []ProfileID, error) {
 	return env.Profile, absorbed, nil
 }
 
-func encodeRecord(r *identity.Record) ([]byte, error) { return json.Marshal(r) }
+// appendRecord encodes a record's content: everything but Line, which
+// says where it was read, not what it says. Equal content gives equal
+// bytes, so the content tag is a MAC of them.
+func appendRecord(dst []byte, r *identity.Record) ([]byte, error) {
+	c := *r
+	c.Line = 0
+	return codec.Append(dst, &c)
+}
 
 func decodeRecord(b []byte) (identity.Record, error) {
 	var r identity.Record
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := codec.Unmarshal(b, &r); err != nil {
 		return r, fmt.Errorf("store: decode record: %w", err)
 	}
 	return r, nil
+}
+
+// A P value: the profile's data key wrapped under the keyring, then the
+// profile sealed under that data key. Keeping the wrapped key inside the
+// profile's own value saves a key per profile, and purging the profile's
+// key purges every version of its data key with it.
+func splitProfileValue(v []byte) (wrapped, sealed []byte, err error) {
+	if len(v) < crypto.WrappedKeySize {
+		return nil, nil, errors.New("profile entry too short")
+	}
+	return v[:crypto.WrappedKeySize:crypto.WrappedKeySize], v[crypto.WrappedKeySize:], nil
 }
 
 // An R value: the holder's profile id, the content tag, then the record

@@ -29,8 +29,9 @@ const EventErased EventKind = "erased"
 // index entries, leaves a tombstone for each source record (so that
 // re-importing the same records never brings the customer back) and
 // journals the erasure; then it purges every stored version of the
-// profile's data keys (its own and those of profiles merged into it), so
-// no older copy of its sealed values can be opened again. id may be a
+// profile's key, which holds its wrapped data key (and those of the
+// profiles merged into it), so no older copy of its sealed values can be
+// opened again. id may be a
 // forwarded id; the profile it forwards to is erased. Erase returns
 // [ErrNotFound] for an unknown id and [ErrErased] for one erased before.
 func (s *Store) Erase(ctx context.Context, id string) error {
@@ -116,7 +117,8 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 	return j, nil
 }
 
-// afterErase purges the erased profiles' data keys from the engine and
+// afterErase purges every version of the erased profiles' entries, and so
+// of their wrapped data keys, from the engine, and
 // appends the entries to the external journal.
 func (s *Store) afterErase(ctx context.Context, js []*erasure) error {
 	if p, ok := s.kv.(Purger); ok {
@@ -124,7 +126,7 @@ func (s *Store) afterErase(ctx context.Context, js []*erasure) error {
 		for _, j := range js {
 			for _, id := range append([]string{j.Profile}, j.Absorbed...) {
 				if pid, err := ParseProfileID(id); err == nil {
-					prefixes = append(prefixes, dataKeyKey(pid))
+					prefixes = append(prefixes, profileKey(pid))
 				}
 			}
 		}
@@ -306,7 +308,7 @@ func (s *Store) reapply(ctx context.Context, js []*erasure) error {
 		for _, j := range erased {
 			for _, id := range append([]string{j.Profile}, j.Absorbed...) {
 				if pid, err := ParseProfileID(id); err == nil {
-					prefixes = append(prefixes, dataKeyKey(pid))
+					prefixes = append(prefixes, profileKey(pid))
 				}
 			}
 		}

@@ -133,7 +133,10 @@ func (t *txn) ingest(rec *identity.Record) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	ctag := t.contentTag(rec)
+	plain, ctag, err := t.encodeContent(rec)
+	if err != nil {
+		return Result{}, err
+	}
 	if !lr.pid.IsZero() && bytes.Equal(lr.ctag, ctag) {
 		return Result{Outcome: OutcomeUnchanged, Profile: lr.pid.String()}, nil
 	}
@@ -154,7 +157,7 @@ func (t *txn) ingest(rec *identity.Record) (Result, error) {
 		return Result{Outcome: OutcomeUnchanged, Profile: lr.pid.String()}, nil
 	}
 	wasHeld := !lr.pid.IsZero()
-	if err := t.apply(c, rec); err != nil {
+	if err := t.apply(c, &ingested{rec: rec, plain: plain, ctag: ctag}); err != nil {
 		return Result{}, err
 	}
 	r := Result{Profile: lr.pid.String(), Created: len(c.Created), Merged: len(c.Forwards), Outcome: OutcomeJoined}

@@ -15,8 +15,7 @@ import (
 // codes, sequence numbers and tags.
 //
 //	M name                        meta values (schema version)
-//	P pid                         the profile, sealed under its data key
-//	D pid                         the profile's wrapped data key
+//	P pid                         the profile's wrapped data key, then the profile sealed under it
 //	R rtag                        source record: pid, content MAC, record sealed under the profile's data key
 //	I kind tag                    identifier index: pid, or a hub marker
 //	S stage pid                   stage index: filter summary (risk, channels, consent, last activity)
@@ -25,7 +24,8 @@ import (
 //	Q seq                         quarantine entry, sealed under the keyring
 //	E pid                         erasure journal: an erased profile and its record tags, sealed under the keyring
 //	Z rtag                        tombstone of an erased source record: it is never ingested again
-//	W seq                         change feed event, sealed under the keyring
+//	W seq                         change feed events of one transaction, sealed, waiting to be published
+//	L n                           the published change feed: n is 8 bytes big-endian, in publication order
 //
 // pid is [ProfileIDSize] random bytes; tag, rtag and ptag are
 // crypto.BlindIndexSize-byte blind-index tags (of an identifier, a source
@@ -35,7 +35,6 @@ import (
 const (
 	nsMeta       byte = 'M'
 	nsProfile    byte = 'P'
-	nsDataKey    byte = 'D'
 	nsRecord     byte = 'R'
 	nsIdentifier byte = 'I'
 	nsStage      byte = 'S'
@@ -45,6 +44,7 @@ const (
 	nsErasure    byte = 'E'
 	nsTombstone  byte = 'Z'
 	nsEvent      byte = 'W'
+	nsLog        byte = 'L'
 )
 
 // ProfileIDSize is the size in bytes of a profile id.
@@ -98,7 +98,6 @@ func key(ns byte, parts ...[]byte) []byte {
 }
 
 func profileKey(id ProfileID) []byte { return key(nsProfile, id[:]) }
-func dataKeyKey(id ProfileID) []byte { return key(nsDataKey, id[:]) }
 func forwardKey(id ProfileID) []byte { return key(nsForward, id[:]) }
 func erasureKey(id ProfileID) []byte { return key(nsErasure, id[:]) }
 func recordKey(rtag []byte) []byte   { return key(nsRecord, rtag) }

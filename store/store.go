@@ -59,6 +59,8 @@ type Store struct {
 	// mu is held shared by every operation and exclusively by Restore,
 	// which swaps the engine's contents and the keyring.
 	mu sync.RWMutex
+	// pubMu makes this process the one publisher of the change feed.
+	pubMu sync.Mutex
 }
 
 // Errors of this package, testable with [errors.Is].

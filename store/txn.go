@@ -10,6 +10,7 @@ import (
 
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/internal/codec"
 	"github.com/scv-go/scv/merge"
 )
 
@@ -37,7 +38,7 @@ type liveProfile struct {
 	p        *merge.Profile // nil once merged away or erased
 	absorbed []ProfileID
 	dk       *crypto.DataKey
-	wrapped  []byte // a new profile's wrapped data key, to write
+	wrapped  []byte // the data key wrapped under the keyring, stored with the profile
 
 	stored    bool         // the profile exists in the engine
 	origStage merge.Stage  // as stored, for the stage index and events
@@ -53,6 +54,7 @@ type liveRecord struct {
 	pid     ProfileID // holder; zero if none
 	ctag    []byte
 	rec     *identity.Record // decoded on demand
+	plain   []byte           // the encoded content, once known
 	sealed  []byte           // as stored, sealed under origPID's data key
 	origPID ProfileID
 	dirty   bool
@@ -89,16 +91,16 @@ func (t *txn) profile(id ProfileID) (*liveProfile, error) {
 	if lp, ok := t.profiles[id]; ok {
 		return lp, nil
 	}
-	sealed, err := t.tx.Get(profileKey(id))
+	v, err := t.tx.Get(profileKey(id))
 	if errors.Is(err, ErrKeyNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	wrapped, err := t.tx.Get(dataKeyKey(id))
+	wrapped, sealed, err := splitProfileValue(v)
 	if err != nil {
-		return nil, fmt.Errorf("store: profile %v: data key: %w", id, err)
+		return nil, fmt.Errorf("store: profile %v: %w", id, err)
 	}
 	dk, err := t.kr.UnwrapDataKey(id[:], wrapped)
 	if err != nil {
@@ -113,7 +115,7 @@ func (t *txn) profile(id ProfileID) (*liveProfile, error) {
 		return nil, fmt.Errorf("%w (profile %v)", err, id)
 	}
 	lp := &liveProfile{
-		id: id, p: p, absorbed: absorbed, dk: dk, stored: true,
+		id: id, p: p, absorbed: absorbed, dk: dk, wrapped: wrapped, stored: true,
 		origStage: p.Stage, origSum: summarise(p).encode(),
 		origNPS: p.Metrics.NPS, origCSAT: p.Metrics.CSAT,
 	}
@@ -141,9 +143,16 @@ func (t *txn) recordTag(k identity.RecordKey) []byte {
 	return tag
 }
 
-func (t *txn) contentTag(rec *identity.Record) []byte {
-	tag, _ := t.kr.BlindIndex(tagContent, []byte(merge.Fingerprint(rec)))
-	return tag
+// content returns a record's encoded content and its content tag: a blind
+// index of the encoding, so equal content has equal tags and the tag says
+// nothing else.
+func (t *txn) encodeContent(rec *identity.Record) (plain, ctag []byte, err error) {
+	plain, err = appendRecord(nil, rec)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctag, _ = t.kr.BlindIndex(tagContent, plain)
+	return plain, ctag, nil
 }
 
 // record returns the live record with tag rtag, loading its entry (not its
@@ -193,7 +202,7 @@ func (t *txn) content(lr *liveRecord) (*identity.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	lr.rec = &rec
+	lr.rec, lr.plain = &rec, plain
 	return lr.rec, nil
 }
 
@@ -318,9 +327,15 @@ func (t *txn) Pending(phone identity.Identifier) ([]merge.Credit, error) {
 	return slices.Clone(e.credits), nil
 }
 
-// apply records a resolver's decision in the cache. rec, if not nil, is
-// the record the decision ingested.
-func (t *txn) apply(c *merge.Change, rec *identity.Record) error {
+// ingested is a record a decision ingested, with its encoded content.
+type ingested struct {
+	rec         *identity.Record
+	plain, ctag []byte
+}
+
+// apply records a resolver's decision in the cache. in, if not nil, is the
+// record the decision ingested.
+func (t *txn) apply(c *merge.Change, in *ingested) error {
 	if c.NoOp {
 		return nil
 	}
@@ -370,13 +385,13 @@ func (t *txn) apply(c *merge.Change, rec *identity.Record) error {
 			lt.dirty = true
 		}
 	}
-	if rec != nil {
-		lr, err := t.record(t.recordTag(rec.Key()))
+	if in != nil {
+		lr, err := t.record(t.recordTag(in.rec.Key()))
 		if err != nil {
 			return err
 		}
-		r := *rec
-		lr.rec, lr.ctag, lr.dirty = &r, t.contentTag(rec), true
+		r := *in.rec
+		lr.rec, lr.plain, lr.ctag, lr.dirty = &r, in.plain, in.ctag, true
 	}
 	for _, a := range c.Assign {
 		pid, err := ParseProfileID(a.Profile)
@@ -464,14 +479,16 @@ func (t *txn) flush() error {
 		if lp == nil || lp.dk == nil {
 			return fmt.Errorf("store: record assigned to unknown profile %v", lr.pid)
 		}
-		plain, err := encodeRecord(lr.rec)
-		if err != nil {
-			return err
+		if lr.plain == nil {
+			var err error
+			if lr.plain, err = appendRecord(nil, lr.rec); err != nil {
+				return err
+			}
 		}
-		v := make([]byte, 0, ProfileIDSize+len(lr.ctag)+len(plain)+crypto.Overhead)
+		v := make([]byte, 0, ProfileIDSize+len(lr.ctag)+len(lr.plain)+crypto.Overhead)
 		v = append(v, lr.pid[:]...)
 		v = append(v, lr.ctag...)
-		v = append(v, lp.dk.Seal(lr.pid[:], recordPurpose(lr.rtag), plain)...)
+		v = lp.dk.AppendSeal(v, lr.pid[:], recordPurpose(lr.rtag), lr.plain)
 		if err := t.tx.Set(recordKey(lr.rtag), v); err != nil {
 			return err
 		}
@@ -508,12 +525,14 @@ func (t *txn) flush() error {
 			return err
 		}
 	}
-	for _, ev := range t.events {
-		plain, err := json.Marshal(ev)
+	if len(t.events) > 0 {
+		// One entry per transaction, holding all its events: a bulk load
+		// adds a key per batch, not per profile.
+		plain, err := codec.Marshal(&eventList{Events: t.events})
 		if err != nil {
 			return err
 		}
-		if err := t.tx.Set(seqKey(nsEvent, ev.Time), t.kr.Seal(purposeEvent, plain)); err != nil {
+		if err := t.tx.Set(seqKey(nsEvent, t.now), t.kr.Seal(purposeEvent, plain)); err != nil {
 			return err
 		}
 	}
@@ -528,27 +547,26 @@ func (t *txn) flushProfile(lp *liveProfile) error {
 		}
 	}
 	if lp.p == nil { // merged away or erased
-		for _, k := range [][]byte{profileKey(id), dataKeyKey(id)} {
-			if err := t.tx.Delete(k); err != nil {
-				return err
-			}
+		if err := t.tx.Delete(profileKey(id)); err != nil {
+			return err
 		}
 		if !lp.forward.IsZero() {
 			return t.tx.Set(forwardKey(id), lp.forward[:])
 		}
 		return nil
 	}
-	plain, err := encodeProfile(lp.p, lp.absorbed)
+	buf := getBuf()
+	plain, err := appendProfile(*buf, lp.p, lp.absorbed)
 	if err != nil {
 		return err
 	}
-	if err := t.tx.Set(profileKey(id), lp.dk.Seal(id[:], purposeProfile, plain)); err != nil {
+	v := make([]byte, 0, len(lp.wrapped)+len(plain)+crypto.Overhead)
+	v = append(v, lp.wrapped...)
+	v = lp.dk.AppendSeal(v, id[:], purposeProfile, plain)
+	*buf = plain
+	putBuf(buf)
+	if err := t.tx.Set(profileKey(id), v); err != nil {
 		return err
-	}
-	if lp.wrapped != nil {
-		if err := t.tx.Set(dataKeyKey(id), lp.wrapped); err != nil {
-			return err
-		}
 	}
 	sum := summarise(lp.p).encode()
 	if !lp.stored || lp.p.Stage != lp.origStage || !bytes.Equal(sum, lp.origSum) {

@@ -173,19 +173,6 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 	if seen != r.Profiles {
 		r.problem("counts: %d stage index entries for %d profiles", seen, r.Profiles)
 	}
-	for e, err := range t.tx.Scan([]byte{nsDataKey}, nil, true) {
-		if err != nil {
-			return err
-		}
-		pid, err := profileIDFrom(e.Key[1:])
-		if err != nil {
-			r.problem("D %x: bad key", e.Key[1:])
-			continue
-		}
-		if _, ok := stages[pid]; !ok {
-			r.problem("D %v: data key without a profile", pid)
-		}
-	}
 	for e, err := range t.tx.Scan([]byte{nsForward}, nil, true) {
 		if err != nil {
 			return err

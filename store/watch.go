@@ -1,12 +1,15 @@
 package store
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"iter"
 	"time"
 
+	"github.com/scv-go/scv/internal/codec"
 	"github.com/scv-go/scv/merge"
 )
 
@@ -54,20 +57,94 @@ func sameScore(a, b *merge.Score) bool {
 	return b != nil && a.Score == b.Score && a.Time.Equal(b.Time) && a.From.Record == b.From.Record
 }
 
-// Watch streams the change feed: stage transitions and detractor feedback,
-// oldest first, starting after the event whose Cursor is after ("" for the
-// beginning). When it has caught up it waits for new events until ctx is
-// done, then ends without an error.
+// eventList is a W or L entry: the events of one transaction.
+type eventList struct{ Events []Event }
+
+// An event cursor is its L entry's key and its index in the entry.
+func eventCursor(k []byte, i int) string {
+	return encodeCursor(binary.BigEndian.AppendUint16(append([]byte(nil), k...), uint16(i)))
+}
+
+// publish moves the pending event entries (W, written by each transaction
+// under a time-ordered but not commit-ordered key, so that writers never
+// contend) to the feed (L), under consecutive numbers: one publisher at a
+// time, so the feed's order is fixed once published and a reader that has
+// passed a number never misses an entry committed later.
+func (s *Store) publish(ctx context.Context) error {
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	for {
+		moved := 0
+		err := s.update(ctx, func(t *txn) error {
+			moved = 0
+			var next uint64
+			switch v, err := t.tx.Get(metaKey("feed")); {
+			case err == nil && len(v) == 8:
+				next = binary.BigEndian.Uint64(v)
+			case err == nil:
+				return errors.New("store: malformed feed counter")
+			case !errors.Is(err, ErrKeyNotFound):
+				return err
+			}
+			for e, err := range t.tx.Scan([]byte{nsEvent}, nil, false) {
+				if err != nil {
+					return err
+				}
+				if moved == pageSize {
+					break
+				}
+				next++
+				if err := t.tx.Set(binary.BigEndian.AppendUint64([]byte{nsLog}, next), e.Value); err != nil {
+					return err
+				}
+				if err := t.tx.Delete(append([]byte(nil), e.Key...)); err != nil {
+					return err
+				}
+				moved++
+			}
+			if moved == 0 {
+				return nil
+			}
+			return t.tx.Set(metaKey("feed"), binary.BigEndian.AppendUint64(nil, next))
+		})
+		if err != nil || moved < pageSize {
+			return err
+		}
+	}
+}
+
+// watchStep publishes pending events and reads the feed with fn, holding
+// the store's shared lock only meanwhile, so that a long watch never holds
+// off Restore or Close.
+func (s *Store) watchStep(ctx context.Context, fn func(*txn) error) error {
+	done, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := s.publish(ctx); err != nil {
+		return err
+	}
+	return s.view(ctx, fn)
+}
+
+// Watch streams the change feed: stage transitions, detractor feedback and
+// erasures, in the feed's order, starting after the event whose Cursor is
+// after ("" for the beginning). When it has caught up it waits for new
+// events until ctx is done, then ends without an error.
 func (s *Store) Watch(ctx context.Context, after string) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
-		var start []byte
+		start := []byte{nsLog}
+		var lastKey []byte // events up to lastIdx of lastKey were yielded
+		lastIdx := -1
 		if after != "" {
 			c, err := decodeCursor(after)
-			if err != nil {
-				yield(Event{}, err)
+			if err != nil || len(c) != 11 || c[0] != nsLog {
+				yield(Event{}, ErrBadCursor)
 				return
 			}
-			start = append(c, 0) // the first key after the cursor
+			lastKey, lastIdx = c[:9], int(binary.BigEndian.Uint16(c[9:]))
+			start = lastKey
 		}
 		wake := make(chan struct{}, 1)
 		if n, ok := s.kv.(Notifier); ok {
@@ -82,9 +159,8 @@ func (s *Store) Watch(ctx context.Context, after string) iter.Seq2[Event, error]
 		}
 		for {
 			var batch []Event
-			err := s.view(ctx, func(t *txn) error {
-				batch = batch[:0]
-				for e, err := range t.tx.Scan([]byte{nsEvent}, start, false) {
+			err := s.watchStep(ctx, func(t *txn) error {
+				for e, err := range t.tx.Scan([]byte{nsLog}, start, false) {
 					if err != nil {
 						return err
 					}
@@ -92,14 +168,19 @@ func (s *Store) Watch(ctx context.Context, after string) iter.Seq2[Event, error]
 					if err != nil {
 						return fmt.Errorf("store: event: %w", err)
 					}
-					var ev Event
-					if err := json.Unmarshal(plain, &ev); err != nil {
+					var list eventList
+					if err := codec.Unmarshal(plain, &list); err != nil {
 						return fmt.Errorf("store: event: %w", err)
 					}
-					ev.Cursor = encodeCursor(e.Key)
-					batch = append(batch, ev)
+					for i, ev := range list.Events {
+						if bytes.Equal(e.Key, lastKey) && i <= lastIdx {
+							continue
+						}
+						ev.Cursor = eventCursor(e.Key, i)
+						batch = append(batch, ev)
+					}
 					start = append(append([]byte(nil), e.Key...), 0)
-					if len(batch) == 1024 {
+					if len(batch) >= 1024 {
 						break
 					}
 				}
@@ -116,7 +197,7 @@ func (s *Store) Watch(ctx context.Context, after string) iter.Seq2[Event, error]
 					return
 				}
 			}
-			if len(batch) == 1024 {
+			if len(batch) >= 1024 {
 				continue
 			}
 			select {

@@ -1,0 +1,530 @@
+// Package codec is the compact binary encoding of the values the store
+// seals: profiles and source records. It is to encoding/json what a
+// tagged binary format is to text: the same Go types, no schema files,
+// about a third of the bytes and a fraction of the time.
+//
+// # Format
+//
+// A struct is a sequence of fields, each a key and a payload; fields with
+// the zero value are left out. The key is the uvarint of tag<<3 | wire
+// type, where the tag is a 16-bit hash of the field's Go name (fixed at
+// 1..65535, checked for collisions within each struct type), so fields may
+// be added, removed and reordered without breaking stored values; a field
+// unknown to the decoder is skipped. Renaming a field loses its stored
+// values, as renaming a JSON key would.
+//
+// Wire types: 0 varint (bools, integers zig-zag encoded, unsigned
+// integers, times as zig-zag nanoseconds since 1970); 1 length-prefixed
+// bytes (strings, byte slices, nested structs, slices, structs that
+// implement [encoding.TextMarshaler] in their text form, and times outside
+// the range of int64 nanoseconds in their MarshalBinary form); 2 fixed 64-bit
+// little-endian (floats). A slice's payload is the uvarint element count
+// and each element's payload in turn.
+//
+// Times decode in UTC: the instant is kept, the zone is not.
+//
+// Encoding is deterministic: equal values give equal bytes.
+package codec
+
+import (
+	"encoding"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"reflect"
+	"sync"
+	"time"
+)
+
+const (
+	wireVarint = 0
+	wireBytes  = 1
+	wireFixed  = 2
+)
+
+// ErrMalformed is returned by Unmarshal for bytes that are not a value of
+// the given type.
+var ErrMalformed = errors.New("codec: malformed input")
+
+// Marshal returns the encoding of the struct v points to.
+func Marshal(v any) ([]byte, error) { return Append(nil, v) }
+
+// Append appends the encoding of the struct v points to to dst.
+func Append(dst []byte, v any) ([]byte, error) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+		return dst, fmt.Errorf("codec: Marshal needs a non-nil pointer to a struct, not %T", v)
+	}
+	p, err := planFor(rv.Elem().Type())
+	if err != nil {
+		return dst, err
+	}
+	return p.encode(dst, rv.Elem()), nil
+}
+
+// Unmarshal decodes data into the struct v points to. Fields absent from
+// data keep their values; v should be zero.
+func Unmarshal(data []byte, v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+		return fmt.Errorf("codec: Unmarshal needs a non-nil pointer to a struct, not %T", v)
+	}
+	p, err := planFor(rv.Elem().Type())
+	if err != nil {
+		return err
+	}
+	return p.decode(data, rv.Elem())
+}
+
+// A codec encodes and decodes values of one type.
+type codec struct {
+	wire   int
+	isTime bool
+	encode func(dst []byte, v reflect.Value) []byte          // the payload, without a key
+	decode func(d *decoder, wire int, v reflect.Value) error // v is settable
+	zero   func(v reflect.Value) bool
+}
+
+type field struct {
+	index int
+	key   uint64
+	c     *codec
+}
+
+type structPlan struct {
+	fields []field
+	byKey  map[uint64]int // tag -> position in fields
+}
+
+var (
+	plans   sync.Map // reflect.Type -> *codec
+	planMu  sync.Mutex
+	timeTyp = reflect.TypeFor[time.Time]()
+	textTyp = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+func planFor(t reflect.Type) (*structPlan, error) {
+	c, err := codecFor(t)
+	if err != nil {
+		return nil, err
+	}
+	return c.plan, nil
+}
+
+// codecFor returns the codec of t, building and caching it.
+func codecFor(t reflect.Type) (*codecWithPlan, error) {
+	if c, ok := plans.Load(t); ok {
+		return c.(*codecWithPlan), nil
+	}
+	planMu.Lock()
+	defer planMu.Unlock()
+	return build(t, map[reflect.Type]*codecWithPlan{})
+}
+
+type codecWithPlan struct {
+	codec
+	plan *structPlan
+}
+
+func build(t reflect.Type, building map[reflect.Type]*codecWithPlan) (*codecWithPlan, error) {
+	if c, ok := plans.Load(t); ok {
+		return c.(*codecWithPlan), nil
+	}
+	if c, ok := building[t]; ok {
+		return c, nil // recursive type: filled in below
+	}
+	c := &codecWithPlan{}
+	building[t] = c
+	if err := c.fill(t, building); err != nil {
+		return nil, err
+	}
+	plans.Store(t, c)
+	return c, nil
+}
+
+func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWithPlan) error {
+	c.zero = func(v reflect.Value) bool { return v.IsZero() }
+	switch {
+	case t == timeTyp:
+		// Times are struct fields only (see appendField): their wire
+		// type depends on the value.
+		c.wire, c.isTime, c.decode = wireVarint, true, decodeTime
+		c.encode = func([]byte, reflect.Value) []byte { panic("codec: time outside a struct field") }
+		return nil
+	case t.Kind() == reflect.Struct && t.Implements(textTyp) && reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()):
+		// A struct that knows its own text form (its fields may be
+		// unexported), such as identity.Phone.
+		c.wire = wireBytes
+		c.encode = func(dst []byte, v reflect.Value) []byte {
+			b, err := v.Interface().(encoding.TextMarshaler).MarshalText()
+			if err != nil {
+				panic(fmt.Sprintf("codec: %v.MarshalText: %v", t, err))
+			}
+			return appendBytes(dst, b)
+		}
+		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+			b, err := d.bytes(wire)
+			if err != nil {
+				return err
+			}
+			return v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(b)
+		}
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		c.wire = wireVarint
+		c.encode = func(dst []byte, v reflect.Value) []byte {
+			if v.Bool() {
+				return append(dst, 1)
+			}
+			return append(dst, 0)
+		}
+		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+			u, err := d.varint(wire)
+			v.SetBool(u != 0)
+			return err
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		c.wire = wireVarint
+		c.encode = func(dst []byte, v reflect.Value) []byte { return binary.AppendVarint(dst, v.Int()) }
+		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+			u, err := d.varint(wire)
+			if err != nil {
+				return err
+			}
+			n := int64(u>>1) ^ -int64(u&1)
+			if v.OverflowInt(n) {
+				return fmt.Errorf("%w: %d overflows %v", ErrMalformed, n, v.Type())
+			}
+			v.SetInt(n)
+			return nil
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		c.wire = wireVarint
+		c.encode = func(dst []byte, v reflect.Value) []byte { return binary.AppendUvarint(dst, v.Uint()) }
+		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+			u, err := d.varint(wire)
+			if err != nil {
+				return err
+			}
+			if v.OverflowUint(u) {
+				return fmt.Errorf("%w: %d overflows %v", ErrMalformed, u, v.Type())
+			}
+			v.SetUint(u)
+			return nil
+		}
+	case reflect.Float32, reflect.Float64:
+		c.wire = wireFixed
+		c.encode = func(dst []byte, v reflect.Value) []byte {
+			return binary.LittleEndian.AppendUint64(dst, math.Float64bits(v.Float()))
+		}
+		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+			if wire != wireFixed {
+				return ErrMalformed
+			}
+			if len(d.b) < 8 {
+				return ErrMalformed
+			}
+			v.SetFloat(math.Float64frombits(binary.LittleEndian.Uint64(d.b)))
+			d.b = d.b[8:]
+			return nil
+		}
+	case reflect.String:
+		c.wire = wireBytes
+		c.encode = func(dst []byte, v reflect.Value) []byte { return appendString(dst, v.String()) }
+		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+			b, err := d.bytes(wire)
+			v.SetString(string(b))
+			return err
+		}
+	case reflect.Pointer:
+		elem, err := build(t.Elem(), building)
+		if err != nil {
+			return err
+		}
+		if elem.isTime {
+			return fmt.Errorf("codec: cannot encode %v: times only as struct fields", t)
+		}
+		c.wire = elem.wire
+		c.zero = func(v reflect.Value) bool { return v.IsNil() }
+		c.encode = func(dst []byte, v reflect.Value) []byte { return elem.encode(dst, v.Elem()) }
+		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+			if v.IsNil() {
+				v.Set(reflect.New(t.Elem()))
+			}
+			return elem.decode(d, wire, v.Elem())
+		}
+	case reflect.Slice:
+		c.wire = wireBytes
+		c.zero = func(v reflect.Value) bool { return v.Len() == 0 }
+		if t.Elem().Kind() == reflect.Uint8 {
+			c.encode = func(dst []byte, v reflect.Value) []byte { return appendBytes(dst, v.Bytes()) }
+			c.decode = func(d *decoder, wire int, v reflect.Value) error {
+				b, err := d.bytes(wire)
+				v.SetBytes(append([]byte(nil), b...))
+				return err
+			}
+			return nil
+		}
+		elem, err := build(t.Elem(), building)
+		if err != nil {
+			return err
+		}
+		if elem.isTime {
+			return fmt.Errorf("codec: cannot encode %v: times only as struct fields", t)
+		}
+		c.encode = func(dst []byte, v reflect.Value) []byte {
+			dst, start := beginLength(dst)
+			dst = binary.AppendUvarint(dst, uint64(v.Len()))
+			for i := range v.Len() {
+				dst = elem.encode(dst, v.Index(i))
+			}
+			return endLength(dst, start)
+		}
+		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+			b, err := d.bytes(wire)
+			if err != nil {
+				return err
+			}
+			sub := &decoder{b: b}
+			n, err := sub.uvarint()
+			if err != nil {
+				return err
+			}
+			if n > uint64(len(b)) { // every element takes at least one byte
+				return ErrMalformed
+			}
+			s := reflect.MakeSlice(t, int(n), int(n))
+			for i := range int(n) {
+				if err := elem.decode(sub, elem.wire, s.Index(i)); err != nil {
+					return err
+				}
+			}
+			if len(sub.b) != 0 {
+				return ErrMalformed
+			}
+			v.Set(s)
+			return nil
+		}
+	case reflect.Struct:
+		plan := &structPlan{byKey: map[uint64]int{}}
+		c.plan = plan
+		c.wire = wireBytes
+		tags := map[uint64]string{}
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			if !sf.IsExported() {
+				return fmt.Errorf("codec: cannot encode %v: unexported field %s would be lost", t, sf.Name)
+			}
+			if sf.Tag.Get("codec") == "-" {
+				continue
+			}
+			fc, err := build(sf.Type, building)
+			if err != nil {
+				return fmt.Errorf("%v.%s: %w", t, sf.Name, err)
+			}
+			tag := fieldTag(sf.Name)
+			if other, dup := tags[tag]; dup {
+				return fmt.Errorf("codec: %v: fields %s and %s hash to one tag; rename one", t, other, sf.Name)
+			}
+			tags[tag] = sf.Name
+			plan.byKey[tag] = len(plan.fields)
+			plan.fields = append(plan.fields, field{index: i, key: tag, c: &fc.codec})
+		}
+		c.encode = func(dst []byte, v reflect.Value) []byte {
+			dst, start := beginLength(dst)
+			return endLength(plan.encode(dst, v), start)
+		}
+		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+			b, err := d.bytes(wire)
+			if err != nil {
+				return err
+			}
+			return plan.decode(b, v)
+		}
+	default:
+		return fmt.Errorf("codec: cannot encode %v", t)
+	}
+	return nil
+}
+
+// fieldTag returns the 16-bit tag of a field name, never 0.
+func fieldTag(name string) uint64 {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	s := h.Sum32()
+	t := uint64(s>>16^s) & 0xffff
+	if t == 0 {
+		t = 1
+	}
+	return t
+}
+
+func (p *structPlan) encode(dst []byte, v reflect.Value) []byte {
+	for _, f := range p.fields {
+		fv := v.Field(f.index)
+		if f.c.zero(fv) {
+			continue
+		}
+		if f.c.isTime {
+			dst = appendTimeField(dst, f.key, timeOf(fv))
+			continue
+		}
+		dst = binary.AppendUvarint(dst, f.key<<3|uint64(f.c.wire))
+		dst = f.c.encode(dst, fv)
+	}
+	return dst
+}
+
+func (p *structPlan) decode(b []byte, v reflect.Value) error {
+	d := &decoder{b: b}
+	for len(d.b) > 0 {
+		k, err := d.uvarint()
+		if err != nil {
+			return err
+		}
+		wire := int(k & 7)
+		i, ok := p.byKey[k>>3]
+		if !ok {
+			if err := d.skip(wire); err != nil {
+				return err
+			}
+			continue
+		}
+		f := p.fields[i]
+		if err := f.c.decode(d, wire, v.Field(f.index)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendTimeField appends a time field: zig-zag nanoseconds since 1970
+// when they fit in an int64 (years 1678 to 2262), else the bytes of
+// MarshalBinary.
+func appendTimeField(dst []byte, key uint64, t time.Time) []byte {
+	if y := t.Year(); y > 1678 && y < 2262 {
+		dst = binary.AppendUvarint(dst, key<<3|wireVarint)
+		return binary.AppendVarint(dst, t.UnixNano())
+	}
+	b, err := t.UTC().MarshalBinary()
+	if err != nil {
+		panic("codec: time.MarshalBinary: " + err.Error()) // only for zone offsets that are not whole minutes
+	}
+	dst = binary.AppendUvarint(dst, key<<3|wireBytes)
+	return appendBytes(dst, b)
+}
+
+func decodeTime(d *decoder, wire int, v reflect.Value) error {
+	if wire == wireBytes {
+		b, err := d.bytes(wire)
+		if err != nil {
+			return err
+		}
+		var t time.Time
+		if err := t.UnmarshalBinary(b); err != nil {
+			return ErrMalformed
+		}
+		v.Set(reflect.ValueOf(t.UTC()))
+		return nil
+	}
+	u, err := d.varint(wire)
+	if err != nil {
+		return err
+	}
+	n := int64(u>>1) ^ -int64(u&1)
+	v.Set(reflect.ValueOf(time.Unix(0, n).UTC()))
+	return nil
+}
+
+func appendString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func appendBytes(dst, b []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(b)))
+	return append(dst, b...)
+}
+
+// timeOf returns the time v holds, without boxing it when v is
+// addressable (as struct fields reached through a pointer are).
+func timeOf(v reflect.Value) time.Time {
+	if v.CanAddr() {
+		return *(*time.Time)(v.Addr().UnsafePointer())
+	}
+	return v.Interface().(time.Time)
+}
+
+// beginLength reserves one byte for the length of what follows; endLength
+// writes it, moving the body when the length needs more bytes.
+func beginLength(dst []byte) ([]byte, int) { return append(dst, 0), len(dst) }
+
+func endLength(dst []byte, start int) []byte {
+	n := len(dst) - start - 1
+	if n < 0x80 {
+		dst[start] = byte(n)
+		return dst
+	}
+	var lb [binary.MaxVarintLen64]byte
+	l := binary.PutUvarint(lb[:], uint64(n))
+	dst = append(dst, lb[:l-1]...)
+	copy(dst[start+l:], dst[start+1:start+1+n])
+	copy(dst[start:], lb[:l])
+	return dst
+}
+
+type decoder struct{ b []byte }
+
+func (d *decoder) uvarint() (uint64, error) {
+	u, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		return 0, ErrMalformed
+	}
+	d.b = d.b[n:]
+	return u, nil
+}
+
+func (d *decoder) varint(wire int) (uint64, error) {
+	if wire != wireVarint {
+		return 0, ErrMalformed
+	}
+	return d.uvarint()
+}
+
+func (d *decoder) bytes(wire int) ([]byte, error) {
+	if wire != wireBytes {
+		return nil, ErrMalformed
+	}
+	n, err := d.uvarint()
+	if err != nil {
+		return nil, err
+	}
+	if n > uint64(len(d.b)) {
+		return nil, ErrMalformed
+	}
+	b := d.b[:n:n]
+	d.b = d.b[n:]
+	return b, nil
+}
+
+func (d *decoder) skip(wire int) error {
+	switch wire {
+	case wireVarint:
+		_, err := d.uvarint()
+		return err
+	case wireBytes:
+		_, err := d.bytes(wire)
+		return err
+	case wireFixed:
+		if len(d.b) < 8 {
+			return ErrMalformed
+		}
+		d.b = d.b[8:]
+		return nil
+	}
+	return ErrMalformed
+}

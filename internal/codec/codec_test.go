@@ -1,0 +1,260 @@
+package codec_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/internal/codec"
+	"github.com/scv-go/scv/merge"
+)
+
+// goldenProfiles returns the merge package's golden profiles of the
+// fixture cast: realistic values with every field in use.
+func goldenProfiles(t testing.TB) []*merge.Profile {
+	t.Helper()
+	files, _ := filepath.Glob("../../testdata/golden/merge/*.json")
+	var out []*merge.Profile
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ps []*merge.Profile
+		if err := json.Unmarshal(b, &ps); err != nil {
+			continue // not a list of profiles
+		}
+		out = append(out, ps...)
+	}
+	if len(out) < 30 {
+		t.Fatalf("found %d golden profiles, want the fixture cast", len(out))
+	}
+	return out
+}
+
+// fixtureRecords decodes every fixture file.
+func fixtureRecords(t testing.TB) []identity.Record {
+	t.Helper()
+	files, _ := filepath.Glob("../../testdata/*/*")
+	var out []identity.Record
+	for _, path := range files {
+		format, err := identity.ParseFormat(filepath.Base(filepath.Dir(path)))
+		if err != nil || strings.HasSuffix(path, ".map") {
+			continue
+		}
+		var opts identity.Options
+		if m, err := os.ReadFile(strings.TrimSuffix(path, filepath.Ext(path)) + ".map"); err == nil {
+			opts.Mapping, _ = identity.ParseMapping(strings.TrimSpace(string(m)))
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rec, err := range identity.Decode(f, format, opts) {
+			if err == nil {
+				out = append(out, rec)
+			}
+		}
+		f.Close()
+	}
+	if len(out) < 100 {
+		t.Fatalf("decoded %d fixture records", len(out))
+	}
+	return out
+}
+
+// instants compares times by instant: the codec keeps instants, not zones.
+var instants = cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })
+
+func TestRoundTripProfiles(t *testing.T) {
+	var jsonBytes, codecBytes int
+	for _, p := range goldenProfiles(t) {
+		b, err := codec.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got merge.Profile
+		if err := codec.Unmarshal(b, &got); err != nil {
+			t.Fatalf("profile %s: %v", p.ID, err)
+		}
+		if diff := cmp.Diff(p, &got, instants); diff != "" {
+			t.Fatalf("profile %s round trip (-want +got):\n%s", p.ID, diff)
+		}
+		again, _ := codec.Marshal(&got)
+		if string(again) != string(b) {
+			t.Fatalf("profile %s: encoding is not deterministic", p.ID)
+		}
+		j, _ := json.Marshal(p)
+		jsonBytes += len(j)
+		codecBytes += len(b)
+	}
+	t.Logf("golden profiles: %d bytes as JSON, %d encoded (%.0f%%)", jsonBytes, codecBytes, 100*float64(codecBytes)/float64(jsonBytes))
+	if codecBytes*10 > jsonBytes*6 {
+		t.Errorf("encoding is %d bytes, JSON %d: want at most 60%%", codecBytes, jsonBytes)
+	}
+}
+
+func TestRoundTripRecords(t *testing.T) {
+	for _, r := range fixtureRecords(t) {
+		b, err := codec.Marshal(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got identity.Record
+		if err := codec.Unmarshal(b, &got); err != nil {
+			t.Fatalf("record %s: %v", r.ID, err)
+		}
+		if diff := cmp.Diff(r, got, instants, cmp.AllowUnexported(identity.Phone{})); diff != "" {
+			t.Fatalf("record %s round trip (-want +got):\n%s", r.ID, diff)
+		}
+		if merge.Fingerprint(&r) != merge.Fingerprint(&got) {
+			t.Fatalf("record %s: fingerprint changed in the round trip", r.ID)
+		}
+	}
+}
+
+type v1 struct {
+	Name  string
+	Count int
+	Tags  []string
+	When  time.Time
+	Inner []inner
+}
+
+type inner struct {
+	A string
+	B int64
+}
+
+// v2 is v1 a schema change later: a field removed, one added, order changed.
+type v2 struct {
+	Inner []inner
+	Added float64
+	Name  string
+	When  time.Time
+	Tags  []string
+}
+
+func TestSchemaEvolution(t *testing.T) {
+	when := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	b, err := codec.Marshal(&v1{Name: "王芳", Count: -3, Tags: []string{"vip", ""}, When: when, Inner: []inner{{A: "x", B: -1 << 40}, {}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got v2
+	if err := codec.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := v2{Name: "王芳", Tags: []string{"vip", ""}, When: when, Inner: []inner{{A: "x", B: -1 << 40}, {}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("decoding v1 bytes into v2 (-want +got):\n%s", diff)
+	}
+}
+
+func TestFarTimes(t *testing.T) {
+	type s struct{ T, U time.Time }
+	in := s{T: time.Date(1, 2, 3, 4, 5, 6, 7, time.UTC), U: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}
+	b, err := codec.Marshal(&in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got s
+	if err := codec.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !got.T.Equal(in.T) || !got.U.Equal(in.U) {
+		t.Fatalf("far times: got %v, want %v", got, in)
+	}
+}
+
+func TestRefusesLossyTypes(t *testing.T) {
+	type hidden struct {
+		Visible string
+		secret  string
+	}
+	if _, err := codec.Marshal(&hidden{Visible: "a", secret: "b"}); err == nil {
+		t.Fatal("a struct with an unexported field encoded without error: its value would be lost")
+	}
+	type withMap struct{ M map[string]int }
+	if _, err := codec.Marshal(&withMap{}); err == nil {
+		t.Fatal("a map encoded without error")
+	}
+	if _, err := codec.Marshal(struct{}{}); err == nil {
+		t.Fatal("a non-pointer encoded without error")
+	}
+}
+
+func FuzzUnmarshal(f *testing.F) {
+	for _, p := range goldenProfiles(f)[:5] {
+		b, _ := codec.Marshal(p)
+		f.Add(b)
+	}
+	for _, r := range fixtureRecords(f)[:10] {
+		b, _ := codec.Marshal(&r)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var p merge.Profile
+		if err := codec.Unmarshal(b, &p); err != nil {
+			return
+		}
+		// What decodes, re-encodes and decodes to the same value.
+		again, err := codec.Marshal(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var q merge.Profile
+		if err := codec.Unmarshal(again, &q); err != nil {
+			t.Fatalf("re-encoded value does not decode: %v", err)
+		}
+		if diff := cmp.Diff(&p, &q, instants); diff != "" {
+			t.Fatalf("(-first +second):\n%s", diff)
+		}
+		var r identity.Record
+		codec.Unmarshal(b, &r) // must not panic
+	})
+}
+
+func BenchmarkProfile(b *testing.B) {
+	ps := goldenProfiles(b)
+	for _, tc := range []struct {
+		name   string
+		encode func(*merge.Profile) []byte
+		decode func([]byte) error
+	}{
+		{"codec", func(p *merge.Profile) []byte { x, _ := codec.Marshal(p); return x },
+			func(x []byte) error { var p merge.Profile; return codec.Unmarshal(x, &p) }},
+		{"json", func(p *merge.Profile) []byte { x, _ := json.Marshal(p); return x },
+			func(x []byte) error { var p merge.Profile; return json.Unmarshal(x, &p) }},
+	} {
+		b.Run(tc.name+"/encode", func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				for _, p := range ps {
+					n += len(tc.encode(p))
+				}
+			}
+			b.ReportMetric(float64(n)/float64(b.N)/float64(len(ps)), "bytes/profile")
+		})
+		b.Run(tc.name+"/decode", func(b *testing.B) {
+			enc := make([][]byte, len(ps))
+			for i, p := range ps {
+				enc[i] = tc.encode(p)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, x := range enc {
+					if err := tc.decode(x); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
