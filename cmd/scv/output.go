@@ -30,11 +30,11 @@ func money(fen int64, currency string) string {
 	if fen < 0 {
 		sign, fen = "-", -fen
 	}
-	s := sign + thousands(fen/100) + fmt.Sprintf(".%02d", fen%100)
+	s := thousands(fen/100) + fmt.Sprintf(".%02d", fen%100)
 	if currency == "" || currency == "CNY" {
-		return "¥" + s
+		return sign + "¥" + s
 	}
-	return currency + " " + s
+	return currency + " " + sign + s
 }
 
 // thousands formats n with commas between groups of three digits.

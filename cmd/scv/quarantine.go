@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/scv-go/scv"
@@ -24,8 +26,7 @@ func setupQuarantine(flags *flag.FlagSet, e *env) func(context.Context, []string
 			return err
 		}
 		defer closeDB(db, &err)
-		reasons := map[identity.Reason]int{}
-		n := 0
+		var entries []store.QuarantineEntry
 		for q, err := range db.Quarantine(ctx) {
 			if err != nil {
 				return err
@@ -33,6 +34,15 @@ func setupQuarantine(flags *flag.FlagSet, e *env) func(context.Context, []string
 			if !showRecordID(q) {
 				q.RecordID = ""
 			}
+			entries = append(entries, q)
+		}
+		slices.SortStableFunc(entries, func(a, b store.QuarantineEntry) int {
+			return cmp.Or(strings.Compare(a.Source, b.Source), cmp.Compare(a.Line, b.Line),
+				strings.Compare(a.Field, b.Field), strings.Compare(string(a.Reason), string(b.Reason)))
+		})
+		reasons := map[identity.Reason]int{}
+		n := 0
+		for _, q := range entries {
 			reasons[q.Reason]++
 			n++
 			if *asJSON {
