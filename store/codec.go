@@ -126,6 +126,12 @@ func splitProfileValue(v []byte) (wrapped, sealed []byte, err error) {
 	return v[:crypto.WrappedKeySize:crypto.WrappedKeySize], v[crypto.WrappedKeySize:], nil
 }
 
+// tombstone is the R value of a record of an erased profile: one zero
+// byte, shorter than any record entry.
+var tombstone = []byte{0}
+
+func isTombstone(v []byte) bool { return len(v) == 1 && v[0] == 0 }
+
 // An R value: the holder's profile id, the content tag, then the record
 // sealed under the holder's data key.
 func splitRecordValue(v []byte, tagSize int) (pid ProfileID, ctag, sealed []byte, err error) {

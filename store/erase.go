@@ -80,10 +80,7 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 		}
 		for _, tag := range tags {
 			j.Records = append(j.Records, tag)
-			if err := t.tx.Delete(recordKey(tag)); err != nil {
-				return nil, err
-			}
-			if err := t.tx.Set(key(nsTombstone, tag), nil); err != nil {
+			if err := t.tombstone(tag); err != nil {
 				return nil, err
 			}
 		}
@@ -115,6 +112,16 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 	}
 	t.events = append(t.events, Event{Time: t.now, Kind: EventErased, Profile: pid.String(), From: lp.origStage})
 	return j, nil
+}
+
+// tombstone replaces a source record's entry with a tombstone, so that
+// ingesting the record again is refused with one point read, and counts
+// it under Z.
+func (t *txn) tombstone(rtag []byte) error {
+	if err := t.tx.Set(recordKey(rtag), tombstone); err != nil {
+		return err
+	}
+	return t.tx.Set(key(nsTombstone, rtag), nil)
 }
 
 // afterErase purges every version of the erased profiles' entries, and so
@@ -290,7 +297,7 @@ func (s *Store) reapply(ctx context.Context, js []*erasure) error {
 				return err
 			}
 			for _, tag := range j.Records {
-				if err := t.tx.Set(key(nsTombstone, tag), nil); err != nil {
+				if err := t.tombstone(tag); err != nil {
 					return err
 				}
 			}

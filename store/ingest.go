@@ -140,14 +140,8 @@ func (t *txn) ingest(rec *identity.Record) (Result, error) {
 	if !lr.pid.IsZero() && bytes.Equal(lr.ctag, ctag) {
 		return Result{Outcome: OutcomeUnchanged, Profile: lr.pid.String()}, nil
 	}
-	if lr.pid.IsZero() {
-		_, err := t.tx.Get(key(nsTombstone, lr.rtag))
-		if err == nil {
-			return Result{Outcome: OutcomeErased}, nil
-		}
-		if !errors.Is(err, ErrKeyNotFound) {
-			return Result{}, err
-		}
+	if lr.erased {
+		return Result{Outcome: OutcomeErased}, nil
 	}
 	c, err := t.s.resolver.Add(t, *rec, newProfileID, t.now)
 	if err != nil {

@@ -278,6 +278,7 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	for _, stage := range merge.Stages {
 		st.Stages[stage] = 0
 	}
+	var tombstones int
 	err = s.view(ctx, func(t *txn) error {
 		for e, err := range t.tx.Scan([]byte{nsStage}, nil, false) {
 			if err != nil {
@@ -298,7 +299,7 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		counts := []struct {
 			ns byte
 			n  *int
-		}{{nsRecord, &st.Records}, {nsQuarantine, &st.Quarantined}, {nsErasure, &st.Erased}, {nsForward, &st.Forwards}}
+		}{{nsRecord, &st.Records}, {nsQuarantine, &st.Quarantined}, {nsErasure, &st.Erased}, {nsForward, &st.Forwards}, {nsTombstone, &tombstones}}
 		for _, c := range counts {
 			for _, err := range t.tx.Scan([]byte{c.ns}, nil, true) {
 				if err != nil {
@@ -307,6 +308,7 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 				*c.n++
 			}
 		}
+		st.Records -= tombstones // R entries of erased records are tombstones
 		for e, err := range t.tx.Scan([]byte{nsIdentifier}, nil, false) {
 			if err != nil {
 				return err

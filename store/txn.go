@@ -27,6 +27,8 @@ type txn struct {
 	now time.Time
 
 	profiles map[ProfileID]*liveProfile
+	rtags    map[identity.RecordKey][]byte  // blind-index tags computed so far
+	ikeys    map[identity.Identifier][]byte // identifier index keys computed so far
 	records  map[string]*liveRecord
 	index    map[string]*indexEntry
 	pending  map[string]*pendingEntry
@@ -57,6 +59,7 @@ type liveRecord struct {
 	plain   []byte           // the encoded content, once known
 	sealed  []byte           // as stored, sealed under origPID's data key
 	origPID ProfileID
+	erased  bool // a tombstone: the record belonged to an erased profile
 	dirty   bool
 	deleted bool
 }
@@ -78,6 +81,8 @@ func (s *Store) newTxn(tx Txn, now time.Time) *txn {
 	return &txn{
 		s: s, kr: s.kr, tx: tx, now: now,
 		profiles: map[ProfileID]*liveProfile{},
+		rtags:    map[identity.RecordKey][]byte{},
+		ikeys:    map[identity.Identifier][]byte{},
 		records:  map[string]*liveRecord{},
 		index:    map[string]*indexEntry{},
 		pending:  map[string]*pendingEntry{},
@@ -139,7 +144,11 @@ func (t *txn) mustProfile(s string) (*liveProfile, error) {
 }
 
 func (t *txn) recordTag(k identity.RecordKey) []byte {
+	if tag, ok := t.rtags[k]; ok {
+		return tag
+	}
 	tag, _ := t.kr.BlindIndex(tagRecord, recordValue(k)) // the kind is valid
+	t.rtags[k] = tag
 	return tag
 }
 
@@ -167,6 +176,8 @@ func (t *txn) record(rtag []byte) (*liveRecord, error) {
 	case errors.Is(err, ErrKeyNotFound):
 	case err != nil:
 		return nil, err
+	case isTombstone(v):
+		lr.erased = true
 	default:
 		pid, ctag, sealed, err := splitRecordValue(v, crypto.BlindIndexSize)
 		if err != nil {
@@ -207,9 +218,13 @@ func (t *txn) content(lr *liveRecord) (*identity.Record, error) {
 }
 
 func (t *txn) identifierKey(id identity.Identifier) []byte {
+	if k, ok := t.ikeys[id]; ok {
+		return k
+	}
 	k := make([]byte, 2, 2+crypto.BlindIndexSize)
 	k[0], k[1] = nsIdentifier, byte(id.Kind)
 	k, _ = t.kr.AppendBlindIndex(k, id.Kind.String(), identifierValue(id))
+	t.ikeys[id] = k
 	return k
 }
 

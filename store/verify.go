@@ -115,8 +115,14 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 		if err != nil {
 			return err
 		}
-		r.Records++
 		tag := e.Key[1:]
+		if isTombstone(e.Value) {
+			if _, err := t.tx.Get(key(nsTombstone, tag)); err != nil {
+				r.problem("R %x: tombstone without its Z entry", tag)
+			}
+			continue
+		}
+		r.Records++
 		pid, _, _, err := splitRecordValue(e.Value, len(tag))
 		if err != nil {
 			r.problem("R %x: %v", tag, err)
