@@ -277,22 +277,14 @@ func orderStates(recs []*identity.Record) map[orderKey]identity.Order {
 	return out
 }
 
-// truth is what the store must hold once every record is ingested.
-type truth struct {
-	Profiles   int
-	Records    int
-	PaidOrders int
-	SpendFen   int64
-}
-
 // truth returns the ground truth: one profile per person, and the paid
 // orders of the newest versions of the records, each counted once.
-func (w *workload) truth() truth {
+func (w *workload) truth() totals {
 	var recs []*identity.Record
 	for _, v := range w.latest {
 		recs = append(recs, v)
 	}
-	tr := truth{Profiles: w.people, Records: len(w.latest)}
+	tr := totals{Profiles: w.people, Records: len(w.latest)}
 	for _, o := range orderStates(recs) {
 		if o.Status == identity.OrderPaid {
 			tr.PaidOrders++
@@ -403,7 +395,8 @@ func spendCNY(p *merge.Profile) int64 {
 	return 0
 }
 
-// totals are what a set of profiles adds up to.
+// totals are what a set of profiles adds up to, or the ground truth of what
+// they must add up to.
 type totals struct {
 	Profiles   int
 	Records    int
@@ -515,9 +508,8 @@ func (w *workload) checkFinal(ctx context.Context, s *Store) (totals, error) {
 		return tot, err
 	}
 	tr := w.truth()
-	got := truth{Profiles: tot.Profiles, Records: tot.Records, PaidOrders: tot.PaidOrders, SpendFen: tot.SpendFen}
-	if got != tr {
-		return tot, fmt.Errorf("profiles add up to %+v, the ground truth is %+v", got, tr)
+	if tot != tr {
+		return tot, fmt.Errorf("profiles add up to %+v, the ground truth is %+v", tot, tr)
 	}
 	if rep.Profiles != tr.Profiles || rep.Records != tr.Records {
 		return tot, fmt.Errorf("Verify counted %d profiles and %d records, the ground truth is %d and %d", rep.Profiles, rep.Records, tr.Profiles, tr.Records)

@@ -1,0 +1,332 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/merge"
+)
+
+// The crash test: a child process (this test binary, run again) ingests a
+// large workload into an on-disk store with the default options (every
+// commit synced), printing the number of each batch IngestBatch has
+// acknowledged, and the parent kills it with SIGKILL at random moments.
+// After each kill the parent reopens the store and checks that it is
+// consistent and that every acknowledged record is there; the next child
+// ingests the same workload from the start, which must change nothing that
+// was acknowledged, and goes on. A last child runs to the end.
+//
+// SIGKILL tests what a crashed or killed process leaves behind, not a power
+// cut: the kernel still writes out what the process had written.
+
+var (
+	crashKills  = flag.Int("crashkills", 10, "how many times the crash test kills the ingesting child")
+	crashPeople = flag.Int("crashpeople", 8000, "people in the crash test's workload (about 3.6 records each)")
+	crashSeed   = flag.Uint64("crashseed", 1, "seed of the crash test's workload and kill times")
+)
+
+const (
+	crashEnv      = "SCV_STORE_CRASH_CHILD" // the child's parameters, as JSON
+	crashBatch    = 256                     // records per IngestBatch
+	crashMaxDelay = 3 * time.Second         // kills come after a uniform random delay up to this
+)
+
+// crashParams is what the parent tells a child.
+type crashParams struct {
+	Dir    string
+	Key    string // key file
+	Seed   uint64
+	People int
+	Acked  int // the highest batch acknowledged by an earlier child; -1 for none
+}
+
+func TestCrash(t *testing.T) {
+	if env := os.Getenv(crashEnv); env != "" {
+		crashChild(t, env)
+		return
+	}
+	if raceEnabled() {
+		t.Skip("crash test skipped under -race: its children would be race-detector builds, too slow to reach the kills; go test without -race runs it")
+	}
+	ctx := context.Background()
+	root := crypto.GenerateRootKey()
+	keyFile := filepath.Join(t.TempDir(), "root.key")
+	if err := os.WriteFile(keyFile, root.KeyFile(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := crashParams{Dir: t.TempDir(), Key: keyFile, Seed: *crashSeed, People: *crashPeople, Acked: -1}
+	w := newWorkload(p.Seed, p.People)
+	batches := (len(w.versions) + crashBatch - 1) / crashBatch
+	t.Logf("workload: seed %d, %d people, %d record versions in %d batches of %d", p.Seed, p.People, len(w.versions), batches, crashBatch)
+	r := rand.New(rand.NewPCG(p.Seed, 0xc0ffee))
+
+	var phases struct{ opening, reingest, ingest, finished int }
+	for kill := 1; kill <= *crashKills; kill++ {
+		delay := time.Duration(r.Int64N(int64(crashMaxDelay)))
+		out := runCrashChild(t, p, delay)
+		switch {
+		case out.done:
+			phases.finished++
+		case !out.opened:
+			phases.opening++
+		case out.acked+1 <= p.Acked: // it was ingesting a batch acknowledged before
+			phases.reingest++
+		default:
+			phases.ingest++
+		}
+		p.Acked = max(p.Acked, out.acked)
+		t.Logf("kill %d after %v: child had acknowledged batch %d (opened: %v, done: %v); checked in %v",
+			kill, delay.Round(time.Millisecond), out.acked, out.opened, out.done, crashCheck(t, ctx, w, p).Round(time.Millisecond))
+		if t.Failed() {
+			return
+		}
+	}
+	out := runCrashChild(t, p, 0)
+	if !out.done {
+		t.Fatalf("the last child did not finish")
+	}
+	t.Logf("kills during open %d, re-ingest of acknowledged batches %d, new batches %d, after the end %d",
+		phases.opening, phases.reingest, phases.ingest, phases.finished)
+	if phases.ingest == 0 {
+		t.Errorf("no kill landed while new batches were being ingested")
+	}
+
+	s, err := Open(ctx, p.Dir, crashOptions(keyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tot, err := w.checkFinal(ctx, s)
+	if err != nil {
+		t.Fatalf("after %d kills: %v", *crashKills, err)
+	}
+	t.Logf("after %d kills: %d profiles, %d records, %d paid orders, %d fen: the ground truth", *crashKills, tot.Profiles, tot.Records, tot.PaidOrders, tot.SpendFen)
+}
+
+// raceEnabled reports whether the test binary was built with -race.
+func raceEnabled() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
+}
+
+func crashOptions(keyFile string) Options {
+	return Options{Keys: crypto.FileKeyProvider{Path: keyFile}, Clock: func() time.Time { return asOf }}
+}
+
+// crashOutcome is what the parent saw of a child.
+type crashOutcome struct {
+	opened bool // the child opened the store
+	acked  int  // the highest batch it acknowledged; -1 for none
+	done   bool // it ingested every batch and closed the store
+}
+
+// runCrashChild runs a child with p and kills it with SIGKILL after delay,
+// or lets it run to the end if delay is 0. A child that fails (rather than
+// being killed) fails the test with its output.
+func runCrashChild(t *testing.T, p crashParams, delay time.Duration) crashOutcome {
+	t.Helper()
+	env, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrash$", "-test.count=1")
+	cmd.Env = append(os.Environ(), crashEnv+"="+string(env))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out := crashOutcome{acked: -1}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var kill <-chan time.Time
+	if delay > 0 {
+		timer := time.NewTimer(delay)
+		defer timer.Stop()
+		kill = timer.C
+	}
+	var tail []string // the child's other output, for a failure message
+	killed := false
+	for lines != nil {
+		select {
+		case <-kill:
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
+				t.Fatal(err)
+			}
+			killed, kill = true, nil
+		case line, ok := <-lines:
+			switch n, isAck := strings.CutPrefix(line, "ack "); {
+			case !ok:
+				lines = nil
+			case isAck:
+				b, err := strconv.Atoi(n)
+				if err != nil || b != out.acked+1 {
+					t.Fatalf("child printed %q after acknowledging batch %d", line, out.acked)
+				}
+				out.acked = b
+			case line == "open":
+				out.opened = true
+			case line == "done":
+				out.done = true
+			default:
+				tail = append(tail, line)
+			}
+		}
+	}
+	err = cmd.Wait()
+	if killed && !out.done {
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+			return out
+		}
+	}
+	if err != nil || !out.done {
+		t.Fatalf("child failed (%v):\n%s\n%s", err, strings.Join(tail, "\n"), stderr.String())
+	}
+	return out
+}
+
+// crashChild is the child: it ingests the workload from the start, batch by
+// batch, printing "ack N" once IngestBatch has returned for batch N. The
+// batches an earlier child acknowledged must come back unchanged.
+func crashChild(t *testing.T, env string) {
+	var p crashParams
+	if err := json.Unmarshal([]byte(env), &p); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, p.Dir, crashOptions(p.Key))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	fmt.Println("open")
+	w := newWorkload(p.Seed, p.People)
+	for b := 0; b*crashBatch < len(w.versions); b++ {
+		chunk := w.versions[b*crashBatch : min((b+1)*crashBatch, len(w.versions))]
+		res, err := s.IngestBatch(ctx, chunk)
+		if err != nil {
+			t.Fatalf("batch %d: %v", b, err)
+		}
+		if b <= p.Acked {
+			for i, r := range res {
+				if r.Outcome != OutcomeUnchanged {
+					t.Fatalf("batch %d, acknowledged before, ingested again: record %v: %s, want %s", b, chunk[i].Key(), r.Outcome, OutcomeUnchanged)
+				}
+			}
+		}
+		fmt.Printf("ack %d\n", b)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("done")
+}
+
+// crashCheck opens the store a killed child left and checks it: Verify is
+// clean; every record of every acknowledged batch is held (Holder) at the
+// version acknowledged or a newer one; the profiles pass the snapshot
+// checks; and the batch after the last acknowledged one, which the child
+// may have committed without printing so, is in whole or not at all. It
+// returns how long the check took.
+func crashCheck(t *testing.T, ctx context.Context, w *workload, p crashParams) time.Duration {
+	t.Helper()
+	start := time.Now()
+	s, err := Open(ctx, p.Dir, crashOptions(p.Key))
+	if err != nil {
+		t.Fatalf("reopen after kill: %v", err)
+	}
+	defer func() {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	rep, err := s.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Fatalf("Verify after kill found %d problems, first: %s", len(rep.Problems), rep.Problems[0])
+	}
+	end := min((p.Acked+1)*crashBatch, len(w.versions))
+	acked := newest(w.versions[:end])
+	for k, at := range acked {
+		h, err := s.Holder(ctx, k)
+		if err != nil {
+			t.Fatalf("acknowledged record %v: Holder: %v", k, err)
+		}
+		var refs []merge.RecordRef
+		for _, ref := range h.Records {
+			if ref.Key == k {
+				refs = append(refs, ref)
+			}
+		}
+		if len(refs) != 1 || refs[0].Observed.Before(at) {
+			t.Fatalf("acknowledged record %v (version %v): Holder returned profile %s, which lists it %d times (%v)", k, at, h.ID, len(refs), refs)
+		}
+	}
+	profiles, err := snapshot(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.checkProfiles(profiles, acked); err != nil {
+		t.Fatalf("after kill: %v", err)
+	}
+	// The batch in flight: the versions it brings that no acknowledged
+	// batch did are all held, or none is.
+	if end < len(w.versions) {
+		held := map[identity.RecordKey]bool{}
+		for _, pr := range profiles {
+			for _, ref := range pr.Records {
+				held[ref.Key] = true
+			}
+		}
+		fresh, in := 0, 0
+		for _, v := range w.versions[end:min(end+crashBatch, len(w.versions))] {
+			if _, old := acked[v.Key()]; old {
+				continue
+			}
+			fresh++
+			if held[v.Key()] {
+				in++
+			}
+		}
+		if in != 0 && in != fresh {
+			t.Fatalf("batch %d, in flight at the kill, is in part: %d of its %d new records held", p.Acked+1, in, fresh)
+		}
+	}
+	return time.Since(start)
+}
