@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/scv-go/scv"
 	"github.com/scv-go/scv/crypto"
@@ -94,22 +95,13 @@ func setupUnmerge(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 				what = "now holds the record;"
 			}
 			created := ""
-			if contains(ch.Created, p.ID) {
+			if slices.Contains(ch.Created, p.ID) {
 				created = " (new)"
 			}
 			fmt.Fprintf(e.stdout, "profile %s%s %s %d record%s, stage %s\n", p.ID, created, what, len(p.Records), plural(len(p.Records)), p.Stage)
 		}
 		return nil
 	}
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func setupErase(flags *flag.FlagSet, e *env) func(context.Context, []string) error {

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -307,5 +311,65 @@ func TestExport(t *testing.T) {
 		if purpose == identity.PurposeMarketing && len(want) < 3 {
 			t.Errorf("the fixtures state marketing consent for %d phones; the test needs some", len(want))
 		}
+	}
+}
+
+// cancelReader cancels a context once more than n bytes were read
+// through it, as an operator's Ctrl-C in the middle of an import.
+type cancelReader struct {
+	r      io.Reader
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if c.n -= n; c.n < 0 {
+		c.cancel()
+	}
+	return n, err
+}
+
+// TestImportInterrupted cancels an import halfway through stdin: the
+// records read so far are committed and counted, the status is 3, and
+// running the same import again finishes the job.
+func TestImportInterrupted(t *testing.T) {
+	c := newCLI(t)
+	const rows = 3000
+	var b strings.Builder
+	b.WriteString("record_id,phone,name,order_id,amount,ordered_at\n")
+	for i := range rows {
+		fmt.Fprintf(&b, "R%d,139%08d,客户%d,O%d,%d.50,2026-10-%02d 10:00:00\n", i, 10000000+i, i, i, 10+i%90, 1+i%28)
+	}
+	data := b.String()
+	args := []string{"import", "-", "--format", "csv", "--db", c.db, "--key-file", c.key, "--as-of", asOfDay}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, args, &cancelReader{r: strings.NewReader(data), n: len(data) / 2, cancel: cancel}, &out, &errb)
+	if code != exitFailure || !strings.Contains(errb.String(), "interrupted") {
+		t.Fatalf("interrupted import: exit %d, stderr %q; want 3 and interrupted", code, errb.String())
+	}
+	var committed int
+	if _, err := fmt.Sscanf(errb.String(), "read %d,", &committed); err != nil {
+		t.Fatalf("no count in %q: %v", errb.String(), err)
+	}
+	if committed == 0 || committed >= rows {
+		t.Fatalf("%d of %d records committed; want part of them", committed, rows)
+	}
+	if st := c.stats(); st.Records != committed {
+		t.Errorf("the database holds %d records, the interrupted import reported %d", st.Records, committed)
+	}
+
+	r := runIn(t, data, args...)
+	if r.code != exitOK {
+		t.Fatalf("import again: exit %d: %s", r.code, r.stderr)
+	}
+	if want := fmt.Sprintf("read %d, accepted %d (%d unchanged)", rows, rows, committed); !strings.Contains(r.stdout, want) {
+		t.Errorf("import again says %q, want %q", r.stdout, want)
+	}
+	if st := c.stats(); st.Records != rows || st.Profiles != rows {
+		t.Errorf("after the second import: %d records, %d profiles; want %d each", st.Records, st.Profiles, rows)
 	}
 }
