@@ -84,7 +84,6 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 				return nil, err
 			}
 		}
-		delete(t.records, string(tags[0]))
 	}
 	for _, st := range lp.p.Identifiers {
 		ie, err := t.indexEntry(st.Identifier)
@@ -94,7 +93,7 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 		for i, x := range ie.pids {
 			if x == pid {
 				ie.pids = append(ie.pids[:i], ie.pids[i+1:]...)
-				ie.dirty = true
+				t.touchIndex(ie)
 				break
 			}
 		}
@@ -102,7 +101,8 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 	if err := t.tx.Delete(stageKey(stageCode(lp.origStage), pid)); err != nil {
 		return nil, err
 	}
-	lp.p, lp.dirty = nil, true // flush deletes the profile and its data key
+	lp.p = nil // flush deletes the profile and its data key
+	t.touchProfile(lp)
 	plain, err := json.Marshal(j)
 	if err != nil {
 		return nil, err
@@ -118,10 +118,13 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 // ingesting the record again is refused with one point read, and counts
 // it under Z.
 func (t *txn) tombstone(rtag []byte) error {
-	if err := t.tx.Set(recordKey(rtag), tombstone); err != nil {
+	lr, err := t.record(rtag)
+	if err != nil {
 		return err
 	}
-	return t.tx.Set(key(nsTombstone, rtag), nil)
+	lr.erased, lr.pid, lr.rec, lr.plain = true, ProfileID{}, nil, nil
+	t.touchRecord(lr)
+	return nil
 }
 
 // afterErase purges every version of the erased profiles' entries, and so

@@ -43,6 +43,8 @@ const maxAttempts = 20
 // retrying the whole function on conflict with jittered exponential
 // backoff.
 func (s *Store) update(ctx context.Context, fn func(*txn) error) error {
+	s.wmu.RLock()
+	defer s.wmu.RUnlock()
 	backoff := 500 * time.Microsecond
 	for attempt := 1; ; attempt++ {
 		err := s.kv.Update(ctx, func(tx Txn) error {
@@ -95,10 +97,10 @@ func (s *Store) IngestBatch(ctx context.Context, recs []identity.Record) ([]Resu
 	}
 	defer done()
 	out := make([]Result, len(recs))
-	return out, s.ingestBatch(ctx, recs, nil, out)
+	return out, s.ingestBatch(ctx, recs, out)
 }
 
-func (s *Store) ingestBatch(ctx context.Context, recs []identity.Record, quarantine []*identity.RecordError, out []Result) error {
+func (s *Store) ingestBatch(ctx context.Context, recs []identity.Record, out []Result) error {
 	err := s.update(ctx, func(t *txn) error {
 		for i := range recs {
 			r, err := t.ingest(&recs[i])
@@ -107,20 +109,15 @@ func (s *Store) ingestBatch(ctx context.Context, recs []identity.Record, quarant
 			}
 			out[i] = r
 		}
-		for _, q := range quarantine {
-			if err := t.quarantine(q); err != nil {
-				return err
-			}
-		}
 		return nil
 	})
-	if (errors.Is(err, ErrTxnTooBig) || errors.Is(err, ErrConflict)) && len(recs)+len(quarantine) > 1 {
+	if (errors.Is(err, ErrTxnTooBig) || errors.Is(err, ErrConflict)) && len(recs) > 1 {
 		// Split: halves are smaller and conflict less.
-		h, hq := len(recs)/2, len(quarantine)/2
-		if err := s.ingestBatch(ctx, recs[:h], quarantine[:hq], out[:h]); err != nil {
+		h := len(recs) / 2
+		if err := s.ingestBatch(ctx, recs[:h], out[:h]); err != nil {
 			return err
 		}
-		return s.ingestBatch(ctx, recs[h:], quarantine[hq:], out[h:])
+		return s.ingestBatch(ctx, recs[h:], out[h:])
 	}
 	return err
 }
@@ -194,11 +191,17 @@ type IngestOptions struct {
 }
 
 // IngestAll reads records from seq, as yielded by identity.Decode, and
-// ingests them in batches. A *identity.RecordError from seq is a
-// quarantined record: it is kept (sealed, without the record's content)
-// with its reason and counted; any other error from seq stops the ingest
-// and is returned after the records before it are committed. The summary
-// always reconciles: Read = Accepted + quarantined.
+// ingests them in batches, each in one transaction. A
+// *identity.RecordError from seq is a quarantined record: it is kept
+// (sealed, without the record's content) with its reason and counted; so
+// is a record the resolver refuses as invalid. Any other error from seq
+// stops the ingest and is returned after the records before it are
+// committed. The summary always reconciles: Read = Accepted +
+// quarantined. Progress, if set, is called after each batch commits.
+//
+// On an [Exclusive] engine (Badger) IngestAll pipelines: it resolves the
+// next batch while the previous one commits, and other writers of the
+// store wait until it returns.
 func (s *Store) IngestAll(ctx context.Context, seq iter.Seq2[identity.Record, error], opts IngestOptions) (Summary, error) {
 	done, err := s.begin()
 	if err != nil {
@@ -209,93 +212,79 @@ func (s *Store) IngestAll(ctx context.Context, seq iter.Seq2[identity.Record, er
 	if size <= 0 {
 		size = 512
 	}
-	sum := Summary{Quarantined: map[identity.Reason]int{}, Warnings: map[identity.Reason]int{}}
-	var recs []identity.Record
-	var quarantined []*identity.RecordError
-	flush := func() error {
-		if len(recs) == 0 && len(quarantined) == 0 {
-			return nil
-		}
-		out := make([]Result, len(recs))
-		if err := s.ingestBatch(ctx, recs, quarantined, out); err != nil {
-			if !errors.Is(err, merge.ErrInvalid) || len(recs) == 0 {
-				return err
-			}
-			// One invalid record must not sink the batch: one by one.
-			if err := s.ingestOneByOne(ctx, recs, quarantined, out); err != nil {
-				return err
-			}
-		}
-		for i, r := range out {
-			sum.Read++
-			switch r.Outcome {
-			case OutcomeErased:
-				sum.Quarantined[ReasonErased]++
-				continue
-			case "":
-				sum.Quarantined[ReasonInvalid]++
-				continue
-			case OutcomeUnchanged:
-				sum.Unchanged++
-			}
-			sum.Accepted++
-			sum.ProfilesCreated += r.Created
-			sum.ProfilesMerged += r.Merged
-			for _, w := range recs[i].Warnings {
-				sum.Warnings[w.Reason]++
-			}
-		}
-		for _, q := range quarantined {
-			sum.Read++
-			sum.Quarantined[q.Reason]++
-		}
-		recs, quarantined = recs[:0], quarantined[:0]
-		if opts.Progress != nil {
-			opts.Progress(sum)
-		}
-		return ctx.Err()
+	if x, ok := s.kv.(Exclusive); ok && x.Exclusive() {
+		return s.ingestPipelined(ctx, seq, size, opts.Progress)
 	}
-	for rec, err := range seq {
-		if err != nil {
-			var re *identity.RecordError
-			if !errors.As(err, &re) {
-				if ferr := flush(); ferr != nil {
-					return sum, ferr
-				}
-				return sum, err
+	total := newSummary()
+	next, stop := iter.Pull2(seq)
+	defer stop()
+	for {
+		recs, quarantined, rerr, more := pullBatch(next, size)
+		if len(recs)+len(quarantined) > 0 {
+			var sum Summary
+			err := s.update(ctx, func(t *txn) error {
+				var err error
+				sum, err = t.ingestBatch(recs, quarantined)
+				return err
+			})
+			if err != nil {
+				return total, err
 			}
-			quarantined = append(quarantined, re)
-		} else {
-			recs = append(recs, rec)
+			total.add(sum)
+			if opts.Progress != nil {
+				opts.Progress(total)
+			}
 		}
-		if len(recs)+len(quarantined) >= size {
-			if err := flush(); err != nil {
-				return sum, err
-			}
+		if rerr != nil {
+			return total, rerr
+		}
+		if !more {
+			return total, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
 		}
 	}
-	return sum, flush()
 }
 
-// ingestOneByOne ingests a batch that failed as a whole record by record,
-// leaving a zero Result for each record the resolver refuses as invalid.
-func (s *Store) ingestOneByOne(ctx context.Context, recs []identity.Record, quarantined []*identity.RecordError, out []Result) error {
-	for i := range recs {
-		err := s.ingestBatch(ctx, recs[i:i+1], nil, out[i:i+1])
-		if errors.Is(err, merge.ErrInvalid) {
-			out[i] = Result{}
-			q := &identity.RecordError{Source: recs[i].Source, Line: recs[i].Line, RecordID: recs[i].ID, Reason: ReasonInvalid}
-			if err := s.ingestBatch(ctx, nil, []*identity.RecordError{q}, nil); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return s.ingestBatch(ctx, nil, quarantined, nil)
+func newSummary() Summary {
+	return Summary{Quarantined: map[identity.Reason]int{}, Warnings: map[identity.Reason]int{}}
 }
+
+// count adds the result of ingesting rec.
+func (s *Summary) count(r Result, rec *identity.Record) {
+	s.Read++
+	if r.Outcome == OutcomeErased {
+		s.Quarantined[ReasonErased]++
+		return
+	}
+	s.Accepted++
+	if r.Outcome == OutcomeUnchanged {
+		s.Unchanged++
+	}
+	s.ProfilesCreated += r.Created
+	s.ProfilesMerged += r.Merged
+	for _, w := range rec.Warnings {
+		s.Warnings[w.Reason]++
+	}
+}
+
+// add adds the counts of o.
+func (s *Summary) add(o Summary) {
+	s.Read += o.Read
+	s.Accepted += o.Accepted
+	s.Unchanged += o.Unchanged
+	s.ProfilesCreated += o.ProfilesCreated
+	s.ProfilesMerged += o.ProfilesMerged
+	for k, v := range o.Quarantined {
+		s.Quarantined[k] += v
+	}
+	for k, v := range o.Warnings {
+		s.Warnings[k] += v
+	}
+}
+
+func isInvalid(err error) bool { return errors.Is(err, merge.ErrInvalid) }
 
 // QuarantineEntry is a record that was not ingested, with where it came
 // from and why. It holds no content of the record.

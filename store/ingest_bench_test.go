@@ -49,10 +49,8 @@ func BenchmarkIngest(b *testing.B) {
 			b.StopTimer()
 			s := openTestStore(b, b.TempDir(), crypto.GenerateRootKey())
 			b.StartTimer()
-			for i := 0; i < n; i += 512 {
-				if _, err := s.IngestBatch(context.Background(), recs[i:min(i+512, n)]); err != nil {
-					b.Fatal(err)
-				}
+			if _, err := s.IngestAll(context.Background(), slices2seq(recs), IngestOptions{}); err != nil {
+				b.Fatal(err)
 			}
 			b.StopTimer()
 			perRecord = storedBytes(b, s) / n
@@ -92,6 +90,16 @@ func BenchmarkIngest(b *testing.B) {
 	})
 	if storeNS > 0 {
 		b.ReportMetric(rawNS/storeNS, "store/badger-rate")
+	}
+}
+
+func slices2seq(recs []identity.Record) func(func(identity.Record, error) bool) {
+	return func(yield func(identity.Record, error) bool) {
+		for _, r := range recs {
+			if !yield(r, nil) {
+				return
+			}
+		}
 	}
 }
 

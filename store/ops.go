@@ -141,7 +141,8 @@ func (s *Store) Refresh(ctx context.Context, asOf time.Time) (RefreshSummary, er
 				if err != nil {
 					return err
 				}
-				lp.p, lp.dirty = q, true
+				lp.p = q
+				t.touchProfile(lp)
 				if ch {
 					changed++
 				}

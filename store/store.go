@@ -61,6 +61,9 @@ type Store struct {
 	mu sync.RWMutex
 	// pubMu makes this process the one publisher of the change feed.
 	pubMu sync.Mutex
+	// wmu is held shared by every write transaction and exclusively by a
+	// pipelined bulk ingest, which relies on being the only writer.
+	wmu sync.RWMutex
 }
 
 // Errors of this package, testable with [errors.Is].

@@ -33,6 +33,40 @@ type txn struct {
 	index    map[string]*indexEntry
 	pending  map[string]*pendingEntry
 	events   []Event
+
+	// What changed since the last flush, in the order it changed.
+	dirtyP []*liveProfile
+	dirtyR []*liveRecord
+	dirtyI []*indexEntry
+	dirtyX []*pendingEntry
+}
+
+func (t *txn) touchProfile(lp *liveProfile) {
+	if !lp.dirty {
+		lp.dirty = true
+		t.dirtyP = append(t.dirtyP, lp)
+	}
+}
+
+func (t *txn) touchRecord(lr *liveRecord) {
+	if !lr.dirty {
+		lr.dirty = true
+		t.dirtyR = append(t.dirtyR, lr)
+	}
+}
+
+func (t *txn) touchIndex(ie *indexEntry) {
+	if !ie.dirty {
+		ie.dirty = true
+		t.dirtyI = append(t.dirtyI, ie)
+	}
+}
+
+func (t *txn) touchPending(pe *pendingEntry) {
+	if !pe.dirty {
+		pe.dirty = true
+		t.dirtyX = append(t.dirtyX, pe)
+	}
 }
 
 type liveProfile struct {
@@ -365,7 +399,7 @@ func (t *txn) apply(c *merge.Change, in *ingested) error {
 		}
 		from.forward = to
 		from.p = nil
-		from.dirty = true
+		t.touchProfile(from)
 	}
 	created := map[string]bool{}
 	for _, id := range c.Created {
@@ -388,7 +422,7 @@ func (t *txn) apply(c *merge.Change, in *ingested) error {
 			t.profiles[id] = lp
 		}
 		lp.p = p
-		lp.dirty = true
+		t.touchProfile(lp)
 	}
 	// Absorbed ids follow the survivor, for erasure.
 	for _, f := range c.Forwards {
@@ -397,7 +431,7 @@ func (t *txn) apply(c *merge.Change, in *ingested) error {
 		if lt, ok := t.profiles[to]; ok {
 			lt.absorbed = append(lt.absorbed, from)
 			lt.absorbed = append(lt.absorbed, t.profiles[from].absorbed...)
-			lt.dirty = true
+			t.touchProfile(lt)
 		}
 	}
 	if in != nil {
@@ -406,7 +440,8 @@ func (t *txn) apply(c *merge.Change, in *ingested) error {
 			return err
 		}
 		r := *in.rec
-		lr.rec, lr.plain, lr.ctag, lr.dirty = &r, in.plain, in.ctag, true
+		lr.rec, lr.plain, lr.ctag = &r, in.plain, in.ctag
+		t.touchRecord(lr)
 	}
 	for _, a := range c.Assign {
 		pid, err := ParseProfileID(a.Profile)
@@ -420,7 +455,8 @@ func (t *txn) apply(c *merge.Change, in *ingested) error {
 		if _, err := t.content(lr); err != nil { // re-sealed under the new holder
 			return err
 		}
-		lr.pid, lr.dirty = pid, true
+		lr.pid = pid
+		t.touchRecord(lr)
 	}
 	for _, e := range c.Index {
 		ie, err := t.indexEntry(e.Identifier)
@@ -440,14 +476,15 @@ func (t *txn) apply(c *merge.Change, in *ingested) error {
 		default:
 			continue
 		}
-		ie.dirty = true
+		t.touchIndex(ie)
 	}
 	for _, h := range c.Hubs {
 		ie, err := t.indexEntry(h)
 		if err != nil {
 			return err
 		}
-		ie.hub, ie.dirty = true, true
+		ie.hub = true
+		t.touchIndex(ie)
 	}
 	for _, cr := range c.Pending {
 		pe, err := t.pendingEntry(cr.Referrer)
@@ -458,30 +495,34 @@ func (t *txn) apply(c *merge.Change, in *ingested) error {
 		if !cr.Revoked {
 			pe.credits = append(pe.credits, cr)
 		}
-		pe.dirty = true
+		t.touchPending(pe)
 	}
 	for _, ph := range c.Claimed {
 		pe, err := t.pendingEntry(ph)
 		if err != nil {
 			return err
 		}
-		pe.credits, pe.dirty = nil, true
+		pe.credits = nil
+		t.touchPending(pe)
 	}
 	return nil
 }
 
 // flush writes everything the transaction changed.
 func (t *txn) flush() error {
-	for _, lp := range t.profiles {
-		if !lp.dirty {
-			continue
-		}
+	for _, lp := range t.dirtyP {
 		if err := t.flushProfile(lp); err != nil {
 			return err
 		}
 	}
-	for _, lr := range t.records {
-		if !lr.dirty {
+	for _, lr := range t.dirtyR {
+		if lr.erased {
+			if err := t.tx.Set(recordKey(lr.rtag), tombstone); err != nil {
+				return err
+			}
+			if err := t.tx.Set(key(nsTombstone, lr.rtag), nil); err != nil {
+				return err
+			}
 			continue
 		}
 		if lr.deleted || lr.pid.IsZero() {
@@ -508,10 +549,7 @@ func (t *txn) flush() error {
 			return err
 		}
 	}
-	for _, ie := range t.index {
-		if !ie.dirty {
-			continue
-		}
+	for _, ie := range t.dirtyI {
 		var err error
 		if len(ie.pids) == 0 && !ie.hub {
 			err = t.tx.Delete(ie.key)
@@ -522,10 +560,7 @@ func (t *txn) flush() error {
 			return err
 		}
 	}
-	for _, pe := range t.pending {
-		if !pe.dirty {
-			continue
-		}
+	for _, pe := range t.dirtyX {
 		if len(pe.credits) == 0 {
 			if err := t.tx.Delete(pe.key); err != nil {
 				return err
@@ -591,4 +626,29 @@ func (t *txn) flushProfile(lp *liveProfile) error {
 	}
 	t.noteEvents(lp)
 	return nil
+}
+
+// settle marks everything flushed as clean and stored, so that the cache
+// can serve the next batch of a pipelined ingest as if it had been read
+// back from the engine.
+func (t *txn) settle() {
+	for _, lp := range t.dirtyP {
+		lp.dirty = false
+		if lp.p != nil {
+			lp.stored, lp.origStage, lp.origSum = true, lp.p.Stage, summarise(lp.p).encode()
+			lp.origNPS, lp.origCSAT = lp.p.Metrics.NPS, lp.p.Metrics.CSAT
+		} else {
+			lp.stored, lp.origStage = false, ""
+		}
+	}
+	for _, lr := range t.dirtyR {
+		lr.dirty, lr.origPID, lr.sealed = false, lr.pid, nil
+	}
+	for _, ie := range t.dirtyI {
+		ie.dirty = false
+	}
+	for _, pe := range t.dirtyX {
+		pe.dirty = false
+	}
+	t.dirtyP, t.dirtyR, t.dirtyI, t.dirtyX, t.events = t.dirtyP[:0], t.dirtyR[:0], t.dirtyI[:0], t.dirtyX[:0], nil
 }

@@ -1,0 +1,232 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"iter"
+
+	"github.com/scv-go/scv/identity"
+)
+
+// Exclusive is implemented by engines that only one process can write at
+// a time (Badger locks its directory). On such an engine the store's own
+// writers are the only ones, so a bulk ingest may resolve the next batch
+// while the previous one commits (see [Store.IngestAll]).
+type Exclusive interface {
+	Exclusive() bool
+}
+
+// Exclusive implements [Exclusive]: Badger's directory lock keeps other
+// processes out.
+func (b *Badger) Exclusive() bool { return true }
+
+// writeSet records the writes of one flushed batch, to commit later.
+type writeSet struct {
+	read Txn // reads go to the segment's snapshot
+	ops  []writeOp
+	size int
+}
+
+type writeOp struct {
+	key, value []byte
+	del        bool
+}
+
+var _ Txn = (*writeSet)(nil)
+
+func (w *writeSet) Get(key []byte) ([]byte, error) { return w.read.Get(key) }
+
+func (w *writeSet) Scan(prefix, start []byte, keysOnly bool) iter.Seq2[Entry, error] {
+	return w.read.Scan(prefix, start, keysOnly)
+}
+
+func (w *writeSet) Set(key, value []byte) error {
+	w.ops = append(w.ops, writeOp{key: key, value: value})
+	w.size += len(key) + len(value)
+	return nil
+}
+
+func (w *writeSet) Delete(key []byte) error {
+	w.ops = append(w.ops, writeOp{key: key, del: true})
+	w.size += len(key)
+	return nil
+}
+
+// segmentBatches is how many batches a pipelined ingest resolves against
+// one snapshot before it waits for their commits and takes a new one.
+const segmentBatches = 16
+
+// committed is what the committer reports for one batch.
+type committed struct {
+	sum Summary
+	err error
+}
+
+// ingestPipelined is IngestAll on an [Exclusive] engine: one goroutine
+// resolves batch k+1 against a snapshot plus the decoded state of the
+// batches before it, while another commits batch k, each batch in one
+// transaction. Other writers of this store wait until it is done.
+func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Record, error], size int, progress func(Summary)) (Summary, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+
+	total := newSummary()
+	work := make(chan *writeSet, 2)
+	acks := make(chan committed, 2*segmentBatches)
+	go func() {
+		defer close(acks)
+		for ws := range work {
+			err := s.kv.Update(ctx, func(tx Txn) error {
+				for _, op := range ws.ops {
+					var err error
+					if op.del {
+						err = tx.Delete(op.key)
+					} else {
+						err = tx.Set(op.key, op.value)
+					}
+					if err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			acks <- committed{err: err}
+			if err != nil {
+				for range work { // drain: nothing after a failed batch commits
+				}
+				return
+			}
+		}
+	}()
+	var pendingSums []Summary // resolved, not yet committed, in order
+	var failed error
+	settle := func(block bool) {
+		for len(pendingSums) > 0 {
+			var a committed
+			if block {
+				a = <-acks
+			} else {
+				select {
+				case a = <-acks:
+				default:
+					return
+				}
+			}
+			if a.err != nil && failed == nil {
+				failed = a.err
+			}
+			if failed == nil {
+				total.add(pendingSums[0])
+				if progress != nil {
+					progress(total)
+				}
+			}
+			pendingSums = pendingSums[1:]
+		}
+	}
+
+	next, stop := iter.Pull2(seq)
+	defer stop()
+	var readErr error
+	eof := false
+	for !eof && failed == nil && ctx.Err() == nil {
+		// One segment: a snapshot, and up to segmentBatches batches
+		// resolved against it and the cache.
+		err := s.kv.View(ctx, func(snap Txn) error {
+			t := s.newTxn(&writeSet{read: snap}, s.clock())
+			for range segmentBatches {
+				recs, quarantined, rerr, more := pullBatch(next, size)
+				eof, readErr = !more, rerr
+				if len(recs)+len(quarantined) > 0 {
+					ws := &writeSet{read: snap}
+					t.tx = ws
+					t.now = s.clock()
+					sum, err := t.ingestBatch(recs, quarantined)
+					if err != nil {
+						return err
+					}
+					if err := t.flush(); err != nil {
+						return err
+					}
+					t.settle()
+					settle(false)
+					if failed != nil {
+						return nil
+					}
+					pendingSums = append(pendingSums, sum)
+					work <- ws
+				}
+				if eof || readErr != nil || ctx.Err() != nil {
+					return nil
+				}
+			}
+			return nil
+		})
+		if err != nil && failed == nil {
+			failed = err
+		}
+		settle(true) // the next snapshot must see every commit so far
+		if readErr != nil {
+			break
+		}
+	}
+	close(work)
+	settle(true)
+	for range acks {
+	}
+	switch {
+	case failed != nil:
+		return total, failed
+	case readErr != nil:
+		return total, readErr
+	}
+	return total, ctx.Err()
+}
+
+// pullBatch reads up to size records and quarantined records from next.
+// It returns the first error that is not a record error, and whether the
+// sequence may have more.
+func pullBatch(next func() (identity.Record, error, bool), size int) (recs []identity.Record, quarantined []*identity.RecordError, err error, more bool) {
+	for len(recs)+len(quarantined) < size {
+		rec, rerr, ok := next()
+		if !ok {
+			return recs, quarantined, nil, false
+		}
+		if rerr != nil {
+			var re *identity.RecordError
+			if !errors.As(rerr, &re) {
+				return recs, quarantined, rerr, false
+			}
+			quarantined = append(quarantined, re)
+			continue
+		}
+		recs = append(recs, rec)
+	}
+	return recs, quarantined, nil, true
+}
+
+// ingestBatch ingests a batch in t and counts it. A record the resolver
+// refuses as invalid is quarantined instead of failing the batch.
+func (t *txn) ingestBatch(recs []identity.Record, quarantined []*identity.RecordError) (Summary, error) {
+	sum := newSummary()
+	for i := range recs {
+		r, err := t.ingest(&recs[i])
+		if isInvalid(err) {
+			q := &identity.RecordError{Source: recs[i].Source, Line: recs[i].Line, RecordID: recs[i].ID, Reason: ReasonInvalid}
+			quarantined = append(quarantined, q)
+			continue
+		}
+		if err != nil {
+			return sum, err
+		}
+		sum.count(r, &recs[i])
+	}
+	for _, q := range quarantined {
+		if err := t.quarantine(q); err != nil {
+			return sum, err
+		}
+		sum.Read++
+		sum.Quarantined[q.Reason]++
+	}
+	return sum, nil
+}
