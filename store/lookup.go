@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/scv-go/scv/identity"
@@ -183,12 +185,6 @@ func (s *Store) All(ctx context.Context, f Filter) iter.Seq2[Page, error] {
 
 func (s *Store) list(ctx context.Context, prefix []byte, f Filter) iter.Seq2[Page, error] {
 	return func(yield func(Page, error) bool) {
-		done, err := s.begin()
-		if err != nil {
-			yield(Page{}, err)
-			return
-		}
-		defer done()
 		start := prefix
 		if f.After != "" {
 			c, err := decodeCursor(f.After)
@@ -200,40 +196,16 @@ func (s *Store) list(ctx context.Context, prefix []byte, f Filter) iter.Seq2[Pag
 		}
 		n := 0
 		for {
-			var page []Page
-			more := false
-			err := s.view(ctx, func(t *txn) error {
-				for e, err := range t.tx.Scan(prefix, start, false) {
-					if err != nil {
-						return err
-					}
-					if len(page) == pageSize {
-						more = true
-						break
-					}
-					start = append(append(start[:0:0], e.Key...), 0)
-					sum, err := decodeSummary(e.Value)
-					if err != nil {
-						return err
-					}
-					if !f.match(sum) {
-						continue
-					}
-					pid, err := profileIDFrom(e.Key[2:])
-					if err != nil {
-						return err
-					}
-					lp, err := t.profile(pid)
-					if err != nil {
-						return err
-					}
-					if lp == nil {
-						return fmt.Errorf("store: stage index points at missing profile %v", pid)
-					}
-					page = append(page, Page{Profile: lp.p, Cursor: encodeCursor(e.Key)})
-				}
-				return nil
-			})
+			want := pageSize
+			if f.Limit > 0 {
+				want = min(want, f.Limit-n)
+			}
+			raw, more, err := s.readPage(ctx, prefix, &start, f, want)
+			if err != nil {
+				yield(Page{}, err)
+				return
+			}
+			page, err := s.openPage(raw)
 			if err != nil {
 				yield(Page{}, err)
 				return
@@ -251,6 +223,78 @@ func (s *Store) list(ctx context.Context, prefix []byte, f Filter) iter.Seq2[Pag
 			}
 		}
 	}
+}
+
+// rawProfile is a stage index entry's profile as stored: still sealed.
+type rawProfile struct {
+	pid    ProfileID
+	value  []byte
+	cursor []byte
+}
+
+// readPage reads up to want matching profiles, still sealed, from the
+// stage index at *start, in one short read transaction, and moves *start
+// past them.
+func (s *Store) readPage(ctx context.Context, prefix []byte, start *[]byte, f Filter, want int) (page []rawProfile, more bool, err error) {
+	done, err := s.begin()
+	if err != nil {
+		return nil, false, err
+	}
+	defer done()
+	err = s.view(ctx, func(t *txn) error {
+		for e, err := range t.tx.Scan(prefix, *start, false) {
+			if err != nil {
+				return err
+			}
+			if len(page) == want {
+				more = true
+				break
+			}
+			*start = append(append((*start)[:0:0], e.Key...), 0)
+			sum, err := decodeSummary(e.Value)
+			if err != nil {
+				return err
+			}
+			if !f.match(sum) {
+				continue
+			}
+			pid, err := profileIDFrom(e.Key[2:])
+			if err != nil {
+				return err
+			}
+			v, err := t.tx.Get(profileKey(pid))
+			if errors.Is(err, ErrKeyNotFound) {
+				return fmt.Errorf("store: stage index points at missing profile %v", pid)
+			}
+			if err != nil {
+				return err
+			}
+			page = append(page, rawProfile{pid: pid, value: v, cursor: append([]byte(nil), e.Key...)})
+		}
+		return nil
+	})
+	return page, more, err
+}
+
+// openPage unseals and decodes a page of profiles on every core, keeping
+// their order.
+func (s *Store) openPage(raw []rawProfile) ([]Page, error) {
+	out := make([]Page, len(raw))
+	errs := make([]error, len(raw))
+	workers := min(runtime.GOMAXPROCS(0), (len(raw)+15)/16)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(raw); i += workers {
+				p, _, _, err := s.openProfile(raw[i].pid, raw[i].value)
+				out[i], errs[i] = Page{Profile: p, Cursor: encodeCursor(raw[i].cursor)}, err
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // Stats are counts over the whole store.

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"strings"
+
 	"context"
+	"github.com/scv-go/scv/merge"
 	"testing"
 
 	"github.com/scv-go/scv/crypto"
@@ -113,5 +116,48 @@ func TestVerifyFindsDamage(t *testing.T) {
 			}
 			mustVerify(t, s)
 		})
+	}
+}
+
+func TestListPagesResume(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	if _, err := s.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for p, err := range s.All(ctx, Filter{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, p.Profile.ID)
+	}
+	var paged []string
+	after := ""
+	for {
+		n := 0
+		for p, err := range s.All(ctx, Filter{Limit: 7, After: after}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			paged = append(paged, p.Profile.ID)
+			after = p.Cursor
+			n++
+		}
+		if n < 7 {
+			break
+		}
+	}
+	if len(all) != 40 || strings.Join(all, ",") != strings.Join(paged, ",") {
+		t.Fatalf("pages of 7 gave %d profiles, one listing %d; or a different order", len(paged), len(all))
+	}
+	// Filters: every profile listed with a risk has that risk.
+	for p, err := range s.All(ctx, Filter{Risk: merge.RiskAtRisk}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Profile.Risk != merge.RiskAtRisk {
+			t.Fatalf("risk filter listed a profile at %s", p.Profile.Risk)
+		}
 	}
 }

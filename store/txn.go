@@ -137,22 +137,11 @@ func (t *txn) profile(id ProfileID) (*liveProfile, error) {
 	if err != nil {
 		return nil, err
 	}
-	wrapped, sealed, err := splitProfileValue(v)
+	p, absorbed, dk, err := t.s.openProfile(id, v)
 	if err != nil {
-		return nil, fmt.Errorf("store: profile %v: %w", id, err)
+		return nil, err
 	}
-	dk, err := t.kr.UnwrapDataKey(id[:], wrapped)
-	if err != nil {
-		return nil, fmt.Errorf("store: profile %v: %w", id, err)
-	}
-	plain, err := dk.Open(id[:], purposeProfile, sealed)
-	if err != nil {
-		return nil, fmt.Errorf("store: profile %v: %w", id, err)
-	}
-	p, absorbed, err := decodeProfile(plain)
-	if err != nil {
-		return nil, fmt.Errorf("%w (profile %v)", err, id)
-	}
+	wrapped, _, _ := splitProfileValue(v)
 	lp := &liveProfile{
 		id: id, p: p, absorbed: absorbed, dk: dk, wrapped: wrapped, stored: true,
 		origStage: p.Stage, origSum: summarise(p).encode(),
@@ -160,6 +149,28 @@ func (t *txn) profile(id ProfileID) (*liveProfile, error) {
 	}
 	t.profiles[id] = lp
 	return lp, nil
+}
+
+// openProfile unwraps a P value's data key, opens the profile and decodes
+// it.
+func (s *Store) openProfile(id ProfileID, v []byte) (*merge.Profile, []ProfileID, *crypto.DataKey, error) {
+	wrapped, sealed, err := splitProfileValue(v)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("store: profile %v: %w", id, err)
+	}
+	dk, err := s.kr.UnwrapDataKey(id[:], wrapped)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("store: profile %v: %w", id, err)
+	}
+	plain, err := dk.Open(id[:], purposeProfile, sealed)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("store: profile %v: %w", id, err)
+	}
+	p, absorbed, err := decodeProfile(plain)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%w (profile %v)", err, id)
+	}
+	return p, absorbed, dk, nil
 }
 
 func (t *txn) mustProfile(s string) (*liveProfile, error) {
