@@ -1,13 +1,12 @@
 package store
 
 import (
-	"strings"
-
 	"context"
-	"github.com/scv-go/scv/merge"
+	"strings"
 	"testing"
 
 	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/merge"
 )
 
 func TestIngestFixturesTwice(t *testing.T) {
