@@ -160,3 +160,18 @@ func (s *Store) Refresh(ctx context.Context, asOf time.Time) (RefreshSummary, er
 		start = next
 	}
 }
+
+// Maintain reclaims space held by overwritten and deleted values, if the
+// engine needs to be asked ([Maintainer]); call it on a schedule of your
+// choosing.
+func (s *Store) Maintain(ctx context.Context) error {
+	done, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer done()
+	if m, ok := s.kv.(Maintainer); ok {
+		return m.Maintain(ctx)
+	}
+	return nil
+}

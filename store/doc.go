@@ -1,0 +1,76 @@
+// Package store keeps single customer views in a transactional key-value
+// engine: it resolves records into profiles with package merge, seals
+// them with package crypto, and maintains the indexes that answer lookups
+// by phone, by any channel identifier, by profile id and by lifecycle
+// stage.
+//
+// # Keys
+//
+// No key holds personal data. Profile ids are random; identifiers and
+// source-record keys appear only as blind-index tags (HMAC-SHA256 under a
+// secret per-kind key, see package crypto); everything else in a key is a
+// namespace byte, a stage code or a sequence number. The namespaces:
+//
+//	M name          meta: schema version, keyring state (sealed under the root key), feed counter
+//	P pid           the profile's data key wrapped under the keyring, then the profile sealed under it
+//	R rtag          a source record: its profile id, its content tag, the record sealed under the profile's data key
+//	                (or a one-byte tombstone for a record of an erased profile)
+//	I kind tag      an identifier: a hub flag and the ids of the profiles that list it
+//	S stage pid     the stage index: risk, channels, consent and last activity, for filtering without opening profiles
+//	F pid           a profile id merged into another: the id it forwards to
+//	X tag           referral credits waiting for a phone no profile holds yet, sealed
+//	Q tag           a quarantined record: source, line, record id, field and reason, sealed
+//	E pid           the erasure journal: an erased profile id and its record tags, sealed
+//	Z rtag          the tombstones' index, for counting
+//	W seq, L n      change-feed events: pending per transaction, then published in order
+//
+// Values are sealed with XChaCha20-Poly1305: profiles and records under the
+// profile's own data key, bound to the profile id and purpose; values that
+// belong to no profile under the keyring. Under that, Badger's own
+// encryption at rest is on by default as a second layer.
+//
+// # Transactions
+//
+// Every decision (an ingested record, an unmerge, an erasure) is one
+// transaction that writes the profiles, record entries, indexes and feed
+// together, retried on conflict with bounded, jittered backoff. Every
+// uniqueness decision is a point read of the key a concurrent writer would
+// also write (an identifier's I entry, a record's R entry, a phone's X
+// entry), never a range scan, because engines such as Badger track only
+// point reads for conflicts. Concurrent ingest from many goroutines is safe.
+//
+// A bulk ingest ([Store.IngestAll]) on an engine that one process owns
+// ([Exclusive]; Badger) pipelines instead: it resolves the next batch
+// while the previous one commits, each batch one transaction, and other
+// writers wait until it is done.
+//
+// # Durability and memory
+//
+// By default every commit is synced before it returns (BadgerOptions.NoSync
+// turns that off). Badger holds at most 3 memtables of 64 MiB, a 128 MiB
+// block cache and a 64 MiB index cache: about 450 MiB at most, whatever the
+// size of the database (see [BadgerOptions]).
+//
+// # Old versions
+//
+// Badger keeps overwritten and deleted values until compaction discards
+// them; compactions run in the background. Values larger than 1 MiB (the
+// store writes none) live in the value log, whose space only
+// [Store.Maintain] reclaims: call it on a schedule of your choosing (for
+// example nightly). Erasure does not wait for either: it purges every
+// version of the erased profile's entry, and with it the only copies of
+// its wrapped data key, at once.
+//
+// # Engines
+//
+// The store is written against [KV], a small transactional seam (point
+// get, set, delete, prefix scan, a conflict error to retry) that Badger
+// implements ([OpenBadger]). A brand that outgrows one machine can put an
+// existing distributed transactional engine underneath (TiKV's
+// transactional API, FoundationDB, or a Postgres-wire database such as
+// CockroachDB or YugabyteDB with a table of key and value bytes) by
+// implementing KV, and optionally [Purger], [Snapshotter], [Maintainer]
+// and [Notifier], then calling [OpenKV]: merge and the API do not change.
+// Such an engine is not [Exclusive]: bulk ingest then runs batch by batch
+// with conflict retries.
+package store
