@@ -9,29 +9,11 @@ import (
 	"time"
 )
 
-// The key schema. Every key starts with one namespace byte; nothing after
-// it is personal data: profile ids are random, identifiers and source
-// record keys appear only as blind-index tags, and the rest are stage
-// codes, sequence numbers and tags.
-//
-//	M name                        meta values (schema version)
-//	P pid                         the profile's wrapped data key, then the profile sealed under it
-//	R rtag                        source record: pid, content MAC, record sealed under the profile's data key
-//	I kind tag                    identifier index: pid, or a hub marker
-//	S stage pid                   stage index: filter summary (risk, channels, consent, last activity)
-//	F pid                         forward: a merged-away profile id -> the id it merged into
-//	X ptag rtag                   referral credit waiting for the referrer phone's profile
-//	Q seq                         quarantine entry, sealed under the keyring
-//	E pid                         erasure journal: an erased profile and its record tags, sealed under the keyring
-//	Z rtag                        tombstone of an erased source record: it is never ingested again
-//	W seq                         change feed events of one transaction, sealed, waiting to be published
-//	L n                           the published change feed: n is 8 bytes big-endian, in publication order
-//
-// pid is [ProfileIDSize] random bytes; tag, rtag and ptag are
-// crypto.BlindIndexSize-byte blind-index tags (of an identifier, a source
-// record key and a referrer phone); kind is the identifier kind byte; seq
-// is 8 bytes of big-endian nanoseconds since 1970 and 4 random bytes, so
-// concurrent writers never contend on a counter.
+// The namespaces of the key schema, which the package documentation
+// describes. In keys, pid is [ProfileIDSize] random bytes; tags are
+// crypto.BlindIndexSize-byte blind-index tags; kind is the identifier kind
+// byte; seq is 8 bytes of big-endian nanoseconds since 1970 and 4 random
+// bytes, so concurrent writers never contend on a counter.
 const (
 	nsMeta       byte = 'M'
 	nsProfile    byte = 'P'
