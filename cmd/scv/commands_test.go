@@ -373,3 +373,35 @@ func TestImportInterrupted(t *testing.T) {
 		t.Errorf("after the second import: %d records, %d profiles; want %d each", st.Records, st.Profiles, rows)
 	}
 }
+
+// TestGetHubAndAmbiguous looks up a phone that staff typed for five
+// different people (a hub) and one that merge protection keeps on two
+// profiles (one member number per source): both are explained in words,
+// with exit status 1 and without the number.
+func TestGetHubAndAmbiguous(t *testing.T) {
+	c := newCLI(t)
+	file := filepath.Join(c.dir, "shared.csv")
+	data := "record_id,phone,name,member_no\n" +
+		"H1,13711112222,赵一,\nH2,13711112222,钱二,\nH3,13711112222,孙三,\nH4,13711112222,李四,\nH5,13711112222,周五,\n" +
+		"A1,13722223333,吴六,K1\nA2,13722223333,吴六,K2\n"
+	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("import", "--format", "csv", file)
+	if st := c.stats(); st.Profiles != 7 {
+		t.Errorf("%d profiles, want 7: the shared phones must link no one", st.Profiles)
+	}
+	tests := []struct{ phone, want string }{
+		{"13711112222", "shared placeholder (a hub)"},
+		{"137 2222 3333", "on 2 profiles that merge protection keeps apart"},
+	}
+	for _, tc := range tests {
+		r := c.run("get", tc.phone)
+		if r.code != exitNotFound || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("get %s: exit %d, stderr %q; want 1 and %q", tc.phone, r.code, r.stderr, tc.want)
+		}
+		if strings.Contains(r.stderr, "1371111") || strings.Contains(r.stderr, "1372222") {
+			t.Errorf("get %s: stderr holds the number: %q", tc.phone, r.stderr)
+		}
+	}
+}
