@@ -383,3 +383,22 @@ func setupVerify(flags *flag.FlagSet, e *env) func(context.Context, []string) er
 		return nil
 	}
 }
+
+func setupMaintain(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
+	e.dbFlags(flags)
+	return func(ctx context.Context, args []string) (err error) {
+		if err := wantArgs("maintain", args, 0, "no arguments"); err != nil {
+			return err
+		}
+		db, err := e.open(openOptions{})
+		if err != nil {
+			return err
+		}
+		defer closeDB(db, &err)
+		if err := db.Store().Maintain(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, "maintenance done: the space of overwritten and deleted values is reclaimed")
+		return nil
+	}
+}

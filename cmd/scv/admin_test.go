@@ -125,6 +125,12 @@ func TestVerify(t *testing.T) {
 	if r := c.ok("verify"); !strings.Contains(r.stdout, "ok:") {
 		t.Errorf("verify says %q", r.stdout)
 	}
+	if r := c.ok("maintain"); !strings.Contains(r.stdout, "maintenance done") {
+		t.Errorf("maintain says %q", r.stdout)
+	}
+	if diff := cmp.Diff(st, c.stats()); diff != "" {
+		t.Errorf("maintain changed the stats (-before +after):\n%s", diff)
+	}
 }
 
 // TestQuarantine checks the listing against testdata/README.md's rows

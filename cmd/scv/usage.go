@@ -95,6 +95,9 @@ key. FILE must not exist ("-" writes to stdout).`,
 (recorded in the database, in the --erasure-journal and in the backup) is
 applied again. A backup made under another root key is refused before
 anything is replaced.`,
+	"maintain": `Badger discards old versions in its background compactions; values
+kept in its value log are reclaimed only when asked. Run this on a schedule
+(for example nightly, from cron); it needs the database to itself.`,
 	"quarantine": `Each entry names the source, line, field and reason. Record ids are
 shown only for sources whose ids are order or receipt numbers (ecommerce,
 pos), never for WeChat openids, Weibo uids or member numbers.`,
