@@ -100,7 +100,7 @@ func importOptions(format, source, mapping, region string) (identity.Options, id
 	}
 	f, err := identity.ParseFormat(format)
 	if err != nil {
-		return identity.Options{}, "", usageError("import: unknown --format %q: want wechat, weibo, ecommerce, pos or csv", format)
+		return identity.Options{}, "", usageError("import: unknown --format %s: want wechat, weibo, ecommerce, pos or csv", shown(format))
 	}
 	opts := identity.Options{Source: source, Region: region}
 	if mapping != "" {

@@ -45,8 +45,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -146,7 +148,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		c := findCommand(cmds, rest[0])
 		if c == nil {
-			fmt.Fprintf(stderr, "scv: unknown command %q; run \"scv help\"\n", rest[0])
+			fmt.Fprintf(stderr, "scv: unknown command %s; run \"scv help\"\n", shown(rest[0]))
 			return exitUsage
 		}
 		fs := newFlags(c.name)
@@ -156,7 +158,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	c := findCommand(cmds, name)
 	if c == nil {
-		fmt.Fprintf(stderr, "scv: unknown command %q; run \"scv help\"\n", name)
+		fmt.Fprintf(stderr, "scv: unknown command %s; run \"scv help\"\n", shown(name))
 		return exitUsage
 	}
 	fs := newFlags(c.name)
@@ -216,7 +218,7 @@ func (e *env) parse(c *command, fs *flag.FlagSet, args []string) ([]string, erro
 			return nil, flag.ErrHelp
 		}
 		if err != nil {
-			return nil, usageError("%s: %v (see \"scv help %s\")", c.name, err, c.name)
+			return nil, usageError("%s: %s (see \"scv help %s\")", c.name, flagError(err), c.name)
 		}
 		rest := fs.Args()
 		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
@@ -234,6 +236,33 @@ func (e *env) parse(c *command, fs *flag.FlagSet, args []string) ([]string, erro
 	}
 	return pos, nil
 }
+
+// shown quotes a value the operator typed for an error message if it
+// looks like a word or a date (a command, a stage, a format); anything
+// else might be a phone number typed in the wrong place, and is not
+// repeated.
+func shown(s string) string {
+	if wordLike.MatchString(s) {
+		return strconv.Quote(s)
+	}
+	return "(value not shown)"
+}
+
+var wordLike = regexp.MustCompile(`^[A-Za-z][A-Za-z_-]{0,31}$|^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$`)
+
+// flagError returns the flag package's error without the value it
+// quotes, which may be anything the operator typed.
+func flagError(err error) string {
+	return quoted.ReplaceAllStringFunc(err.Error(), func(q string) string {
+		s, uerr := strconv.Unquote(q)
+		if uerr != nil {
+			return "(value not shown)"
+		}
+		return shown(s)
+	})
+}
+
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 
 // wantArgs checks the number of positional arguments.
 func wantArgs(cmd string, args []string, n int, what string) error {
@@ -305,7 +334,7 @@ func (e *env) resolveAsOf() error {
 	}
 	day, err := time.ParseInLocation(time.DateOnly, e.asOfText, chinaTime)
 	if err != nil {
-		return usageError("bad --as-of %q: want a date as YYYY-MM-DD", e.asOfText)
+		return usageError("bad --as-of %s: want a date as YYYY-MM-DD", shown(e.asOfText))
 	}
 	end := day.AddDate(0, 0, 1).Add(-time.Nanosecond)
 	if !day.After(now) && end.After(now) {

@@ -65,6 +65,20 @@ func TestUsageErrors(t *testing.T) {
 			}
 		})
 	}
+	// A phone number typed in the wrong place is never repeated.
+	for _, args := range [][]string{
+		{"13912345601"},
+		append([]string{"stage", "+86 139 1234 5601"}, db...),
+		append([]string{"stage", "loyal", "--limit", "139-1234-5601"}, db...),
+		append([]string{"get", "--json=13912345601"}, db...),
+		append([]string{"stage", "loyal", "--risk", "13912345601"}, db...),
+		append([]string{"import", "--format", "13912345601", "x"}, db...),
+	} {
+		r := run1(t, args...)
+		if r.code != exitUsage || strings.Contains(r.stderr, "1234") || !strings.Contains(r.stderr, "(value not shown)") {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and the value not shown", args, r.code, r.stderr)
+		}
+	}
 	if _, err := os.Stat(c.db); !os.IsNotExist(err) {
 		t.Errorf("a usage error created the database directory (stat: %v)", err)
 	}

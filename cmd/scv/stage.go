@@ -31,7 +31,7 @@ func setupStage(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 		}
 		stage, err := merge.ParseStage(args[0])
 		if err != nil {
-			return usageError("stage: unknown stage %q: want one of %s", args[0], joinNames(merge.Stages))
+			return usageError("stage: unknown stage %s: want one of %s", shown(args[0]), joinNames(merge.Stages))
 		}
 		f, err := listFilter(*risk, *channel, *consent, *since)
 		if err != nil {
@@ -93,28 +93,28 @@ func listFilter(risk, channel, consent, since string) (scv.Filter, error) {
 	if risk != "" {
 		r, err := merge.ParseRisk(risk)
 		if err != nil {
-			return f, usageError("unknown --risk %q: want one of %s", risk, joinNames(merge.Risks))
+			return f, usageError("unknown --risk %s: want one of %s", shown(risk), joinNames(merge.Risks))
 		}
 		f.Risk = r
 	}
 	if channel != "" {
 		ch := identity.Channel(channel)
 		if !slices.Contains(channels, ch) {
-			return f, usageError("unknown --channel %q: want one of %s", channel, joinNames(channels))
+			return f, usageError("unknown --channel %s: want one of %s", shown(channel), joinNames(channels))
 		}
 		f.Channel = ch
 	}
 	if consent != "" {
 		p := identity.Purpose(consent)
 		if !slices.Contains(identity.Purposes, p) {
-			return f, usageError("unknown --consent %q: want one of %s", consent, joinNames(identity.Purposes))
+			return f, usageError("unknown --consent %s: want one of %s", shown(consent), joinNames(identity.Purposes))
 		}
 		f.Consent = p
 	}
 	if since != "" {
 		d, err := time.ParseInLocation(time.DateOnly, since, chinaTime)
 		if err != nil {
-			return f, usageError("bad --active-since %q: want a date as YYYY-MM-DD", since)
+			return f, usageError("bad --active-since %s: want a date as YYYY-MM-DD", shown(since))
 		}
 		f.ActiveSince = d
 	}
