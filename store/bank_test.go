@@ -23,7 +23,7 @@ import (
 // included, while readers check that nothing is lost, double-counted or
 // mixed up in any state a reader can observe.
 
-var soak = flag.Duration("soak", 0, "run the bank test round after round for this long, such as -soak=10m")
+var soak = flag.Duration("soak", 0, "run the bank test round after round for this long, such as -soak=10m (with a longer -timeout)")
 
 const (
 	bankPeople  = 200 // people per round
@@ -41,8 +41,11 @@ func TestBank(t *testing.T) {
 		sum.require(t)
 		return
 	}
-	var sum bankStats
 	deadline := time.Now().Add(*soak)
+	if d, ok := t.Deadline(); ok && d.Before(deadline.Add(time.Minute)) {
+		t.Fatalf("-soak=%v needs a -timeout of more than %v", *soak, *soak+time.Minute)
+	}
+	var sum bankStats
 	rounds := 0
 	for seed := uint64(1); time.Now().Before(deadline) && !t.Failed(); seed++ {
 		people := bankPeople

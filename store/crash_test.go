@@ -40,12 +40,12 @@ var (
 	crashKills  = flag.Int("crashkills", 10, "how many times the crash test kills the ingesting child")
 	crashPeople = flag.Int("crashpeople", 8000, "people in the crash test's workload (about 3.6 records each)")
 	crashSeed   = flag.Uint64("crashseed", 1, "seed of the crash test's workload and kill times")
+	crashDelay  = flag.Duration("crashdelay", 1500*time.Millisecond, "the crash test kills after a uniform random delay up to this")
 )
 
 const (
-	crashEnv      = "SCV_STORE_CRASH_CHILD" // the child's parameters, as JSON
-	crashBatch    = 256                     // records per IngestBatch
-	crashMaxDelay = 3 * time.Second         // kills come after a uniform random delay up to this
+	crashEnv   = "SCV_STORE_CRASH_CHILD" // the child's parameters, as JSON
+	crashBatch = 256                     // records per IngestBatch
 )
 
 // crashParams is what the parent tells a child.
@@ -77,13 +77,21 @@ func TestCrash(t *testing.T) {
 	t.Logf("workload: seed %d, %d people, %d record versions in %d batches of %d", p.Seed, p.People, len(w.versions), batches, crashBatch)
 	r := rand.New(rand.NewPCG(p.Seed, 0xc0ffee))
 
-	var phases struct{ opening, reingest, ingest, finished int }
-	for kill := 1; kill <= *crashKills; kill++ {
-		delay := time.Duration(r.Int64N(int64(crashMaxDelay)))
-		out := runCrashChild(t, p, delay)
+	// A kill comes after a random delay, counted from the child's start
+	// for every fourth child (so that it may land while the store opens or
+	// the acknowledged batches are ingested again) and otherwise from the
+	// moment the child starts on batches not acknowledged before.
+	var phases struct{ opening, reingest, ingest int }
+	for kills, runs := 0, 0; kills < *crashKills; runs++ {
+		if runs == 2**crashKills {
+			t.Fatalf("%d children killed in %d runs: the others finished; raise -crashpeople", kills, runs)
+		}
+		delay := time.Duration(1 + r.Int64N(int64(*crashDelay)))
+		fromStart := runs%4 == 3
+		out := runCrashChild(t, p, delay, fromStart)
 		switch {
-		case out.done:
-			phases.finished++
+		case !out.killed:
+			t.Logf("child %d finished before its kill", runs+1)
 		case !out.opened:
 			phases.opening++
 		case out.acked+1 <= p.Acked: // it was ingesting a batch acknowledged before
@@ -91,21 +99,28 @@ func TestCrash(t *testing.T) {
 		default:
 			phases.ingest++
 		}
+		if out.killed {
+			kills++
+		}
 		p.Acked = max(p.Acked, out.acked)
-		t.Logf("kill %d after %v: child had acknowledged batch %d (opened: %v, done: %v); checked in %v",
-			kill, delay.Round(time.Millisecond), out.acked, out.opened, out.done, crashCheck(t, ctx, w, p).Round(time.Millisecond))
+		from := "the resume"
+		if fromStart {
+			from = "the start"
+		}
+		took := crashCheck(t, ctx, w, p)
+		t.Logf("child %d (kill %d), %v after %s: batches acknowledged up to %d of %d; checked in %v",
+			runs+1, kills, delay.Round(time.Millisecond), from, p.Acked, batches, took.Round(time.Millisecond))
 		if t.Failed() {
 			return
 		}
 	}
-	out := runCrashChild(t, p, 0)
-	if !out.done {
-		t.Fatalf("the last child did not finish")
-	}
-	t.Logf("kills during open %d, re-ingest of acknowledged batches %d, new batches %d, after the end %d",
-		phases.opening, phases.reingest, phases.ingest, phases.finished)
+	t.Logf("%d kills: %d while opening, %d while ingesting acknowledged batches again, %d while ingesting new batches",
+		*crashKills, phases.opening, phases.reingest, phases.ingest)
 	if phases.ingest == 0 {
 		t.Errorf("no kill landed while new batches were being ingested")
+	}
+	if out := runCrashChild(t, p, 0, false); out.killed || !out.done {
+		t.Fatalf("the last child did not finish")
 	}
 
 	s, err := Open(ctx, p.Dir, crashOptions(keyFile))
@@ -143,12 +158,15 @@ type crashOutcome struct {
 	opened bool // the child opened the store
 	acked  int  // the highest batch it acknowledged; -1 for none
 	done   bool // it ingested every batch and closed the store
+	killed bool // it was killed before it exited
 }
 
 // runCrashChild runs a child with p and kills it with SIGKILL after delay,
-// or lets it run to the end if delay is 0. A child that fails (rather than
-// being killed) fails the test with its output.
-func runCrashChild(t *testing.T, p crashParams, delay time.Duration) crashOutcome {
+// counted from its start, or with resume from the moment it starts on
+// batches not acknowledged before; a delay of 0 lets it run to the end. A
+// child that fails (rather than being killed) fails the test with its
+// output.
+func runCrashChild(t *testing.T, p crashParams, delay time.Duration, fromStart bool) crashOutcome {
 	t.Helper()
 	env, err := json.Marshal(p)
 	if err != nil {
@@ -175,10 +193,15 @@ func runCrashChild(t *testing.T, p crashParams, delay time.Duration) crashOutcom
 		close(lines)
 	}()
 	var kill <-chan time.Time
-	if delay > 0 {
-		timer := time.NewTimer(delay)
-		defer timer.Stop()
-		kill = timer.C
+	arm := func() {
+		if delay > 0 {
+			timer := time.NewTimer(delay)
+			t.Cleanup(func() { timer.Stop() })
+			kill = timer.C
+		}
+	}
+	if fromStart {
+		arm()
 	}
 	var tail []string // the child's other output, for a failure message
 	killed := false
@@ -188,7 +211,7 @@ func runCrashChild(t *testing.T, p crashParams, delay time.Duration) crashOutcom
 			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
 				t.Fatal(err)
 			}
-			killed, kill = true, nil
+			killed, kill, delay = true, nil, 0
 		case line, ok := <-lines:
 			switch n, isAck := strings.CutPrefix(line, "ack "); {
 			case !ok:
@@ -201,6 +224,10 @@ func runCrashChild(t *testing.T, p crashParams, delay time.Duration) crashOutcom
 				out.acked = b
 			case line == "open":
 				out.opened = true
+			case line == "resume":
+				if !fromStart {
+					arm()
+				}
 			case line == "done":
 				out.done = true
 			default:
@@ -209,8 +236,9 @@ func runCrashChild(t *testing.T, p crashParams, delay time.Duration) crashOutcom
 		}
 	}
 	err = cmd.Wait()
-	if killed && !out.done {
+	if killed {
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+			out.killed = true
 			return out
 		}
 	}
@@ -221,8 +249,9 @@ func runCrashChild(t *testing.T, p crashParams, delay time.Duration) crashOutcom
 }
 
 // crashChild is the child: it ingests the workload from the start, batch by
-// batch, printing "ack N" once IngestBatch has returned for batch N. The
-// batches an earlier child acknowledged must come back unchanged.
+// batch, printing "ack N" once IngestBatch has returned for batch N, and
+// "resume" when it starts on the batches no earlier child acknowledged.
+// The batches an earlier child acknowledged must come back unchanged.
 func crashChild(t *testing.T, env string) {
 	var p crashParams
 	if err := json.Unmarshal([]byte(env), &p); err != nil {
@@ -236,6 +265,9 @@ func crashChild(t *testing.T, env string) {
 	fmt.Println("open")
 	w := newWorkload(p.Seed, p.People)
 	for b := 0; b*crashBatch < len(w.versions); b++ {
+		if b == p.Acked+1 {
+			fmt.Println("resume")
+		}
 		chunk := w.versions[b*crashBatch : min((b+1)*crashBatch, len(w.versions))]
 		res, err := s.IngestBatch(ctx, chunk)
 		if err != nil {
