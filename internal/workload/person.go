@@ -377,7 +377,7 @@ func (g *Generator) generate(p *person, i int, pcg *rand.PCG, r *rand.Rand) {
 			tr.kind = tradePaid // JD's export has no unpaid state
 		}
 		tr.created = between(r, p.t0, end-2*day)
-		tr.later = between(r, tr.created+3600, tr.created+15*day)
+		tr.later = between(r, tr.created+3600, min(tr.created+15*day, end))
 		tr.nItems = uint8(1 + r.IntN(maxItems))
 		for m := range tr.items[:tr.nItems] {
 			tr.items[m] = item{prod: uint8(r.IntN(len(products))), qty: uint8(1 + r.IntN(2)*r.IntN(3))}
@@ -453,7 +453,7 @@ func (g *Generator) drawReceipt(r *rand.Rand, rc *receipt, p *person, i int, mus
 	end := g.asOf - 3600
 	rc.at = between(r, p.t0, end-day)
 	rc.refunded = chance(r, 0.05)
-	rc.refundAt = between(r, rc.at+3600, rc.at+10*day)
+	rc.refundAt = between(r, rc.at+3600, min(rc.at+10*day, end))
 	rc.amount = int64(50+r.IntN(2000)) * 100 // 50.00 to 2,049.00 yuan
 	if chance(r, 0.2) {
 		rc.amount += 50 // and some x.50

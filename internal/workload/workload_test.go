@@ -368,6 +368,9 @@ func TestPeopleTruth(t *testing.T) {
 		if err != nil {
 			continue
 		}
+		if rec.Observed.After(workload.DefaultAsOf) {
+			t.Fatalf("record %v observed after the as-of time", rec.Key())
+		}
 		p := owner[rec.Key()]
 		if phones[p] == nil {
 			phones[p] = map[string]bool{}
@@ -376,6 +379,9 @@ func TestPeopleTruth(t *testing.T) {
 			phones[p][id.Value] = true
 		}
 		for _, o := range rec.Orders {
+			if o.Time.After(workload.DefaultAsOf) {
+				t.Fatalf("order of %v placed after the as-of time", rec.Key())
+			}
 			k := orderKey{o.Platform, o.ID}
 			if s, ok := orders[k]; !ok || !rec.Observed.Before(s.observed) {
 				orders[k] = sighting{person: p, observed: rec.Observed, order: o}
