@@ -115,7 +115,7 @@ func (w *workset) route(cr Credit) error {
 		consider(p)
 	}
 	for _, p := range lk.profiles {
-		if w.inSet[p.ID] {
+		if w.old(p.ID) != nil {
 			continue
 		}
 		if e, ok := w.extras[p.ID]; ok {
@@ -129,6 +129,9 @@ func (w *workset) route(cr Credit) error {
 		return nil
 	}
 	if !slices.Contains(w.results, best) && w.extras[best.ID] != best {
+		if w.extras == nil {
+			w.extras, w.origins = map[string]*Profile{}, map[string]*Profile{}
+		}
 		w.origins[best.ID] = best
 		best = best.Clone()
 		w.extras[best.ID] = best
@@ -166,7 +169,7 @@ func (w *workset) claimPending(ids []identity.Identifier) error {
 		if id.Kind != identity.KindPhone || w.s.c.blocked[id] {
 			continue
 		}
-		lk, ok := w.s.lookups[id]
+		lk, ok := w.s.lookedUp(id)
 		if !ok || lk.hub || len(lk.profiles) > 0 {
 			continue
 		}
@@ -197,7 +200,7 @@ func (r *Resolver) Credit(rd Reader, credits []Credit, asOf time.Time) (*Change,
 	if asOf.IsZero() {
 		return nil, fmt.Errorf("%w: as-of time is zero", ErrInvalid)
 	}
-	w := newWorkset(newSession(r.c, rd), nil, map[string]bool{})
+	w := newWorkset(newSession(r.c, rd), nil, nil)
 	for _, cr := range credits {
 		if cr.Referrer.Kind != identity.KindPhone || cr.Referrer.Value == "" {
 			return nil, fmt.Errorf("%w: credit for record %s: referrer is not a phone", ErrInvalid, cr.Referred)
@@ -206,5 +209,5 @@ func (r *Resolver) Credit(rd Reader, credits []Credit, asOf time.Time) (*Change,
 			return nil, err
 		}
 	}
-	return w.change(nil, nil, nil, asOf, true)
+	return w.change(nil, nil, asOf, true)
 }

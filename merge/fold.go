@@ -60,7 +60,7 @@ func utc(t time.Time) time.Time {
 	return t.UTC()
 }
 
-// orDefault returns t, or the record's observed time when t is zero.
+// orObserved returns t, or the record's observed time when t is zero.
 func orObserved(t time.Time, rec *identity.Record) time.Time {
 	if t.IsZero() {
 		return utc(rec.Observed)
@@ -69,18 +69,42 @@ func orObserved(t time.Time, rec *identity.Record) time.Time {
 }
 
 // extract returns what rec contributes, given the status of each of its
-// identifiers.
+// identifiers. The slices it returns are new, for the caller to own.
 func (c *config) extract(n *node, status func(identity.Identifier) Status) items {
 	rec := n.rec
 	key := n.key
 	from := Provenance{Record: key, Observed: utc(rec.Observed)}
 	it := items{ref: RecordRef{
 		Key:         key,
-		Observed:    utc(rec.Observed),
+		Observed:    from.Observed,
 		Fingerprint: n.fp,
 		Name:        rec.Attributes.Name,
 		Identifiers: n.ids,
 	}}
+	it.ids = make([]IdentifierState, 0, len(n.ids))
+	a := &rec.Attributes
+	var birthday string
+	if !a.Birthday.IsZero() {
+		birthday = a.Birthday.String()
+	}
+	attrs := [...]string{
+		idxPersonName: a.Name, idxNickname: a.Nickname, idxGender: string(a.Gender), idxBirthday: birthday,
+		idxCountry: a.Country, idxProvince: a.Province, idxCity: a.City, idxDistrict: a.District, idxLanguage: a.Language,
+	}
+	ncands := 0
+	for _, v := range attrs {
+		if v != "" {
+			ncands++
+		}
+	}
+	for _, id := range n.ids {
+		if id.Kind == identity.KindPhone || id.Kind == identity.KindEmail {
+			ncands++
+		}
+	}
+	if ncands > 0 {
+		it.cands = make([]candidate, 0, ncands)
+	}
 	for _, id := range n.ids {
 		st := status(id)
 		it.ids = append(it.ids, IdentifierState{Identifier: id, Status: st, Records: 1})
@@ -89,80 +113,86 @@ func (c *config) extract(n *node, status func(identity.Identifier) Status) items
 		}
 		switch id.Kind {
 		case identity.KindPhone:
-			it.cands = append(it.cands, c.candidate(FieldPhone, id.Value, from))
+			it.cands = append(it.cands, c.candidate(idxPhone, id.Value, from))
 		case identity.KindEmail:
-			it.cands = append(it.cands, c.candidate(FieldEmail, id.Value, from))
+			it.cands = append(it.cands, c.candidate(idxEmail, id.Value, from))
 		}
 	}
-	a := &rec.Attributes
-	for _, fv := range [...]struct {
-		f FieldName
-		v string
-	}{
-		{FieldPersonName, a.Name}, {FieldNickname, a.Nickname}, {FieldGender, string(a.Gender)},
-		{FieldBirthday, a.Birthday.String()}, {FieldCountry, a.Country}, {FieldProvince, a.Province},
-		{FieldCity, a.City}, {FieldDistrict, a.District}, {FieldLanguage, a.Language},
-	} {
-		if fv.v != "" {
-			it.cands = append(it.cands, c.candidate(fv.f, fv.v, from))
+	for f, v := range attrs {
+		if v != "" {
+			it.cands = append(it.cands, c.candidate(f, v, from))
 		}
 	}
-	for _, o := range rec.Orders {
-		platform := o.Platform
-		if platform == "" {
-			platform = rec.Source
+	if len(rec.Orders) > 0 {
+		it.orders = make([]OrderState, len(rec.Orders))
+		for i := range rec.Orders {
+			o := &rec.Orders[i]
+			platform := o.Platform
+			if platform == "" {
+				platform = rec.Source
+			}
+			currency := o.Currency
+			if currency == "" {
+				currency = "CNY"
+			}
+			it.orders[i] = OrderState{
+				Platform: platform, ID: o.ID, Status: o.Status, AmountFen: o.AmountFen, Currency: currency,
+				Time: orObserved(o.Time, rec), Category: o.Category, Store: o.Store, From: from,
+			}
 		}
-		currency := o.Currency
-		if currency == "" {
-			currency = "CNY"
+	}
+	if len(rec.Interactions) > 0 {
+		it.events = make([]Event, len(rec.Interactions))
+		for i := range rec.Interactions {
+			in := &rec.Interactions[i]
+			it.events[i] = Event{Type: in.Type, ID: in.ID, Time: orObserved(in.Time, rec), Record: key}
 		}
-		it.orders = append(it.orders, OrderState{
-			Platform: platform, ID: o.ID, Status: o.Status, AmountFen: o.AmountFen, Currency: currency,
-			Time: orObserved(o.Time, rec), Category: o.Category, Store: o.Store, From: from,
-		})
 	}
-	for _, in := range rec.Interactions {
-		it.events = append(it.events, Event{Type: in.Type, ID: in.ID, Time: orObserved(in.Time, rec), Record: key})
-	}
-	for _, f := range rec.Feedback {
-		it.feedback = append(it.feedback, FeedbackEntry{Kind: f.Kind, Score: f.Score, Time: orObserved(f.Time, rec), From: from})
+	if len(rec.Feedback) > 0 {
+		it.feedback = make([]FeedbackEntry, len(rec.Feedback))
+		for i := range rec.Feedback {
+			f := &rec.Feedback[i]
+			it.feedback[i] = FeedbackEntry{Kind: f.Kind, Score: f.Score, Time: orObserved(f.Time, rec), From: from}
+		}
 	}
 	it.consent = standingConsent(rec, from)
 	return it
 }
 
-// apply adds it to p's collections, which p must own.
-func (p *Profile) apply(it items) {
-	p.Records = upsert(p.Records, it.ref, compareRecordRef, keepFirst[RecordRef])
-	for _, s := range it.ids {
-		p.Identifiers = upsert(p.Identifiers, s, compareIdentifierState, mergeIdentifierState)
-	}
-	for _, o := range it.orders {
-		p.Orders = upsert(p.Orders, o, compareOrderKey, mergeOrder)
-	}
-	for _, e := range it.events {
-		p.Events = upsert(p.Events, e, compareEventKey, mergeEvent)
-	}
-	for _, f := range it.feedback {
-		p.Feedback = upsert(p.Feedback, f, compareFeedback, keepFirst[FeedbackEntry])
-	}
-	for _, s := range it.consent {
-		p.Consent = upsert(p.Consent, s, compareConsentKey, mergeConsent)
-	}
-}
-
 // build returns the profile of a whole set of records' items, with
 // collections reduced; ID, constraints, credits and derived values are the
-// caller's.
+// caller's. It owns the items' slices and cands from then on.
 func build(all []items, cands []candidate) *Profile {
 	p := &Profile{}
-	for _, it := range all {
-		p.Records = append(p.Records, it.ref)
-		p.Identifiers = append(p.Identifiers, it.ids...)
-		p.Orders = append(p.Orders, it.orders...)
-		p.Events = append(p.Events, it.events...)
-		p.Feedback = append(p.Feedback, it.feedback...)
-		p.Consent = append(p.Consent, it.consent...)
+	if len(all) == 1 {
+		it := &all[0]
+		p.Records = []RecordRef{it.ref}
+		p.Identifiers, p.Orders, p.Events, p.Feedback, p.Consent = it.ids, it.orders, it.events, it.feedback, it.consent
+	} else {
+		var nIDs, nOrders, nEvents, nFeedback, nConsent int
+		for i := range all {
+			it := &all[i]
+			nIDs += len(it.ids)
+			nOrders += len(it.orders)
+			nEvents += len(it.events)
+			nFeedback += len(it.feedback)
+			nConsent += len(it.consent)
+		}
+		p.Records = make([]RecordRef, 0, len(all))
+		p.Identifiers = make([]IdentifierState, 0, nIDs)
+		p.Orders = make([]OrderState, 0, nOrders)
+		p.Events = make([]Event, 0, nEvents)
+		p.Feedback = make([]FeedbackEntry, 0, nFeedback)
+		p.Consent = make([]ConsentState, 0, nConsent)
+		for i := range all {
+			it := &all[i]
+			p.Records = append(p.Records, it.ref)
+			p.Identifiers = append(p.Identifiers, it.ids...)
+			p.Orders = append(p.Orders, it.orders...)
+			p.Events = append(p.Events, it.events...)
+			p.Feedback = append(p.Feedback, it.feedback...)
+			p.Consent = append(p.Consent, it.consent...)
+		}
 	}
 	p.Records = reduce(p.Records, compareRecordRef, keepFirst[RecordRef])
 	p.Identifiers = reduce(p.Identifiers, compareIdentifierState, mergeIdentifierState)
@@ -174,23 +204,39 @@ func build(all []items, cands []candidate) *Profile {
 	return p
 }
 
-// fold returns a copy of p with one more record's items. p is not
-// modified.
+// fold returns p with one more record's items, sharing with p the slices
+// that do not change. p is not modified; the items' slices are the
+// result's from then on.
 func (c *config) fold(p *Profile, it items) *Profile {
 	q := *p
-	q.Records = slices.Grow(slices.Clone(p.Records), 1)
-	q.Identifiers = slices.Clone(p.Identifiers)
-	q.Orders = slices.Clone(p.Orders)
-	q.Events = slices.Clone(p.Events)
-	q.Feedback = slices.Clone(p.Feedback)
-	q.Consent = slices.Clone(p.Consent)
-	q.apply(it)
-	cands := c.flattenFields(p.Fields)
-	for _, cd := range it.cands {
-		cands = upsert(cands, cd, compareCandidateKey, mergeCandidate)
-	}
-	q.Fields = groupFields(cands)
+	q.Records = upsert(cloneGrow(p.Records, 1), it.ref, compareRecordRef, keepFirst[RecordRef])
+	q.Identifiers = upsertAll(p.Identifiers, it.ids, compareIdentifierState, mergeIdentifierState)
+	q.Orders = upsertAll(p.Orders, it.orders, compareOrderKey, mergeOrder)
+	q.Events = upsertAll(p.Events, it.events, compareEventKey, mergeEvent)
+	q.Feedback = upsertAll(p.Feedback, it.feedback, compareFeedback, keepFirst[FeedbackEntry])
+	q.Consent = upsertAll(p.Consent, it.consent, compareConsentKey, mergeConsent)
+	q.Fields = c.foldFields(p.Fields, it.cands)
 	return &q
+}
+
+// cloneGrow returns a copy of s with room for n more elements.
+func cloneGrow[T any](s []T, n int) []T {
+	out := make([]T, len(s), len(s)+n)
+	copy(out, s)
+	return out
+}
+
+// upsertAll returns s with every item of vs upserted, in a copy: s itself
+// is returned, unchanged, when vs is empty.
+func upsertAll[T any](s, vs []T, cmp func(a, b T) int, merge func(a, b T) T) []T {
+	if len(vs) == 0 {
+		return s
+	}
+	out := cloneGrow(s, len(vs))
+	for _, v := range vs {
+		out = upsert(out, v, cmp, merge)
+	}
+	return out
 }
 
 func keepFirst[T any](a, _ T) T { return a }

@@ -115,19 +115,22 @@ func (c *config) status(id identity.Identifier, link []identity.Identifier, hub 
 }
 
 // hubWitness collects what the records carrying one identifier say about
-// who they are.
+// who they are: their distinct names and member numbers, up to one more
+// than the hub threshold, which is all the rule needs to know.
 type hubWitness struct {
-	names   map[string]bool
-	members map[identity.Identifier]bool
+	names   []string
+	members []identity.Identifier
 }
 
-func (w *hubWitness) add(name string, ids []identity.Identifier) {
-	if name != "" {
-		w.names[name] = true
+// add adds what a record with the name and identifiers says, keeping at
+// most threshold+1 names and member numbers.
+func (w *hubWitness) add(threshold int, name string, ids []identity.Identifier) {
+	if name != "" && len(w.names) <= threshold && !slices.Contains(w.names, name) {
+		w.names = append(w.names, name)
 	}
 	for _, m := range ids {
-		if m.Kind == identity.KindMember {
-			w.members[m] = true
+		if m.Kind == identity.KindMember && len(w.members) <= threshold && !slices.Contains(w.members, m) {
+			w.members = append(w.members, m)
 		}
 	}
 }
@@ -156,10 +159,10 @@ func (c *config) detectHubs(nodes []node, sticky map[identity.Identifier]bool) (
 			}
 			w := witnesses[id]
 			if w == nil {
-				w = &hubWitness{names: map[string]bool{}, members: map[identity.Identifier]bool{}}
+				w = &hubWitness{}
 				witnesses[id] = w
 			}
-			w.add(n.rec.Attributes.Name, n.ids)
+			w.add(c.hubThreshold, n.rec.Attributes.Name, n.ids)
 		}
 	}
 	var found []identity.Identifier

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scv-go/scv/identity"
 )
@@ -102,7 +103,7 @@ type ChurnRules struct {
 
 // config is Options with every default applied and lookups precomputed.
 type config struct {
-	priority     map[FieldName]map[string]int // source or channel -> rank, lower is better
+	priority     []map[string]int // by field index: source or channel -> rank, lower is better
 	limits       map[identity.Kind]int        // 0 means unlimited
 	hubThreshold int                          // 0 means off
 	hubKinds     map[identity.Kind]bool
@@ -141,7 +142,7 @@ func optionErr(format string, args ...any) error {
 
 func newConfig(o Options) (*config, error) {
 	c := &config{
-		priority:     map[FieldName]map[string]int{},
+		priority:     make([]map[string]int, len(FieldNames)),
 		limits:       map[identity.Kind]int{},
 		hubKinds:     map[identity.Kind]bool{},
 		blocked:      map[identity.Identifier]bool{},
@@ -152,7 +153,7 @@ func newConfig(o Options) (*config, error) {
 			return nil, optionErr("Priority: unknown field %q", string(f))
 		}
 	}
-	for _, f := range FieldNames {
+	for fi, f := range FieldNames {
 		order, ok := o.Priority[f]
 		if !ok {
 			order, ok = defaultPriority[f]
@@ -169,7 +170,7 @@ func newConfig(o Options) (*config, error) {
 				ranks[s] = i
 			}
 		}
-		c.priority[f] = ranks
+		c.priority[fi] = ranks
 	}
 
 	for k := range o.Limits {
@@ -298,10 +299,11 @@ func foldPlaceholder(s string) string { return strings.ToLower(strings.TrimSpace
 // limit returns the cap for kind k, 0 for none.
 func (c *config) limit(k identity.Kind) int { return c.limits[k] }
 
-// rank returns the priority rank of a record's source for field f: lower
-// is better; unlisted sources rank after every listed one.
-func (c *config) rank(f FieldName, k identity.RecordKey) int {
-	ranks := c.priority[f]
+// rank returns the priority rank of a record's source for the field with
+// index field in FieldNames: lower is better; unlisted sources rank after
+// every listed one.
+func (c *config) rank(field int, k identity.RecordKey) int {
+	ranks := c.priority[field]
 	if r, ok := ranks[k.Source]; ok {
 		return r
 	}
@@ -311,7 +313,29 @@ func (c *config) rank(f FieldName, k identity.RecordKey) int {
 	return len(ranks)
 }
 
-func (c *config) placeholder(v string) bool { return c.placeholders[foldPlaceholder(v)] }
+// placeholder reports whether v is a placeholder value. An ASCII value is
+// folded in a buffer on the stack, so that a name such as "Li Mei" is
+// checked without an allocation.
+func (c *config) placeholder(v string) bool {
+	v = strings.TrimSpace(v)
+	var buf [32]byte
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			return c.placeholders[strings.ToLower(v)]
+		}
+	}
+	if len(v) > len(buf) {
+		return c.placeholders[strings.ToLower(v)]
+	}
+	for i := 0; i < len(v); i++ {
+		b := v[i]
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		buf[i] = b
+	}
+	return c.placeholders[string(buf[:len(v)])]
+}
 
 func checkIdentifier(id identity.Identifier) error {
 	if !validKind(id.Kind) {

@@ -60,7 +60,7 @@ func (s *session) recompute(pl *plan, newID func() string, asOf time.Time) (*Cha
 	if err != nil {
 		return nil, err
 	}
-	w := newWorkset(s, parts, pl.byID)
+	w := newWorkset(s, parts, pl.olds)
 	var credits []Credit
 	for _, p := range pl.olds {
 		credits = append(credits, p.Credits...)
@@ -78,7 +78,7 @@ func (s *session) recompute(pl *plan, newID func() string, asOf time.Time) (*Cha
 			return nil, err
 		}
 	}
-	ch, err := w.change(pl.olds, created, forwards, asOf, true)
+	ch, err := w.change(created, forwards, asOf, true)
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +140,9 @@ func (s *session) load(pl *plan) ([]node, *identity.Record, error) {
 			var err error
 			if recs, err = s.rd.Records(p.ID); err != nil {
 				return nil, nil, fmt.Errorf("merge: reading the records of profile %s: %w", p.ID, err)
+			}
+			if s.records == nil {
+				s.records = map[string][]identity.Record{}
 			}
 			s.records[p.ID] = recs
 		}
@@ -315,44 +318,55 @@ func assignIDs(olds []*Profile, parts []*Profile, newID func() string) (created 
 type workset struct {
 	s       *session
 	results []*Profile
-	inSet   map[string]bool     // ids of the old profiles the results replace
-	extras  map[string]*Profile // outside profiles, modified copies
+	olds    []*Profile          // the old profiles the results replace, by id
+	extras  map[string]*Profile // outside profiles, modified copies; made when needed
 	origins map[string]*Profile // outside profiles as read
 	pending []Credit
 	claimed []identity.Identifier
 }
 
-func newWorkset(s *session, results []*Profile, inSet map[string]bool) *workset {
+// newWorkset returns the workset of results, which replace olds (sorted
+// by id).
+func newWorkset(s *session, results, olds []*Profile) *workset {
 	for _, p := range results {
 		p.FirstSeen, p.LastSeen = seen(p)
 	}
-	return &workset{s: s, results: results, inSet: inSet, extras: map[string]*Profile{}, origins: map[string]*Profile{}}
+	return &workset{s: s, results: results, olds: olds}
+}
+
+// old returns the old profile with the id, or nil.
+func (w *workset) old(id string) *Profile {
+	if i, ok := slices.BinarySearchFunc(w.olds, id, func(p *Profile, id string) int { return compareStr(p.ID, id) }); ok {
+		return w.olds[i]
+	}
+	return nil
 }
 
 // change finalises the profiles as of asOf and says what to write. With
 // compare, profiles equal to their old value refreshed to asOf are left
 // out.
-func (w *workset) change(olds []*Profile, created []string, forwards []Forward, asOf time.Time, compare bool) (*Change, error) {
+func (w *workset) change(created []string, forwards []Forward, asOf time.Time, compare bool) (*Change, error) {
 	c := w.s.c
 	ch := &Change{Created: created, Forwards: forwards, Pending: w.pending, Claimed: w.claimed}
-	oldByID := map[string]*Profile{}
-	for _, o := range olds {
-		oldByID[o.ID] = o
-	}
-	resultIDs := map[string]bool{}
+	ch.Profiles = make([]*Profile, 0, len(w.results)+len(w.extras))
+	replaced := 0
 	for _, p := range w.results {
-		resultIDs[p.ID] = true
 		c.finalize(p, asOf)
-		old := oldByID[p.ID]
+		old := w.old(p.ID)
+		if old != nil {
+			replaced++
+		}
 		if old == nil || !compare || !c.unchanged(old, p, asOf) {
 			ch.Profiles = append(ch.Profiles, p)
 		}
-		ch.Assign = append(ch.Assign, newRecords(old, p)...)
-		ch.Index = append(ch.Index, indexDiff(old, p)...)
+		ch.Assign = appendNewRecords(ch.Assign, old, p)
+		ch.Index = appendIndexDiff(ch.Index, old, p)
 	}
-	for _, o := range olds {
-		if !resultIDs[o.ID] {
-			ch.Index = append(ch.Index, indexDiff(o, nil)...)
+	if replaced < len(w.olds) {
+		for _, o := range w.olds {
+			if !slices.ContainsFunc(w.results, func(p *Profile) bool { return p.ID == o.ID }) {
+				ch.Index = appendIndexDiff(ch.Index, o, nil)
+			}
 		}
 	}
 	for _, id := range sortedKeys(w.extras) {
@@ -361,6 +375,9 @@ func (w *workset) change(olds []*Profile, created []string, forwards []Forward, 
 		if !c.unchanged(w.origins[id], p, asOf) {
 			ch.Profiles = append(ch.Profiles, p)
 		}
+	}
+	if len(ch.Profiles) == 0 {
+		ch.Profiles = nil
 	}
 	slices.SortFunc(ch.Profiles, func(a, b *Profile) int { return compareStr(a.ID, b.ID) })
 	slices.SortFunc(ch.Assign, func(a, b Assignment) int { return compareKey(a.Record, b.Record) })
@@ -377,10 +394,9 @@ func (w *workset) change(olds []*Profile, created []string, forwards []Forward, 
 	return ch, nil
 }
 
-// newRecords returns assignments to p of the records old (which may be
-// nil) does not hold. Both lists are sorted by key: one merge walk.
-func newRecords(old, p *Profile) []Assignment {
-	var out []Assignment
+// appendNewRecords appends assignments to p of the records old (which may
+// be nil) does not hold. Both lists are sorted by key: one merge walk.
+func appendNewRecords(out []Assignment, old, p *Profile) []Assignment {
 	i := 0
 	for _, r := range p.Records {
 		for old != nil && i < len(old.Records) && compareKey(old.Records[i].Key, r.Key) < 0 {
@@ -400,9 +416,9 @@ func (c *config) unchanged(old, p *Profile, asOf time.Time) bool {
 	return reflect.DeepEqual(q, p)
 }
 
-// indexDiff returns the index edits that turn old's entries into p's;
-// either may be nil.
-func indexDiff(old, p *Profile) []IndexEdit {
+// appendIndexDiff appends the index edits that turn old's entries into
+// p's; either may be nil.
+func appendIndexDiff(out []IndexEdit, old, p *Profile) []IndexEdit {
 	var a, b []IdentifierState
 	var aID, bID string
 	if old != nil {
@@ -411,7 +427,6 @@ func indexDiff(old, p *Profile) []IndexEdit {
 	if p != nil {
 		b, bID = p.Identifiers, p.ID
 	}
-	var out []IndexEdit
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
 		var c int

@@ -166,9 +166,13 @@ func (r *Resolver) add(rd Reader, rec identity.Record, newID func() string, asOf
 			return &Change{NoOp: true, Stale: true}, nil
 		}
 	}
-	pl := newPlan()
+	// The profiles the record reaches, and the identifiers flagged as
+	// hubs, in the order found.
+	var oldsBuf [4]*Profile
+	olds := oldsBuf[:0]
+	var sticky []identity.Identifier
 	if holder != nil {
-		pl.include(holder)
+		olds = append(olds, holder)
 	}
 	for _, id := range n.ids {
 		if r.c.blocked[id] {
@@ -179,19 +183,36 @@ func (r *Resolver) add(rd Reader, rec identity.Record, newID func() string, asOf
 			return nil, err
 		}
 		if lk.hub {
-			pl.sticky[id] = true
+			sticky = append(sticky, id)
 			continue
 		}
 		for _, p := range lk.profiles {
-			pl.include(p)
+			if !slices.ContainsFunc(olds, func(q *Profile) bool { return q.ID == p.ID }) {
+				olds = append(olds, p)
+			}
 		}
 	}
-	pl.record = &rec
-	if fast && holder == nil && len(pl.olds) == 1 {
-		if ch, ok, err := s.tryFold(pl.olds[0], &n, pl.sticky, asOf); ok || err != nil {
+	if fast && holder == nil {
+		var ch *Change
+		var ok bool
+		switch len(olds) {
+		case 0:
+			ch, ok, err = s.create(&n, sticky, newID, asOf)
+		case 1:
+			ch, ok, err = s.tryFold(olds[0], &n, sticky, asOf)
+		}
+		if ok || err != nil {
 			return ch, err
 		}
 	}
+	pl := newPlan()
+	for _, p := range olds {
+		pl.include(p)
+	}
+	for _, id := range sticky {
+		pl.sticky[id] = true
+	}
+	pl.record = &rec
 	return s.recompute(pl, newID, asOf)
 }
 
@@ -233,31 +254,39 @@ func checkRecord(rec *identity.Record) error {
 			return bad(fmt.Sprintf("identifiers[%d]", i), err.Error())
 		}
 	}
-	for i, o := range rec.Orders {
-		field := fmt.Sprintf("orders[%d]", i)
+	for i := range rec.Orders {
+		o := &rec.Orders[i]
+		problem := ""
 		switch {
 		case o.ID == "":
-			return bad(field, "order has no id")
+			problem = "order has no id"
 		case o.AmountFen < 0:
-			return bad(field, "amount is negative")
+			problem = "amount is negative"
 		case orderStatusRank(o.Status) > 3:
-			return bad(field, "unknown order status")
+			problem = "unknown order status"
+		}
+		if problem != "" {
+			return bad(fmt.Sprintf("orders[%d]", i), problem)
 		}
 	}
-	for i, in := range rec.Interactions {
-		if in.Type == "" {
+	for i := range rec.Interactions {
+		if rec.Interactions[i].Type == "" {
 			return bad(fmt.Sprintf("interactions[%d]", i), "interaction has no type")
 		}
 	}
-	for i, f := range rec.Feedback {
-		field := fmt.Sprintf("feedback[%d]", i)
+	for i := range rec.Feedback {
+		f := &rec.Feedback[i]
+		problem := ""
 		switch {
 		case f.Kind == identity.FeedbackNPS && (f.Score < 0 || f.Score > 10):
-			return bad(field, "NPS score outside 0-10")
+			problem = "NPS score outside 0-10"
 		case f.Kind == identity.FeedbackCSAT && (f.Score < 1 || f.Score > 5):
-			return bad(field, "CSAT score outside 1-5")
+			problem = "CSAT score outside 1-5"
 		case f.Kind != identity.FeedbackNPS && f.Kind != identity.FeedbackCSAT:
-			return bad(field, "unknown feedback kind")
+			problem = "unknown feedback kind"
+		}
+		if problem != "" {
+			return bad(fmt.Sprintf("feedback[%d]", i), problem)
 		}
 	}
 	for i, c := range rec.Consent {
@@ -269,23 +298,55 @@ func checkRecord(rec *identity.Record) error {
 }
 
 // session memoises a Reader within one call and checks its answers
-// against each other.
+// against each other. Its maps are made when first needed: most calls
+// of Add read one holder and a few identifiers.
 type session struct {
-	c       *config
-	rd      Reader
-	lookups map[identity.Identifier]lookupResult
+	c  *config
+	rd Reader
+	// looked are the lookups made, searched in order while they are few;
+	// lookups indexes them once they are not.
+	looked  []lookupEntry
+	lookups map[identity.Identifier]int
 	holders map[identity.RecordKey]*Profile
 	records map[string][]identity.Record
+	buf     [4]lookupEntry
+}
+
+type lookupEntry struct {
+	id identity.Identifier
+	lookupResult
 }
 
 type lookupResult struct {
-	profiles []*Profile
+	profiles []*Profile // by id
 	hub      bool
 }
 
+// maxLinear is how many lookups a session searches in order before it
+// indexes them.
+const maxLinear = 8
+
 func newSession(c *config, rd Reader) *session {
-	return &session{c: c, rd: rd, lookups: map[identity.Identifier]lookupResult{}, holders: map[identity.RecordKey]*Profile{},
-		records: map[string][]identity.Record{}}
+	s := &session{c: c, rd: rd}
+	s.looked = s.buf[:0]
+	return s
+}
+
+// lookedUp returns the memoised lookup of id, if any.
+func (s *session) lookedUp(id identity.Identifier) (lookupResult, bool) {
+	if s.lookups != nil {
+		i, ok := s.lookups[id]
+		if !ok {
+			return lookupResult{}, false
+		}
+		return s.looked[i].lookupResult, true
+	}
+	for i := range s.looked {
+		if s.looked[i].id == id {
+			return s.looked[i].lookupResult, true
+		}
+	}
+	return lookupResult{}, false
 }
 
 func (s *session) holder(k identity.RecordKey) (*Profile, error) {
@@ -299,12 +360,15 @@ func (s *session) holder(k identity.RecordKey) (*Profile, error) {
 	if p != nil && !p.Holds(k) {
 		return nil, &StateError{Profile: p.ID, Record: k, Problem: "Holder returned a profile that does not list the record"}
 	}
+	if s.holders == nil {
+		s.holders = map[identity.RecordKey]*Profile{}
+	}
 	s.holders[k] = p
 	return p, nil
 }
 
 func (s *session) lookup(id identity.Identifier) (lookupResult, error) {
-	if lk, ok := s.lookups[id]; ok {
+	if lk, ok := s.lookedUp(id); ok {
 		return lk, nil
 	}
 	ps, hub, err := s.rd.Lookup(id)
@@ -320,86 +384,26 @@ func (s *session) lookup(id identity.Identifier) (lookupResult, error) {
 			if _, ok := p.identifier(id); !ok {
 				return lookupResult{}, &StateError{Profile: p.ID, Problem: fmt.Sprintf("Lookup returned a profile that does not list the %s identifier", id.Kind)}
 			}
-			lk.profiles = append(lk.profiles, p)
 		}
-		slices.SortFunc(lk.profiles, func(a, b *Profile) int { return compareStr(a.ID, b.ID) })
+		byID := func(a, b *Profile) int { return compareStr(a.ID, b.ID) }
+		lk.profiles = ps
+		if !slices.IsSortedFunc(ps, byID) {
+			// Sorted in a copy: what a Reader returns is not ours.
+			lk.profiles = slices.SortedFunc(slices.Values(ps), byID)
+		}
+		if len(lk.profiles) == 0 {
+			lk.profiles = nil
+		}
 	}
-	s.lookups[id] = lk
+	s.looked = append(s.looked, lookupEntry{id: id, lookupResult: lk})
+	switch {
+	case s.lookups != nil:
+		s.lookups[id] = len(s.looked) - 1
+	case len(s.looked) > maxLinear:
+		s.lookups = make(map[identity.Identifier]int, 2*len(s.looked))
+		for i, e := range s.looked {
+			s.lookups[e.id] = i
+		}
+	}
 	return lk, nil
-}
-
-// tryFold folds rec into p if that gives exactly what a recomputation
-// would: p is its own component (no shared identifiers), rec links to it,
-// and no limit or hub rule is triggered. It reports whether it folded.
-func (s *session) tryFold(p *Profile, n *node, sticky map[identity.Identifier]bool, asOf time.Time) (*Change, bool, error) {
-	c := s.c
-	for _, st := range p.Identifiers {
-		if st.Shared {
-			return nil, false, nil
-		}
-	}
-	for _, pr := range p.DoNotLink {
-		if pr.A == n.key || pr.B == n.key {
-			return nil, false, nil
-		}
-	}
-	isHub := func(id identity.Identifier) bool {
-		if sticky[id] {
-			return true
-		}
-		st, ok := p.identifier(id)
-		return ok && st.Status == StatusHub
-	}
-	n.link = c.linkingIdentifiers(n.ids, isHub)
-	linked := false
-	counts := map[kindScope]int{}
-	for _, st := range p.Identifiers {
-		if st.Status == StatusLinking {
-			counts[kindScope{st.Identifier.Kind, st.Identifier.Scope}]++
-		}
-	}
-	for _, id := range n.link {
-		st, ok := p.identifier(id)
-		if ok && st.Status == StatusLinking {
-			linked = true
-			continue
-		}
-		ks := kindScope{id.Kind, id.Scope}
-		counts[ks]++
-		if lim := c.limit(id.Kind); lim > 0 && counts[ks] > lim {
-			return nil, false, nil
-		}
-	}
-	if !linked {
-		return nil, false, nil
-	}
-	// The hub rule counts every record carrying an identifier, whatever
-	// its status in that record.
-	for _, id := range n.ids {
-		if !c.hubKinds[id.Kind] || c.hubThreshold == 0 || c.blocked[id] || isHub(id) {
-			continue
-		}
-		w := &hubWitness{names: map[string]bool{}, members: map[identity.Identifier]bool{}}
-		w.add(n.rec.Attributes.Name, n.ids)
-		for _, ref := range p.Records {
-			if slices.Contains(ref.Identifiers, id) {
-				w.add(ref.Name, ref.Identifiers)
-			}
-		}
-		if c.overHub(w) {
-			return nil, false, nil
-		}
-	}
-
-	it := c.extract(n, func(id identity.Identifier) Status { return c.status(id, n.link, isHub) })
-	q := c.fold(p, it)
-	w := newWorkset(s, []*Profile{q}, map[string]bool{p.ID: true})
-	if err := w.routeRecordCredits(n.rec, nil); err != nil {
-		return nil, true, err
-	}
-	if err := w.claimPending(n.ids); err != nil {
-		return nil, true, err
-	}
-	ch, err := w.change([]*Profile{p}, nil, nil, asOf, false)
-	return ch, true, err
 }

@@ -4,12 +4,28 @@ import (
 	"slices"
 )
 
+// The index of each field in FieldNames, which is how candidates name
+// their field.
+const (
+	idxPersonName = iota
+	idxNickname
+	idxGender
+	idxBirthday
+	idxCountry
+	idxProvince
+	idxCity
+	idxDistrict
+	idxLanguage
+	idxEmail
+	idxPhone
+)
+
 // candidate is one value of one field, with the best record stating it.
 // Its rank is computed once, from the options, when the record's items are
 // extracted; it is not stored in the profile but recomputed from the
-// provenance when the profile is flattened again.
+// provenance when a stored field takes a new value.
 type candidate struct {
-	field       FieldName
+	field       int // index in FieldNames
 	value       string
 	from        Provenance
 	records     int
@@ -17,13 +33,13 @@ type candidate struct {
 	priority    int
 }
 
-func (c *config) candidate(f FieldName, v string, from Provenance) candidate {
-	return candidate{field: f, value: v, from: from, records: 1, placeholder: c.placeholder(v), priority: c.rank(f, from.Record)}
+func (c *config) candidate(field int, v string, from Provenance) candidate {
+	return candidate{field: field, value: v, from: from, records: 1, placeholder: c.placeholder(v), priority: c.rank(field, from.Record)}
 }
 
 func compareCandidateKey(a, b candidate) int {
 	if a.field != b.field {
-		return fieldIndex(a.field) - fieldIndex(b.field)
+		return a.field - b.field
 	}
 	return compareStr(a.value, b.value)
 }
@@ -63,39 +79,100 @@ func mergeCandidate(a, b candidate) candidate {
 
 // groupFields turns candidates sorted by field and value into fields: the
 // best candidate of each field survives, the others are its alternatives.
+// It reorders cands.
 func groupFields(cands []candidate) []Field {
-	var out []Field
+	if len(cands) == 0 {
+		return nil
+	}
+	n := 1
+	for i := 1; i < len(cands); i++ {
+		if cands[i].field != cands[i-1].field {
+			n++
+		}
+	}
+	out := make([]Field, 0, n)
 	for i := 0; i < len(cands); {
 		j := i + 1
 		for j < len(cands) && cands[j].field == cands[i].field {
 			j++
 		}
-		group := slices.Clone(cands[i:j])
-		slices.SortFunc(group, compareRank)
-		f := Field{Name: group[0].field, Value: group[0].value, From: group[0].from, Records: group[0].records}
-		for _, g := range group[1:] {
-			f.Alternatives = append(f.Alternatives, Alternative{Value: g.value, From: g.from, Records: g.records})
-		}
-		out = append(out, f)
+		out = append(out, fieldOf(cands[i:j], nil))
 		i = j
 	}
 	return out
 }
 
-// flattenFields is the inverse of groupFields: candidates sorted by field
-// and value, with their ranks recomputed from the options.
-func (c *config) flattenFields(fields []Field) []candidate {
-	var out []candidate
-	for _, f := range fields {
-		cd := c.candidate(f.Name, f.Value, f.From)
-		cd.records = f.Records
-		out = append(out, cd)
-		for _, a := range f.Alternatives {
-			cd := c.candidate(f.Name, a.Value, a.From)
-			cd.records = a.Records
-			out = append(out, cd)
+// fieldOf returns the field of a group of candidates, which it sorts best
+// first. It returns alts as the alternatives when they are what the group
+// gives, so that an unchanged list is shared rather than copied.
+func fieldOf(group []candidate, alts []Alternative) Field {
+	slices.SortFunc(group, compareRank)
+	best := &group[0]
+	f := Field{Name: FieldNames[best.field], Value: best.value, From: best.from, Records: best.records}
+	rest := group[1:]
+	same := len(alts) == len(rest)
+	for i := 0; same && i < len(rest); i++ {
+		same = alts[i] == Alternative{Value: rest[i].value, From: rest[i].from, Records: rest[i].records}
+	}
+	switch {
+	case same:
+		f.Alternatives = alts
+	case len(rest) > 0:
+		f.Alternatives = make([]Alternative, len(rest))
+		for i, g := range rest {
+			f.Alternatives[i] = Alternative{Value: g.value, From: g.from, Records: g.records}
 		}
 	}
-	slices.SortFunc(out, compareCandidateKey)
-	return out
+	return f
+}
+
+// foldFields returns fields, sorted as groupFields sorts them, with the
+// candidates of one more record: what grouping the candidates of every
+// record gives. Fields the record does not state are shared with fields,
+// which is not modified; cands is reordered.
+func (c *config) foldFields(fields []Field, cands []candidate) []Field {
+	if len(cands) == 0 {
+		return fields
+	}
+	slices.SortFunc(cands, compareCandidateKey)
+	out := make([]Field, 0, len(fields)+len(cands))
+	var buf [8]candidate
+	i := 0
+	for j := 0; j < len(cands); {
+		k := j + 1
+		for k < len(cands) && cands[k].field == cands[j].field {
+			k++
+		}
+		fi := cands[j].field
+		for i < len(fields) && fieldIndex(fields[i].Name) < fi {
+			out = append(out, fields[i])
+			i++
+		}
+		if i == len(fields) || fieldIndex(fields[i].Name) != fi {
+			out = append(out, fieldOf(cands[j:k], nil))
+			j = k
+			continue
+		}
+		// The stored values, with their ranks recomputed, and the new ones
+		// merged in by value.
+		f := &fields[i]
+		group := append(buf[:0], c.candidate(fi, f.Value, f.From))
+		group[0].records = f.Records
+		for _, a := range f.Alternatives {
+			cd := c.candidate(fi, a.Value, a.From)
+			cd.records = a.Records
+			group = append(group, cd)
+		}
+		for _, cd := range cands[j:k] {
+			if at := slices.IndexFunc(group, func(g candidate) bool { return g.value == cd.value }); at >= 0 {
+				group[at] = mergeCandidate(group[at], cd)
+			} else {
+				group = append(group, cd)
+			}
+		}
+		out = append(out, fieldOf(group, f.Alternatives))
+		i++
+		j = k
+	}
+	return append(out, fields[i:]...)
 }
