@@ -103,9 +103,9 @@ type ChurnRules struct {
 
 // config is Options with every default applied and lookups precomputed.
 type config struct {
-	priority     []map[string]int // by field index: source or channel -> rank, lower is better
-	limits       map[identity.Kind]int        // 0 means unlimited
-	hubThreshold int                          // 0 means off
+	priority     []map[string]int      // by field index: source or channel -> rank, lower is better
+	limits       map[identity.Kind]int // 0 means unlimited
+	hubThreshold int                   // 0 means off
 	hubKinds     map[identity.Kind]bool
 	blocked      map[identity.Identifier]bool
 	placeholders map[string]bool
