@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+	"github.com/nyaruka/phonenumbers"
+)
+
+// badgerOptions are the settings store.OpenBadger uses by default (see
+// store/badger.go and store.BadgerOptions): synced writes, no compression,
+// three 64 MiB memtables, a 128 MiB block cache, a 64 MiB index cache, two
+// compactors, and encryption at rest with key. The store does not export
+// them, so they are repeated here; keep the two in step.
+func badgerOptions(dir string, key []byte, logw io.Writer) badger.Options {
+	return badger.DefaultOptions(dir).
+		WithSyncWrites(true).
+		WithLogger(quietLogger{logw}).
+		WithCompression(options.None).
+		WithMemTableSize(64 << 20).
+		WithNumMemtables(3).
+		WithBlockCacheSize(128 << 20).
+		WithIndexCacheSize(64 << 20).
+		WithNumCompactors(2).
+		WithMetricsEnabled(false).
+		WithEncryptionKey(key)
+}
+
+// quietLogger passes Badger's warnings and errors on and drops the rest.
+type quietLogger struct{ w io.Writer }
+
+func (l quietLogger) Errorf(f string, a ...any) {
+	fmt.Fprintln(l.w, "badger:", strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+
+func (l quietLogger) Warningf(f string, a ...any) {
+	fmt.Fprintln(l.w, "badger:", strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+
+func (quietLogger) Infof(string, ...any)  {}
+func (quietLogger) Debugf(string, ...any) {}
+
+// stored is what the store left in Badger.
+type stored struct {
+	keys       int
+	keyBytes   int64
+	valueBytes int64
+	perRecord  float64 // (keyBytes + valueBytes) / N
+	disk       int64   // bytes of the files in the directory, after close
+}
+
+// scanStored opens the closed database's Badger directory with the at-rest
+// key derived from the run's root key and adds up its live keys and values.
+func scanStored(dir, keyFile string, logw io.Writer) (stored, error) {
+	var s stored
+	root, err := rootKey(keyFile)
+	if err != nil {
+		return s, err
+	}
+	db, err := badger.Open(badgerOptions(dir, root.AtRestKey(), logw))
+	if err != nil {
+		return s, fmt.Errorf("open the database's Badger directory: %w", err)
+	}
+	defer db.Close()
+	err = db.View(func(txn *badger.Txn) error {
+		opt := badger.DefaultIteratorOptions
+		opt.PrefetchValues = false
+		it := txn.NewIterator(opt)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			s.keys++
+			s.keyBytes += int64(len(item.Key()))
+			s.valueBytes += item.ValueSize() // exact for values kept in the LSM tree, as the store's are
+		}
+		return nil
+	})
+	return s, err
+}
+
+// badgerRun is the raw WriteBatch run.
+type badgerRun struct {
+	n         int
+	keySize   int
+	valueSize int
+	took      time.Duration
+}
+
+func (r badgerRun) rps() float64 { return float64(r.n) / r.took.Seconds() }
+
+// rawKeySize is the size of the raw run's keys: a namespace byte and 16
+// random bytes, like the store's profile ids and blind indexes.
+const rawKeySize = 17
+
+// rawBadger writes n random values through one WriteBatch into a fresh
+// Badger directory with the store's settings and a random 32-byte at-rest
+// key, so that key and value add up to perRecord bytes on average, and times
+// it from the first Set to the end of Flush.
+func rawBadger(ctx context.Context, dir string, n int, perRecord float64, seed uint64, logw io.Writer) (badgerRun, error) {
+	run := badgerRun{n: n, keySize: rawKeySize, valueSize: max(1, int(math.Round(perRecord))-rawKeySize)}
+	rng := rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8), 'b', 'a', 'd', 'g', 'e', 'r'})
+	key := make([]byte, 32)
+	rng.Read(key)
+	db, err := badger.Open(badgerOptions(dir, key, logw))
+	if err != nil {
+		return run, err
+	}
+	defer db.Close() // Close is idempotent: the first call wins
+	keys := make([]byte, n*rawKeySize)
+	rng.Read(keys)
+	pool := make([]byte, 16<<20+run.valueSize) // values are windows of a random pool
+	rng.Read(pool)
+	start := time.Now()
+	wb := db.NewWriteBatch()
+	for i := range n {
+		if i%65536 == 0 && ctx.Err() != nil {
+			wb.Cancel()
+			return run, ctx.Err()
+		}
+		off := (i * 4099) % (len(pool) - run.valueSize)
+		if err := wb.Set(keys[i*rawKeySize:(i+1)*rawKeySize], pool[off:off+run.valueSize]); err != nil {
+			wb.Cancel()
+			return run, err
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return run, err
+	}
+	run.took = time.Since(start)
+	return run, db.Close()
+}
+
+// referenceParse is the reference for ParsePhone: phonenumbers.Parse and
+// Format in E.164.
+func referenceParse(s string) (string, error) {
+	num, err := phonenumbers.Parse(s, "CN")
+	if err != nil {
+		return "", err
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}

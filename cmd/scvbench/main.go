@@ -1,0 +1,137 @@
+// Command scvbench measures scv under load, from one run on one machine:
+// how fast the library ingests against the limit of the Badger engine under
+// it, how fast it parses phones, answers lookups and streams lifecycle
+// stages, how much memory it takes, and how its ingest rate holds as the
+// database grows.
+//
+// Usage:
+//
+//	go run ./cmd/scvbench -n N [-json] [-seed S] [-dir DIR] [-keep] [-cpuprofile F]
+//	                      [-lookups L] [-batch B] [-stream] [-verify=false]
+//
+// # What it does
+//
+// It generates a workload of N records with internal/workload (native
+// WeChat, Weibo, Taobao, JD, POS and CSV files for about N/2.5 people),
+// writes it to disk untimed, and then, in a fresh temporary directory under
+// DIR (deleted at the end unless -keep):
+//
+//   - ingests a workload of N/10 records into a fresh database, then one of
+//     N records into another, each with scv.Open's default Options (a
+//     generated key file, Badger's encryption at rest under the store's own
+//     sealing, blind indexes, synced commits) through DB.IngestAll fed by
+//     identity.Decode reading the files: ingest_rps is records read per
+//     second of that, decoding included, generation excluded (-stream feeds
+//     the generator's record stream instead, generation included);
+//   - writes N values, of the mean size the store wrote per record (key and
+//     value bytes of the database's live entries, from a scan, divided by
+//     N), through a Badger WriteBatch into a fresh Badger directory with the
+//     store's settings: badger_rps, the limit, and ingest_ratio =
+//     ingest_rps / badger_rps;
+//   - times identity.ParsePhone against phonenumbers.Parse and Format on the
+//     same generated phone spellings: phone_speedup;
+//   - looks up L (default 100,000) random phones known to be in the
+//     database with DB.ByPhone, once to warm up and once timed per call:
+//     byphone_p50_us and byphone_p99_us;
+//   - streams every stage with DB.ByStage: bystage_pps, decrypted profiles
+//     per second;
+//   - reads the peak resident set size (VmHWM): peak_rss_mib;
+//   - divides the ingest rate at N by the rate at N/10: scaling_ratio.
+//
+// It prints a table with the targets (set for N = 1,000,000 on
+// two cores) and whether each is met; with -json the last line is one JSON
+// object with exactly the keys ingest_rps, badger_rps, ingest_ratio,
+// phone_speedup, byphone_p50_us, byphone_p99_us, bystage_pps, peak_rss_mib
+// and scaling_ratio. -cpuprofile writes a CPU profile of the N-record
+// ingest only.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case errors.As(err, new(usageError)):
+		fmt.Fprintln(os.Stderr, "scvbench:", err)
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "scvbench:", err)
+		os.Exit(1)
+	}
+}
+
+// config is what the flags say.
+type config struct {
+	n          int
+	seed       uint64
+	json       bool
+	dir        string
+	keep       bool
+	cpuprofile string
+	lookups    int
+	batch      int
+	stream     bool
+	verify     bool
+}
+
+// usageError is a bad command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("scvbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&c.n, "n", 100_000, "records to generate and ingest (at least 10)")
+	fs.Uint64Var(&c.seed, "seed", 1, "workload seed")
+	fs.BoolVar(&c.json, "json", false, "end with one JSON object of the headline figures")
+	fs.StringVar(&c.dir, "dir", os.TempDir(), "directory to make the temporary work directory in")
+	fs.BoolVar(&c.keep, "keep", false, "keep the work directory (workload, databases, key)")
+	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the N-record ingest to this file")
+	fs.IntVar(&c.lookups, "lookups", 100_000, "ByPhone lookups to time")
+	fs.IntVar(&c.batch, "batch", 0, "IngestOptions.BatchSize; 0 is the store's default")
+	fs.BoolVar(&c.stream, "stream", false, "feed IngestAll the generator's record stream (generation timed too) instead of the files")
+	fs.BoolVar(&c.verify, "verify", true, "run DB.Verify after the N-record ingest (untimed)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, err
+		}
+		return c, usageError{err.Error()}
+	}
+	switch {
+	case fs.NArg() > 0:
+		return c, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	case c.n < 10:
+		return c, usageError{"-n must be at least 10 (the scaling run ingests N/10)"}
+	case c.lookups < 1:
+		return c, usageError{"-lookups must be at least 1"}
+	case c.batch < 0:
+		return c, usageError{"-batch must not be negative"}
+	}
+	return c, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	r, err := bench(ctx, c, stderr)
+	if r != nil {
+		printReport(stdout, c, r)
+	}
+	return err
+}

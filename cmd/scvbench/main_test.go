@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestRun runs the whole benchmark at a tiny N and checks the last line:
+// exactly the keys, and figures that make sense together.
+func TestRun(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-n", "2000", "-json", "-lookups", "500", "-dir", dir}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	last := lines[len(lines)-1]
+
+	var fields map[string]float64
+	if err := json.Unmarshal([]byte(last), &fields); err != nil {
+		t.Fatalf("last line is not a JSON object of numbers: %v\n%s", err, last)
+	}
+	var keys []string
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	want := []string{"byphone_p50_us", "byphone_p99_us", "bystage_pps", "ingest_ratio", "ingest_rps",
+		"badger_rps", "peak_rss_mib", "phone_speedup", "scaling_ratio"}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, keys); diff != "" {
+		t.Errorf("keys of the last line (-want +got):\n%s", diff)
+	}
+
+	for _, k := range want {
+		if v := fields[k]; !(v > 0) {
+			t.Errorf("%s = %v, want > 0", k, v)
+		}
+	}
+	if fields["byphone_p50_us"] > fields["byphone_p99_us"] {
+		t.Errorf("p50 %v > p99 %v", fields["byphone_p50_us"], fields["byphone_p99_us"])
+	}
+	if got, want := fields["ingest_ratio"], fields["ingest_rps"]/fields["badger_rps"]; math.Abs(got-want) > 0.01*want+0.001 {
+		t.Errorf("ingest_ratio %v, but ingest_rps / badger_rps = %v", got, want)
+	}
+
+	// The human report came first, with the targets and the ground-truth
+	// check of the stage stream.
+	report := stdout.String()
+	for _, s := range []string{"N = 2,000 records", "ingest_ratio", ">= 0.5", "Verify: consistent",
+		"they match the ground truth", "they agree on every spelling", "errors: none"} {
+		if !strings.Contains(report, s) {
+			t.Errorf("the report does not say %q:\n%s", s, report)
+		}
+	}
+
+	// The work directory is gone.
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Errorf("left %d entries in -dir, want none without -keep", len(entries))
+	}
+}
+
+func TestFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"too few records", []string{"-n", "9"}},
+		{"no lookups", []string{"-lookups", "0"}},
+		{"negative batch", []string{"-batch", "-1"}},
+		{"an argument", []string{"extra"}},
+		{"an unknown flag", []string{"-fast"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tc.args, &stdout, &stderr)
+			if !errors.As(err, new(usageError)) {
+				t.Errorf("run(%q) = %v, want a usage error", tc.args, err)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("run(%q) printed a report", tc.args)
+			}
+		})
+	}
+}
