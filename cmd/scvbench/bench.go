@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"time"
@@ -35,8 +36,15 @@ type results struct {
 	phone    phoneRun
 	lookups  lookupRun
 	stages   stageRun
-	peakRSS  float64 // MiB
+	peakRSS  float64      // MiB
+	memory   []memoryMark // the peak RSS after each phase
 	head     headline
+}
+
+// memoryMark is the peak resident set size (VmHWM) after a phase.
+type memoryMark struct {
+	phase string
+	peak  float64 // MiB
 }
 
 // headline is the last line of -json: exactly the keys.
@@ -77,8 +85,9 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 		return nil, err
 	}
 	progress := func(format string, a ...any) {
-		fmt.Fprintf(logw, "scvbench: "+format+"\n", a...)
+		fmt.Fprintf(logw, "scvbench: "+format+" (RSS %.0f MiB, peak %.0f MiB)\n", append(a, procMiB("VmRSS"), procMiB("VmHWM"))...)
 	}
+	mark := func(phase string) { r.memory = append(r.memory, memoryMark{phase, procMiB("VmHWM")}) }
 
 	// Warm up: the first ingest of a process pays for one-time work
 	// (phone metadata, key derivation, code paths never run) that neither
@@ -87,6 +96,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	if err := warmUp(ctx, work, keyFile, c.seed); err != nil {
 		return nil, err
 	}
+	mark("warm-up")
 
 	// The scaling run: N/10 records into a database of their own, first.
 	progress("generating %d records (N/10)", c.n/10)
@@ -108,6 +118,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	if err := removeUnlessKept(c, filepath.Join(work, "db-small"), small.dir); err != nil {
 		return nil, err
 	}
+	mark("ingest N/10")
 
 	// The main run.
 	progress("generating %d records (N)", c.n)
@@ -118,6 +129,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	r.workload = *large
 	progress("reading the ground truth")
 	r.truth = readTruth(large.g)
+	mark("workload")
 	if !c.stream {
 		progress("decoding the files alone")
 		if r.decode, err = decodeOnly(large.dir); err != nil {
@@ -151,6 +163,12 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	if err != nil {
 		return nil, err
 	}
+	mark("ingest N")
+	if c.memprofile != "" {
+		if err := writeHeapProfile(c.memprofile); err != nil {
+			return nil, err
+		}
+	}
 	if r.stats, err = db.Stats(ctx); err != nil {
 		return nil, err
 	}
@@ -159,15 +177,18 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 		if r.verify, err = verify(ctx, db); err != nil {
 			return nil, err
 		}
+		mark("verify")
 	}
 	progress("%d ByPhone lookups", c.lookups)
 	if r.lookups, err = lookups(ctx, db, r.truth.knownPhones, c.lookups, c.seed); err != nil {
 		return nil, err
 	}
+	mark("lookups")
 	progress("streaming every stage")
 	if r.stages, err = streamStages(ctx, db); err != nil {
 		return nil, err
 	}
+	mark("stages")
 	err = db.Close()
 	db = nil
 	if err != nil {
@@ -185,6 +206,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 		return nil, err
 	}
 	r.stored.perRecord = float64(r.stored.keyBytes+r.stored.valueBytes) / float64(c.n)
+	mark("scan")
 
 	progress("writing %d values through a Badger WriteBatch", c.n)
 	if r.badger, err = rawBadger(ctx, filepath.Join(work, "badger"), c.n, r.stored.perRecord, c.seed, logw); err != nil {
@@ -193,13 +215,30 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	if err := removeUnlessKept(c, filepath.Join(work, "badger")); err != nil {
 		return nil, err
 	}
+	mark("badger")
 
 	progress("timing phone parsers")
 	r.phone = phones(large.g, c.n)
+	mark("phone")
 
-	r.peakRSS = peakRSS()
+	r.peakRSS = procMiB("VmHWM")
 	r.head = headlineOf(r)
 	return r, nil
+}
+
+// writeHeapProfile writes a heap profile (live objects after a GC, and
+// allocations since the start) to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	err = pprof.Lookup("heap").WriteTo(f, 0)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // diskUsage returns the bytes of the files under dir.

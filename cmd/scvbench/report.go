@@ -71,10 +71,10 @@ func loadAverage() string {
 	return strings.Join(f[:3], " ")
 }
 
-// peakRSS returns the process's peak resident set size (VmHWM) in MiB, or
-// 0 where /proc does not say.
-func peakRSS() float64 {
-	f := strings.Fields(procField("/proc/self/status", "VmHWM"))
+// procMiB returns a size field of /proc/self/status, such as VmHWM (the
+// peak resident set size) or VmRSS, in MiB; 0 where /proc does not say.
+func procMiB(field string) float64 {
+	f := strings.Fields(procField("/proc/self/status", field))
 	if len(f) == 0 {
 		return 0
 	}
@@ -221,6 +221,11 @@ func printReport(w io.Writer, c config, r *results) {
 	}
 	p("bystage    %s profiles in %d stages in %.2f s, holding %s paid orders and %s fen of spend; %s",
 		count(sg.profiles), len(merge.Stages), sg.took.Seconds(), count(sg.paidOrders), count(sg.spendFen), match)
+	var marks []string
+	for _, m := range r.memory {
+		marks = append(marks, fmt.Sprintf("%s %.0f", m.phase, m.peak))
+	}
+	p("memory     peak RSS (VmHWM, MiB) after each phase: %s", strings.Join(marks, ", "))
 	p("")
 	note := ""
 	if c.n != 1_000_000 {
