@@ -130,11 +130,13 @@ func (e *PairExplanation) String() string {
 func (r *Resolver) ExplainPair(rd Reader, a, b identity.RecordKey) (*PairExplanation, error) {
 	s := newSession(r.c, rd)
 	pl := newPlan()
-	for _, k := range []identity.RecordKey{a, b} {
+	var holders [2]*Profile
+	for i, k := range []identity.RecordKey{a, b} {
 		p, err := s.mustHold(k)
 		if err != nil {
 			return nil, err
 		}
+		holders[i] = p
 		pl.include(p)
 	}
 	if err := s.expand(pl); err != nil {
@@ -154,7 +156,7 @@ func (r *Resolver) ExplainPair(rd Reader, a, b identity.RecordKey) (*PairExplana
 	}
 	if res.partOf[ia] == res.partOf[ib] {
 		e.Same = true
-		if pa, pb := s.holders[a], s.holders[b]; pa.ID == pb.ID {
+		if pa, pb := holders[0], holders[1]; pa.ID == pb.ID {
 			e.Profile = pa.ID
 		}
 		part := res.partOf[ia]

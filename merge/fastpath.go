@@ -39,8 +39,9 @@ func (s *session) create(n *node, sticky []identity.Identifier, newID func() str
 		}
 	}
 	n.link = c.linkingIdentifiers(n.ids, isHub)
-	it := c.extract(n, func(id identity.Identifier) Status { return c.status(id, n.link, isHub) })
-	p := build([]items{it}, it.cands)
+	var buf [16]candidate
+	it, cands := c.extract(n, func(id identity.Identifier) Status { return c.status(id, n.link, isHub) }, buf[:0])
+	p := build([]items{it}, cands)
 	if p.ID = newID(); p.ID == "" {
 		return nil, true, fmt.Errorf("%w: newID returned an empty or repeated id", ErrInvalid)
 	}
@@ -119,8 +120,9 @@ func (s *session) tryFold(p *Profile, n *node, sticky []identity.Identifier, asO
 		}
 	}
 
-	it := c.extract(n, func(id identity.Identifier) Status { return c.status(id, n.link, isHub) })
-	q := c.fold(p, it)
+	var buf [16]candidate
+	it, cands := c.extract(n, func(id identity.Identifier) Status { return c.status(id, n.link, isHub) }, buf[:0])
+	q := c.fold(p, it, cands)
 	w := newWorkset(s, []*Profile{q}, []*Profile{p})
 	if err := w.routeRecordCredits(n.rec, nil); err != nil {
 		return nil, true, err

@@ -46,7 +46,6 @@ func reduce[T any](s []T, cmp func(a, b T) int, merge func(a, b T) T) []T {
 type items struct {
 	ref      RecordRef
 	ids      []IdentifierState
-	cands    []candidate
 	orders   []OrderState
 	events   []Event
 	feedback []FeedbackEntry
@@ -69,8 +68,10 @@ func orObserved(t time.Time, rec *identity.Record) time.Time {
 }
 
 // extract returns what rec contributes, given the status of each of its
-// identifiers. The slices it returns are new, for the caller to own.
-func (c *config) extract(n *node, status func(identity.Identifier) Status) items {
+// identifiers: its items, in new slices for the caller to own, and its
+// candidate field values, appended to cands. The candidates are copied
+// into fields, never kept, so the caller may pass a buffer on its stack.
+func (c *config) extract(n *node, status func(identity.Identifier) Status, cands []candidate) (items, []candidate) {
 	rec := n.rec
 	key := n.key
 	from := Provenance{Record: key, Observed: utc(rec.Observed)}
@@ -82,29 +83,7 @@ func (c *config) extract(n *node, status func(identity.Identifier) Status) items
 		Identifiers: n.ids,
 	}}
 	it.ids = make([]IdentifierState, 0, len(n.ids))
-	a := &rec.Attributes
-	var birthday string
-	if !a.Birthday.IsZero() {
-		birthday = a.Birthday.String()
-	}
-	attrs := [...]string{
-		idxPersonName: a.Name, idxNickname: a.Nickname, idxGender: string(a.Gender), idxBirthday: birthday,
-		idxCountry: a.Country, idxProvince: a.Province, idxCity: a.City, idxDistrict: a.District, idxLanguage: a.Language,
-	}
-	ncands := 0
-	for _, v := range attrs {
-		if v != "" {
-			ncands++
-		}
-	}
-	for _, id := range n.ids {
-		if id.Kind == identity.KindPhone || id.Kind == identity.KindEmail {
-			ncands++
-		}
-	}
-	if ncands > 0 {
-		it.cands = make([]candidate, 0, ncands)
-	}
+	ranks := c.ranks(key)
 	for _, id := range n.ids {
 		st := status(id)
 		it.ids = append(it.ids, IdentifierState{Identifier: id, Status: st, Records: 1})
@@ -113,14 +92,22 @@ func (c *config) extract(n *node, status func(identity.Identifier) Status) items
 		}
 		switch id.Kind {
 		case identity.KindPhone:
-			it.cands = append(it.cands, c.candidate(idxPhone, id.Value, from))
+			cands = append(cands, c.rankedCandidate(idxPhone, id.Value, from, ranks[idxPhone]))
 		case identity.KindEmail:
-			it.cands = append(it.cands, c.candidate(idxEmail, id.Value, from))
+			cands = append(cands, c.rankedCandidate(idxEmail, id.Value, from, ranks[idxEmail]))
 		}
 	}
-	for f, v := range attrs {
+	a := &rec.Attributes
+	var birthday string
+	if !a.Birthday.IsZero() {
+		birthday = a.Birthday.String()
+	}
+	for f, v := range [...]string{
+		idxPersonName: a.Name, idxNickname: a.Nickname, idxGender: string(a.Gender), idxBirthday: birthday,
+		idxCountry: a.Country, idxProvince: a.Province, idxCity: a.City, idxDistrict: a.District, idxLanguage: a.Language,
+	} {
 		if v != "" {
-			it.cands = append(it.cands, c.candidate(f, v, from))
+			cands = append(cands, c.rankedCandidate(f, v, from, ranks[f]))
 		}
 	}
 	if len(rec.Orders) > 0 {
@@ -156,12 +143,12 @@ func (c *config) extract(n *node, status func(identity.Identifier) Status) items
 		}
 	}
 	it.consent = standingConsent(rec, from)
-	return it
+	return it, cands
 }
 
 // build returns the profile of a whole set of records' items, with
 // collections reduced; ID, constraints, credits and derived values are the
-// caller's. It owns the items' slices and cands from then on.
+// caller's. It owns the items' slices from then on, and reorders cands.
 func build(all []items, cands []candidate) *Profile {
 	p := &Profile{}
 	if len(all) == 1 {
@@ -204,10 +191,10 @@ func build(all []items, cands []candidate) *Profile {
 	return p
 }
 
-// fold returns p with one more record's items, sharing with p the slices
-// that do not change. p is not modified; the items' slices are the
-// result's from then on.
-func (c *config) fold(p *Profile, it items) *Profile {
+// fold returns p with one more record's items and candidates, sharing
+// with p the slices that do not change. p is not modified; the items'
+// slices are the result's from then on, and cands is reordered.
+func (c *config) fold(p *Profile, it items, cands []candidate) *Profile {
 	q := *p
 	q.Records = upsert(cloneGrow(p.Records, 1), it.ref, compareRecordRef, keepFirst[RecordRef])
 	q.Identifiers = upsertAll(p.Identifiers, it.ids, compareIdentifierState, mergeIdentifierState)
@@ -215,7 +202,7 @@ func (c *config) fold(p *Profile, it items) *Profile {
 	q.Events = upsertAll(p.Events, it.events, compareEventKey, mergeEvent)
 	q.Feedback = upsertAll(p.Feedback, it.feedback, compareFeedback, keepFirst[FeedbackEntry])
 	q.Consent = upsertAll(p.Consent, it.consent, compareConsentKey, mergeConsent)
-	q.Fields = c.foldFields(p.Fields, it.cands)
+	q.Fields = c.foldFields(p.Fields, cands)
 	return &q
 }
 

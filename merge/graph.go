@@ -77,21 +77,25 @@ func newNode(rec *identity.Record) node {
 // blocked, not hubs, and within their kind's limit for one record, in
 // identifier order.
 func (c *config) linkingIdentifiers(ids []identity.Identifier, hub func(identity.Identifier) bool) []identity.Identifier {
-	var counts map[kindScope]int
 	var out []identity.Identifier
 	for _, id := range ids {
 		if c.blocked[id] || hub(id) {
 			continue
 		}
+		// The first ones of a kind and scope, up to the limit, link.
 		if lim := c.limit(id.Kind); lim > 0 {
-			if counts == nil {
-				counts = map[kindScope]int{}
+			n := 0
+			for _, o := range out {
+				if o.Kind == id.Kind && o.Scope == id.Scope {
+					n++
+				}
 			}
-			ks := kindScope{id.Kind, id.Scope}
-			counts[ks]++
-			if counts[ks] > lim {
+			if n >= lim {
 				continue
 			}
+		}
+		if out == nil {
+			out = make([]identity.Identifier, 0, len(ids))
 		}
 		out = append(out, id)
 	}

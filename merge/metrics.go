@@ -25,28 +25,17 @@ func (c *config) finalize(p *Profile, asOf time.Time) {
 	p.FirstSeen, p.LastSeen = seen(p)
 
 	var m Metrics
-	var dated []time.Time // dated paid orders
+	var datedBuf [8]time.Time
+	dated := datedBuf[:0] // dated paid orders
 	intent, promotes := false, false
-	type spendAgg struct {
-		orders      int
-		total       int64
-		first, last time.Time
-	}
-	spend := map[string]*spendAgg{}
-	buys, touches := map[identity.Channel]*channelAgg{}, map[identity.Channel]*channelAgg{}
-	count := func(into map[identity.Channel]*channelAgg, ch identity.Channel, t time.Time) {
-		a := into[ch]
-		if a == nil {
-			a = &channelAgg{}
-			into[ch] = a
-		}
-		a.n++
-		if t.After(a.last) {
-			a.last = t
-		}
-	}
+	// Per currency and per channel: a handful each, kept in slices on
+	// the stack rather than in maps.
+	var spendBuf [2]spendAgg
+	var buysBuf, touchesBuf [4]channelAgg
+	spend, buys, touches := spendBuf[:0], buysBuf[:0], touchesBuf[:0]
 
-	for _, o := range p.Orders {
+	for i := range p.Orders {
+		o := &p.Orders[i]
 		if o.Time.After(asOf) {
 			due(o.Time)
 			continue
@@ -56,12 +45,13 @@ func (c *config) finalize(p *Profile, asOf time.Time) {
 			continue
 		}
 		m.PaidOrders++
-		count(buys, o.From.Record.Channel, o.Time)
-		s := spend[o.Currency]
-		if s == nil {
-			s = &spendAgg{}
-			spend[o.Currency] = s
+		buys = count(buys, o.From.Record.Channel, o.Time)
+		j := slices.IndexFunc(spend, func(s spendAgg) bool { return s.currency == o.Currency })
+		if j < 0 {
+			j = len(spend)
+			spend = append(spend, spendAgg{currency: o.Currency})
 		}
+		s := &spend[j]
 		s.orders++
 		s.total = addSat(s.total, o.AmountFen)
 		if !o.Time.IsZero() {
@@ -84,24 +74,28 @@ func (c *config) finalize(p *Profile, asOf time.Time) {
 			due(end)
 		}
 	}
-	for _, cur := range sortedKeys(spend) {
-		s := spend[cur]
-		cs := CurrencySpend{Currency: cur, Orders: s.orders, TotalFen: s.total}
+	slices.SortFunc(spend, func(a, b spendAgg) int { return compareStr(a.currency, b.currency) })
+	if len(spend) > 0 {
+		m.Spend = make([]CurrencySpend, len(spend))
+	}
+	for i, s := range spend {
+		cs := CurrencySpend{Currency: s.currency, Orders: s.orders, TotalFen: s.total}
 		cs.AOVFen = mulDivRound(s.total, 1, int64(s.orders))
 		spanDays := int64(0)
 		if !s.first.IsZero() {
 			spanDays = int64(s.last.Sub(s.first) / Day)
 		}
 		cs.CLVFen = mulDivRound(s.total, c.lifespanDays, max(spanDays, 365))
-		m.Spend = append(m.Spend, cs)
+		m.Spend[i] = cs
 	}
 
-	for _, e := range p.Events {
+	for i := range p.Events {
+		e := &p.Events[i]
 		if e.Time.After(asOf) {
 			due(e.Time)
 			continue
 		}
-		count(touches, e.Record.Channel, e.Time)
+		touches = count(touches, e.Record.Channel, e.Time)
 		switch {
 		case e.Type.Intent():
 			intent = true
@@ -114,18 +108,31 @@ func (c *config) finalize(p *Profile, asOf time.Time) {
 			intent = true // a member number means a member registration
 		}
 	}
-	for _, f := range p.Feedback {
+	var nps, csat Score
+	hasNPS, hasCSAT := false, false
+	for i := range p.Feedback {
+		f := &p.Feedback[i]
 		if f.Time.After(asOf) {
 			due(f.Time)
 			continue
 		}
-		score := &Score{Score: f.Score, Category: category(f.Kind, f.Score), Time: f.Time, From: f.From}
+		score := Score{Score: f.Score, Category: category(f.Kind, f.Score), Time: f.Time, From: f.From}
 		switch f.Kind {
 		case identity.FeedbackNPS:
-			m.NPS = laterScore(m.NPS, score)
+			if !hasNPS || laterScore(&score, &nps) {
+				nps, hasNPS = score, true
+			}
 		case identity.FeedbackCSAT:
-			m.CSAT = laterScore(m.CSAT, score)
+			if !hasCSAT || laterScore(&score, &csat) {
+				csat, hasCSAT = score, true
+			}
 		}
+	}
+	if hasNPS {
+		m.NPS = clonePtr(&nps)
+	}
+	if hasCSAT {
+		m.CSAT = clonePtr(&csat)
 	}
 	for _, cr := range p.Credits {
 		if cr.Time.After(asOf) {
@@ -147,12 +154,21 @@ func (c *config) finalize(p *Profile, asOf time.Time) {
 	p.Metrics = m
 
 	p.Stage = c.ladder(&m, intent, promotes)
-	var riskDue []time.Time
-	p.Risk, riskDue = c.risk(dated, asOf)
-	for _, t := range riskDue {
+	var riskDue [2]time.Time
+	var n int
+	p.Risk, riskDue, n = c.risk(dated, asOf)
+	for _, t := range riskDue[:n] {
 		due(t)
 	}
 	p.NextRefresh = next
+}
+
+// spendAgg sums the paid orders in one currency.
+type spendAgg struct {
+	currency    string
+	orders      int
+	total       int64
+	first, last time.Time
 }
 
 // seen returns the earliest and latest times p's records state.
@@ -211,28 +227,29 @@ func (c *config) ladder(m *Metrics, intent, promotes bool) Stage {
 }
 
 // risk returns the churn risk from the dated paid orders (ascending), and
-// the times at which it will change.
-func (c *config) risk(dated []time.Time, asOf time.Time) (Risk, []time.Time) {
-	n := len(dated)
-	if n == 0 {
-		return RiskNone, nil
+// the first n of due, the times at which it will change.
+func (c *config) risk(dated []time.Time, asOf time.Time) (r Risk, due [2]time.Time, n int) {
+	if len(dated) == 0 {
+		return RiskNone, due, 0
 	}
 	ch := c.churn
-	first, last := dated[0], dated[n-1]
+	first, last := dated[0], dated[len(dated)-1]
 	atRisk, lapsed := ch.OneTimeAtRisk, ch.OneTimeLapsed
-	if n > 1 {
-		mean := max(last.Sub(first)/time.Duration(n-1), ch.MinInterval)
+	if len(dated) > 1 {
+		mean := max(last.Sub(first)/time.Duration(len(dated)-1), ch.MinInterval)
 		atRisk = scale(mean, ch.AtRiskFactor)
 		lapsed = scale(mean, ch.LapsedFactor)
 	}
 	since := asOf.Sub(last)
 	switch {
 	case since >= lapsed:
-		return RiskLapsed, nil
+		return RiskLapsed, due, 0
 	case since >= atRisk:
-		return RiskAtRisk, []time.Time{last.Add(lapsed)}
+		due[0] = last.Add(lapsed)
+		return RiskAtRisk, due, 1
 	}
-	return RiskActive, []time.Time{last.Add(atRisk), last.Add(lapsed)}
+	due[0], due[1] = last.Add(atRisk), last.Add(lapsed)
+	return RiskActive, due, 2
 }
 
 // scale multiplies d by f, saturating instead of overflowing.
@@ -266,39 +283,56 @@ func category(k identity.FeedbackKind, score int) string {
 	return ""
 }
 
-// laterScore returns the more recent score; at equal times the smaller
-// record key, then the lower score.
-func laterScore(a, b *Score) *Score {
-	if a == nil {
-		return b
-	}
-	if c := compareLater(b.Time, a.Time); c < 0 || c == 0 && (compareKey(b.From.Record, a.From.Record) < 0 ||
-		b.From.Record == a.From.Record && b.Score < a.Score) {
-		return b
-	}
-	return a
+// laterScore reports whether a is more recent than b; at equal times
+// the smaller record key, then the lower score wins.
+func laterScore(a, b *Score) bool {
+	c := compareLater(a.Time, b.Time)
+	return c < 0 || c == 0 && (compareKey(a.From.Record, b.From.Record) < 0 ||
+		a.From.Record == b.From.Record && a.Score < b.Score)
 }
 
 // channelAgg counts what a customer did on one channel.
 type channelAgg struct {
+	ch   identity.Channel
 	n    int
 	last time.Time
 }
 
+// count adds an activity at t on channel ch to aggs.
+func count(aggs []channelAgg, ch identity.Channel, t time.Time) []channelAgg {
+	i := slices.IndexFunc(aggs, func(a channelAgg) bool { return a.ch == ch })
+	if i < 0 {
+		i = len(aggs)
+		aggs = append(aggs, channelAgg{ch: ch})
+	}
+	a := &aggs[i]
+	a.n++
+	if t.After(a.last) {
+		a.last = t
+	}
+	return aggs
+}
+
 // preferred returns the channel with the most activity, the most recent
-// activity breaking a tie, then the channel name.
-func preferred(m map[identity.Channel]*channelAgg) identity.Channel {
-	var best identity.Channel
+// activity breaking a tie, then the channel name. It sorts aggs.
+func preferred(aggs []channelAgg) identity.Channel {
+	slices.SortFunc(aggs, func(a, b channelAgg) int { return compareStr(string(a.ch), string(b.ch)) })
 	var b *channelAgg
-	for _, ch := range sortedKeys(m) {
-		if a := m[ch]; b == nil || a.n > b.n || a.n == b.n && a.last.After(b.last) {
-			best, b = ch, a
+	for i := range aggs {
+		if a := &aggs[i]; b == nil || a.n > b.n || a.n == b.n && a.last.After(b.last) {
+			b = a
 		}
 	}
-	return best
+	if b == nil {
+		return ""
+	}
+	return b.ch
 }
 
 func sortedKeys[K ~string, V any](m map[K]V) []K {
+	if len(m) == 0 {
+		return nil
+	}
 	keys := make([]K, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -103,7 +103,12 @@ type ChurnRules struct {
 
 // config is Options with every default applied and lookups precomputed.
 type config struct {
-	priority     []map[string]int      // by field index: source or channel -> rank, lower is better
+	// priority holds, for each source or channel name a priority list
+	// names, its rank (lower is better) in each field's list, or -1 where
+	// the field's list does not name it; unlisted is the rank of the
+	// names a field's list does not name.
+	priority     map[string]*[numFields]int
+	unlisted     [numFields]int
 	limits       map[identity.Kind]int // 0 means unlimited
 	hubThreshold int                   // 0 means off
 	hubKinds     map[identity.Kind]bool
@@ -142,7 +147,7 @@ func optionErr(format string, args ...any) error {
 
 func newConfig(o Options) (*config, error) {
 	c := &config{
-		priority:     make([]map[string]int, len(FieldNames)),
+		priority:     map[string]*[numFields]int{},
 		limits:       map[identity.Kind]int{},
 		hubKinds:     map[identity.Kind]bool{},
 		blocked:      map[identity.Identifier]bool{},
@@ -170,7 +175,18 @@ func newConfig(o Options) (*config, error) {
 				ranks[s] = i
 			}
 		}
-		c.priority[fi] = ranks
+		for name, r := range ranks {
+			byField := c.priority[name]
+			if byField == nil {
+				byField = new([numFields]int)
+				for i := range byField {
+					byField[i] = -1
+				}
+				c.priority[name] = byField
+			}
+			byField[fi] = r
+		}
+		c.unlisted[fi] = len(ranks)
 	}
 
 	for k := range o.Limits {
@@ -300,17 +316,31 @@ func foldPlaceholder(s string) string { return strings.ToLower(strings.TrimSpace
 func (c *config) limit(k identity.Kind) int { return c.limits[k] }
 
 // rank returns the priority rank of a record's source for the field with
-// index field in FieldNames: lower is better; unlisted sources rank after
-// every listed one.
+// index field in FieldNames: lower is better; the source name is matched
+// before the channel, and unlisted sources rank after every listed one.
 func (c *config) rank(field int, k identity.RecordKey) int {
-	ranks := c.priority[field]
-	if r, ok := ranks[k.Source]; ok {
-		return r
+	if r := c.priority[k.Source]; r != nil && r[field] >= 0 {
+		return r[field]
 	}
-	if r, ok := ranks[string(k.Channel)]; ok {
-		return r
+	if r := c.priority[string(k.Channel)]; r != nil && r[field] >= 0 {
+		return r[field]
 	}
-	return len(ranks)
+	return c.unlisted[field]
+}
+
+// ranks returns the rank of a record's source for every field.
+func (c *config) ranks(k identity.RecordKey) [numFields]int {
+	out := c.unlisted
+	src, ch := c.priority[k.Source], c.priority[string(k.Channel)]
+	for f := range out {
+		switch {
+		case src != nil && src[f] >= 0:
+			out[f] = src[f]
+		case ch != nil && ch[f] >= 0:
+			out[f] = ch[f]
+		}
+	}
+	return out
 }
 
 // placeholder reports whether v is a placeholder value. An ASCII value is

@@ -196,14 +196,15 @@ func (c *config) buildParts(res *resolution, pairs []Pair) []*Profile {
 	}
 	seps := res.separations()
 	out := make([]*Profile, len(res.parts))
+	var cands []candidate // reused: build copies the candidates into fields
 	for p, part := range res.parts {
 		all := make([]items, 0, len(part))
-		var cands []candidate
+		cands = cands[:0]
 		for _, i := range part {
 			n := &res.nodes[i]
-			it := c.extract(n, func(id identity.Identifier) Status { return c.status(id, n.link, isHub) })
+			var it items
+			it, cands = c.extract(n, func(id identity.Identifier) Status { return c.status(id, n.link, isHub) }, cands)
 			all = append(all, it)
-			cands = append(cands, it.cands...)
 		}
 		prof := build(all, cands)
 		for j := range prof.Identifiers {

@@ -307,9 +307,14 @@ type session struct {
 	// lookups indexes them once they are not.
 	looked  []lookupEntry
 	lookups map[identity.Identifier]int
-	holders map[identity.RecordKey]*Profile
+	holders []holderEntry // a few at most: searched in order
 	records map[string][]identity.Record
 	buf     [4]lookupEntry
+}
+
+type holderEntry struct {
+	key identity.RecordKey
+	p   *Profile
 }
 
 type lookupEntry struct {
@@ -350,8 +355,10 @@ func (s *session) lookedUp(id identity.Identifier) (lookupResult, bool) {
 }
 
 func (s *session) holder(k identity.RecordKey) (*Profile, error) {
-	if p, ok := s.holders[k]; ok {
-		return p, nil
+	for _, h := range s.holders {
+		if h.key == k {
+			return h.p, nil
+		}
 	}
 	p, err := s.rd.Holder(k)
 	if err != nil {
@@ -360,10 +367,7 @@ func (s *session) holder(k identity.RecordKey) (*Profile, error) {
 	if p != nil && !p.Holds(k) {
 		return nil, &StateError{Profile: p.ID, Record: k, Problem: "Holder returned a profile that does not list the record"}
 	}
-	if s.holders == nil {
-		s.holders = map[identity.RecordKey]*Profile{}
-	}
-	s.holders[k] = p
+	s.holders = append(s.holders, holderEntry{key: k, p: p})
 	return p, nil
 }
 

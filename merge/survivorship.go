@@ -18,6 +18,7 @@ const (
 	idxLanguage
 	idxEmail
 	idxPhone
+	numFields // len(FieldNames)
 )
 
 // candidate is one value of one field, with the best record stating it.
@@ -34,7 +35,13 @@ type candidate struct {
 }
 
 func (c *config) candidate(field int, v string, from Provenance) candidate {
-	return candidate{field: field, value: v, from: from, records: 1, placeholder: c.placeholder(v), priority: c.rank(field, from.Record)}
+	return c.rankedCandidate(field, v, from, c.rank(field, from.Record))
+}
+
+// rankedCandidate is candidate with the priority rank of its record's
+// source already known.
+func (c *config) rankedCandidate(field int, v string, from Provenance, rank int) candidate {
+	return candidate{field: field, value: v, from: from, records: 1, placeholder: c.placeholder(v), priority: rank}
 }
 
 func compareCandidateKey(a, b candidate) int {
@@ -135,7 +142,14 @@ func (c *config) foldFields(fields []Field, cands []candidate) []Field {
 		return fields
 	}
 	slices.SortFunc(cands, compareCandidateKey)
-	out := make([]Field, 0, len(fields)+len(cands))
+	n := len(fields)
+	for j := range cands {
+		if (j == 0 || cands[j].field != cands[j-1].field) &&
+			!slices.ContainsFunc(fields, func(f Field) bool { return fieldIndex(f.Name) == cands[j].field }) {
+			n++
+		}
+	}
+	out := make([]Field, 0, n)
 	var buf [8]candidate
 	i := 0
 	for j := 0; j < len(cands); {
