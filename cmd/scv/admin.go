@@ -324,11 +324,20 @@ func setupRestore(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 			defer f.Close()
 			r = f
 		}
+		dir := e.dbDir()
+		_, statErr := os.Stat(dir)
 		db, err := e.open(openOptions{create: true})
 		if err != nil {
 			return err
 		}
-		defer closeDB(db, &err)
+		defer func() {
+			closeDB(db, &err)
+			// A refused restore into a new directory leaves no empty
+			// database behind (removed after the close, never before).
+			if err != nil && errors.Is(statErr, fs.ErrNotExist) {
+				os.RemoveAll(dir)
+			}
+		}()
 		switch err := db.Restore(ctx, r); {
 		case errors.Is(err, scv.ErrWrongKey):
 			return &exitError{code: exitUsage, err: err, msg: "restore: the backup was made under another root key; nothing was replaced"}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -96,6 +97,9 @@ func TestEraseBackupRestore(t *testing.T) {
 	other.db = filepath.Join(other.dir, "other")
 	if r := other.run("restore", backup); r.code != exitUsage || !strings.Contains(r.stderr, "another root key") {
 		t.Errorf("restore under another key: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(other.db); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a refused restore left a database behind (stat: %v)", err)
 	}
 	if r := c.run("restore", c.key); r.code != exitUsage || !strings.Contains(r.stderr, "not an scv backup") {
 		t.Errorf("restore of a key file: exit %d, stderr %q", r.code, r.stderr)

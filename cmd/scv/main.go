@@ -464,7 +464,7 @@ func (e *env) open(o openOptions) (*scv.DB, error) {
 	switch {
 	case errors.Is(err, scv.ErrWrongKey):
 		return nil, &exitError{code: exitUsage, err: err, msg: fmt.Sprintf(
-			"wrong key: the database in %s was made with another root key (key id %s given)%s; nothing was changed", dir, root.ID(), e.atRestHint())}
+			"wrong key: the database in %s was made with another root key (key id %s given)%s; it was not opened", dir, root.ID(), e.atRestHint())}
 	case errors.Is(err, scv.ErrLocked):
 		return nil, &exitError{code: exitFailure, err: err, msg: fmt.Sprintf(
 			"database %s is locked: another process (an scv command or a service embedding scv) has it open", dir)}
