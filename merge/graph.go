@@ -60,7 +60,10 @@ func compareNodes(a, b *node) int {
 // distinctIdentifiers returns rec's identifiers without duplicates, in the
 // record's order.
 func distinctIdentifiers(rec *identity.Record) []identity.Identifier {
-	var out []identity.Identifier
+	if len(rec.Identifiers) == 0 {
+		return nil
+	}
+	out := make([]identity.Identifier, 0, len(rec.Identifiers))
 	for _, id := range rec.Identifiers {
 		if !slices.Contains(out, id) {
 			out = append(out, id)

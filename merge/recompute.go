@@ -350,6 +350,20 @@ func (w *workset) change(created []string, forwards []Forward, asOf time.Time, c
 	c := w.s.c
 	ch := &Change{Created: created, Forwards: forwards, Pending: w.pending, Claimed: w.claimed}
 	ch.Profiles = make([]*Profile, 0, len(w.results)+len(w.extras))
+	// Room for what new profiles assign and index; changed ones append.
+	records, ids := 0, 0
+	for _, p := range w.results {
+		if w.old(p.ID) == nil {
+			records += len(p.Records)
+			ids += len(p.Identifiers)
+		}
+	}
+	if records > 0 {
+		ch.Assign = make([]Assignment, 0, records)
+	}
+	if ids > 0 {
+		ch.Index = make([]IndexEdit, 0, ids)
+	}
 	replaced := 0
 	for _, p := range w.results {
 		c.finalize(p, asOf)
@@ -377,8 +391,15 @@ func (w *workset) change(created []string, forwards []Forward, asOf time.Time, c
 			ch.Profiles = append(ch.Profiles, p)
 		}
 	}
+	// Empty lists are nil, as they are without preallocation.
 	if len(ch.Profiles) == 0 {
 		ch.Profiles = nil
+	}
+	if len(ch.Assign) == 0 {
+		ch.Assign = nil
+	}
+	if len(ch.Index) == 0 {
+		ch.Index = nil
 	}
 	slices.SortFunc(ch.Profiles, func(a, b *Profile) int { return compareStr(a.ID, b.ID) })
 	slices.SortFunc(ch.Assign, func(a, b Assignment) int { return compareKey(a.Record, b.Record) })

@@ -310,6 +310,7 @@ type session struct {
 	holders []holderEntry // a few at most: searched in order
 	records map[string][]identity.Record
 	buf     [4]lookupEntry
+	hbuf    [2]holderEntry
 }
 
 type holderEntry struct {
@@ -333,7 +334,7 @@ const maxLinear = 8
 
 func newSession(c *config, rd Reader) *session {
 	s := &session{c: c, rd: rd}
-	s.looked = s.buf[:0]
+	s.looked, s.holders = s.buf[:0], s.hbuf[:0]
 	return s
 }
 
