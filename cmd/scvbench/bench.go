@@ -23,7 +23,6 @@ import (
 // results is everything one run measured.
 type results struct {
 	machine  machine
-	started  time.Time
 	workload prepared
 	small    ingestRun
 	large    ingestRun
@@ -60,10 +59,11 @@ type headline struct {
 	ScalingRatio float64 `json:"scaling_ratio"`
 }
 
-// bench runs every measurement. It returns the results so far with the
-// error of a phase that failed.
+// bench runs every measurement in a fresh work directory under c.dir,
+// removed at the end unless c.keep, and stops at the first phase that
+// fails.
 func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error) {
-	r = &results{machine: describeMachine(), started: time.Now()}
+	r = &results{machine: describeMachine()}
 	work, err := os.MkdirTemp(c.dir, "scvbench-")
 	if err != nil {
 		return nil, err
