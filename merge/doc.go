@@ -36,15 +36,18 @@
 //
 // # Incremental folds and recomputation
 //
-// [Resolver.Add] folds a new record into the one profile it reaches,
-// without reading any other record, when that is exactly what a
+// [Resolver.Add] builds the profile of a new record that reaches no
+// profile directly, and folds a new record into the one profile it
+// reaches, without reading any other record, when that is exactly what a
 // recomputation would give: the profile is its own component (no Shared
 // identifier), the record links to it, and no limit or hub rule is
 // triggered. A profile's collections are sets merged by commutative,
 // associative rules, so the fold and the recomputation agree; the tests
-// check it by recomputing every component after random ingests and
-// requiring no change. Everything else (a merge, a split, an update of a
-// record, a rule at work) recomputes the component from its records.
+// check it by comparing every change of these fast paths with the change
+// a recomputation gives, and by recomputing every component after random
+// ingests and requiring no change. Everything else (a merge, a split, an
+// update of a record, a rule at work) recomputes the component from its
+// records.
 //
 // # Protection rules
 //
@@ -198,4 +201,8 @@
 //
 // A [Resolver] is immutable and safe for concurrent use. The values it
 // returns belong to the caller; it never modifies what a Reader returns.
+// A profile in a [Change] may share the slices it did not change with the
+// profile the Reader returned for it (a fold copies only what the record
+// adds to): treat profiles as immutable once written, or [Profile.Clone]
+// one before modifying it in place.
 package merge

@@ -53,7 +53,9 @@ func New(opts Options) (*Resolver, error) {
 
 // Change is everything a store must write after one decision, in one
 // transaction. Slices are sorted and free of duplicates; the Change and
-// the profiles in it belong to the caller.
+// the profiles in it belong to the caller, but a profile may share
+// unchanged slices with the value a [Reader] returned for it: Clone a
+// profile before modifying it in place.
 type Change struct {
 	// NoOp reports that nothing changed: the record was ingested before
 	// with the same content, or the operation had nothing to do. Every
@@ -127,9 +129,11 @@ type IndexEdit struct {
 //     equal times (an unknown time is older than any) the greater
 //     fingerprint. Versions of a record thus replace each other in time
 //     order, whatever order they arrive in;
-//   - folds the record into the one profile it reaches when nothing else
+//   - creates a profile for a new record that reaches no profile, and
+//     folds a new record into the one profile it reaches when nothing else
 //     can change: no other profile, no shared identifiers, no limit or
-//     hub rule triggered. This reads no other record;
+//     hub rule triggered. These read no other record and are what most
+//     records of a bulk load take;
 //   - otherwise recomputes the component from its records: the profiles
 //     reached, the profiles sharing identifiers with them, and the record
 //     (new, or replacing its previous version). This merges and splits.
