@@ -186,9 +186,9 @@ func randomRecord(seed uint64) identity.Record {
 // or not, set at random. A field added to identity.Record and left out of
 // Fingerprint fails here too.
 func TestFingerprintMatchesReference(t *testing.T) {
-	n := 3000
+	n := 1000
 	if testing.Short() {
-		n = 300
+		n = 200
 	}
 	for seed := range uint64(n) {
 		r := randomRecord(seed)

@@ -175,15 +175,18 @@ func TestArrivalOrderDoesNotMatter(t *testing.T) {
 // the protection rules, and the records of people across every channel
 // as the adapters decode them, which mostly create and fold.
 func TestFastPathsEqualRecompute(t *testing.T) {
-	seeds := 100
+	seeds := 40
+	if s := os.Getenv("MERGE_SEEDS"); s != "" {
+		seeds, _ = strconv.Atoi(s)
+	}
 	if testing.Short() {
-		seeds = 20
+		seeds = 10
 	}
 	r := newResolver(t, merge.Options{})
 	created, folded := 0, 0
 	for seed := range uint64(seeds) {
 		recs := genRecords(t, seed, 30)
-		if seed%10 == 0 {
+		if seed%5 == 0 {
 			recs = append(recs, nativeRecords(t, 8)...)
 		}
 		s := newTestStore(t, r)
