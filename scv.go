@@ -44,9 +44,13 @@ type Options struct {
 	Memory store.BadgerOptions
 	// InMemory keeps the database in memory, for tests; dir must be "".
 	InMemory bool
-	// Clock returns the current time; nil means time.Now. It is the as-of
-	// time of the stages computed while ingesting.
+	// Clock returns the current time; nil means time.Now. It stamps
+	// change-feed events, quarantine entries and erasures.
 	Clock func() time.Time
+	// AsOf returns the time stages, churn risk and windowed metrics are
+	// computed for while ingesting; nil means Clock. [DB.Refresh]
+	// recomputes them for another time.
+	AsOf func() time.Time
 	// ErasureJournal is an optional file outside the database directory
 	// where every erasure is also recorded, so that restoring a backup
 	// re-applies erasures even if the database that made them is lost.
@@ -100,6 +104,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		Badger:             bo,
 		NoAtRestEncryption: opts.NoAtRestEncryption,
 		Clock:              opts.Clock,
+		AsOf:               opts.AsOf,
 		ErasureJournal:     opts.ErasureJournal,
 		Logger:             opts.Logger,
 	})

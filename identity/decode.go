@@ -129,11 +129,18 @@ func Decode(r io.Reader, f Format, opts Options) iter.Seq2[Record, error] {
 		if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
 			_, _ = br.Discard(3)
 		}
+		// Every quarantined record names its channel.
+		emit := func(rec Record, err error) bool {
+			if re, ok := err.(*RecordError); ok {
+				re.Channel = c.channel
+			}
+			return yield(rec, err)
+		}
 		switch f {
 		case FormatWeChat, FormatWeibo, FormatEcommerce:
-			err = c.decodeJSON(br, yield)
+			err = c.decodeJSON(br, emit)
 		case FormatPOS, FormatCSV:
-			err = c.decodeCSV(br, yield)
+			err = c.decodeCSV(br, emit)
 		}
 		if err != nil {
 			yield(Record{}, err)

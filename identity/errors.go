@@ -62,10 +62,11 @@ func PhoneReason(err error) Reason {
 // which field made it unusable and why. Its text names the source, line,
 // record id and field, never a phone number or a name.
 type RecordError struct {
-	Source   string // source name
-	Line     int    // 1-based line or element; 0 if unknown
-	RecordID string // source record id, if it could be read
-	Field    string // the field at fault; empty for a malformed record
+	Channel  Channel // the channel of the format read
+	Source   string  // source name
+	Line     int     // 1-based line or element; 0 if unknown
+	RecordID string  // source record id, if it could be read
+	Field    string  // the field at fault; empty for a malformed record
 	Reason   Reason
 	Err      error // the underlying error, if any; it carries no personal data
 }

@@ -200,6 +200,9 @@ type summary struct {
 	Channels uint8 // bit i: the profile has records from channelBits[i]
 	Consent  uint8 // bit i: consent for identity.Purposes[i]
 	LastSeen time.Time
+	// AsOf and NextRefresh let Refresh find the profiles whose
+	// time-dependent values it must recompute without opening the others.
+	AsOf, NextRefresh time.Time
 }
 
 var channelBits = []identity.Channel{identity.ChannelWeChat, identity.ChannelWeibo, identity.ChannelEcommerce, identity.ChannelPOS, identity.ChannelCSV}
@@ -219,7 +222,7 @@ func purposeBit(p identity.Purpose) uint8 {
 }
 
 func summarise(p *merge.Profile) summary {
-	s := summary{Risk: p.Risk, LastSeen: p.LastSeen}
+	s := summary{Risk: p.Risk, LastSeen: p.LastSeen, AsOf: p.AsOf, NextRefresh: p.NextRefresh}
 	for _, r := range p.Records {
 		s.Channels |= channelBit(r.Key.Channel)
 	}
@@ -231,21 +234,30 @@ func summarise(p *merge.Profile) summary {
 	return s
 }
 
+// An S value: risk, channels, consent, then LastSeen, AsOf and
+// NextRefresh as big-endian nanoseconds since 1970 (0 for the zero time).
+const summarySize = 3 + 3*8
+
 func (s summary) encode() []byte {
-	v := make([]byte, 11)
+	v := make([]byte, 3, summarySize)
 	v[0] = riskCode(s.Risk)
 	v[1] = s.Channels
 	v[2] = s.Consent
-	var secs int64
-	if !s.LastSeen.IsZero() {
-		secs = s.LastSeen.Unix()
+	for _, t := range []time.Time{s.LastSeen, s.AsOf, s.NextRefresh} {
+		v = binary.BigEndian.AppendUint64(v, uint64(nanos(t)))
 	}
-	binary.BigEndian.PutUint64(v[3:], uint64(secs))
 	return v
 }
 
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
 func decodeSummary(v []byte) (summary, error) {
-	if len(v) != 11 {
+	if len(v) != summarySize {
 		return summary{}, errors.New("store: malformed stage index entry")
 	}
 	var s summary
@@ -253,8 +265,16 @@ func decodeSummary(v []byte) (summary, error) {
 		s.Risk = merge.Risks[v[0]-1]
 	}
 	s.Channels, s.Consent = v[1], v[2]
-	if secs := int64(binary.BigEndian.Uint64(v[3:])); secs != 0 {
-		s.LastSeen = time.Unix(secs, 0).UTC()
+	for i, t := range []*time.Time{&s.LastSeen, &s.AsOf, &s.NextRefresh} {
+		if n := int64(binary.BigEndian.Uint64(v[3+8*i:])); n != 0 {
+			*t = time.Unix(0, n).UTC()
+		}
 	}
 	return s, nil
+}
+
+// due reports whether Refresh as of asOf changes the profile: it was
+// computed for a later time, or something in it changes by asOf.
+func (s summary) due(asOf time.Time) bool {
+	return asOf.Before(s.AsOf) || (!s.NextRefresh.IsZero() && !asOf.Before(s.NextRefresh))
 }

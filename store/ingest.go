@@ -140,7 +140,7 @@ func (t *txn) ingest(rec *identity.Record) (Result, error) {
 	if lr.erased {
 		return Result{Outcome: OutcomeErased}, nil
 	}
-	c, err := t.s.resolver.Add(t, *rec, newProfileID, t.now)
+	c, err := t.s.resolver.Add(t, *rec, newProfileID, t.asOf)
 	if err != nil {
 		return Result{}, err
 	}
@@ -188,6 +188,10 @@ type IngestOptions struct {
 	BatchSize int
 	// Progress, if set, is called after each batch with the totals so far.
 	Progress func(Summary)
+	// File names the input (a base name, no personal data) in quarantine
+	// entries, so that the same line of two files of one source are two
+	// entries.
+	File string
 }
 
 // IngestAll reads records from seq, as yielded by identity.Decode, and
@@ -213,7 +217,7 @@ func (s *Store) IngestAll(ctx context.Context, seq iter.Seq2[identity.Record, er
 		size = 512
 	}
 	if x, ok := s.kv.(Exclusive); ok && x.Exclusive() {
-		return s.ingestPipelined(ctx, seq, size, opts.Progress)
+		return s.ingestPipelined(ctx, seq, size, opts)
 	}
 	total := newSummary()
 	next, stop := iter.Pull2(seq)
@@ -224,6 +228,7 @@ func (s *Store) IngestAll(ctx context.Context, seq iter.Seq2[identity.Record, er
 			var sum Summary
 			err := s.update(ctx, func(t *txn) error {
 				var err error
+				t.file = opts.File
 				sum, err = t.ingestBatch(recs, quarantined)
 				return err
 			})
@@ -289,22 +294,24 @@ func isInvalid(err error) bool { return errors.Is(err, merge.ErrInvalid) }
 // QuarantineEntry is a record that was not ingested, with where it came
 // from and why. It holds no content of the record.
 type QuarantineEntry struct {
-	Source   string          `json:"source"`
-	Line     int             `json:"line,omitempty"`
-	RecordID string          `json:"record_id,omitempty"`
-	Field    string          `json:"field,omitempty"`
-	Reason   identity.Reason `json:"reason"`
-	Time     time.Time       `json:"time"`
+	Channel  identity.Channel `json:"channel,omitempty"`
+	File     string           `json:"file,omitempty"`
+	Source   string           `json:"source"`
+	Line     int              `json:"line,omitempty"`
+	RecordID string           `json:"record_id,omitempty"`
+	Field    string           `json:"field,omitempty"`
+	Reason   identity.Reason  `json:"reason"`
+	Time     time.Time        `json:"time"`
 }
 
 // quarantine keeps a quarantined record's position and reason. The entry's
 // key is a blind index of the position, so quarantining the same bad
 // record again (a re-import) replaces its entry instead of adding one.
 func (t *txn) quarantine(re *identity.RecordError) error {
-	pos := re.Source + "\x00" + strconv.Itoa(re.Line) + "\x00" + re.RecordID + "\x00" + re.Field + "\x00" + string(re.Reason)
+	pos := string(re.Channel) + "\x00" + t.file + "\x00" + re.Source + "\x00" + strconv.Itoa(re.Line) + "\x00" + re.RecordID + "\x00" + re.Field + "\x00" + string(re.Reason)
 	tag, _ := t.kr.BlindIndex(tagQuarantine, []byte(pos))
 	plain, err := json.Marshal(QuarantineEntry{
-		Source: re.Source, Line: re.Line, RecordID: re.RecordID, Field: re.Field, Reason: re.Reason, Time: t.now.UTC(),
+		Channel: re.Channel, File: t.file, Source: re.Source, Line: re.Line, RecordID: re.RecordID, Field: re.Field, Reason: re.Reason, Time: t.now.UTC(),
 	})
 	if err != nil {
 		return err

@@ -37,14 +37,14 @@ func (s *Store) decide(ctx context.Context, fn func(t *txn) (*merge.Change, erro
 // it.
 func (s *Store) Detach(ctx context.Context, k identity.RecordKey) (*merge.Change, error) {
 	return s.decide(ctx, func(t *txn) (*merge.Change, error) {
-		return s.resolver.Detach(t, k, newProfileID, t.now)
+		return s.resolver.Detach(t, k, newProfileID, t.asOf)
 	})
 }
 
 // Reattach undoes [Store.Detach].
 func (s *Store) Reattach(ctx context.Context, k identity.RecordKey) (*merge.Change, error) {
 	return s.decide(ctx, func(t *txn) (*merge.Change, error) {
-		return s.resolver.Reattach(t, k, newProfileID, t.now)
+		return s.resolver.Reattach(t, k, newProfileID, t.asOf)
 	})
 }
 
@@ -53,14 +53,14 @@ func (s *Store) Reattach(ctx context.Context, k identity.RecordKey) (*merge.Chan
 // it.
 func (s *Store) Separate(ctx context.Context, a, b identity.RecordKey) (*merge.Change, error) {
 	return s.decide(ctx, func(t *txn) (*merge.Change, error) {
-		return s.resolver.Separate(t, a, b, newProfileID, t.now)
+		return s.resolver.Separate(t, a, b, newProfileID, t.asOf)
 	})
 }
 
 // Relink undoes [Store.Separate].
 func (s *Store) Relink(ctx context.Context, a, b identity.RecordKey) (*merge.Change, error) {
 	return s.decide(ctx, func(t *txn) (*merge.Change, error) {
-		return s.resolver.Relink(t, a, b, newProfileID, t.now)
+		return s.resolver.Relink(t, a, b, newProfileID, t.asOf)
 	})
 }
 
@@ -95,14 +95,17 @@ func (s *Store) ExplainPair(ctx context.Context, a, b identity.RecordKey) (*merg
 
 // RefreshSummary counts what [Store.Refresh] did.
 type RefreshSummary struct {
-	Profiles int `json:"profiles"` // profiles read
-	Changed  int `json:"changed"`  // profiles whose stage or risk changed
+	Profiles  int `json:"profiles"`  // profiles in the store
+	Refreshed int `json:"refreshed"` // profiles recomputed
+	Changed   int `json:"changed"`   // of those, profiles whose stage or risk changed
 }
 
-// Refresh recomputes the time-dependent values of every profile (stage,
-// churn risk, windowed metrics) as of asOf and updates the stage index,
-// page by page, each page in its own transaction. Profiles whose values
-// cannot change between their own as-of time and asOf are skipped.
+// Refresh recomputes the time-dependent values (stage, churn risk,
+// windowed metrics) of every profile as of asOf, and updates the stage
+// index. It reads the stage index, which records each profile's as-of time
+// and when its values next change, and opens only the profiles that are
+// due: those whose values change by asOf, and those computed for a later
+// time than asOf. It works page by page, each page in its own transaction.
 func (s *Store) Refresh(ctx context.Context, asOf time.Time) (RefreshSummary, error) {
 	done, err := s.begin()
 	if err != nil {
@@ -110,22 +113,25 @@ func (s *Store) Refresh(ctx context.Context, asOf time.Time) (RefreshSummary, er
 	}
 	defer done()
 	var sum RefreshSummary
-	start := []byte{nsProfile}
-	for {
-		var n, changed int
+	start := []byte{nsStage}
+	for start != nil {
+		var page RefreshSummary
 		var next []byte
 		err := s.update(ctx, func(t *txn) error {
-			n, changed, next = 0, 0, nil
-			for e, err := range t.tx.Scan([]byte{nsProfile}, start, true) {
+			page, next = RefreshSummary{}, nil
+			for e, err := range t.tx.Scan([]byte{nsStage}, start, false) {
 				if err != nil {
 					return err
 				}
-				if n == pageSize {
+				if page.Refreshed == pageSize {
 					next = append([]byte(nil), e.Key...)
 					break
 				}
-				n++
-				pid, err := profileIDFrom(e.Key[1:])
+				page.Profiles++
+				if sm, err := decodeSummary(e.Value); err != nil || !sm.due(asOf) {
+					continue
+				}
+				pid, err := profileIDFrom(e.Key[2:])
 				if err != nil {
 					return err
 				}
@@ -133,18 +139,18 @@ func (s *Store) Refresh(ctx context.Context, asOf time.Time) (RefreshSummary, er
 				if err != nil {
 					return err
 				}
-				p := lp.p
-				if !asOf.Before(p.AsOf) && (p.NextRefresh.IsZero() || asOf.Before(p.NextRefresh)) {
-					continue
+				if lp == nil || lp.p == nil {
+					return fmt.Errorf("store: stage index points at missing profile %v", pid)
 				}
-				q, ch, err := s.resolver.Refresh(p, asOf)
+				q, changed, err := s.resolver.Refresh(lp.p, asOf)
 				if err != nil {
 					return err
 				}
 				lp.p = q
 				t.touchProfile(lp)
-				if ch {
-					changed++
+				page.Refreshed++
+				if changed {
+					page.Changed++
 				}
 			}
 			return nil
@@ -152,13 +158,12 @@ func (s *Store) Refresh(ctx context.Context, asOf time.Time) (RefreshSummary, er
 		if err != nil {
 			return sum, err
 		}
-		sum.Profiles += n
-		sum.Changed += changed
-		if next == nil {
-			return sum, nil
-		}
+		sum.Profiles += page.Profiles
+		sum.Refreshed += page.Refreshed
+		sum.Changed += page.Changed
 		start = next
 	}
+	return sum, nil
 }
 
 // Maintain reclaims space held by overwritten and deleted values, if the

@@ -66,7 +66,8 @@ type committed struct {
 // resolves batch k+1 against a snapshot plus the decoded state of the
 // batches before it, while another commits batch k, each batch in one
 // transaction. Other writers of this store wait until it is done.
-func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Record, error], size int, progress func(Summary)) (Summary, error) {
+func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Record, error], size int, opts IngestOptions) (Summary, error) {
+	progress := opts.Progress
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 
@@ -134,13 +135,14 @@ func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Reco
 		// resolved against it and the cache.
 		err := s.kv.View(ctx, func(snap Txn) error {
 			t := s.newTxn(&writeSet{read: snap}, s.clock())
+			t.file = opts.File
 			for range segmentBatches {
 				recs, quarantined, rerr, more := pullBatch(next, size)
 				eof, readErr = !more, rerr
 				if len(recs)+len(quarantined) > 0 {
 					ws := &writeSet{read: snap}
 					t.tx = ws
-					t.now = s.clock()
+					t.now, t.asOf = s.clock(), s.asOf()
 					sum, err := t.ingestBatch(recs, quarantined)
 					if err != nil {
 						return err

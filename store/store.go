@@ -28,9 +28,13 @@ type Options struct {
 	// second layer under the store's sealing. It is on by default, keyed
 	// by [crypto.RootKey.AtRestKey].
 	NoAtRestEncryption bool
-	// Clock returns the current time; nil means time.Now. It stamps
-	// ingests and the as-of time of stages computed while ingesting.
+	// Clock returns the current time; nil means time.Now. It stamps feed
+	// events, quarantine entries and the erasure journal.
 	Clock func() time.Time
+	// AsOf returns the time that stages, churn risk and windowed metrics
+	// are computed for while ingesting and unmerging; nil means Clock.
+	// [Store.Refresh] recomputes them for another time.
+	AsOf func() time.Time
 	// ErasureJournal, if set, is a file outside the database directory
 	// (on another volume, or where the brand keeps its compliance
 	// records) to which every erasure is also appended, so that a restore
@@ -53,6 +57,7 @@ type Store struct {
 	root     *crypto.RootKey
 	resolver *merge.Resolver
 	clock    func() time.Time
+	asOf     func() time.Time
 	journal  string
 	log      *slog.Logger
 
@@ -149,6 +154,10 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 	}
 	if s.clock == nil {
 		s.clock = time.Now
+	}
+	s.asOf = opts.AsOf
+	if s.asOf == nil {
+		s.asOf = s.clock
 	}
 	if s.log == nil {
 		s.log = slog.Default()

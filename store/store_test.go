@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 
@@ -158,5 +159,45 @@ func TestListPagesResume(t *testing.T) {
 		if p.Profile.Risk != merge.RiskAtRisk {
 			t.Fatalf("risk filter listed a profile at %s", p.Profile.Risk)
 		}
+	}
+}
+
+func TestRefresh(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	if _, err := s.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.Stats(ctx)
+	sum, err := s.Refresh(ctx, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Profiles != before.Profiles || sum.Refreshed != 0 {
+		t.Fatalf("refresh as of the ingest time: %+v, want all %d profiles read and none due", sum, before.Profiles)
+	}
+	later := asOf.AddDate(2, 0, 0)
+	sum, err = s.Refresh(ctx, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := s.Stats(ctx)
+	if sum.Refreshed == 0 || sum.Changed == 0 || after.Stages[merge.StageLoyal] != 0 || after.Risks[merge.RiskActive] != 0 {
+		t.Fatalf("two years later: %+v, stages %v, risks %v; want the loyal customer gone and nobody active", sum, after.Stages, after.Risks)
+	}
+	mustVerify(t, s)
+	// Back to the ingest time: the profiles refreshed for the later time
+	// are due again (the others never changed), and the stages come back.
+	refreshed := sum.Refreshed
+	sum, err = s.Refresh(ctx, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := s.Stats(ctx)
+	if sum.Refreshed != refreshed {
+		t.Fatalf("back to the ingest time: refreshed %d, want the %d refreshed before", sum.Refreshed, refreshed)
+	}
+	if !maps.Equal(again.Stages, before.Stages) || !maps.Equal(again.Risks, before.Risks) {
+		t.Fatalf("stages %v risks %v after the round trip, want %v %v", again.Stages, again.Risks, before.Stages, before.Risks)
 	}
 }

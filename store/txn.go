@@ -21,10 +21,12 @@ import (
 // transaction are visible to later reads, so a batch of records behaves as
 // if ingested one by one.
 type txn struct {
-	s   *Store
-	kr  *crypto.Keyring
-	tx  Txn
-	now time.Time
+	s    *Store
+	kr   *crypto.Keyring
+	tx   Txn
+	now  time.Time // the wall clock: stamps events, journal and quarantine entries
+	asOf time.Time // the time stages and metrics are computed for
+	file string    // the input's name, for quarantine entries
 
 	profiles map[ProfileID]*liveProfile
 	rtags    map[identity.RecordKey][]byte  // blind-index tags computed so far
@@ -113,7 +115,7 @@ type pendingEntry struct {
 
 func (s *Store) newTxn(tx Txn, now time.Time) *txn {
 	return &txn{
-		s: s, kr: s.kr, tx: tx, now: now,
+		s: s, kr: s.kr, tx: tx, now: now, asOf: s.asOf(),
 		profiles: map[ProfileID]*liveProfile{},
 		rtags:    map[identity.RecordKey][]byte{},
 		ikeys:    map[identity.Identifier][]byte{},

@@ -9,6 +9,7 @@ import (
 	"iter"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -146,7 +147,7 @@ func importFile(ctx context.Context, db *scv.DB, path string, f identity.Format,
 	}
 	r = prog.file(name, index, files, size, r)
 	defer prog.done()
-	sum, err := db.IngestAll(context.WithoutCancel(ctx), stopOn(ctx, identity.Decode(r, f, opts), prog), scv.IngestOptions{})
+	sum, err := db.IngestAll(context.WithoutCancel(ctx), stopOn(ctx, identity.Decode(r, f, opts), prog), scv.IngestOptions{File: filepath.Base(name)})
 	if sum.Quarantined == nil || sum.Warnings == nil {
 		empty := newSummary()
 		add(&empty, sum)

@@ -344,15 +344,15 @@ func (e *env) resolveAsOf() error {
 	return nil
 }
 
-// clock is the Options.Clock for --as-of: it starts at the as-of time and
-// runs forward, so that what one command writes stays in order. Without
-// --as-of it is nil, the wall clock.
-func (e *env) clock() func() time.Time {
+// asOfFunc is the Options.AsOf for --as-of: stages are computed for that
+// time, while events and journal entries keep the wall clock. Without
+// --as-of it is nil: the wall clock for both.
+func (e *env) asOfFunc() func() time.Time {
 	if !e.asOfSet {
 		return nil
 	}
-	base, start := e.asOf, e.now()
-	return func() time.Time { return base.Add(e.now().Sub(start)) }
+	at := e.asOf
+	return func() time.Time { return at }
 }
 
 // dbDir returns the database directory: --db, $SCV_DB or ./scv-data.
@@ -454,7 +454,7 @@ func (e *env) open(o openOptions) (*scv.DB, error) {
 		Region:             e.region,
 		NoSync:             o.noSync,
 		NoAtRestEncryption: e.noAtRest,
-		Clock:              e.clock(),
+		AsOf:               e.asOfFunc(),
 		ErasureJournal:     journal,
 		Logger:             engineLogger(logs),
 	})

@@ -161,10 +161,10 @@ func TestAsOf(t *testing.T) {
 			if !e.asOf.Equal(tc.want) || e.asOfSet != tc.set {
 				t.Errorf("as of %v (set %v), want %v (set %v)", e.asOf, e.asOfSet, tc.want, tc.set)
 			}
-			if clock := e.clock(); (clock != nil) != tc.set {
-				t.Errorf("clock set %v, want %v", clock != nil, tc.set)
-			} else if clock != nil && !clock().Equal(tc.want) {
-				t.Errorf("clock starts at %v, want %v", clock(), tc.want)
+			if asOf := e.asOfFunc(); (asOf != nil) != tc.set {
+				t.Errorf("as-of function set %v, want %v", asOf != nil, tc.set)
+			} else if asOf != nil && !asOf().Equal(tc.want) {
+				t.Errorf("as-of function gives %v, want %v", asOf(), tc.want)
 			}
 		})
 	}

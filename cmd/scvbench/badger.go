@@ -91,6 +91,7 @@ type badgerRun struct {
 	keySize   int
 	valueSize int
 	took      time.Duration
+	cpu       time.Duration
 }
 
 func (r badgerRun) rps() float64 { return float64(r.n) / r.took.Seconds() }
@@ -117,7 +118,7 @@ func rawBadger(ctx context.Context, dir string, n int, perRecord float64, seed u
 	rng.Read(keys)
 	pool := make([]byte, 16<<20+run.valueSize) // values are windows of a random pool
 	rng.Read(pool)
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	wb := db.NewWriteBatch()
 	for i := range n {
 		if i%65536 == 0 && ctx.Err() != nil {
@@ -133,7 +134,7 @@ func rawBadger(ctx context.Context, dir string, n int, perRecord float64, seed u
 	if err := wb.Flush(); err != nil {
 		return run, err
 	}
-	run.took = time.Since(start)
+	run.took, run.cpu = time.Since(start), cpuTime()-cpu0
 	return run, db.Close()
 }
 

@@ -337,6 +337,7 @@ func prepare(ctx context.Context, work string, n int, seed uint64) (*prepared, e
 type ingestRun struct {
 	n    int
 	took time.Duration
+	cpu  time.Duration // CPU time of the whole process meanwhile
 	sum  scv.Summary
 }
 
@@ -352,7 +353,7 @@ func ingest(ctx context.Context, c config, db *scv.DB, p *prepared, progress fun
 	n := p.g.NumRecords()
 	progress("ingesting %d records", n)
 	last := time.Now()
-	start := last
+	start, cpu0 := last, cpuTime()
 	opts := scv.IngestOptions{BatchSize: c.batch, Progress: func(s scv.Summary) {
 		if now := time.Now(); now.Sub(last) >= 10*time.Second {
 			last = now
@@ -360,7 +361,7 @@ func ingest(ctx context.Context, c config, db *scv.DB, p *prepared, progress fun
 		}
 	}}
 	sum, err := db.IngestAll(ctx, src, opts)
-	run := ingestRun{n: n, took: time.Since(start), sum: sum}
+	run := ingestRun{n: n, took: time.Since(start), cpu: cpuTime() - cpu0, sum: sum}
 	if err != nil {
 		return run, fmt.Errorf("ingest of %d records: %w", n, err)
 	}
@@ -434,6 +435,7 @@ type lookupRun struct {
 	firstOther string
 	warmTook   time.Duration
 	timedWall  time.Duration
+	timedCPU   time.Duration
 }
 
 // lookups looks up n phones drawn at random from known, once to warm the
@@ -457,7 +459,7 @@ func lookups(ctx context.Context, db *scv.DB, known []string, n int, seed uint64
 	}
 	run.warmTook = time.Since(start)
 	took := make([]time.Duration, n)
-	wall := time.Now()
+	wall, cpu0 := time.Now(), cpuTime()
 	for i, ph := range sample {
 		t0 := time.Now()
 		_, err := db.ByPhone(ctx, ph)
@@ -480,7 +482,7 @@ func lookups(ctx context.Context, db *scv.DB, known []string, n int, seed uint64
 			}
 		}
 	}
-	run.timedWall = time.Since(wall)
+	run.timedWall, run.timedCPU = time.Since(wall), cpuTime()-cpu0
 	slices.Sort(took)
 	q := func(f float64) time.Duration { return took[min(len(took)-1, int(f*float64(len(took))))] }
 	run.p50, run.p99, run.p999, run.max = q(0.50), q(0.99), q(0.999), took[len(took)-1]
@@ -492,13 +494,14 @@ type stageRun struct {
 	profiles   int
 	byStage    map[merge.Stage]int
 	took       time.Duration
+	cpu        time.Duration
 	paidOrders int
 	spendFen   int64
 }
 
 func streamStages(ctx context.Context, db *scv.DB) (stageRun, error) {
 	run := stageRun{byStage: map[merge.Stage]int{}}
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for _, st := range merge.Stages {
 		for p, err := range db.ByStage(ctx, st, scv.Filter{}) {
 			if err != nil {
@@ -510,7 +513,7 @@ func streamStages(ctx context.Context, db *scv.DB) (stageRun, error) {
 			run.spendFen += p.Metrics.SpendFen
 		}
 	}
-	run.took = time.Since(start)
+	run.took, run.cpu = time.Since(start), cpuTime()-cpu0
 	return run, nil
 }
 

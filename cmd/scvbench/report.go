@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/scv-go/scv/merge"
 )
@@ -167,8 +168,8 @@ func printReport(w io.Writer, c config, r *results) {
 		ingestRun
 	}{{"N/10", r.small}, {"N", r.large}} {
 		s := run.sum
-		p("  %-4s     %s records in %.1f s = %s records/s; accepted %s (unchanged %s), quarantined %s, profiles created %s, merged %s",
-			run.label, count(s.Read), run.took.Seconds(), rate(run.rps()), count(s.Accepted), count(s.Unchanged),
+		p("  %-4s     %s records in %.1f s = %s records/s (process CPU %s); accepted %s (unchanged %s), quarantined %s, profiles created %s, merged %s",
+			run.label, count(s.Read), run.took.Seconds(), rate(run.rps()), cpuShare(run.cpu, run.took, m.procs), count(s.Accepted), count(s.Unchanged),
 			quarantineSummary(s.Quarantined), count(s.ProfilesCreated), count(s.ProfilesMerged))
 	}
 	if r.decode > 0 {
@@ -196,7 +197,7 @@ func printReport(w io.Writer, c config, r *results) {
 	b := r.badger
 	p("badger     one WriteBatch of %s values of %d bytes with %d-byte random keys, in a fresh directory with the", count(b.n), b.valueSize, b.keySize)
 	p("           store's settings (SyncWrites, AES at rest with a 32-byte key, no compression, 3 x 64 MiB memtables,")
-	p("           128 MiB block cache, 64 MiB index cache): %.2f s = %s values/s", b.took.Seconds(), rate(b.rps()))
+	p("           128 MiB block cache, 64 MiB index cache): %.2f s = %s values/s (process CPU %s)", b.took.Seconds(), rate(b.rps()), cpuShare(b.cpu, b.took, m.procs))
 	ph := r.phone
 	agree := "they agree on every spelling"
 	if ph.disagree > 0 || ph.refused > 0 {
@@ -212,15 +213,16 @@ func printReport(w io.Writer, c config, r *results) {
 			errs += "; the first other: " + lk.firstOther
 		}
 	}
-	p("byphone    %s lookups of %s known phones, after a warm-up pass (%.1f s): p50 %.1f µs, p99 %.1f µs, p99.9 %.1f µs, max %.1f µs; errors: %s",
-		count(lk.n), count(len(r.truth.knownPhones)), lk.warmTook.Seconds(), us(lk.p50), us(lk.p99), us(lk.p999), us(lk.max), errs)
+	p("byphone    %s lookups of %s known phones, after a warm-up pass (%.1f s): p50 %.1f µs, p99 %.1f µs, p99.9 %.1f µs, max %.1f µs (process CPU %s); errors: %s",
+		count(lk.n), count(len(r.truth.knownPhones)), lk.warmTook.Seconds(), us(lk.p50), us(lk.p99), us(lk.p999), us(lk.max),
+		cpuShare(lk.timedCPU, lk.timedWall, m.procs), errs)
 	sg := r.stages
 	match := "they match the ground truth"
 	if sg.paidOrders != r.truth.paidOrders || sg.spendFen != r.truth.spendFen {
 		match = fmt.Sprintf("the ground truth says %s and %s fen: MISMATCH", count(r.truth.paidOrders), count(r.truth.spendFen))
 	}
-	p("bystage    %s profiles in %d stages in %.2f s, holding %s paid orders and %s fen of spend; %s",
-		count(sg.profiles), len(merge.Stages), sg.took.Seconds(), count(sg.paidOrders), count(sg.spendFen), match)
+	p("bystage    %s profiles in %d stages in %.2f s (process CPU %s), holding %s paid orders and %s fen of spend; %s",
+		count(sg.profiles), len(merge.Stages), sg.took.Seconds(), cpuShare(sg.cpu, sg.took, m.procs), count(sg.paidOrders), count(sg.spendFen), match)
 	var marks []string
 	for _, m := range r.memory {
 		marks = append(marks, fmt.Sprintf("%s %.0f", m.phase, m.peak))
@@ -248,6 +250,17 @@ func printReport(w io.Writer, c config, r *results) {
 		j, _ := json.Marshal(r.head)
 		fmt.Fprintf(w, "%s\n", j)
 	}
+}
+
+// cpuShare says how much CPU the process used during a phase: seconds, and
+// the share of the cores it may use. On a machine shared with other work a
+// share well under 100% while the phase was CPU-bound means it waited for
+// the CPU, and its rate understates what the code does alone.
+func cpuShare(cpu, wall time.Duration, procs int) string {
+	if cpu <= 0 || wall <= 0 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%.1f s, %.0f%% of %d cores", cpu.Seconds(), 100*cpu.Seconds()/wall.Seconds()/float64(procs), procs)
 }
 
 func us(d interface{ Nanoseconds() int64 }) float64 { return float64(d.Nanoseconds()) / 1e3 }
