@@ -81,14 +81,17 @@ func (s *session) tryFold(p *Profile, n *node, sticky []identity.Identifier, asO
 	}
 	n.link = c.linkingIdentifiers(n.ids, isHub)
 	linked := false
-	added := 0 // identifiers new to p so far with the kind and scope of the last
-	for j, id := range n.link {
+	// The identifiers new to p, counted per kind and scope: n.link is in
+	// identifier order, so each kind and scope is one run.
+	var last kindScope
+	added := 0
+	for _, id := range n.link {
 		if st, ok := p.identifier(id); ok && st.Status == StatusLinking {
 			linked = true
 			continue
 		}
-		if j == 0 || n.link[j-1].Kind != id.Kind || n.link[j-1].Scope != id.Scope {
-			added = 0
+		if ks := (kindScope{id.Kind, id.Scope}); added == 0 || ks != last {
+			last, added = ks, 0
 		}
 		added++
 		if lim := c.limit(id.Kind); lim > 0 && linkingCount(p, id.Kind, id.Scope)+added > lim {

@@ -155,6 +155,14 @@ func TestFastPathEdges(t *testing.T) {
 			},
 		},
 		{
+			name:  "fold of a new phone and a second buyer id",
+			setup: []identity.Record{rec("a", at, phone(1), buyer("1"))},
+			add:   rec("r", at, phone(2), buyer("1"), buyer("2")),
+			check: func(ch *merge.Change) error {
+				return want(!ch.Recomputed && len(ch.Created) == 0, "recomputed %t, created %v; two buyer ids per platform fold", ch.Recomputed, ch.Created)
+			},
+		},
+		{
 			name:  "fold into a profile with a shared identifier",
 			setup: []identity.Record{rec("a", at, phone(1), unionid("1")), rec("b", at, phone(1), unionid("2"))},
 			add:   rec("r", at, unionid("1")),
@@ -193,6 +201,10 @@ func want(ok bool, format string, args ...any) error {
 		return nil
 	}
 	return fmt.Errorf(format, args...)
+}
+
+func buyer(s string) identity.Identifier {
+	return identity.Identifier{Kind: identity.KindBuyer, Scope: "taobao", Value: "b-" + s}
 }
 
 func status(p *merge.Profile, id identity.Identifier) merge.Status {

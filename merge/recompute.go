@@ -337,10 +337,14 @@ func newWorkset(s *session, results, olds []*Profile) *workset {
 
 // old returns the old profile with the id, or nil.
 func (w *workset) old(id string) *Profile {
-	if i, ok := slices.BinarySearchFunc(w.olds, id, func(p *Profile, id string) int { return compareStr(p.ID, id) }); ok {
+	if i, ok := w.oldIndex(id); ok {
 		return w.olds[i]
 	}
 	return nil
+}
+
+func (w *workset) oldIndex(id string) (int, bool) {
+	return slices.BinarySearchFunc(w.olds, id, func(p *Profile, id string) int { return compareStr(p.ID, id) })
 }
 
 // change finalises the profiles as of asOf and says what to write. With
@@ -364,11 +368,19 @@ func (w *workset) change(created []string, forwards []Forward, asOf time.Time, c
 	if ids > 0 {
 		ch.Index = make([]IndexEdit, 0, ids)
 	}
+	var keptBuf [4]bool
+	var kept []bool // which olds a result replaces
+	if len(w.olds) <= len(keptBuf) {
+		kept = keptBuf[:len(w.olds)]
+	} else {
+		kept = make([]bool, len(w.olds))
+	}
 	replaced := 0
 	for _, p := range w.results {
 		c.finalize(p, asOf)
-		old := w.old(p.ID)
-		if old != nil {
+		var old *Profile
+		if i, ok := w.oldIndex(p.ID); ok {
+			old, kept[i] = w.olds[i], true
 			replaced++
 		}
 		if old == nil || !compare || !c.unchanged(old, p, asOf) {
@@ -378,8 +390,8 @@ func (w *workset) change(created []string, forwards []Forward, asOf time.Time, c
 		ch.Index = appendIndexDiff(ch.Index, old, p)
 	}
 	if replaced < len(w.olds) {
-		for _, o := range w.olds {
-			if !slices.ContainsFunc(w.results, func(p *Profile) bool { return p.ID == o.ID }) {
+		for i, o := range w.olds {
+			if !kept[i] {
 				ch.Index = appendIndexDiff(ch.Index, o, nil)
 			}
 		}

@@ -11,7 +11,7 @@ import (
 // Reader is what a [Resolver] needs to read from the store, inside the
 // store's transaction. The resolver calls it only for what a decision
 // needs, at most once per argument per call, and never modifies what it
-// returns.
+// returns; what it returns must not change until the call returns.
 type Reader interface {
 	// Holder returns the profile holding the record with key k, or nil
 	// when no profile does.

@@ -162,20 +162,21 @@ func (c *config) foldFields(fields []Field, cands []candidate) []Field {
 			out = append(out, fields[i])
 			i++
 		}
-		if i == len(fields) || fieldIndex(fields[i].Name) != fi {
-			out = append(out, fieldOf(cands[j:k], nil))
-			j = k
-			continue
-		}
 		// The stored values, with their ranks recomputed, and the new ones
 		// merged in by value.
-		f := &fields[i]
-		group := append(buf[:0], c.candidate(fi, f.Value, f.From))
-		group[0].records = f.Records
-		for _, a := range f.Alternatives {
-			cd := c.candidate(fi, a.Value, a.From)
-			cd.records = a.Records
+		group := buf[:0]
+		var stored *Field
+		if i < len(fields) && fieldIndex(fields[i].Name) == fi {
+			stored = &fields[i]
+			i++
+			cd := c.candidate(fi, stored.Value, stored.From)
+			cd.records = stored.Records
 			group = append(group, cd)
+			for _, a := range stored.Alternatives {
+				cd := c.candidate(fi, a.Value, a.From)
+				cd.records = a.Records
+				group = append(group, cd)
+			}
 		}
 		for _, cd := range cands[j:k] {
 			if at := slices.IndexFunc(group, func(g candidate) bool { return g.value == cd.value }); at >= 0 {
@@ -184,8 +185,11 @@ func (c *config) foldFields(fields []Field, cands []candidate) []Field {
 				group = append(group, cd)
 			}
 		}
-		out = append(out, fieldOf(group, f.Alternatives))
-		i++
+		var alts []Alternative
+		if stored != nil {
+			alts = stored.Alternatives
+		}
+		out = append(out, fieldOf(group, alts))
 		j = k
 	}
 	return append(out, fields[i:]...)
