@@ -160,7 +160,8 @@ func purposeOf(ns byte) string {
 	panic("store: no purpose for namespace " + string(ns))
 }
 
-// RotateRoot replaces the root key of the closed database in dir: it
+// RotateRoot replaces the root key of the closed database in dir (it
+// fails with [ErrLocked], changing nothing, while a process has it open): it
 // re-encrypts Badger's key registry under the new root's at-rest key and
 // reseals the keyring state under the new root. Nothing else is rewritten:
 // every key below the root is random. Save the new key before calling it;
@@ -169,7 +170,15 @@ func purposeOf(ns byte) string {
 // was done.
 func RotateRoot(ctx context.Context, dir string, oldRoot, newRoot *crypto.RootKey, opts Options) error {
 	if !opts.NoAtRestEncryption {
-		if err := rekeyBadger(dir, oldRoot.AtRestKey(), newRoot.AtRestKey()); err != nil {
+		// Badger's own lock: a process with the database open keeps it,
+		// and must not see its key registry change under it.
+		unlock, err := lockDir(dir)
+		if err != nil {
+			return err
+		}
+		err = rekeyBadger(dir, oldRoot.AtRestKey(), newRoot.AtRestKey())
+		unlock()
+		if err != nil {
 			return err
 		}
 	}

@@ -133,3 +133,20 @@ func TestOpenLocked(t *testing.T) {
 		t.Fatalf("second open: %v, want ErrLocked", err)
 	}
 }
+
+func TestRotateRootRefusesOpenDatabase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	oldRoot, newRoot := crypto.GenerateRootKey(), crypto.GenerateRootKey()
+	s := openTestStore(t, dir, oldRoot)
+	if _, err := s.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := RotateRoot(ctx, dir, oldRoot, newRoot, Options{}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("RotateRoot of an open database: %v, want ErrLocked", err)
+	}
+	s.Close()
+	// Nothing changed: the old key still opens it.
+	s = openTestStore(t, dir, oldRoot)
+	mustVerify(t, s)
+}
