@@ -22,6 +22,8 @@
 //	Q tag           a quarantined record: source, line, record id, field and reason, sealed
 //	E pid           the erasure journal: an erased profile id and its record tags, sealed
 //	Z rtag          the tombstones' index, for counting
+//	B tag pid       the blocking index of duplicate suggestions: a blind index of a name, or of a birthday and
+//	                a word of a name, and a profile that has it (see [Store.Suggest])
 //	W seq, L n      change-feed events: pending per transaction, then published in order
 //
 // Values are sealed with XChaCha20-Poly1305: profiles and records under the

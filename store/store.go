@@ -182,6 +182,9 @@ func (s *Store) loadKeyring(ctx context.Context) error {
 			if err := tx.Set(metaKey("schema"), []byte(schemaVersion)); err != nil {
 				return err
 			}
+			if err := tx.Set(metaKey(metaBlocks), []byte("1")); err != nil { // an empty index is complete
+				return err
+			}
 			return tx.Set(metaKey("keyring"), s.kr.State())
 		case err != nil:
 			return err

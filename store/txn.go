@@ -78,13 +78,14 @@ type liveProfile struct {
 	dk       *crypto.DataKey
 	wrapped  []byte // the data key wrapped under the keyring, stored with the profile
 
-	stored    bool         // the profile exists in the engine
-	origStage merge.Stage  // as stored, for the stage index and events
-	origSum   []byte       // stored summary
-	origNPS   *merge.Score // latest scores as stored, for feedback events
-	origCSAT  *merge.Score
-	forward   ProfileID // set when merged away
-	dirty     bool
+	stored     bool         // the profile exists in the engine
+	origStage  merge.Stage  // as stored, for the stage index and events
+	origBlocks blockSource  // names and birthdays as stored, for the blocking index
+	origSum    []byte       // stored summary
+	origNPS    *merge.Score // latest scores as stored, for feedback events
+	origCSAT   *merge.Score
+	forward    ProfileID // set when merged away
+	dirty      bool
 }
 
 type liveRecord struct {
@@ -146,7 +147,7 @@ func (t *txn) profile(id ProfileID) (*liveProfile, error) {
 	wrapped, _, _ := splitProfileValue(v)
 	lp := &liveProfile{
 		id: id, p: p, absorbed: absorbed, dk: dk, wrapped: wrapped, stored: true,
-		origStage: p.Stage, origSum: summarise(p).encode(),
+		origStage: p.Stage, origSum: summarise(p).encode(), origBlocks: blockSourceOf(p),
 		origNPS: p.Metrics.NPS, origCSAT: p.Metrics.CSAT,
 	}
 	t.profiles[id] = lp
@@ -604,6 +605,9 @@ func (t *txn) flush() error {
 
 func (t *txn) flushProfile(lp *liveProfile) error {
 	id := lp.id
+	if err := t.flushBlocks(lp); err != nil {
+		return err
+	}
 	if lp.stored && lp.origStage != "" && (lp.p == nil || lp.p.Stage != lp.origStage) {
 		if err := t.tx.Delete(stageKey(stageCode(lp.origStage), id)); err != nil {
 			return err
@@ -649,6 +653,7 @@ func (t *txn) settle() {
 		lp.dirty = false
 		if lp.p != nil {
 			lp.stored, lp.origStage, lp.origSum = true, lp.p.Stage, summarise(lp.p).encode()
+			lp.origBlocks = blockSourceOf(lp.p)
 			lp.origNPS, lp.origCSAT = lp.p.Metrics.NPS, lp.p.Metrics.CSAT
 		} else {
 			lp.stored, lp.origStage = false, ""

@@ -30,9 +30,11 @@ func (r *Report) problem(format string, args ...any) {
 // its data key and its records and identifiers point back at it; every
 // record entry is held by a profile that lists it; every identifier entry
 // points at profiles that list the identifier; the stage index matches the
-// profiles one for one; forwards lead to a live or erased profile; and the
-// counts reconcile. It reads everything in one snapshot. An error means it
-// could not read; inconsistencies are in the Report.
+// profiles one for one; the blocking index holds exactly the blocks the
+// profiles' names and birthdays give (once built, see [Store.Suggest]);
+// forwards lead to a live or erased profile; and the counts reconcile. It
+// reads everything in one snapshot. An error means it could not read;
+// inconsistencies are in the Report.
 func (s *Store) Verify(ctx context.Context) (*Report, error) {
 	done, err := s.begin()
 	if err != nil {
@@ -48,6 +50,10 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 	records := map[string]ProfileID{}  // record tag -> the profile listing it
 	idents := map[string][]ProfileID{} // identifier key -> profiles listing it
 	stages := map[ProfileID]byte{}     // profile -> stage code
+	blocks, err := t.newBlockVerifier()
+	if err != nil {
+		return err
+	}
 	for e, err := range t.tx.Scan([]byte{nsProfile}, nil, true) {
 		if err != nil {
 			return err
@@ -101,6 +107,9 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 			if !slices.Contains(ie.pids, pid) {
 				r.problem("P %v: %s identifier %x not indexed to it", pid, st.Identifier.Kind, k[2:])
 			}
+		}
+		if err := blocks.profile(r, pid, lp.p); err != nil {
+			return err
 		}
 		// Keep memory flat: profiles are not needed once checked.
 		delete(t.profiles, pid)
@@ -195,6 +204,9 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 		if _, err := t.byID(pid); err != nil && !isErased(err) {
 			r.problem("F %v: %v", pid, err)
 		}
+	}
+	if err := blocks.finish(r); err != nil {
+		return err
 	}
 	for _, err := range t.tx.Scan([]byte{nsQuarantine}, nil, true) {
 		if err != nil {

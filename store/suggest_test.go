@@ -1,0 +1,620 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/merge"
+)
+
+func TestComparePhones(t *testing.T) {
+	cn := func(nsn string) phoneNum { return phoneNum{cc: 86, nsn: nsn} }
+	for _, tc := range []struct {
+		name string
+		x, y phoneNum
+		want PhoneMatch
+	}{
+		{"equal", cn("13912345601"), cn("13912345601"), PhoneEqual},
+		{"one digit", cn("13912345601"), cn("13912345681"), PhoneOneDigit},
+		{"first digit", cn("13912345601"), cn("23912345601"), PhoneOneDigit},
+		{"adjacent transposition", cn("13912345601"), cn("13912345610"), PhoneTransposed},
+		{"transposition at the start", cn("13912345601"), cn("31912345601"), PhoneTransposed},
+		{"two digits adjacent, not swapped", cn("13912345601"), cn("13912345699"), PhoneTwoDigits},
+		{"two digits apart", cn("13912345601"), cn("13912545607"), PhoneTwoDigits},
+		{"swap of non-adjacent digits", cn("13912345601"), cn("13912305641"), PhoneTwoDigits},
+		{"three digits", cn("13912345601"), cn("13912399991"), PhoneFar},
+		{"two transpositions", cn("13912345601"), cn("31912345610"), PhoneFar},
+		{"inserted digit", cn("13912345601"), cn("139123456011"), PhoneFar},
+		{"other country code", cn("13912345601"), phoneNum{cc: 852, nsn: "13912345601"}, PhoneFar},
+		{"Australian national numbers", phoneNum{61, "422718532"}, phoneNum{61, "422718523"}, PhoneTransposed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := comparePhones(tc.x, tc.y); got != tc.want {
+				t.Errorf("comparePhones(%v, %v) = %q, want %q", tc.x, tc.y, got, tc.want)
+			}
+			if got := comparePhones(tc.y, tc.x); got != tc.want {
+				t.Errorf("comparePhones is not symmetric: (%v, %v) = %q, want %q", tc.y, tc.x, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCompareNames(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		x, y string
+		want NameMatch
+	}{
+		{"equal", "jack hemsworth", "jack hemsworth", NameExact},
+		{"words swapped", "jack hemsworth", "hemsworth jack", NameSwapped},
+		{"letter replaced", "jack hemsworth", "jack hemsworxh", NameOneEdit},
+		{"letter inserted", "jack hemsworth", "jack hemsworxth", NameOneEdit},
+		{"letter deleted", "jack hemsworth", "jack hemswrth", NameOneEdit},
+		{"adjacent letters swapped", "jack hemsworth", "jack hemswotrh", NameOneEdit},
+		{"space dropped", "jack hemsworth", "jackhemsworth", NameOneEdit},
+		{"two edits", "jack hemsworth", "jakc hemswroth", NameDiffer},
+		{"another given name", "mary smith", "john smith", NameDiffer},
+		{"Chinese names one character apart are different people", "王伟", "王玮", NameDiffer},
+		{"short word one letter apart", "jan hemsworth", "jon hemsworth", NameDiffer},
+		{"one edit in each of two words", "jack hemsworth", "jacks hemswrth", NameDiffer},
+		{"word of five letters", "jack smith", "jack smyth", NameOneEdit},
+		{"Chinese name equal", "王伟", "王伟", NameExact},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := compareNames(tc.x, tc.y); got != tc.want {
+				t.Errorf("compareNames(%q, %q) = %q, want %q", tc.x, tc.y, got, tc.want)
+			}
+			if got := compareNames(tc.y, tc.x); got != tc.want {
+				t.Errorf("compareNames is not symmetric: (%q, %q) = %q, want %q", tc.y, tc.x, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestBirthdaysClose(t *testing.T) {
+	for _, tc := range []struct {
+		x, y string
+		want bool
+	}{
+		{"1990-05-01", "1990-05-07", true},
+		{"1990-05-01", "1980-05-01", true},
+		{"1990-05-01", "1990-01-05", true}, // day and month swapped
+		{"1990-05-01", "1991-05-02", false},
+		{"1990-05-01", "1990-05-01", false}, // equal is not close: agreement reports it first
+		{"1990-05-01", "1990-5-1", false},
+	} {
+		if got := birthdaysClose(tc.x, tc.y); got != tc.want {
+			t.Errorf("birthdaysClose(%q, %q) = %v, want %v", tc.x, tc.y, got, tc.want)
+		}
+	}
+}
+
+func TestEvidenceScore(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		e    Evidence
+		want float64
+	}{
+		{"name, birthday, phone one digit apart", Evidence{Name: NameExact, Birthday: Agree, Phone: PhoneOneDigit}, 0.95},
+		{"name, birthday, phone transposed", Evidence{Name: NameExact, Birthday: Agree, Phone: PhoneTransposed}, 0.95},
+		{"name, birthday, phone two digits apart", Evidence{Name: NameExact, Birthday: Agree, Phone: PhoneTwoDigits}, 0.85},
+		{"name, birthday, no phone to compare", Evidence{Name: NameExact, Birthday: Agree}, 0.6},
+		{"name, birthday, phones far apart", Evidence{Name: NameExact, Birthday: Agree, Phone: PhoneFar}, 0.3},
+		{"names one edit apart", Evidence{Name: NameOneEdit, Birthday: Agree, Phone: PhoneOneDigit}, 0.85},
+		{"no birthday, phone one digit, same place", Evidence{Name: NameExact, Phone: PhoneOneDigit, Province: Agree, City: Agree}, 0.85},
+		{"genders differ", Evidence{Name: NameExact, Birthday: Agree, Phone: PhoneOneDigit, Gender: Differ}, 0.65},
+		{"birthdays differ", Evidence{Name: NameExact, Birthday: Differ, Phone: PhoneOneDigit}, 0.45},
+		{"clamped to 1", Evidence{Name: NameExact, Birthday: Agree, Phone: PhoneEqual, Gender: Agree, Province: Agree, City: Agree}, 1},
+		{"clamped to 0", Evidence{Name: NameOneEdit, Birthday: Differ, Phone: PhoneFar, Gender: Differ}, 0},
+		{"names differ: nothing else counts", Evidence{Name: NameDiffer, Birthday: Agree, Phone: PhoneEqual}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.e.Score(); got != tc.want {
+				t.Errorf("%v: Score() = %v, want %v", tc.e, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestEvidenceString(t *testing.T) {
+	e := Evidence{Name: NameExact, Birthday: Agree, Phone: PhoneTransposed, City: Differ}
+	if got, want := e.String(), "name exact, birthday agree, phone transposed, city differ"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+}
+
+func TestBlockValues(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		src  blockSource
+		want []string
+	}{
+		{"name only", blockSource{names: [2]string{"Jack Hemsworth"}}, []string{"n\x00hemsworth jack"}},
+		{"name and birthday", blockSource{names: [2]string{"Jack Hemsworth"}, births: [2]string{"1978-03-01"}},
+			[]string{"n\x00hemsworth jack", "b\x001978-03-01\x00jack", "b\x001978-03-01\x00hemsworth"}},
+		{"initials are no block", blockSource{names: [2]string{"J. R. Hartley"}, births: [2]string{"1930-01-02"}},
+			[]string{"n\x00hartley j r", "b\x001930-01-02\x00hartley"}},
+		{"Chinese name", blockSource{names: [2]string{"王伟"}, births: [2]string{"1990-05-01"}},
+			[]string{"n\x00王伟", "b\x001990-05-01\x00王伟"}},
+		{"middle dot separates words", blockSource{names: [2]string{"买买提·艾力"}},
+			[]string{"n\x00买买提 艾力"}},
+		{"birthday without a name is no block", blockSource{births: [2]string{"1990-05-01"}}, nil},
+		{"capped", blockSource{names: [2]string{"Anna Maria Lena Smith", "Anna Maria Lena Smyth"}, births: [2]string{"1990-05-01", "1990-05-10"}},
+			[]string{
+				"n\x00anna lena maria smith", "n\x00anna lena maria smyth",
+				"b\x001990-05-01\x00anna", "b\x001990-05-01\x00maria", "b\x001990-05-01\x00lena", "b\x001990-05-01\x00smith",
+				"b\x001990-05-01\x00smyth", "b\x001990-05-10\x00anna",
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, tc.src.values()); diff != "" {
+				t.Errorf("values() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// csvRecord is a CRM record with a name, a birthday and phones.
+func csvRecord(t testing.TB, id, name, birthday string, phones ...string) identity.Record {
+	t.Helper()
+	r := identity.Record{Channel: identity.ChannelCSV, Source: "crm", ID: id}
+	r.Attributes.Name = name
+	if birthday != "" {
+		d, err := identity.ParseDate(birthday)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Attributes.Birthday = d
+	}
+	for _, p := range phones {
+		r.Identifiers = append(r.Identifiers, phoneID(t, p))
+	}
+	return r
+}
+
+func ingest(t testing.TB, s *Store, recs ...identity.Record) []Result {
+	t.Helper()
+	var out []Result
+	for _, r := range recs {
+		res, err := s.Ingest(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+// blockIndex returns the blocking index as stored: the tags of each
+// profile's entries, sorted.
+func blockIndex(t testing.TB, s *Store) map[string][]string {
+	t.Helper()
+	got := map[string][]string{}
+	err := s.kv.View(context.Background(), func(tx Txn) error {
+		for e, err := range tx.Scan([]byte{nsBlock}, nil, true) {
+			if err != nil {
+				return err
+			}
+			tag, id, err := splitBlockKey(e.Key)
+			if err != nil {
+				return err
+			}
+			got[id.String()] = append(got[id.String()], string(tag))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tags := range got {
+		slices.Sort(tags)
+	}
+	return got
+}
+
+// checkBlocks checks that the blocking index holds, for every live
+// profile, exactly the blocks its names and birthdays give, and nothing
+// else, and that Verify agrees.
+func checkBlocks(t *testing.T, s *Store) {
+	t.Helper()
+	want := map[string][]string{}
+	err := s.Snapshot(context.Background(), func(p *merge.Profile) error {
+		var tags []string
+		for _, tag := range blockTags(s.kr, blockSourceOf(p)) {
+			tags = append(tags, string(tag))
+		}
+		if len(tags) > 0 {
+			slices.Sort(tags)
+			want[p.ID] = tags
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, blockIndex(t, s)); diff != "" {
+		t.Errorf("blocking index mismatch (-want +got):\n%s", diff)
+	}
+	mustVerify(t, s)
+}
+
+// tagsOf returns the sorted tags of blocking values written out by hand.
+func tagsOf(kr *crypto.Keyring, values ...string) []string {
+	var out []string
+	for _, v := range values {
+		out = append(out, string(blockTag(kr, v)))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestBlockingIndexFollowsProfiles(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	liNa := []string{"n\x00li na", "b\x001990-05-01\x00li", "b\x001990-05-01\x00na"}
+
+	// Two profiles, one person: the same name and birthday, phones one
+	// digit apart.
+	res := ingest(t, s,
+		csvRecord(t, "1", "Li Na", "1990-05-01", "13912345601"),
+		csvRecord(t, "2", "Li Na", "1990-05-01", "13912345681"))
+	a, b := res[0].Profile, res[1].Profile
+	checkBlocks(t, s)
+	if diff := cmp.Diff(map[string][]string{a: tagsOf(s.kr, liNa...), b: tagsOf(s.kr, liNa...)}, blockIndex(t, s)); diff != "" {
+		t.Fatalf("after two records (-want +got):\n%s", diff)
+	}
+
+	// A record with both phones merges them: the absorbed profile's
+	// entries go.
+	res = ingest(t, s, csvRecord(t, "3", "Li Na", "", "13912345601", "13912345681"))
+	if res[0].Outcome != OutcomeMerged {
+		t.Fatalf("third record: %v, want merged", res[0].Outcome)
+	}
+	checkBlocks(t, s)
+	if got := blockIndex(t, s); len(got) != 1 || got[res[0].Profile] == nil {
+		t.Fatalf("after the merge the index holds profiles %v, want only %s", slices.Collect(maps.Keys(got)), res[0].Profile)
+	}
+
+	// Detaching the binding record splits the profile again: the record
+	// keeps the phone it shares with one of the others, and is kept
+	// apart from the other.
+	if _, err := s.Detach(ctx, identity.RecordKey{Channel: identity.ChannelCSV, Source: "crm", ID: "3"}); err != nil {
+		t.Fatal(err)
+	}
+	checkBlocks(t, s)
+	if got := blockIndex(t, s); len(got) != 2 {
+		t.Fatalf("after Detach the index holds %d profiles, want 2", len(got))
+	}
+
+	// A later version of a record with another name moves its profile's
+	// blocks.
+	renamed := csvRecord(t, "1", "Wang Fang", "1990-05-01", "13912345601")
+	renamed.Observed = asOf.Add(-time.Hour)
+	res = ingest(t, s, renamed)
+	if res[0].Outcome != OutcomeJoined {
+		t.Fatalf("renamed record: %v, want joined", res[0].Outcome)
+	}
+	checkBlocks(t, s)
+	if diff := cmp.Diff(tagsOf(s.kr, "n\x00fang wang", "b\x001990-05-01\x00wang", "b\x001990-05-01\x00fang"), blockIndex(t, s)[res[0].Profile]); diff != "" {
+		t.Fatalf("after renaming (-want +got):\n%s", diff)
+	}
+
+	// Erasure removes the erased profile's entries.
+	if err := s.Erase(ctx, res[0].Profile); err != nil {
+		t.Fatal(err)
+	}
+	checkBlocks(t, s)
+	if got := blockIndex(t, s); got[res[0].Profile] != nil {
+		t.Fatalf("the erased profile is still in the blocking index")
+	}
+}
+
+func TestBlockingIndexPipelinedIngest(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	var recs []identity.Record
+	for i := range 300 {
+		// Every third record binds the phones of the two before it, so
+		// the batches merge and move profiles they created earlier.
+		name := []string{"Li Na", "Wang Fang", "Zhang Wei"}[i%3]
+		phone := "139" + strings.Repeat("0", 4) + string(rune('0'+i/100)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10)) + "1"
+		r := csvRecord(t, "r"+phone, name, "1990-05-01", phone)
+		if i%3 == 2 {
+			r.Identifiers = append(r.Identifiers, recs[i-1].Identifiers[0])
+		}
+		recs = append(recs, r)
+	}
+	seq := func(yield func(identity.Record, error) bool) {
+		for _, r := range recs {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+	if _, err := s.IngestAll(ctx, seq, IngestOptions{BatchSize: 16}); err != nil {
+		t.Fatal(err)
+	}
+	checkBlocks(t, s)
+}
+
+func TestVerifyFindsBlockingDamage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		do   func(tx Txn, s *Store, entry []byte) error
+	}{
+		{"lost entry", func(tx Txn, s *Store, entry []byte) error { return tx.Delete(entry) }},
+		{"stray entry", func(tx Txn, s *Store, entry []byte) error {
+			return tx.Set(blockKey(blockTag(s.kr, "n\x00nobody"), NewProfileID()), nil)
+		}},
+		{"entry of another block", func(tx Txn, s *Store, entry []byte) error {
+			_, id, _ := splitBlockKey(entry)
+			if err := tx.Delete(entry); err != nil {
+				return err
+			}
+			return tx.Set(blockKey(blockTag(s.kr, "n\x00somebody else"), id), nil)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := openTestStore(t, "", crypto.GenerateRootKey())
+			ingest(t, s, csvRecord(t, "1", "Li Na", "1990-05-01", "13912345601"))
+			mustVerify(t, s)
+			err := s.kv.Update(ctx, func(tx Txn) error {
+				for e, err := range tx.Scan([]byte{nsBlock}, nil, true) {
+					if err != nil {
+						return err
+					}
+					return tc.do(tx, s, bytes.Clone(e.Key))
+				}
+				return errors.New("no blocking entry")
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.Verify(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.OK() {
+				t.Fatal("Verify found nothing wrong")
+			}
+			t.Logf("problems: %v", r.Problems)
+		})
+	}
+}
+
+// suggestAll collects Suggest's stream.
+func suggestAll(t *testing.T, s *Store, opts SuggestOptions) []Suggestion {
+	t.Helper()
+	var out []Suggestion
+	for sg, err := range s.Suggest(context.Background(), opts) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, sg)
+	}
+	return out
+}
+
+func pair(a, b string) Suggestion {
+	if b < a {
+		a, b = b, a
+	}
+	return Suggestion{A: a, B: b}
+}
+
+// pairsOf returns the pairs of suggestions, without scores and evidence,
+// sorted.
+func pairsOf(sgs []Suggestion) []Suggestion {
+	out := make([]Suggestion, len(sgs))
+	for i, sg := range sgs {
+		out[i] = pair(sg.A, sg.B)
+	}
+	slices.SortFunc(out, func(x, y Suggestion) int { return strings.Compare(x.A+x.B, y.A+y.B) })
+	return out
+}
+
+func TestSuggest(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	res := ingest(t, s,
+		csvRecord(t, "1", "Li Xiaoming", "1990-05-01", "13912345601"),
+		csvRecord(t, "2", "Li Xiaoming", "1990-05-01", "13912345610"), // transposed digits: suggested
+		csvRecord(t, "3", "Xiaoming Li", "1990-05-01", "13912345671"), // words swapped, one digit from 1: suggested with 1
+		csvRecord(t, "4", "Li Xiaoming", "1990-05-01", "13698765432"), // another phone: not suggested
+		csvRecord(t, "5", "Li Xiaoming", "1985-11-30", "13912345602"), // another birthday
+		csvRecord(t, "6", "Zhang Wei", "1990-05-01", "13912345603"),   // shares only the birthday
+		csvRecord(t, "7", "Li Xiaomin", "1990-05-01", "13912345604"),  // one edit from 1's name (in a block with it: "li" and the birthday), one digit from 1's phone
+	)
+	id := func(i int) string { return res[i-1].Profile }
+
+	got := suggestAll(t, s, SuggestOptions{})
+	// 2 and 3: swapped words, phones two digits apart: 0.80. 2 and 7: one
+	// edit, two digits: 0.75. 3 and 7: the names differ.
+	want := []Suggestion{pair(id(1), id(2)), pair(id(1), id(3)), pair(id(1), id(7)), pair(id(2), id(3))}
+	if diff := cmp.Diff(pairsOf(want), pairsOf(got)); diff != "" {
+		t.Errorf("Suggest pairs (-want +got):\n%s", diff)
+	}
+	for _, sg := range got {
+		if sg.Score != sg.Evidence.Score() || sg.Score < DefaultMinScore {
+			t.Errorf("suggestion %+v: score %v, evidence scores %v", sg, sg.Score, sg.Evidence.Score())
+		}
+		if pair(sg.A, sg.B) == pair(id(1), id(2)) {
+			if want := (Evidence{Name: NameExact, Birthday: Agree, Phone: PhoneTransposed}); sg.Evidence != want {
+				t.Errorf("evidence of 1 and 2: %+v, want %+v", sg.Evidence, want)
+			}
+		}
+	}
+
+	// A lower threshold lets in the same name and birthday with a far
+	// phone (0.3) and the same name with another birthday (0.45, phone
+	// one digit from 1).
+	low := pairsOf(suggestAll(t, s, SuggestOptions{MinScore: 0.3}))
+	for _, p := range []Suggestion{pair(id(1), id(4)), pair(id(1), id(5))} {
+		if !slices.Contains(low, p) {
+			t.Errorf("MinScore 0.3: pair %v missing", p)
+		}
+	}
+	if slices.ContainsFunc(low, func(p Suggestion) bool { return p.A == id(6) || p.B == id(6) }) {
+		t.Errorf("profile 6 shares only a birthday and was suggested")
+	}
+
+	// SuggestFor gives the pairs of one profile, best first.
+	for1, err := s.SuggestFor(ctx, id(1), SuggestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(pairsOf([]Suggestion{pair(id(1), id(2)), pair(id(1), id(3)), pair(id(1), id(7))}), pairsOf(for1)); diff != "" {
+		t.Errorf("SuggestFor pairs (-want +got):\n%s", diff)
+	}
+	if !slices.IsSortedFunc(for1, func(x, y Suggestion) int { return -cmpFloat(x.Score, y.Score) }) {
+		t.Errorf("SuggestFor not sorted by score: %+v", for1)
+	}
+
+	// Dismissing a suggestion (Separate) keeps the pair out from then on.
+	k := func(id string) identity.RecordKey {
+		return identity.RecordKey{Channel: identity.ChannelCSV, Source: "crm", ID: id}
+	}
+	if _, err := s.Separate(ctx, k("1"), k("2")); err != nil {
+		t.Fatal(err)
+	}
+	after := pairsOf(suggestAll(t, s, SuggestOptions{}))
+	if slices.Contains(after, pair(id(1), id(2))) {
+		t.Errorf("a separated pair is still suggested")
+	}
+	if !slices.Contains(after, pair(id(1), id(3))) {
+		t.Errorf("separating 1 and 2 lost the pair 1, 3")
+	}
+
+	// Oversized blocks are skipped.
+	if got := suggestAll(t, s, SuggestOptions{MaxBlock: 2}); len(got) != 0 {
+		t.Errorf("MaxBlock 2: %d suggestions, want none (every block holds more)", len(got))
+	}
+
+	if _, err := s.SuggestFor(ctx, NewProfileID().String(), SuggestOptions{}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("SuggestFor of an unknown id: %v, want ErrNotFound", err)
+	}
+	for _, bad := range []SuggestOptions{{MinScore: -0.1}, {MinScore: 1.5}, {MaxBlock: -1}} {
+		if _, err := s.SuggestFor(ctx, id(1), bad); !errors.Is(err, ErrBadSuggestOptions) {
+			t.Errorf("SuggestFor with %+v: %v, want ErrBadSuggestOptions", bad, err)
+		}
+		for _, err := range s.Suggest(ctx, bad) {
+			if !errors.Is(err, ErrBadSuggestOptions) {
+				t.Errorf("Suggest with %+v: %v, want ErrBadSuggestOptions", bad, err)
+			}
+		}
+	}
+}
+
+func cmpFloat(x, y float64) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
+
+// TestSuggestPages checks that a listing longer than a page gives every
+// pair exactly once, including pairs that share several blocks.
+func TestSuggestPages(t *testing.T) {
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	var recs []identity.Record
+	for i := range 2 * pageSize / 3 {
+		// Pairs of records: the same two-word name and birthday (three
+		// shared blocks), phones one digit apart.
+		name := "Person " + strings.Repeat(string(rune('a'+i%26)), 1+i/26)
+		base := 13912000005 + 100*i
+		recs = append(recs,
+			csvRecord(t, "a"+name, name, "1990-05-01", strconv.Itoa(base)),
+			csvRecord(t, "b"+name, name, "1990-05-01", strconv.Itoa(base+1)))
+	}
+	if _, err := s.IngestBatch(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	// Every record shares the block of "person" and the birthday: it is
+	// oversized and skipped, and each pair comes out of one of the two
+	// other blocks it shares.
+	got := suggestAll(t, s, SuggestOptions{})
+	if len(got) != len(recs)/2 {
+		t.Fatalf("%d suggestions, want %d", len(got), len(recs)/2)
+	}
+	seen := map[Suggestion]bool{}
+	for _, sg := range got {
+		p := pair(sg.A, sg.B)
+		if seen[p] {
+			t.Fatalf("pair %v suggested twice", p)
+		}
+		seen[p] = true
+	}
+}
+
+// TestSuggestBuildsIndex checks that a database made before the blocking
+// index existed gets it built on the first Suggest, and that Verify checks
+// it only from then on.
+func TestSuggestBuildsIndex(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	res := ingest(t, s,
+		csvRecord(t, "1", "Li Na", "1990-05-01", "13912345601"),
+		csvRecord(t, "2", "Li Na", "1990-05-01", "13912345681"))
+	// Make it look old: no marker, no entries, and a stale entry left by
+	// an interrupted build.
+	err := s.kv.Update(ctx, func(tx Txn) error {
+		var keys [][]byte
+		for e, err := range tx.Scan([]byte{nsBlock}, nil, true) {
+			if err != nil {
+				return err
+			}
+			keys = append(keys, bytes.Clone(e.Key))
+		}
+		for _, k := range keys {
+			if err := tx.Delete(k); err != nil {
+				return err
+			}
+		}
+		if err := tx.Set(blockKey(blockTag(s.kr, "n\x00stale"), NewProfileID()), nil); err != nil {
+			return err
+		}
+		return tx.Delete(metaKey(metaBlocks))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustVerify(t, s) // an index not built yet is not checked
+	got := suggestAll(t, s, SuggestOptions{})
+	if diff := cmp.Diff([]Suggestion{pair(res[0].Profile, res[1].Profile)}, pairsOf(got)); diff != "" {
+		t.Errorf("Suggest after the build (-want +got):\n%s", diff)
+	}
+	checkBlocks(t, s)
+}
+
+// TestSuggestNoPersonalData checks that suggestions carry profile ids,
+// scores and evidence words only.
+func TestSuggestNoPersonalData(t *testing.T) {
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	ingest(t, s,
+		csvRecord(t, "1", "Zhuge Liang", "1981-07-23", "13912345601"),
+		csvRecord(t, "2", "Zhuge Liang", "1981-07-23", "13912345681"))
+	got := suggestAll(t, s, SuggestOptions{})
+	if len(got) != 1 {
+		t.Fatalf("%d suggestions, want 1", len(got))
+	}
+	text := got[0].Evidence.String()
+	for _, secret := range []string{"zhuge", "liang", "1981", "07-23", "139", "5601"} {
+		if strings.Contains(strings.ToLower(text), secret) {
+			t.Errorf("evidence %q contains %q", text, secret)
+		}
+	}
+}
