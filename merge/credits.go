@@ -99,6 +99,7 @@ func (w *workset) route(cr Credit) error {
 			return nil // flagged in this very change
 		}
 	}
+	w.seeResults()
 	var best *Profile
 	var bestN int
 	consider := func(p *Profile) {

@@ -182,13 +182,34 @@ func ParseFieldName(s string) (FieldName, error) {
 	return "", fmt.Errorf("%w: unknown field %q", ErrInvalid, s)
 }
 
+// fieldIndex returns the index of f in FieldNames, or numFields for a
+// name that is not a field.
 func fieldIndex(f FieldName) int {
-	for i, g := range FieldNames {
-		if g == f {
-			return i
-		}
+	switch f {
+	case FieldPersonName:
+		return idxPersonName
+	case FieldNickname:
+		return idxNickname
+	case FieldGender:
+		return idxGender
+	case FieldBirthday:
+		return idxBirthday
+	case FieldCountry:
+		return idxCountry
+	case FieldProvince:
+		return idxProvince
+	case FieldCity:
+		return idxCity
+	case FieldDistrict:
+		return idxDistrict
+	case FieldLanguage:
+		return idxLanguage
+	case FieldEmail:
+		return idxEmail
+	case FieldPhone:
+		return idxPhone
 	}
-	return len(FieldNames)
+	return numFields
 }
 
 // The feedback categories. An NPS score (0-10) is a promoter at 9-10, a

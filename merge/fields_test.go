@@ -15,7 +15,10 @@ func TestFieldIndexes(t *testing.T) {
 	}
 	for i, f := range FieldNames {
 		if want[f] != i || fieldIndex(f) != i {
-			t.Errorf("field %s is at %d in FieldNames, its constant is %d", f, i, want[f])
+			t.Errorf("field %s is at %d in FieldNames, its constant is %d, fieldIndex says %d", f, i, want[f], fieldIndex(f))
 		}
+	}
+	if got := fieldIndex("shoe_size"); got != numFields {
+		t.Errorf("fieldIndex of an unknown field = %d, want %d", got, numFields)
 	}
 }

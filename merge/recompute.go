@@ -317,22 +317,32 @@ func assignIDs(olds []*Profile, parts []*Profile, newID func() string) (created 
 // workset is the set of profiles a decision writes: the component's new
 // profiles, and profiles outside it that receive referral credits.
 type workset struct {
-	s       *session
-	results []*Profile
-	olds    []*Profile          // the old profiles the results replace, by id
-	extras  map[string]*Profile // outside profiles, modified copies; made when needed
-	origins map[string]*Profile // outside profiles as read
-	pending []Credit
-	claimed []identity.Identifier
+	s        *session
+	results  []*Profile
+	olds     []*Profile          // the old profiles the results replace, by id
+	extras   map[string]*Profile // outside profiles, modified copies; made when needed
+	origins  map[string]*Profile // outside profiles as read
+	pending  []Credit
+	claimed  []identity.Identifier
+	seenDone bool // the results' FirstSeen and LastSeen are set
 }
 
 // newWorkset returns the workset of results, which replace olds (sorted
 // by id).
 func newWorkset(s *session, results, olds []*Profile) *workset {
-	for _, p := range results {
+	return &workset{s: s, results: results, olds: olds}
+}
+
+// seeResults sets the first and last seen times of the results, which
+// routing credits compares; finalize sets them again with the rest.
+func (w *workset) seeResults() {
+	if w.seenDone {
+		return
+	}
+	for _, p := range w.results {
 		p.FirstSeen, p.LastSeen = seen(p)
 	}
-	return &workset{s: s, results: results, olds: olds}
+	w.seenDone = true
 }
 
 // old returns the old profile with the id, or nil.
