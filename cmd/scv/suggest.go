@@ -1,0 +1,169 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/scv-go/scv"
+	"github.com/scv-go/scv/store"
+)
+
+func init() {
+	// The longer help of every other command is in usage.go; this one's
+	// stays with the command.
+	commandHelp["suggest"] = `Lists pairs of profiles that may be the same person although no
+identifier links them: the same name, or a birthday and a word of the
+name, with phones a digit or two apart, say. Nothing is merged: review
+each pair ("scv get ID", "scv explain ID"). Pairs come best score first,
+with the evidence per field (name exact/swapped/one_edit; birthday, gender,
+province, city agree/close/differ; phone equal/one_digit/transposed/
+two_digits/far) and a score from 0 to 1. With PHONE or ID, only that
+profile's pairs. Names are personal data and are shown only with
+--show-names.`
+}
+
+func setupSuggest(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
+	e.dbFlags(flags)
+	e.regionFlag(flags)
+	asJSON := flags.Bool("json", false, "print one JSON object per pair")
+	limit := flags.Int("limit", 0, "print at most the N best pairs (0: all)")
+	minScore := flags.Float64("min-score", store.DefaultMinScore, "the lowest score listed, above 0 and at most 1")
+	maxBlock := flags.Int("max-block", store.DefaultMaxBlock, "skip blocks (profiles sharing a name, or a birthday and a word of a name) larger than this, as placeholders")
+	showNames := flags.Bool("show-names", false, "print the two profiles' names (personal data) beside each pair")
+	return func(ctx context.Context, args []string) (err error) {
+		if len(args) > 1 {
+			return wantArgs("suggest", args, 1, "no argument, or one PHONE or profile ID")
+		}
+		if *limit < 0 {
+			return usageError("suggest: --limit must not be negative")
+		}
+		if !(*minScore > 0 && *minScore <= 1) {
+			return usageError("suggest: --min-score must be above 0 and at most 1")
+		}
+		if *maxBlock < 1 {
+			return usageError("suggest: --max-block must be at least 1")
+		}
+		opts := scv.SuggestOptions{MinScore: *minScore, MaxBlock: *maxBlock}
+		db, err := e.open(openOptions{})
+		if err != nil {
+			return err
+		}
+		defer closeDB(db, &err)
+		var sgs []scv.Suggestion
+		if len(args) == 1 {
+			p, err := lookup(ctx, db, args[0], e.region)
+			if err != nil {
+				return err
+			}
+			if sgs, err = db.SuggestFor(ctx, p.ID, opts); err != nil {
+				return err
+			}
+		} else {
+			for sg, err := range db.Suggest(ctx, opts) {
+				if err != nil {
+					return err
+				}
+				sgs = append(sgs, sg)
+			}
+		}
+		slices.SortFunc(sgs, func(x, y scv.Suggestion) int {
+			return cmp.Or(cmp.Compare(y.Score, x.Score), cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B))
+		})
+		more := 0
+		if *limit > 0 && len(sgs) > *limit {
+			more = len(sgs) - *limit
+			sgs = sgs[:*limit]
+		}
+		var names func(id string) (string, error)
+		if *showNames {
+			names = func(id string) (string, error) {
+				p, err := db.ByID(ctx, id)
+				if errors.Is(err, scv.ErrNotFound) || errors.Is(err, scv.ErrErased) {
+					return "", nil // changed since the listing
+				}
+				if err != nil {
+					return "", err
+				}
+				return p.Name, nil
+			}
+		}
+		if *asJSON {
+			err = writeSuggestionsJSON(e.stdout, sgs, names)
+		} else {
+			err = writeSuggestions(e.stdout, sgs, names)
+		}
+		if err != nil {
+			return err
+		}
+		if more > 0 {
+			w := e.stdout
+			if *asJSON {
+				w = e.stderr
+			}
+			fmt.Fprintf(w, "-- %d more pair%s: raise --limit to see them\n", more, plural(more))
+		}
+		return nil
+	}
+}
+
+// suggestionJSON is one pair as --json prints it.
+type suggestionJSON struct {
+	scv.Suggestion
+	Names []string `json:"names,omitempty"` // with --show-names: A's name, B's name
+}
+
+func writeSuggestionsJSON(w io.Writer, sgs []scv.Suggestion, names func(string) (string, error)) error {
+	for _, sg := range sgs {
+		out := suggestionJSON{Suggestion: sg}
+		if names != nil {
+			a, err := names(sg.A)
+			if err != nil {
+				return err
+			}
+			b, err := names(sg.B)
+			if err != nil {
+				return err
+			}
+			out.Names = []string{a, b}
+		}
+		if err := writeJSON(w, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeSuggestions(w io.Writer, sgs []scv.Suggestion, names func(string) (string, error)) error {
+	if len(sgs) == 0 {
+		fmt.Fprintln(w, "no suggestions")
+		return nil
+	}
+	fmt.Fprintf(w, "%-5s  %-32s  %-32s  %s\n", "SCORE", "PROFILE A", "PROFILE B", "EVIDENCE")
+	for _, sg := range sgs {
+		fmt.Fprintf(w, "%.2f   %-32s  %-32s  %v\n", sg.Score, sg.A, sg.B, sg.Evidence)
+		if names != nil {
+			a, err := names(sg.A)
+			if err != nil {
+				return err
+			}
+			b, err := names(sg.B)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "       names: %s | %s\n", orDash(a), orDash(b))
+		}
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
