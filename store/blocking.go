@@ -40,8 +40,11 @@ import (
 // or erased.
 //
 // What the index reveals to whoever reads the raw keys without the
-// keyring: which profiles share a block, and so how large blocks are. It
-// reveals no name or birthday, as the identifier index reveals no phone.
+// keyring (Badger's encryption at rest, on by default, hides the keys
+// too): which profiles share a block, and so how large blocks are. It
+// reveals no name or birthday, as the identifier index reveals no phone;
+// but block sizes follow the frequencies of names, so the largest name
+// blocks are probably the commonest names, as in any index of equal values.
 
 // nsBlock is the namespace of the blocking index.
 const nsBlock byte = 'B'

@@ -165,18 +165,21 @@ func (o SuggestOptions) withDefaults() (SuggestOptions, error) {
 }
 
 // Suggest streams every pair of profiles that may be the same person and
-// scores at least opts.MinScore, each pair once. It never merges: an
-// operator reviews each suggestion and, to merge, links the records
-// explicitly; to dismiss it, separates them ([Store.Separate]), and the
-// pair is not suggested again.
+// scores at least opts.MinScore, each pair once. It never merges anything:
+// an operator reviews each suggestion. To dismiss one, separate two of its
+// records ([Store.Separate]): the pair is not suggested again. Merging two
+// profiles that share no identifier, on an operator's word, is not an
+// operation of this version.
 //
-// Candidates come from the blocking index: profiles that share a name, or
-// a birthday and a word of a name (see the package documentation); pairs
-// an operator separated, or that a limit keeps apart, are left out. Suggest
-// reads the index block by block, a page per short transaction, and opens
-// only the profiles of blocks that hold two or more; it never scans the
-// profiles. Suggestions come in the index's order, not by score. A
-// database made before the index existed is indexed first, once.
+// Candidates come from the blocking index (namespace B): profiles that
+// share a name (its words in any order), or a birthday and a word of a
+// name, among the two best names and birthdays of each. Blocks of more
+// than opts.MaxBlock profiles are skipped; pairs an operator separated, or
+// that a limit keeps apart, are left out. Suggest reads the index block by
+// block, a page per short transaction, and opens only the profiles of
+// blocks that hold two or more; it never scans the profiles. Suggestions
+// come in the index's order, not by score. A database made before the
+// index existed is indexed first, once.
 func (s *Store) Suggest(ctx context.Context, opts SuggestOptions) iter.Seq2[Suggestion, error] {
 	return func(yield func(Suggestion, error) bool) {
 		opts, err := opts.withDefaults()
