@@ -58,7 +58,6 @@ const segmentBatches = 16
 
 // committed is what the committer reports for one batch.
 type committed struct {
-	sum Summary
 	err error
 }
 

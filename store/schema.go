@@ -79,15 +79,11 @@ func key(ns byte, parts ...[]byte) []byte {
 	return k
 }
 
-func profileKey(id ProfileID) []byte { return key(nsProfile, id[:]) }
-func forwardKey(id ProfileID) []byte { return key(nsForward, id[:]) }
-func erasureKey(id ProfileID) []byte { return key(nsErasure, id[:]) }
-func recordKey(rtag []byte) []byte   { return key(nsRecord, rtag) }
-func identifierKey(kind byte, tag []byte) []byte {
-	return key(nsIdentifier, []byte{kind}, tag)
-}
+func profileKey(id ProfileID) []byte           { return key(nsProfile, id[:]) }
+func forwardKey(id ProfileID) []byte           { return key(nsForward, id[:]) }
+func erasureKey(id ProfileID) []byte           { return key(nsErasure, id[:]) }
+func recordKey(rtag []byte) []byte             { return key(nsRecord, rtag) }
 func stageKey(stage byte, id ProfileID) []byte { return key(nsStage, []byte{stage}, id[:]) }
-func creditKey(ptag, rtag []byte) []byte       { return key(nsCredit, ptag, rtag) }
 func metaKey(name string) []byte               { return key(nsMeta, []byte(name)) }
 
 // seqKey returns a new key in namespace ns ordered by time: 8 bytes of
