@@ -618,3 +618,67 @@ func TestSuggestNoPersonalData(t *testing.T) {
 		}
 	}
 }
+
+// osaDistance is the optimal string alignment distance between a and b,
+// computed the textbook way: the reference for oneEdit.
+func osaDistance(a, b []rune) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
+
+// FuzzNames checks the name rules on any two names: comparison is
+// symmetric, exact means equal, one edit means what the reference
+// distance says, and blocking values are few, distinct and blind to word
+// order.
+func FuzzNames(f *testing.F) {
+	for _, s := range [][2]string{
+		{"Jack Hemsworth", "jack hemsworxth"}, {"王伟", "王玮"}, {"买买提·艾力", "艾力 买买提"},
+		{"J. R. Hartley", "hartley j r"}, {"Anna Maria", "anna  maria"}, {"", "x"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, x, y string) {
+		nx, ny := strings.Join(nameWords(x), " "), strings.Join(nameWords(y), " ")
+		m := compareNames(nx, ny)
+		if back := compareNames(ny, nx); back != m {
+			t.Fatalf("compareNames(%q, %q) = %q but reversed %q", nx, ny, m, back)
+		}
+		if (m == NameExact) != (nx == ny) {
+			t.Fatalf("compareNames(%q, %q) = %q", nx, ny, m)
+		}
+		a, b := []rune(nx), []rune(ny)
+		if oneEdit(a, b) != (min(len(a), len(b)) >= minEditLen && osaDistance(a, b) == 1) {
+			t.Fatalf("oneEdit(%q, %q) = %v, reference distance %d", nx, ny, oneEdit(a, b), osaDistance(a, b))
+		}
+		src := blockSource{names: [2]string{x, y}, births: [2]string{"1990-05-01"}}
+		vs := src.values()
+		if len(vs) > maxBlocksPerProfile || len(slices.Compact(slices.Sorted(slices.Values(vs)))) != len(vs) {
+			t.Fatalf("values(%q, %q) = %q: too many or repeated", x, y, vs)
+		}
+		words := nameWords(x)
+		slices.Reverse(words)
+		rev := blockSource{names: [2]string{strings.Join(words, " ")}}
+		if len(words) > 0 && rev.values()[0] != (blockSource{names: [2]string{x}}).values()[0] {
+			t.Fatalf("the name block of %q depends on word order", x)
+		}
+	})
+}
