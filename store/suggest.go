@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/scv-go/scv/identity"
@@ -201,22 +204,15 @@ func (s *Store) Suggest(ctx context.Context, opts SuggestOptions) iter.Seq2[Sugg
 				yield(Suggestion{}, err)
 				return
 			}
-			cands := map[ProfileID]*candidate{}
+			cands, err := s.openCandidates(blocks)
+			if err != nil {
+				yield(Suggestion{}, err)
+				return
+			}
 			for _, b := range blocks {
-				members := make([]*candidate, 0, len(b.members))
-				for _, m := range b.members {
-					c, ok := cands[m.pid]
-					if !ok {
-						p, _, _, err := s.openProfile(m.pid, m.value)
-						if err != nil {
-							yield(Suggestion{}, err)
-							return
-						}
-						c = newCandidate(p)
-						c.tags = blockTags(s.kr, blockSourceOf(p))
-						cands[m.pid] = c
-					}
-					members = append(members, c)
+				members := make([]*candidate, len(b.members))
+				for i, m := range b.members {
+					members[i] = cands[m.pid]
 				}
 				for i, a := range members {
 					for _, c := range members[i+1:] {
@@ -233,6 +229,47 @@ func (s *Store) Suggest(ctx context.Context, opts SuggestOptions) iter.Seq2[Sugg
 			start = next
 		}
 	}
+}
+
+// openCandidates opens the profiles of a page of blocks, each once, on
+// every core.
+func (s *Store) openCandidates(blocks []rawBlock) (map[ProfileID]*candidate, error) {
+	var raw []rawProfile
+	seen := map[ProfileID]bool{}
+	for _, b := range blocks {
+		for _, m := range b.members {
+			if !seen[m.pid] {
+				seen[m.pid] = true
+				raw = append(raw, m)
+			}
+		}
+	}
+	out := make([]*candidate, len(raw))
+	errs := make([]error, len(raw))
+	workers := min(runtime.GOMAXPROCS(0), (len(raw)+15)/16)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(raw); i += workers {
+				p, _, _, err := s.openProfile(raw[i].pid, raw[i].value)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				out[i] = newCandidate(p)
+				out[i].tags = blockTags(s.kr, blockSourceOf(p))
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	cands := make(map[ProfileID]*candidate, len(raw))
+	for i, r := range raw {
+		cands[r.pid] = out[i]
+	}
+	return cands, nil
 }
 
 // ensureBlocksLocked is ensureBlocks under the store's shared lock.
@@ -446,16 +483,33 @@ func newCandidate(p *merge.Profile) *candidate {
 		if st.Identifier.Kind != identity.KindPhone || st.Status == merge.StatusHub || st.Status == merge.StatusBlocked {
 			continue
 		}
-		n, err := phonenumbers.Parse(st.Identifier.Value, "")
-		if err != nil {
-			continue // not E.164: cannot happen for a stored phone
+		if n, ok := splitE164(st.Identifier.Value); ok {
+			c.phones = append(c.phones, n)
 		}
-		c.phones = append(c.phones, phoneNum{cc: n.GetCountryCode(), nsn: phonenumbers.GetNationalSignificantNumber(n)})
 	}
 	c.gender = fieldValues(p, merge.FieldGender)
 	c.province = fieldValues(p, merge.FieldProvince)
 	c.city = fieldValues(p, merge.FieldCity)
 	return c
+}
+
+// splitE164 splits a number in E.164 form into its country code and
+// national significant number. Country codes are prefix-free, so the first
+// one to 3 digits that phonenumbers knows as a country code are it.
+func splitE164(s string) (phoneNum, bool) {
+	if len(s) < 3 || s[0] != '+' {
+		return phoneNum{}, false
+	}
+	for n := 1; n <= 3 && 1+n < len(s); n++ {
+		cc, err := strconv.Atoi(s[1 : 1+n])
+		if err != nil {
+			return phoneNum{}, false
+		}
+		if phonenumbers.GetRegionCodeForCountryCode(cc) != phonenumbers.UNKNOWN_REGION {
+			return phoneNum{cc: int32(cc), nsn: s[1+n:]}, true
+		}
+	}
+	return phoneNum{}, false
 }
 
 // fieldValues returns the values a profile states for a field, case-folded,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nyaruka/phonenumbers"
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
 	"github.com/scv-go/scv/merge"
@@ -46,6 +48,31 @@ func TestComparePhones(t *testing.T) {
 				t.Errorf("comparePhones is not symmetric: (%v, %v) = %q, want %q", tc.y, tc.x, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestSplitE164 compares splitE164 with phonenumbers, the reference.
+func TestSplitE164(t *testing.T) {
+	for _, e164 := range []string{
+		"+8613912345601", "+61422718532", "+390612345678", "+12025550123", "+85291234567",
+		"+35312345678", "+4915112345678", "+79161234567", "+97142345678", "+80012345678",
+	} {
+		t.Run(e164, func(t *testing.T) {
+			n, err := phonenumbers.Parse(e164, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := phoneNum{cc: n.GetCountryCode(), nsn: phonenumbers.GetNationalSignificantNumber(n)}
+			got, ok := splitE164(e164)
+			if !ok || got != want {
+				t.Errorf("splitE164(%q) = %v, %v; want %v", e164, got, ok, want)
+			}
+		})
+	}
+	for _, bad := range []string{"", "+", "+8", "8613912345601", "+99912345"} {
+		if got, ok := splitE164(bad); ok {
+			t.Errorf("splitE164(%q) = %v, want no number", bad, got)
+		}
 	}
 }
 
@@ -681,4 +708,48 @@ func FuzzNames(f *testing.F) {
 			t.Fatalf("the name block of %q depends on word order", x)
 		}
 	})
+}
+
+// BenchmarkSuggest measures a full Suggest over 20,000 profiles: 10,000
+// people with two profiles each (the same name and birthday, phones one
+// digit apart); given names come from a small pool, so that birthday
+// blocks hold several people.
+func BenchmarkSuggest(b *testing.B) {
+	s := openTestStore(b, "", crypto.GenerateRootKey())
+	rng := rand.New(rand.NewPCG(1, 2))
+	word := func() string {
+		w := make([]byte, 7)
+		for i := range w {
+			w[i] = byte('a' + rng.IntN(26))
+		}
+		return string(w)
+	}
+	given := []string{"Jack", "Olivia", "Noah", "Mia", "Liam", "Ava", "Ethan", "Isla", "Mason", "Zoe"}
+	var recs []identity.Record
+	for i := range 10000 {
+		name := given[rng.IntN(len(given))] + " " + word()
+		birthday := time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(365)).Format(time.DateOnly)
+		phone := 13912000005 + 10*(i*7919%10000)
+		recs = append(recs,
+			csvRecord(b, "a"+strconv.Itoa(i), name, birthday, strconv.Itoa(phone)),
+			csvRecord(b, "b"+strconv.Itoa(i), name, birthday, strconv.Itoa(phone+1)))
+	}
+	if _, err := s.IngestAll(context.Background(), slices2seq(recs), IngestOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		n = 0
+		for _, err := range s.Suggest(context.Background(), SuggestOptions{}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+	}
+	if n != 10000 {
+		b.Fatalf("%d suggestions, want 10000", n)
+	}
+	b.ReportMetric(float64(len(recs))*float64(b.N)/b.Elapsed().Seconds(), "profiles/s")
 }
