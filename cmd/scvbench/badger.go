@@ -103,8 +103,9 @@ const rawKeySize = 17
 // rawBadger writes n random values through one WriteBatch into a fresh
 // Badger directory with the store's settings and a random 32-byte at-rest
 // key, so that key and value add up to perRecord bytes on average, and times
-// it from the first Set to the end of Flush.
-func rawBadger(ctx context.Context, dir string, n int, perRecord float64, seed uint64, logw io.Writer) (badgerRun, error) {
+// it from the first Set to the end of Flush. It sets *live to the live Go
+// heap after the run, Badger still open.
+func rawBadger(ctx context.Context, dir string, n int, perRecord float64, seed uint64, logw io.Writer, live *float64) (badgerRun, error) {
 	run := badgerRun{n: n, keySize: rawKeySize, valueSize: max(1, int(math.Round(perRecord))-rawKeySize)}
 	rng := rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8), 'b', 'a', 'd', 'g', 'e', 'r'})
 	key := make([]byte, 32)
@@ -135,6 +136,8 @@ func rawBadger(ctx context.Context, dir string, n int, perRecord float64, seed u
 		return run, err
 	}
 	run.took, run.cpu = time.Since(start), cpuTime()-cpu0
+	keys, pool = nil, nil
+	*live = liveHeapMiB()
 	return run, db.Close()
 }
 

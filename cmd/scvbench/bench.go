@@ -37,7 +37,11 @@ type results struct {
 	stages   stageRun
 	peakRSS  float64      // MiB
 	memory   []memoryMark // the peak RSS after each phase
-	head     headline
+	// liveAfterIngest and liveAfterBadger are the live Go heap, after a
+	// GC, at the end of the N-record ingest and of the raw WriteBatch
+	// run, with the database still open.
+	liveAfterIngest, liveAfterBadger float64
+	head                             headline
 }
 
 // memoryMark is the peak resident set size (VmHWM) after a phase.
@@ -164,6 +168,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 		return nil, err
 	}
 	mark("ingest N")
+	r.liveAfterIngest = liveHeapMiB()
 	if c.memprofile != "" {
 		if err := writeHeapProfile(c.memprofile); err != nil {
 			return nil, err
@@ -209,7 +214,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	mark("scan")
 
 	progress("writing %d values through a Badger WriteBatch", c.n)
-	if r.badger, err = rawBadger(ctx, filepath.Join(work, "badger"), c.n, r.stored.perRecord, c.seed, logw); err != nil {
+	if r.badger, err = rawBadger(ctx, filepath.Join(work, "badger"), c.n, r.stored.perRecord, c.seed, logw, &r.liveAfterBadger); err != nil {
 		return nil, err
 	}
 	if err := removeUnlessKept(c, filepath.Join(work, "badger")); err != nil {
@@ -224,6 +229,14 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	r.peakRSS = procMiB("VmHWM")
 	r.head = headlineOf(r)
 	return r, nil
+}
+
+// liveHeapMiB returns the live Go heap after a garbage collection, in MiB.
+func liveHeapMiB() float64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return float64(ms.HeapAlloc) / (1 << 20)
 }
 
 // writeHeapProfile writes a heap profile (live objects after a GC, and

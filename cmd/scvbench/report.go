@@ -228,6 +228,8 @@ func printReport(w io.Writer, c config, r *results) {
 		marks = append(marks, fmt.Sprintf("%s %.0f", m.phase, m.peak))
 	}
 	p("memory     peak RSS (VmHWM, MiB) after each phase: %s", strings.Join(marks, ", "))
+	p("           live Go heap after a GC: %.0f MiB at the end of the N ingest, %.0f MiB at the end of the raw Badger run (each database still open)",
+		r.liveAfterIngest, r.liveAfterBadger)
 	p("")
 	note := ""
 	if c.n != 1_000_000 {
