@@ -23,6 +23,9 @@ func (b *Badger) Exclusive() bool { return true }
 // writeSet records the writes of one flushed batch, to commit later.
 type writeSet struct {
 	read Txn // reads go to the segment's snapshot
+	// absent, if set, answers reads of keys it knows do not exist
+	// without asking the engine, and learns every key written.
+	absent *absentKeys
 	ops  []writeOp
 	size int
 }
@@ -34,13 +37,21 @@ type writeOp struct {
 
 var _ Txn = (*writeSet)(nil)
 
-func (w *writeSet) Get(key []byte) ([]byte, error) { return w.read.Get(key) }
+func (w *writeSet) Get(key []byte) ([]byte, error) {
+	if w.absent != nil && tracked(key) && !w.absent.mayHold(key) {
+		return nil, ErrKeyNotFound
+	}
+	return w.read.Get(key)
+}
 
 func (w *writeSet) Scan(prefix, start []byte, keysOnly bool) iter.Seq2[Entry, error] {
 	return w.read.Scan(prefix, start, keysOnly)
 }
 
 func (w *writeSet) Set(key, value []byte) error {
+	if w.absent != nil && tracked(key) {
+		w.absent.add(key)
+	}
 	w.ops = append(w.ops, writeOp{key: key, value: value})
 	w.size += len(key) + len(value)
 	return nil
@@ -69,6 +80,13 @@ func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Reco
 	progress := opts.Progress
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	var absent *absentKeys
+	if err := s.kv.View(ctx, func(tx Txn) (err error) {
+		absent, err = loadAbsentKeys(ctx, tx)
+		return err
+	}); err != nil {
+		return newSummary(), err
+	}
 
 	total := newSummary()
 	work := make(chan *writeSet, 2)
@@ -125,7 +143,9 @@ func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Reco
 		}
 	}
 
-	next, stop := iter.Pull2(seq)
+	// The records are read and decoded on a goroutine of their own, a
+	// few batches ahead, so that decoding does not wait for resolution.
+	batches, stop := prefetch(seq, size)
 	defer stop()
 	var readErr error
 	eof := false
@@ -133,13 +153,14 @@ func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Reco
 		// One segment: a snapshot, and up to segmentBatches batches
 		// resolved against it and the cache.
 		err := s.kv.View(ctx, func(snap Txn) error {
-			t := s.newTxn(&writeSet{read: snap}, s.clock())
+			t := s.newTxn(&writeSet{read: snap, absent: absent}, s.clock())
 			t.file = opts.File
 			for range segmentBatches {
-				recs, quarantined, rerr, more := pullBatch(next, size)
+				b := <-batches
+				recs, quarantined, rerr, more := b.recs, b.quarantined, b.err, b.more
 				eof, readErr = !more, rerr
 				if len(recs)+len(quarantined) > 0 {
-					ws := &writeSet{read: snap}
+					ws := &writeSet{read: snap, absent: absent}
 					t.tx = ws
 					t.now, t.asOf = s.clock(), s.asOf()
 					sum, err := t.ingestBatch(recs, quarantined)
@@ -182,6 +203,45 @@ func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Reco
 		return total, readErr
 	}
 	return total, ctx.Err()
+}
+
+// pulled is one batch as pullBatch returns it.
+type pulled struct {
+	recs        []identity.Record
+	quarantined []*identity.RecordError
+	err         error
+	more        bool
+}
+
+// prefetch reads seq on a goroutine in batches as [pullBatch] makes them,
+// up to two batches ahead of the receiver. After a batch with more false
+// the channel is closed. stop ends the reading and waits for the
+// goroutine, so that seq is not running when it returns.
+func prefetch(seq iter.Seq2[identity.Record, error], size int) (batches <-chan pulled, stop func()) {
+	ch := make(chan pulled, 2)
+	quit := make(chan struct{})
+	go func() {
+		defer close(ch)
+		next, stop := iter.Pull2(seq)
+		defer stop()
+		for {
+			var b pulled
+			b.recs, b.quarantined, b.err, b.more = pullBatch(next, size)
+			select {
+			case ch <- b:
+			case <-quit:
+				return
+			}
+			if !b.more {
+				return
+			}
+		}
+	}()
+	return ch, func() {
+		close(quit)
+		for range ch {
+		}
+	}
 }
 
 // pullBatch reads up to size records and quarantined records from next.

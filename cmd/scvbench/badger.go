@@ -10,27 +10,17 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/badger/v4/options"
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/scv-go/scv/store"
 )
 
-// badgerOptions are the settings store.OpenBadger uses by default (see
-// store/badger.go and store.BadgerOptions): synced writes, no compression,
-// three 64 MiB memtables, a 128 MiB block cache, a 64 MiB index cache, two
-// compactors, and encryption at rest with key. The store does not export
-// them, so they are repeated here; keep the two in step.
-func badgerOptions(dir string, key []byte, logw io.Writer) badger.Options {
-	return badger.DefaultOptions(dir).
-		WithSyncWrites(true).
-		WithLogger(quietLogger{logw}).
-		WithCompression(options.None).
-		WithMemTableSize(64 << 20).
-		WithNumMemtables(3).
-		WithBlockCacheSize(128 << 20).
-		WithIndexCacheSize(64 << 20).
-		WithNumCompactors(2).
-		WithMetricsEnabled(false).
-		WithEncryptionKey(key)
+// badgerOptions are the settings store.OpenBadger uses with mem (the
+// defaults when mem is zero) and encryption at rest with key, with Badger's
+// messages passed to logw.
+func badgerOptions(dir string, key []byte, mem store.BadgerOptions, logw io.Writer) badger.Options {
+	mem.Dir, mem.EncryptionKey = dir, key
+	return mem.Options().WithLogger(quietLogger{logw})
 }
 
 // quietLogger passes Badger's warnings and errors on and drops the rest.
@@ -58,13 +48,13 @@ type stored struct {
 
 // scanStored opens the closed database's Badger directory with the at-rest
 // key derived from the run's root key and adds up its live keys and values.
-func scanStored(dir, keyFile string, logw io.Writer) (stored, error) {
+func scanStored(dir, keyFile string, mem store.BadgerOptions, logw io.Writer) (stored, error) {
 	var s stored
 	root, err := rootKey(keyFile)
 	if err != nil {
 		return s, err
 	}
-	db, err := badger.Open(badgerOptions(dir, root.AtRestKey(), logw))
+	db, err := badger.Open(badgerOptions(dir, root.AtRestKey(), mem, logw))
 	if err != nil {
 		return s, fmt.Errorf("open the database's Badger directory: %w", err)
 	}
@@ -105,12 +95,12 @@ const rawKeySize = 17
 // key, so that key and value add up to perRecord bytes on average, and times
 // it from the first Set to the end of Flush. It sets *live to the live Go
 // heap after the run, Badger still open.
-func rawBadger(ctx context.Context, dir string, n int, perRecord float64, seed uint64, logw io.Writer, live *float64) (badgerRun, error) {
+func rawBadger(ctx context.Context, dir string, n int, perRecord float64, seed uint64, mem store.BadgerOptions, logw io.Writer, live *float64) (badgerRun, error) {
 	run := badgerRun{n: n, keySize: rawKeySize, valueSize: max(1, int(math.Round(perRecord))-rawKeySize)}
 	rng := rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8), 'b', 'a', 'd', 'g', 'e', 'r'})
 	key := make([]byte, 32)
 	rng.Read(key)
-	db, err := badger.Open(badgerOptions(dir, key, logw))
+	db, err := badger.Open(badgerOptions(dir, key, mem, logw))
 	if err != nil {
 		return run, err
 	}

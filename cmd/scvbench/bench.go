@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/scv-go/scv"
@@ -36,6 +38,7 @@ type results struct {
 	lookups  lookupRun
 	stages   stageRun
 	peakRSS  float64      // MiB
+	peakAnon float64      // MiB: the largest RssAnon sampled
 	memory   []memoryMark // the peak RSS after each phase
 	// liveAfterIngest and liveAfterBadger are the live Go heap, after a
 	// GC, at the end of the N-record ingest and of the raw WriteBatch
@@ -48,6 +51,7 @@ type results struct {
 type memoryMark struct {
 	phase string
 	peak  float64 // MiB
+	anon  float64 // MiB: peak anonymous RSS so far
 }
 
 // headline is the last line of -json: exactly the keys.
@@ -91,7 +95,11 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	progress := func(format string, a ...any) {
 		fmt.Fprintf(logw, "scvbench: "+format+" (RSS %.0f MiB, peak %.0f MiB)\n", append(a, procMiB("VmRSS"), procMiB("VmHWM"))...)
 	}
-	mark := func(phase string) { r.memory = append(r.memory, memoryMark{phase, procMiB("VmHWM")}) }
+	anon := sampleAnon(100 * time.Millisecond)
+	defer anon.stop()
+	mark := func(phase string) {
+		r.memory = append(r.memory, memoryMark{phase, procMiB("VmHWM"), anon.peak()})
+	}
 
 	// Warm up: the first ingest of a process pays for one-time work
 	// (phone metadata, key derivation, code paths never run) that neither
@@ -108,7 +116,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	if err != nil {
 		return nil, err
 	}
-	db, err := scv.Open(filepath.Join(work, "db-small"), scv.Options{KeyFile: keyFile})
+	db, err := scv.Open(filepath.Join(work, "db-small"), scv.Options{KeyFile: keyFile, Memory: c.mem})
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +149,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 		}
 	}
 	dbDir := filepath.Join(work, "db")
-	db, err = scv.Open(dbDir, scv.Options{KeyFile: keyFile})
+	db, err = scv.Open(dbDir, scv.Options{KeyFile: keyFile, Memory: c.mem})
 	if err != nil {
 		return nil, err
 	}
@@ -150,20 +158,10 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 			db.Close()
 		}
 	}()
-	if c.cpuprofile != "" {
-		f, err := os.Create(c.cpuprofile)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return nil, err
-		}
-	}
-	r.large, err = ingest(ctx, c, db, large, progress)
-	if c.cpuprofile != "" {
-		pprof.StopCPUProfile()
-	}
+	err = profiled(c.cpuprofile, func() (err error) {
+		r.large, err = ingest(ctx, c, db, large, progress)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -185,12 +183,18 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 		mark("verify")
 	}
 	progress("%d ByPhone lookups", c.lookups)
-	if r.lookups, err = lookups(ctx, db, r.truth.knownPhones, c.lookups, c.seed); err != nil {
+	if err := profiled(phaseProfile(c.cpuprofile, "byphone"), func() (err error) {
+		r.lookups, err = lookups(ctx, db, r.truth.knownPhones, c.lookups, c.seed)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	mark("lookups")
 	progress("streaming every stage")
-	if r.stages, err = streamStages(ctx, db); err != nil {
+	if err := profiled(phaseProfile(c.cpuprofile, "bystage"), func() (err error) {
+		r.stages, err = streamStages(ctx, db)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	mark("stages")
@@ -201,7 +205,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	}
 
 	progress("scanning what the store wrote")
-	if r.stored, err = scanStored(dbDir, keyFile, logw); err != nil {
+	if r.stored, err = scanStored(dbDir, keyFile, c.mem, logw); err != nil {
 		return nil, err
 	}
 	if r.stored.disk, err = diskUsage(dbDir); err != nil {
@@ -214,7 +218,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	mark("scan")
 
 	progress("writing %d values through a Badger WriteBatch", c.n)
-	if r.badger, err = rawBadger(ctx, filepath.Join(work, "badger"), c.n, r.stored.perRecord, c.seed, logw, &r.liveAfterBadger); err != nil {
+	if r.badger, err = rawBadger(ctx, filepath.Join(work, "badger"), c.n, r.stored.perRecord, c.seed, c.mem, logw, &r.liveAfterBadger); err != nil {
 		return nil, err
 	}
 	if err := removeUnlessKept(c, filepath.Join(work, "badger")); err != nil {
@@ -227,9 +231,77 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	mark("phone")
 
 	r.peakRSS = procMiB("VmHWM")
+	r.peakAnon = anon.peak()
 	r.head = headlineOf(r)
 	return r, nil
 }
+
+// profiled runs f, writing a CPU profile of it to path unless path is
+// empty.
+func profiled(path string, f func() error) error {
+	if path == "" {
+		return f()
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return err
+	}
+	err = f()
+	pprof.StopCPUProfile()
+	return errors.Join(err, out.Close())
+}
+
+// phaseProfile names the CPU profile of a later phase after the ingest's:
+// cpu.prof gives cpu-byphone.prof.
+func phaseProfile(path, phase string) string {
+	if path == "" {
+		return ""
+	}
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "-" + phase + ext
+}
+
+// anonSampler samples the process's anonymous resident memory (RssAnon:
+// its heap and stacks, as opposed to the pages of files it maps, which
+// VmHWM also counts: Badger maps its value log and tables) and keeps the
+// largest value.
+type anonSampler struct {
+	done chan struct{}
+	mu   sync.Mutex
+	max  float64
+}
+
+func sampleAnon(every time.Duration) *anonSampler {
+	a := &anonSampler{done: make(chan struct{}), max: procMiB("RssAnon")}
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-a.done:
+				return
+			case <-t.C:
+				v := procMiB("RssAnon")
+				a.mu.Lock()
+				a.max = max(a.max, v)
+				a.mu.Unlock()
+			}
+		}
+	}()
+	return a
+}
+
+func (a *anonSampler) peak() float64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return max(a.max, procMiB("RssAnon"))
+}
+
+func (a *anonSampler) stop() { close(a.done) }
 
 // liveHeapMiB returns the live Go heap after a garbage collection, in MiB.
 func liveHeapMiB() float64 {

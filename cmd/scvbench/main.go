@@ -42,8 +42,9 @@
 // two cores) and whether each is met; with -json the last line is one JSON
 // object with exactly the keys ingest_rps, badger_rps, ingest_ratio,
 // phone_speedup, byphone_p50_us, byphone_p99_us, bystage_pps, peak_rss_mib
-// and scaling_ratio. -cpuprofile writes a CPU profile of the N-record
-// ingest only; -memprofile a heap profile taken right after it. The peak
+// and scaling_ratio. -cpuprofile F writes a CPU profile of the N-record
+// ingest to F, and of the lookups and the stage scan beside it (F
+// cpu.prof gives cpu-byphone.prof and cpu-bystage.prof); -memprofile a heap profile taken right after it. The peak
 // resident set size after each phase is on the memory line.
 package main
 
@@ -55,6 +56,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+
+	"github.com/scv-go/scv/store"
 )
 
 func main() {
@@ -86,6 +89,7 @@ type config struct {
 	batch      int
 	stream     bool
 	verify     bool
+	mem        store.BadgerOptions // memtables and caches, for the store and raw Badger alike
 }
 
 // usageError is a bad command line.
@@ -102,18 +106,26 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.json, "json", false, "end with one JSON object of the headline figures")
 	fs.StringVar(&c.dir, "dir", os.TempDir(), "directory to make the temporary work directory in")
 	fs.BoolVar(&c.keep, "keep", false, "keep the work directory (workload, databases, key)")
-	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the N-record ingest to this file")
+	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the N-record ingest to this file, and of the lookups and the stage scan beside it")
 	fs.StringVar(&c.memprofile, "memprofile", "", "write a heap profile taken right after the N-record ingest to this file")
 	fs.IntVar(&c.lookups, "lookups", 100_000, "ByPhone lookups to time")
 	fs.IntVar(&c.batch, "batch", 0, "IngestOptions.BatchSize; 0 is the store's default")
 	fs.BoolVar(&c.stream, "stream", false, "feed IngestAll the generator's record stream (generation timed too) instead of the files")
 	fs.BoolVar(&c.verify, "verify", true, "run DB.Verify after the N-record ingest (untimed)")
+	var memtable, blockCache, indexCache, vlogFile int64
+	fs.Int64Var(&vlogFile, "vlog-file-mib", 0, "Badger value log file size in MiB; 0 is the store's default")
+	fs.Int64Var(&c.mem.ValueThreshold, "value-threshold", 0, "Badger value threshold in bytes; 0 is the store's default")
+	fs.Int64Var(&memtable, "memtable-mib", 0, "Badger memtable size in MiB, for the store and raw Badger alike; 0 is the store's default")
+	fs.IntVar(&c.mem.NumMemtables, "memtables", 0, "Badger memtables kept in memory; 0 is the store's default")
+	fs.Int64Var(&blockCache, "block-cache-mib", 0, "Badger block cache in MiB; 0 is the store's default")
+	fs.Int64Var(&indexCache, "index-cache-mib", 0, "Badger index cache in MiB; 0 is the store's default")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, err
 		}
 		return c, usageError{err.Error()}
 	}
+	c.mem.MemTableSize, c.mem.BlockCacheSize, c.mem.IndexCacheSize, c.mem.ValueLogFileSize = memtable<<20, blockCache<<20, indexCache<<20, vlogFile<<20
 	switch {
 	case fs.NArg() > 0:
 		return c, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
@@ -121,6 +133,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, usageError{"-n must be at least 10 (the scaling run ingests N/10)"}
 	case c.lookups < 1:
 		return c, usageError{"-lookups must be at least 1"}
+	case memtable < 0 || vlogFile < 0 || c.mem.ValueThreshold < 0 || c.mem.NumMemtables < 0 || blockCache < 0 || indexCache < 0:
+		return c, usageError{"memory sizes must not be negative"}
 	case c.batch < 0:
 		return c, usageError{"-batch must not be negative"}
 	}

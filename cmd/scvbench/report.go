@@ -223,11 +223,13 @@ func printReport(w io.Writer, c config, r *results) {
 	}
 	p("bystage    %s profiles in %d stages in %.2f s (process CPU %s), holding %s paid orders and %s fen of spend; %s",
 		count(sg.profiles), len(merge.Stages), sg.took.Seconds(), cpuShare(sg.cpu, sg.took, m.procs), count(sg.paidOrders), count(sg.spendFen), match)
-	var marks []string
+	var marks, anons []string
 	for _, m := range r.memory {
 		marks = append(marks, fmt.Sprintf("%s %.0f", m.phase, m.peak))
+		anons = append(anons, fmt.Sprintf("%s %.0f", m.phase, m.anon))
 	}
 	p("memory     peak RSS (VmHWM, MiB) after each phase: %s", strings.Join(marks, ", "))
+	p("           of which the process's own memory, not mapped file pages (peak RssAnon sampled every 100 ms, MiB): %s", strings.Join(anons, ", "))
 	p("           live Go heap after a GC: %.0f MiB at the end of the N ingest, %.0f MiB at the end of the raw Badger run (each database still open)",
 		r.liveAfterIngest, r.liveAfterBadger)
 	p("")
