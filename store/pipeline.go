@@ -26,8 +26,8 @@ type writeSet struct {
 	// absent, if set, answers reads of keys it knows do not exist
 	// without asking the engine, and learns every key written.
 	absent *absentKeys
-	ops  []writeOp
-	size int
+	ops    []writeOp
+	size   int
 }
 
 type writeOp struct {
