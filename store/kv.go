@@ -36,8 +36,11 @@ type KV interface {
 	Close() error
 }
 
-// Txn is one transaction. A Txn is used by one goroutine only and is valid
-// only inside the function passed to [KV.Update] or [KV.View].
+// Txn is one transaction. It is valid only inside the function passed to
+// [KV.Update] or [KV.View]. A Txn is used by one goroutine at a time, with
+// one exception an engine must allow: in a [KV.View] transaction, with no
+// Scan running, several goroutines may call Get at once (listings read a
+// page of profiles on every core).
 type Txn interface {
 	// Get returns the value at key, or an error wrapping [ErrKeyNotFound].
 	// The returned slice is valid until the transaction ends; a caller that

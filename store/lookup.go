@@ -200,12 +200,7 @@ func (s *Store) list(ctx context.Context, prefix []byte, f Filter) iter.Seq2[Pag
 			if f.Limit > 0 {
 				want = min(want, f.Limit-n)
 			}
-			raw, more, err := s.readPage(ctx, prefix, &start, f, want)
-			if err != nil {
-				yield(Page{}, err)
-				return
-			}
-			page, err := s.openPage(raw)
+			page, more, err := s.readPage(ctx, prefix, &start, f, want)
 			if err != nil {
 				yield(Page{}, err)
 				return
@@ -232,21 +227,22 @@ type rawProfile struct {
 	cursor []byte
 }
 
-// readPage reads up to want matching profiles, still sealed, from the
-// stage index at *start, in one short read transaction, and moves *start
-// past them.
-func (s *Store) readPage(ctx context.Context, prefix []byte, start *[]byte, f Filter, want int) (page []rawProfile, more bool, err error) {
+// readPage reads up to want matching profiles from the stage index at
+// *start, in one short read transaction, and moves *start past them. The
+// profiles are read and opened on every core (see [Store.openPage]).
+func (s *Store) readPage(ctx context.Context, prefix []byte, start *[]byte, f Filter, want int) (page []Page, more bool, err error) {
 	done, err := s.begin()
 	if err != nil {
 		return nil, false, err
 	}
 	defer done()
 	err = s.view(ctx, func(t *txn) error {
+		var raw []rawProfile
 		for e, err := range t.tx.Scan(prefix, *start, false) {
 			if err != nil {
 				return err
 			}
-			if len(page) == want {
+			if len(raw) == want {
 				more = true
 				break
 			}
@@ -262,36 +258,40 @@ func (s *Store) readPage(ctx context.Context, prefix []byte, start *[]byte, f Fi
 			if err != nil {
 				return err
 			}
-			v, err := t.tx.Get(profileKey(pid))
-			if errors.Is(err, ErrKeyNotFound) {
-				return fmt.Errorf("store: stage index points at missing profile %v", pid)
-			}
-			if err != nil {
-				return err
-			}
-			page = append(page, rawProfile{pid: pid, value: v, cursor: append([]byte(nil), e.Key...)})
+			raw = append(raw, rawProfile{pid: pid, cursor: append([]byte(nil), e.Key...)})
 		}
-		return nil
+		page, err = s.openPage(t.tx, raw)
+		return err
 	})
 	return page, more, err
 }
 
-// openPage unseals and decodes a page of profiles on every core, keeping
-// their order.
-func (s *Store) openPage(raw []rawProfile) ([]Page, error) {
+// openPage reads a page of profiles from tx and unseals and decodes them,
+// on every core, keeping their order. A Badger read-only transaction
+// serves concurrent point reads (it tracks nothing for them), and reading
+// a profile is a search of the LSM tree and a value-log read, which would
+// otherwise leave the other cores idle between the pages.
+func (s *Store) openPage(tx Txn, raw []rawProfile) ([]Page, error) {
 	out := make([]Page, len(raw))
 	errs := make([]error, len(raw))
 	workers := min(runtime.GOMAXPROCS(0), (len(raw)+15)/16)
 	var wg sync.WaitGroup
 	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := w; i < len(raw); i += workers {
-				p, _, _, err := s.openProfile(raw[i].pid, raw[i].value)
+				pid := raw[i].pid
+				v, err := tx.Get(profileKey(pid))
+				if errors.Is(err, ErrKeyNotFound) {
+					err = fmt.Errorf("store: stage index points at missing profile %v", pid)
+				}
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				p, _, _, err := s.openProfile(pid, v)
 				out[i], errs[i] = Page{Profile: p, Cursor: encodeCursor(raw[i].cursor)}, err
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)
