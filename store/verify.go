@@ -111,14 +111,13 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 		if err := blocks.profile(r, pid, lp.p); err != nil {
 			return err
 		}
-		// Keep memory flat: profiles are not needed once checked.
+		// Keep memory flat: profiles, their records and the blind
+		// indexes of their keys are not needed once checked.
 		delete(t.profiles, pid)
-		for k := range t.records {
-			delete(t.records, k)
-		}
-		for k := range t.index {
-			delete(t.index, k)
-		}
+		clear(t.records)
+		clear(t.index)
+		clear(t.rtags)
+		clear(t.ikeys)
 	}
 	for e, err := range t.tx.Scan([]byte{nsRecord}, nil, false) {
 		if err != nil {
