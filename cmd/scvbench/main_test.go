@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"slices"
@@ -95,5 +96,28 @@ func TestFlags(t *testing.T) {
 				t.Errorf("run(%q) printed a report", tc.args)
 			}
 		})
+	}
+}
+
+// TestParseFlagsMemory checks that the Badger memory flags reach the
+// options the store and the raw Badger run share, in bytes, and that
+// negative sizes are refused.
+func TestParseFlagsMemory(t *testing.T) {
+	c, err := parseFlags([]string{"-memtable-mib", "32", "-memtables", "2", "-block-cache-mib", "16",
+		"-index-cache-mib", "8", "-value-threshold", "1024", "-vlog-file-mib", "128"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.mem
+	if m.MemTableSize != 32<<20 || m.NumMemtables != 2 || m.BlockCacheSize != 16<<20 ||
+		m.IndexCacheSize != 8<<20 || m.ValueThreshold != 1024 || m.ValueLogFileSize != 128<<20 {
+		t.Errorf("memory options %+v", m)
+	}
+	opt := badgerOptions("/nonexistent", nil, m, io.Discard)
+	if opt.MemTableSize != 32<<20 || opt.ValueThreshold != 1024 || opt.ValueLogFileSize != 128<<20 {
+		t.Errorf("badger options: memtable %d, value threshold %d, value log file %d", opt.MemTableSize, opt.ValueThreshold, opt.ValueLogFileSize)
+	}
+	if _, err := parseFlags([]string{"-memtable-mib", "-1"}, io.Discard); err == nil {
+		t.Error("a negative memtable size was accepted")
 	}
 }
