@@ -38,9 +38,10 @@ type Options struct {
 	// NoAtRestEncryption turns off Badger's own encryption at rest. The
 	// store's sealing (per-profile keys, blind indexes) stays on.
 	NoAtRestEncryption bool
-	// Memory tunes Badger's memtables and caches; the zero value is the
-	// default of about 450 MiB at most. Dir, NoSync and EncryptionKey
-	// in it are ignored.
+	// Memory tunes Badger's memtables, caches and value log; the zero
+	// value is the default, about 450 MiB of memtables and caches (the
+	// process needs more: see the README's "Durability and memory"). Dir,
+	// NoSync and EncryptionKey in it are ignored.
 	Memory store.BadgerOptions
 	// InMemory keeps the database in memory, for tests; dir must be "".
 	InMemory bool

@@ -17,8 +17,8 @@ import (
 
 // BadgerOptions configures [OpenBadger]. The zero value (with Dir set) is
 // the documented default: durable commits, Badger's encryption at rest off
-// (the store turns it on by passing EncryptionKey), and about 450 MiB of
-// caches and memtables at most.
+// (the store turns it on by passing EncryptionKey), about 450 MiB of
+// caches and memtables, and values from 512 bytes in the value log.
 type BadgerOptions struct {
 	// Dir is the database directory. It is created if missing.
 	Dir string

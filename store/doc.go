@@ -49,16 +49,19 @@
 // # Durability and memory
 //
 // By default every commit is synced before it returns (BadgerOptions.NoSync
-// turns that off). Badger holds at most 3 memtables of 64 MiB, a 128 MiB
-// block cache and a 64 MiB index cache: about 450 MiB at most, whatever the
-// size of the database (see [BadgerOptions]).
+// turns that off). Badger's configured memory is 3 memtables of 64 MiB, a
+// 128 MiB block cache and a 64 MiB index cache, about 450 MiB whatever the
+// size of the database (see [BadgerOptions]). The process needs more: Go's
+// collector lets the heap grow past what is live, Badger pools the buffers
+// it builds tables in, and it maps its value log and tables, whose touched
+// pages count in the resident set (cmd/scvbench reports both).
 //
 // # Old versions
 //
 // Badger keeps overwritten and deleted values until compaction discards
-// them; compactions run in the background. Values larger than 1 MiB (the
-// store writes none) live in the value log, whose space only
-// [Store.Maintain] reclaims: call it on a schedule of your choosing (for
+// them; compactions run in the background. Values of 512 bytes and more
+// (sealed profiles, most sealed records; [BadgerOptions].ValueThreshold)
+// live in the value log, whose space only [Store.Maintain] reclaims: call it on a schedule of your choosing (for
 // example nightly). Erasure does not wait for either: it purges every
 // version of the erased profile's entry, and with it the only copies of
 // its wrapped data key, at once.
