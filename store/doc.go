@@ -60,8 +60,9 @@
 //
 // Badger keeps overwritten and deleted values until compaction discards
 // them; compactions run in the background. Values of 512 bytes and more
-// (sealed profiles, most sealed records; [BadgerOptions].ValueThreshold)
-// live in the value log, whose space only [Store.Maintain] reclaims: call it on a schedule of your choosing (for
+// (sealed profiles and the larger sealed records;
+// [BadgerOptions].ValueThreshold) live in the value log, whose space only
+// [Store.Maintain] reclaims: call it on a schedule of your choosing (for
 // example nightly). Erasure does not wait for either: it purges every
 // version of the erased profile's entry, and with it the only copies of
 // its wrapped data key, at once.
