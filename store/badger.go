@@ -17,8 +17,8 @@ import (
 
 // BadgerOptions configures [OpenBadger]. The zero value (with Dir set) is
 // the documented default: durable commits, Badger's encryption at rest off
-// (the store turns it on by passing EncryptionKey), about 450 MiB of
-// caches and memtables, and values from 512 bytes in the value log.
+// (the store turns it on by passing EncryptionKey), and about 450 MiB of
+// caches and memtables.
 type BadgerOptions struct {
 	// Dir is the database directory. It is created if missing.
 	Dir string
@@ -47,12 +47,17 @@ type BadgerOptions struct {
 	// default 64 MiB. Without it Badger keeps every index in memory.
 	IndexCacheSize int64
 	// ValueThreshold is the size from which a value is kept in Badger's
-	// value log rather than in its LSM tree; default 512 bytes, so that
-	// sealed profiles are written once to the log instead of being
-	// rewritten by every memtable flush and compaction (measured with
-	// cmd/scvbench: about 1.5x the ingest rate, and a live heap that no
-	// longer grows with the database, at the price of value-log GC, which
-	// [Badger.Maintain] runs). Ignored InMemory.
+	// value log rather than in its LSM tree; 0 keeps Badger's default of
+	// 1 MiB, so that every profile, with the wrapped data key at its
+	// head, stays in the tree, where an erasure's purge removes every
+	// version of it. A threshold under the size of profiles (512 bytes,
+	// say) measured 1.5x the bulk-load rate and a live heap that no longer
+	// grows with the database (cmd/scvbench -value-threshold 512), but
+	// then old versions of wrapped data keys sit in value-log files that
+	// the purge cannot rewrite: an erased customer's key outlives the
+	// erasure on disk until value-log GC happens to collect its file, and
+	// only the KEK epoch's retirement closes it. Keeping the wrapped keys
+	// under their own keys would remove the trade-off; it is not done yet.
 	ValueThreshold int64
 	// ValueLogFileSize is the size at which Badger starts a new value log
 	// file; default 256 MiB. Badger maps the file it writes into memory,
@@ -110,8 +115,8 @@ func (o BadgerOptions) Options() badger.Options {
 		WithValueLogFileSize(orDefault(o.ValueLogFileSize, 256<<20)).
 		WithNumCompactors(2).
 		WithMetricsEnabled(false)
-	if !o.InMemory { // in memory there is no value log: every value stays in the tree
-		opt = opt.WithValueThreshold(orDefault(o.ValueThreshold, 512))
+	if o.ValueThreshold > 0 && !o.InMemory { // in memory there is no value log
+		opt = opt.WithValueThreshold(o.ValueThreshold)
 	}
 	if len(o.EncryptionKey) > 0 {
 		opt = opt.WithEncryptionKey(o.EncryptionKey)
@@ -228,6 +233,26 @@ func (t badgerTxn) Scan(prefix, start []byte, keysOnly bool) iter.Seq2[Entry, er
 func (b *Badger) Purge(ctx context.Context, prefixes ...[]byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if len(prefixes) == 0 {
+		return nil
+	}
+	// DropPrefix skips a prefix under which no live key remains, and that
+	// is how an erased profile's key arrives: deleted in the erasing
+	// transaction, its older versions still in the tables. An empty value
+	// at each prefix makes it live for DropPrefix, which then drops it
+	// with every version of every key under the prefix. Readers take an
+	// empty profile entry for none (see the store's profile reads).
+	err := b.db.Update(func(txn *badger.Txn) error {
+		for _, p := range prefixes {
+			if err := txn.Set(p, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return mapTxnError(err)
 	}
 	return b.db.DropPrefix(prefixes...)
 }

@@ -203,10 +203,9 @@ type IngestOptions struct {
 // committed. The summary always reconciles: Read = Accepted +
 // quarantined. Progress, if set, is called after each batch commits.
 //
-// On an [Exclusive] engine (Badger) IngestAll pipelines: it reads seq on
-// a goroutine of its own a few batches ahead, resolves the next batch
-// while the previous one commits, and other writers of the store wait
-// until it returns; seq has stopped running when IngestAll returns.
+// On an [Exclusive] engine (Badger) IngestAll pipelines: it resolves the
+// next batch while the previous one commits, and other writers of the
+// store wait until it returns.
 func (s *Store) IngestAll(ctx context.Context, seq iter.Seq2[identity.Record, error], opts IngestOptions) (Summary, error) {
 	done, err := s.begin()
 	if err != nil {

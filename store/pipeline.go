@@ -143,9 +143,7 @@ func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Reco
 		}
 	}
 
-	// The records are read and decoded on a goroutine of their own, a
-	// few batches ahead, so that decoding does not wait for resolution.
-	batches, stop := prefetch(seq, size)
+	next, stop := iter.Pull2(seq)
 	defer stop()
 	var readErr error
 	eof := false
@@ -156,8 +154,7 @@ func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Reco
 			t := s.newTxn(&writeSet{read: snap, absent: absent}, s.clock())
 			t.file = opts.File
 			for range segmentBatches {
-				b := <-batches
-				recs, quarantined, rerr, more := b.recs, b.quarantined, b.err, b.more
+				recs, quarantined, rerr, more := pullBatch(next, size)
 				eof, readErr = !more, rerr
 				if len(recs)+len(quarantined) > 0 {
 					ws := &writeSet{read: snap, absent: absent}
@@ -203,45 +200,6 @@ func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Reco
 		return total, readErr
 	}
 	return total, ctx.Err()
-}
-
-// pulled is one batch as pullBatch returns it.
-type pulled struct {
-	recs        []identity.Record
-	quarantined []*identity.RecordError
-	err         error
-	more        bool
-}
-
-// prefetch reads seq on a goroutine in batches as [pullBatch] makes them,
-// up to two batches ahead of the receiver. After a batch with more false
-// the channel is closed. stop ends the reading and waits for the
-// goroutine, so that seq is not running when it returns.
-func prefetch(seq iter.Seq2[identity.Record, error], size int) (batches <-chan pulled, stop func()) {
-	ch := make(chan pulled, 2)
-	quit := make(chan struct{})
-	go func() {
-		defer close(ch)
-		next, stop := iter.Pull2(seq)
-		defer stop()
-		for {
-			var b pulled
-			b.recs, b.quarantined, b.err, b.more = pullBatch(next, size)
-			select {
-			case ch <- b:
-			case <-quit:
-				return
-			}
-			if !b.more {
-				return
-			}
-		}
-	}()
-	return ch, func() {
-		close(quit)
-		for range ch {
-		}
-	}
 }
 
 // pullBatch reads up to size records and quarantined records from next.

@@ -135,6 +135,9 @@ func (s *Store) rewrapAll(ctx context.Context, sum *RotateSummary) (int, error) 
 // rewrapProfile rewraps the data key at the head of a P value, leaving the
 // sealed profile after it as it is.
 func (s *Store) rewrapProfile(pid, v []byte) ([]byte, error) {
+	if len(v) == 0 { // an erasure's purge marker: nothing to rewrap
+		return v, nil
+	}
 	wrapped, sealed, err := splitProfileValue(v)
 	if err != nil {
 		return nil, err

@@ -134,7 +134,9 @@ func (t *txn) profile(id ProfileID) (*liveProfile, error) {
 		return lp, nil
 	}
 	v, err := t.tx.Get(profileKey(id))
-	if errors.Is(err, ErrKeyNotFound) {
+	if errors.Is(err, ErrKeyNotFound) || err == nil && len(v) == 0 {
+		// An empty entry is the marker an erasure's purge writes just
+		// before it drops every version of the key (see [Badger.Purge]).
 		return nil, nil
 	}
 	if err != nil {

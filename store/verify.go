@@ -72,6 +72,10 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 			r.problem("P %v: %v", pid, err)
 			continue
 		}
+		if lp == nil {
+			r.problem("P %v: empty entry: an erasure's purge did not finish (erase the id again)", pid)
+			continue
+		}
 		if lp.p.ID != pid.String() {
 			r.problem("P %v: holds profile id %q", pid, lp.p.ID)
 		}
