@@ -282,8 +282,8 @@ func (b *Badger) Replace(ctx context.Context, r io.Reader) error {
 // Maintain implements [Maintainer]: it runs value-log garbage collection
 // until a pass finds nothing worth rewriting. Badger discards overwritten
 // and deleted versions in the LSM tree during its background compactions;
-// values kept in the value log (only values larger than 1 MiB, which the
-// store does not write) need this call.
+// values kept in the value log (from [BadgerOptions].ValueThreshold, by
+// default 1 MiB: only a profile of thousands of records) need this call.
 func (b *Badger) Maintain(ctx context.Context) error {
 	for ctx.Err() == nil {
 		err := b.db.RunValueLogGC(0.5)

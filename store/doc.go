@@ -59,11 +59,10 @@
 // # Old versions
 //
 // Badger keeps overwritten and deleted values until compaction discards
-// them; compactions run in the background. Values of 512 bytes and more
-// (sealed profiles and the larger sealed records;
-// [BadgerOptions].ValueThreshold) live in the value log, whose space only
-// [Store.Maintain] reclaims: call it on a schedule of your choosing (for
-// example nightly). Erasure does not wait for either: it purges every
+// them; compactions run in the background. Only values of 1 MiB and more
+// (a profile of thousands of records; [BadgerOptions].ValueThreshold) live
+// in the value log, whose space only [Store.Maintain] reclaims: call it on
+// a schedule of your choosing (for example nightly). Erasure does not wait for either: it purges every
 // version of the erased profile's entry, and with it the only copies of
 // its wrapped data key, at once.
 //
