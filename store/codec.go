@@ -115,15 +115,23 @@ func decodeRecord(b []byte) (identity.Record, error) {
 	return r, nil
 }
 
-// A P value: the profile's data key wrapped under the keyring, then the
-// profile sealed under that data key. Keeping the wrapped key inside the
-// profile's own value saves a key per profile, and purging the profile's
-// key purges every version of its data key with it.
-func splitProfileValue(v []byte) (wrapped, sealed []byte, err error) {
-	if len(v) < crypto.WrappedKeySize {
-		return nil, nil, errors.New("profile entry too short")
+// getProfile reads a profile's wrapped data key (K) and sealed profile
+// (P). It returns an error wrapping [ErrKeyNotFound] when there is no
+// profile: no P entry, or the empty one an erasure's purge writes just
+// before it drops every version of the key (see [Badger.Purge]).
+func getProfile(tx Txn, id ProfileID) (wrapped, sealed []byte, err error) {
+	sealed, err = tx.Get(profileKey(id))
+	if err == nil && len(sealed) == 0 {
+		err = ErrKeyNotFound
 	}
-	return v[:crypto.WrappedKeySize:crypto.WrappedKeySize], v[crypto.WrappedKeySize:], nil
+	if err != nil {
+		return nil, nil, err
+	}
+	wrapped, err = tx.Get(dataKeyKey(id))
+	if errors.Is(err, ErrKeyNotFound) || err == nil && len(wrapped) != crypto.WrappedKeySize {
+		return nil, nil, fmt.Errorf("store: profile %v has no data key", id)
+	}
+	return wrapped, sealed, err
 }
 
 // tombstone is the R value of a record of an erased profile: one zero

@@ -12,7 +12,10 @@
 // namespace byte, a stage code or a sequence number. The namespaces:
 //
 //	M name          meta: schema version, keyring state (sealed under the root key), feed counter
-//	P pid           the profile's data key wrapped under the keyring, then the profile sealed under it
+//	P pid           the profile sealed under its data key
+//	K pid           the profile's data key wrapped under the keyring: apart from P, and
+//	                small, so that it always stays in the LSM tree, where an erasure's
+//	                purge removes every version of it
 //	R rtag          a source record: its profile id, its content tag, the record sealed under the profile's data key
 //	                (or a one-byte tombstone for a record of an erased profile)
 //	I kind tag      an identifier: a hub flag and the ids of the profiles that list it
@@ -59,10 +62,12 @@
 // # Old versions
 //
 // Badger keeps overwritten and deleted values until compaction discards
-// them; compactions run in the background. Only values of 1 MiB and more
-// (a profile of thousands of records; [BadgerOptions].ValueThreshold) live
-// in the value log, whose space only [Store.Maintain] reclaims: call it on
-// a schedule of your choosing (for example nightly). Erasure does not wait for either: it purges every
+// them; compactions run in the background. Values of 512 bytes and more
+// (sealed profiles and the larger sealed records;
+// [BadgerOptions].ValueThreshold) live in the value log, whose space only
+// [Store.Maintain] reclaims: call it on a schedule of your choosing (for
+// example nightly). Wrapped data keys are small and always stay in the
+// tree. Erasure does not wait for either: it purges every
 // version of the erased profile's entry, and with it the only copies of
 // its wrapped data key, at once.
 //

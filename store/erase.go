@@ -136,7 +136,7 @@ func (s *Store) afterErase(ctx context.Context, js []*erasure) error {
 		for _, j := range js {
 			for _, id := range append([]string{j.Profile}, j.Absorbed...) {
 				if pid, err := ParseProfileID(id); err == nil {
-					prefixes = append(prefixes, profileKey(pid))
+					prefixes = append(prefixes, dataKeyKey(pid), profileKey(pid))
 				}
 			}
 		}
@@ -318,7 +318,7 @@ func (s *Store) reapply(ctx context.Context, js []*erasure) error {
 		for _, j := range erased {
 			for _, id := range append([]string{j.Profile}, j.Absorbed...) {
 				if pid, err := ParseProfileID(id); err == nil {
-					prefixes = append(prefixes, profileKey(pid))
+					prefixes = append(prefixes, dataKeyKey(pid), profileKey(pid))
 				}
 			}
 		}

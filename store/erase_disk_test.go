@@ -35,11 +35,7 @@ func TestEraseLeavesNoWrappedKeyOnDisk(t *testing.T) {
 	}
 	var wrapped []byte
 	if err := s.kv.View(ctx, func(tx Txn) error {
-		v, err := tx.Get(profileKey(pid))
-		if err != nil {
-			return err
-		}
-		w, _, err := splitProfileValue(v)
+		w, _, err := getProfile(tx, pid)
 		wrapped = append([]byte(nil), w...)
 		return err
 	}); err != nil {

@@ -222,9 +222,9 @@ func (s *Store) list(ctx context.Context, prefix []byte, f Filter) iter.Seq2[Pag
 
 // rawProfile is a stage index entry's profile as stored: still sealed.
 type rawProfile struct {
-	pid    ProfileID
-	value  []byte
-	cursor []byte
+	pid            ProfileID
+	wrapped, value []byte // the wrapped data key and the sealed profile
+	cursor         []byte
 }
 
 // readPage reads up to want matching profiles from the stage index at
@@ -280,7 +280,7 @@ func (s *Store) openPage(tx Txn, raw []rawProfile) ([]Page, error) {
 		wg.Go(func() {
 			for i := w; i < len(raw); i += workers {
 				pid := raw[i].pid
-				v, err := tx.Get(profileKey(pid))
+				wrapped, sealed, err := getProfile(tx, pid)
 				if errors.Is(err, ErrKeyNotFound) {
 					err = fmt.Errorf("store: stage index points at missing profile %v", pid)
 				}
@@ -288,7 +288,7 @@ func (s *Store) openPage(tx Txn, raw []rawProfile) ([]Page, error) {
 					errs[i] = err
 					continue
 				}
-				p, _, _, err := s.openProfile(pid, v)
+				p, _, _, err := s.openProfile(pid, wrapped, sealed)
 				out[i], errs[i] = Page{Profile: p, Cursor: encodeCursor(raw[i].cursor)}, err
 			}
 		})

@@ -82,7 +82,7 @@ func (s *Store) saveKeyring(ctx context.Context) error {
 // epoch and returns how many it changed.
 func (s *Store) rewrapAll(ctx context.Context, sum *RotateSummary) (int, error) {
 	changed := 0
-	for _, ns := range []byte{nsProfile, nsQuarantine, nsErasure, nsEvent, nsLog, nsCredit} {
+	for _, ns := range []byte{nsDataKey, nsQuarantine, nsErasure, nsEvent, nsLog, nsCredit} {
 		start := []byte{ns}
 		for start != nil {
 			var next []byte
@@ -99,8 +99,8 @@ func (s *Store) rewrapAll(ctx context.Context, sum *RotateSummary) (int, error) 
 					}
 					n++
 					var nv []byte
-					if ns == nsProfile {
-						nv, err = s.rewrapProfile(e.Key[1:], e.Value)
+					if ns == nsDataKey {
+						nv, err = s.rewrapDataKey(e.Key[1:], e.Value)
 					} else {
 						nv, err = s.kr.Reseal(purposeOf(ns), e.Value)
 					}
@@ -119,7 +119,7 @@ func (s *Store) rewrapAll(ctx context.Context, sum *RotateSummary) (int, error) 
 			if err != nil {
 				return changed, err
 			}
-			if ns == nsProfile {
+			if ns == nsDataKey {
 				sum.Profiles += n
 				sum.Rewraps += c
 			} else {
@@ -132,21 +132,13 @@ func (s *Store) rewrapAll(ctx context.Context, sum *RotateSummary) (int, error) 
 	return changed, nil
 }
 
-// rewrapProfile rewraps the data key at the head of a P value, leaving the
-// sealed profile after it as it is.
-func (s *Store) rewrapProfile(pid, v []byte) ([]byte, error) {
-	if len(v) == 0 { // an erasure's purge marker: nothing to rewrap
-		return v, nil
+// rewrapDataKey rewraps a K value, a profile's wrapped data key, under
+// the primary epoch; the sealed profile under P does not change.
+func (s *Store) rewrapDataKey(pid, wrapped []byte) ([]byte, error) {
+	if len(wrapped) == 0 { // an erasure's purge marker: nothing to rewrap
+		return wrapped, nil
 	}
-	wrapped, sealed, err := splitProfileValue(v)
-	if err != nil {
-		return nil, err
-	}
-	nw, err := s.kr.Rewrap(pid, wrapped)
-	if err != nil || bytes.Equal(nw, wrapped) {
-		return v, err
-	}
-	return append(append(make([]byte, 0, len(v)), nw...), sealed...), nil
+	return s.kr.Rewrap(pid, wrapped)
 }
 
 func purposeOf(ns byte) string {

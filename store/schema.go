@@ -17,6 +17,7 @@ import (
 const (
 	nsMeta       byte = 'M'
 	nsProfile    byte = 'P'
+	nsDataKey    byte = 'K'
 	nsRecord     byte = 'R'
 	nsIdentifier byte = 'I'
 	nsStage      byte = 'S'
@@ -80,6 +81,7 @@ func key(ns byte, parts ...[]byte) []byte {
 }
 
 func profileKey(id ProfileID) []byte           { return key(nsProfile, id[:]) }
+func dataKeyKey(id ProfileID) []byte           { return key(nsDataKey, id[:]) }
 func forwardKey(id ProfileID) []byte           { return key(nsForward, id[:]) }
 func erasureKey(id ProfileID) []byte           { return key(nsErasure, id[:]) }
 func recordKey(rtag []byte) []byte             { return key(nsRecord, rtag) }

@@ -251,7 +251,7 @@ func (s *Store) openCandidates(blocks []rawBlock) (map[ProfileID]*candidate, err
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(raw); i += workers {
-				p, _, _, err := s.openProfile(raw[i].pid, raw[i].value)
+				p, _, _, err := s.openProfile(raw[i].pid, raw[i].wrapped, raw[i].value)
 				if err != nil {
 					errs[i] = err
 					continue
@@ -361,14 +361,14 @@ func (s *Store) readBlocks(ctx context.Context, start []byte, maxBlock int, over
 		for _, b := range blocks {
 			for i := range b.members {
 				m := &b.members[i]
-				v, err := t.tx.Get(profileKey(m.pid))
+				wrapped, sealed, err := getProfile(t.tx, m.pid)
 				if errors.Is(err, ErrKeyNotFound) {
 					return fmt.Errorf("store: blocking index points at missing profile %v", m.pid)
 				}
 				if err != nil {
 					return err
 				}
-				m.value = v
+				m.wrapped, m.value = wrapped, sealed
 			}
 		}
 		return nil

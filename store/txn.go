@@ -133,20 +133,17 @@ func (t *txn) profile(id ProfileID) (*liveProfile, error) {
 	if lp, ok := t.profiles[id]; ok {
 		return lp, nil
 	}
-	v, err := t.tx.Get(profileKey(id))
-	if errors.Is(err, ErrKeyNotFound) || err == nil && len(v) == 0 {
-		// An empty entry is the marker an erasure's purge writes just
-		// before it drops every version of the key (see [Badger.Purge]).
+	wrapped, sealed, err := getProfile(t.tx, id)
+	if errors.Is(err, ErrKeyNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	p, absorbed, dk, err := t.s.openProfile(id, v)
+	p, absorbed, dk, err := t.s.openProfile(id, wrapped, sealed)
 	if err != nil {
 		return nil, err
 	}
-	wrapped, _, _ := splitProfileValue(v)
 	lp := &liveProfile{
 		id: id, p: p, absorbed: absorbed, dk: dk, wrapped: wrapped, stored: true,
 		origStage: p.Stage, origSum: summarise(p).encode(), origBlocks: blockSourceOf(p),
@@ -158,11 +155,7 @@ func (t *txn) profile(id ProfileID) (*liveProfile, error) {
 
 // openProfile unwraps a P value's data key, opens the profile and decodes
 // it.
-func (s *Store) openProfile(id ProfileID, v []byte) (*merge.Profile, []ProfileID, *crypto.DataKey, error) {
-	wrapped, sealed, err := splitProfileValue(v)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("store: profile %v: %w", id, err)
-	}
+func (s *Store) openProfile(id ProfileID, wrapped, sealed []byte) (*merge.Profile, []ProfileID, *crypto.DataKey, error) {
 	dk, err := s.kr.UnwrapDataKey(id[:], wrapped)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("store: profile %v: %w", id, err)
@@ -619,6 +612,9 @@ func (t *txn) flushProfile(lp *liveProfile) error {
 		if err := t.tx.Delete(profileKey(id)); err != nil {
 			return err
 		}
+		if err := t.tx.Delete(dataKeyKey(id)); err != nil {
+			return err
+		}
 		if !lp.forward.IsZero() {
 			return t.tx.Set(forwardKey(id), lp.forward[:])
 		}
@@ -629,9 +625,12 @@ func (t *txn) flushProfile(lp *liveProfile) error {
 	if err != nil {
 		return err
 	}
-	v := make([]byte, 0, len(lp.wrapped)+len(plain)+crypto.Overhead)
-	v = append(v, lp.wrapped...)
-	v = lp.dk.AppendSeal(v, id[:], purposeProfile, plain)
+	if !lp.stored {
+		if err := t.tx.Set(dataKeyKey(id), lp.wrapped); err != nil {
+			return err
+		}
+	}
+	v := lp.dk.AppendSeal(make([]byte, 0, len(plain)+crypto.Overhead), id[:], purposeProfile, plain)
 	*buf = plain
 	putBuf(buf)
 	if err := t.tx.Set(profileKey(id), v); err != nil {

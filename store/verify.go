@@ -123,6 +123,19 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 		clear(t.rtags)
 		clear(t.ikeys)
 	}
+	for e, err := range t.tx.Scan([]byte{nsDataKey}, nil, true) {
+		if err != nil {
+			return err
+		}
+		pid, err := profileIDFrom(e.Key[1:])
+		if err != nil {
+			r.problem("K %x: bad key", e.Key[1:])
+			continue
+		}
+		if _, ok := stages[pid]; !ok {
+			r.problem("K %v: a data key without its profile", pid)
+		}
+	}
 	for e, err := range t.tx.Scan([]byte{nsRecord}, nil, false) {
 		if err != nil {
 			return err
