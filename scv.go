@@ -77,6 +77,7 @@ var (
 	ErrErased    = store.ErrErased    // ByID or Erase of an erased profile
 	ErrClosed    = store.ErrClosed    // any call after Close
 	ErrNotBackup = store.ErrNotBackup // Restore of a stream Backup did not write
+	ErrOldSchema = store.ErrOldSchema // Open or Restore of a database or backup of an older key schema
 	ErrNoKey     = errors.New("scv: no key: set Options.Keys or Options.KeyFile")
 )
 

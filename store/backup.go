@@ -11,8 +11,13 @@ import (
 	"github.com/scv-go/scv/crypto"
 )
 
-// backupMagic starts every backup: the format name and version.
-const backupMagic = "SCV-BACKUP\x00\x01"
+// backupMagic starts every backup: the format name and version. Version
+// 2 holds schema 2 (wrapped data keys under K); a version 1 backup is
+// refused with [ErrOldSchema] before anything is replaced.
+const (
+	backupMagic   = "SCV-BACKUP\x00\x02"
+	backupMagicV1 = "SCV-BACKUP\x00\x01"
+)
 
 // ErrNotBackup is returned by Restore for a stream that is not a backup.
 var ErrNotBackup = errors.New("store: not an scv backup")
@@ -66,6 +71,9 @@ func (s *Store) Restore(ctx context.Context, r io.Reader) error {
 	br := bufio.NewReader(r)
 	magic := make([]byte, len(backupMagic))
 	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != backupMagic {
+		if string(magic) == backupMagicV1 {
+			return fmt.Errorf("%w: the backup holds schema 1", ErrOldSchema)
+		}
 		return ErrNotBackup
 	}
 	n, err := binary.ReadUvarint(br)

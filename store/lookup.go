@@ -409,6 +409,9 @@ func (s *Store) Snapshot(ctx context.Context, fn func(*merge.Profile) error) err
 			if err != nil {
 				return err
 			}
+			if lp == nil { // an erasure's purge marker
+				continue
+			}
 			delete(t.profiles, pid)
 			if err := fn(lp.p); err != nil {
 				return err

@@ -90,7 +90,15 @@ var (
 	ErrClosed = errors.New("store: closed")
 )
 
-const schemaVersion = "1"
+// schemaVersion is the key schema this build reads and writes. Schema 1
+// kept each wrapped data key at the head of its P value; schema 2 keeps it
+// under K. There is no migration yet: a schema 1 database or backup is
+// refused with [ErrOldSchema].
+const schemaVersion = "2"
+
+// ErrOldSchema is returned by Open and Restore for a database or backup
+// written under a key schema this build does not read.
+var ErrOldSchema = errors.New("store: database written under an older key schema, which this build does not read (no migration yet)")
 
 // Open opens the store in dir, creating it if dir holds no database. The
 // root key comes from opts.Keys; a database made with another key is
@@ -190,6 +198,9 @@ func (s *Store) loadKeyring(ctx context.Context) error {
 			return err
 		}
 		if v, err := tx.Get(metaKey("schema")); err != nil || string(v) != schemaVersion {
+			if string(v) == "1" {
+				return fmt.Errorf("%w (schema %q)", ErrOldSchema, v)
+			}
 			return fmt.Errorf("store: unsupported schema version %q", v)
 		}
 		kr, err := crypto.OpenKeyring(s.root, state)

@@ -73,7 +73,7 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 			continue
 		}
 		if lp == nil {
-			r.problem("P %v: empty entry: an erasure's purge did not finish (erase the id again)", pid)
+			r.problem("P %v: empty entry: an erasure's purge did not finish; old versions of its keys stay until compaction", pid)
 			continue
 		}
 		if lp.p.ID != pid.String() {
