@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/maphash"
 	"math/bits"
+	"slices"
 )
 
 // absentKeys answers "is this key certainly not in the engine?" for the
@@ -43,7 +44,7 @@ const (
 var absentNamespaces = []byte{nsIdentifier, nsRecord, nsCredit}
 
 func tracked(key []byte) bool {
-	return len(key) > 0 && (key[0] == nsIdentifier || key[0] == nsRecord || key[0] == nsCredit)
+	return len(key) > 0 && slices.Contains(absentNamespaces, key[0])
 }
 
 // loadAbsentKeys builds the filter from the keys tx holds in the tracked

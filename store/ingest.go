@@ -68,6 +68,17 @@ func (s *Store) update(ctx context.Context, fn func(*txn) error) error {
 }
 
 // view runs fn in a read-only transaction.
+// read runs fn in a read transaction under the store's shared lock: the
+// shape of every lookup.
+func (s *Store) read(ctx context.Context, fn func(*txn) error) error {
+	done, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer done()
+	return s.view(ctx, fn)
+}
+
 func (s *Store) view(ctx context.Context, fn func(*txn) error) error {
 	return s.kv.View(ctx, func(tx Txn) error { return fn(s.newTxn(tx, s.clock())) })
 }

@@ -38,13 +38,8 @@ func (s *Store) ByID(ctx context.Context, id string) (*merge.Profile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
-	done, err := s.begin()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
 	var p *merge.Profile
-	err = s.view(ctx, func(t *txn) error {
+	err = s.read(ctx, func(t *txn) error {
 		p, err = t.byID(pid)
 		return err
 	})
@@ -82,13 +77,8 @@ func (t *txn) byID(pid ProfileID) (*merge.Profile, error) {
 // placeholder, and an [*AmbiguousError] (matching [ErrAmbiguous]) when
 // protection keeps it on more than one profile.
 func (s *Store) ByIdentifier(ctx context.Context, id identity.Identifier) (*merge.Profile, error) {
-	done, err := s.begin()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
 	var p *merge.Profile
-	err = s.view(ctx, func(t *txn) error {
+	err := s.read(ctx, func(t *txn) error {
 		e, err := t.indexEntry(id)
 		if err != nil {
 			return err
@@ -231,12 +221,7 @@ type rawProfile struct {
 // *start, in one short read transaction, and moves *start past them. The
 // profiles are read and opened on every core (see [Store.openPage]).
 func (s *Store) readPage(ctx context.Context, prefix []byte, start *[]byte, f Filter, want int) (page []Page, more bool, err error) {
-	done, err := s.begin()
-	if err != nil {
-		return nil, false, err
-	}
-	defer done()
-	err = s.view(ctx, func(t *txn) error {
+	err = s.read(ctx, func(t *txn) error {
 		var raw []rawProfile
 		for e, err := range t.tx.Scan(prefix, *start, false) {
 			if err != nil {
@@ -371,13 +356,9 @@ func isErased(err error) bool { return errors.Is(err, ErrErased) }
 // Holder returns the profile holding the source record with key k, or
 // [ErrNotFound].
 func (s *Store) Holder(ctx context.Context, k identity.RecordKey) (*merge.Profile, error) {
-	done, err := s.begin()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
 	var p *merge.Profile
-	err = s.view(ctx, func(t *txn) error {
+	err := s.read(ctx, func(t *txn) error {
+		var err error
 		if p, err = t.Holder(k); err == nil && p == nil {
 			err = fmt.Errorf("record: %w", ErrNotFound)
 		}
@@ -391,12 +372,7 @@ func (s *Store) Holder(ctx context.Context, k identity.RecordKey) (*merge.Profil
 // Unlike [Store.All], it holds one read transaction for the whole scan, so
 // use it for checks, not for serving listings.
 func (s *Store) Snapshot(ctx context.Context, fn func(*merge.Profile) error) error {
-	done, err := s.begin()
-	if err != nil {
-		return err
-	}
-	defer done()
-	return s.view(ctx, func(t *txn) error {
+	return s.read(ctx, func(t *txn) error {
 		for e, err := range t.tx.Scan([]byte{nsProfile}, nil, true) {
 			if err != nil {
 				return err

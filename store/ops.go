@@ -77,13 +77,9 @@ func (s *Store) Explain(ctx context.Context, id string) (*merge.Profile, []merge
 // ExplainPair says whether two source records are one profile, and why,
 // or which rule keeps them apart.
 func (s *Store) ExplainPair(ctx context.Context, a, b identity.RecordKey) (*merge.PairExplanation, error) {
-	done, err := s.begin()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
 	var e *merge.PairExplanation
-	err = s.view(ctx, func(t *txn) error {
+	err := s.read(ctx, func(t *txn) error {
+		var err error
 		e, err = s.resolver.ExplainPair(t, a, b)
 		return err
 	})

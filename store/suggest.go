@@ -309,12 +309,7 @@ type rawBlock struct {
 // profiles, adds the tags of larger blocks to oversized, and returns where
 // the next page starts (nil at the end).
 func (s *Store) readBlocks(ctx context.Context, start []byte, maxBlock int, oversized map[string]bool) (blocks []rawBlock, next []byte, err error) {
-	done, err := s.begin()
-	if err != nil {
-		return nil, nil, err
-	}
-	defer done()
-	err = s.view(ctx, func(t *txn) error {
+	err = s.read(ctx, func(t *txn) error {
 		blocks, next = nil, nil
 		var tag []byte
 		var ids []ProfileID
@@ -390,16 +385,11 @@ func (s *Store) SuggestFor(ctx context.Context, id string, opts SuggestOptions) 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
-	done, err := s.begin()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
 	if err := s.ensureBlocks(ctx); err != nil {
 		return nil, err
 	}
 	var out []Suggestion
-	err = s.view(ctx, func(t *txn) error {
+	err = s.read(ctx, func(t *txn) error {
 		out = nil
 		p, err := t.byID(pid)
 		if err != nil {

@@ -36,13 +36,8 @@ func (r *Report) problem(format string, args ...any) {
 // reads everything in one snapshot. An error means it could not read;
 // inconsistencies are in the Report.
 func (s *Store) Verify(ctx context.Context) (*Report, error) {
-	done, err := s.begin()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
 	r := &Report{}
-	err = s.view(ctx, func(t *txn) error { return t.verify(ctx, r) })
+	err := s.read(ctx, func(t *txn) error { return t.verify(ctx, r) })
 	return r, err
 }
 
