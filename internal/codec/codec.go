@@ -225,7 +225,7 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 			if wire != wireFixed {
 				return ErrMalformed
 			}
-			if len(d.b) < 8 {
+			if d.left() < 8 {
 				return ErrMalformed
 			}
 			v.SetFloat(math.Float64frombits(binary.LittleEndian.Uint64(d.b)))
@@ -236,8 +236,8 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 		c.wire = wireBytes
 		c.encode = func(dst []byte, v reflect.Value) []byte { return appendString(dst, v.String()) }
 		c.decode = func(d *decoder, wire int, v reflect.Value) error {
-			b, err := d.bytes(wire)
-			v.SetString(string(b))
+			s, err := d.string(wire)
+			v.SetString(s)
 			return err
 		}
 	case reflect.Pointer:
@@ -285,29 +285,25 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 			return endLength(dst, start)
 		}
 		c.decode = func(d *decoder, wire int, v reflect.Value) error {
-			b, err := d.bytes(wire)
+			outer, err := d.enter(wire)
 			if err != nil {
 				return err
 			}
-			sub := &decoder{b: b}
-			n, err := sub.uvarint()
+			n, err := d.uvarint()
 			if err != nil {
 				return err
 			}
-			if n > uint64(len(b)) { // every element takes at least one byte
+			if n > uint64(d.left()) { // every element takes at least one byte
 				return ErrMalformed
 			}
 			s := reflect.MakeSlice(t, int(n), int(n))
 			for i := range int(n) {
-				if err := elem.decode(sub, elem.wire, s.Index(i)); err != nil {
+				if err := elem.decode(d, elem.wire, s.Index(i)); err != nil {
 					return err
 				}
 			}
-			if len(sub.b) != 0 {
-				return ErrMalformed
-			}
 			v.Set(s)
-			return nil
+			return d.leave(outer)
 		}
 	case reflect.Struct:
 		plan := &structPlan{byKey: map[uint64]int{}}
@@ -339,11 +335,14 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 			return endLength(plan.encode(dst, v), start)
 		}
 		c.decode = func(d *decoder, wire int, v reflect.Value) error {
-			b, err := d.bytes(wire)
+			outer, err := d.enter(wire)
 			if err != nil {
 				return err
 			}
-			return plan.decode(b, v)
+			if err := plan.decodeFields(d, v); err != nil {
+				return err
+			}
+			return d.leave(outer)
 		}
 	default:
 		return fmt.Errorf("codec: cannot encode %v", t)
@@ -380,20 +379,29 @@ func (p *structPlan) encode(dst []byte, v reflect.Value) []byte {
 }
 
 func (p *structPlan) decode(b []byte, v reflect.Value) error {
-	d := &decoder{b: b}
-	for len(d.b) > 0 {
+	return p.decodeFields(&decoder{b: b, all: b}, v)
+}
+
+// decodeFields decodes the fields of d's current window into v.
+func (p *structPlan) decodeFields(d *decoder, v reflect.Value) error {
+	next := 0 // fields come in plan order: try the one after the last first
+	for d.left() > 0 {
 		k, err := d.uvarint()
 		if err != nil {
 			return err
 		}
-		wire := int(k & 7)
-		i, ok := p.byKey[k>>3]
-		if !ok {
-			if err := d.skip(wire); err != nil {
-				return err
+		wire, tag := int(k&7), k>>3
+		i := next
+		if i >= len(p.fields) || p.fields[i].key != tag {
+			var ok bool
+			if i, ok = p.byKey[tag]; !ok {
+				if err := d.skip(wire); err != nil {
+					return err
+				}
+				continue
 			}
-			continue
 		}
+		next = i + 1
 		f := p.fields[i]
 		if err := f.c.decode(d, wire, v.Field(f.index)); err != nil {
 			return err
@@ -428,7 +436,7 @@ func decodeTime(d *decoder, wire int, v reflect.Value) error {
 		if err := t.UnmarshalBinary(b); err != nil {
 			return ErrMalformed
 		}
-		v.Set(reflect.ValueOf(t.UTC()))
+		setTime(v, t.UTC())
 		return nil
 	}
 	u, err := d.varint(wire)
@@ -436,8 +444,14 @@ func decodeTime(d *decoder, wire int, v reflect.Value) error {
 		return err
 	}
 	n := int64(u>>1) ^ -int64(u&1)
-	v.Set(reflect.ValueOf(time.Unix(0, n).UTC()))
+	setTime(v, time.Unix(0, n).UTC())
 	return nil
+}
+
+// setTime sets the time field v without boxing t (v is settable, so
+// addressable).
+func setTime(v reflect.Value, t time.Time) {
+	*(*time.Time)(v.Addr().UnsafePointer()) = t
 }
 
 func appendString(dst []byte, s string) []byte {
@@ -477,10 +491,21 @@ func endLength(dst []byte, start int) []byte {
 	return dst
 }
 
-type decoder struct{ b []byte }
+// A decoder reads one input front to back. Nested values (structs,
+// slices) are windows of it: the current window ends where len(b) ==
+// lim, so no value needs a decoder of its own.
+type decoder struct {
+	b   []byte // what is left of the input: always a suffix of all
+	lim int
+	all []byte
+	s   string // all as one string, made on the first string field
+}
+
+// left is what is left of the current window.
+func (d *decoder) left() int { return len(d.b) - d.lim }
 
 func (d *decoder) uvarint() (uint64, error) {
-	u, n := binary.Uvarint(d.b)
+	u, n := binary.Uvarint(d.b[:d.left()])
 	if n <= 0 {
 		return 0, ErrMalformed
 	}
@@ -495,20 +520,67 @@ func (d *decoder) varint(wire int) (uint64, error) {
 	return d.uvarint()
 }
 
-func (d *decoder) bytes(wire int) ([]byte, error) {
+// length reads the length of a bytes payload and checks that the window
+// holds it.
+func (d *decoder) length(wire int) (int, error) {
 	if wire != wireBytes {
-		return nil, ErrMalformed
+		return 0, ErrMalformed
 	}
 	n, err := d.uvarint()
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	if n > uint64(len(d.b)) {
-		return nil, ErrMalformed
+	if n > uint64(d.left()) {
+		return 0, ErrMalformed
+	}
+	return int(n), nil
+}
+
+func (d *decoder) bytes(wire int) ([]byte, error) {
+	n, err := d.length(wire)
+	if err != nil {
+		return nil, err
 	}
 	b := d.b[:n:n]
 	d.b = d.b[n:]
 	return b, nil
+}
+
+// string reads a string payload as a substring of the whole input, made
+// into one string once: one allocation per value, not one per string.
+func (d *decoder) string(wire int) (string, error) {
+	n, err := d.length(wire)
+	if err != nil || n == 0 {
+		return "", err
+	}
+	if d.s == "" {
+		d.s = string(d.all)
+	}
+	at := len(d.all) - len(d.b)
+	d.b = d.b[n:]
+	return d.s[at : at+n], nil
+}
+
+// enter makes a bytes payload the current window and returns the window
+// it was in, for leave.
+func (d *decoder) enter(wire int) (int, error) {
+	n, err := d.length(wire)
+	if err != nil {
+		return 0, err
+	}
+	outer := d.lim
+	d.lim = len(d.b) - n
+	return outer, nil
+}
+
+// leave checks that the current window was read to its end and returns
+// to the outer one.
+func (d *decoder) leave(outer int) error {
+	if len(d.b) != d.lim {
+		return ErrMalformed
+	}
+	d.lim = outer
+	return nil
 }
 
 func (d *decoder) skip(wire int) error {
@@ -520,7 +592,7 @@ func (d *decoder) skip(wire int) error {
 		_, err := d.bytes(wire)
 		return err
 	case wireFixed:
-		if len(d.b) < 8 {
+		if d.left() < 8 {
 			return ErrMalformed
 		}
 		d.b = d.b[8:]
