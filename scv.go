@@ -286,8 +286,9 @@ func (db *DB) Rotate(ctx context.Context, opts store.RotateOptions) (store.Rotat
 	return db.s.Rotate(ctx, opts)
 }
 
-// Maintain reclaims the engine's space held by old versions; call it on a
-// schedule of your choosing. See [store.Store.Maintain].
+// Maintain finishes erasure purges a crash interrupted and reclaims the
+// engine's space held by old versions; call it on a schedule of your
+// choosing. See [store.Store.Maintain].
 func (db *DB) Maintain(ctx context.Context) error { return db.s.Maintain(ctx) }
 
 // Verify checks the database's consistency; see [store.Store.Verify].

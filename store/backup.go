@@ -115,5 +115,9 @@ func (s *Store) Restore(ctx context.Context, r io.Reader) error {
 			journal = append(journal, j)
 		}
 	}
-	return s.reapply(ctx, journal)
+	if err := s.reapply(ctx, journal); err != nil {
+		return err
+	}
+	_, err = s.finishPurges(ctx) // purges the backup still owed
+	return err
 }

@@ -73,6 +73,13 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 	for _, a := range lp.absorbed {
 		j.Absorbed = append(j.Absorbed, a.String())
 	}
+	// Until the purge after this transaction has dropped every version of
+	// these profiles' keys, U says it is owed (see [Store.finishPurges]).
+	for _, x := range append([]ProfileID{pid}, lp.absorbed...) {
+		if err := t.tx.Set(purgeKey(x), []byte{1}); err != nil {
+			return nil, err
+		}
+	}
 	for _, ref := range lp.p.Records {
 		tags, err := t.kr.BlindIndexAll(tagRecord, recordValue(ref.Key))
 		if err != nil {
@@ -131,20 +138,74 @@ func (t *txn) tombstone(rtag []byte) error {
 // of their wrapped data keys, from the engine, and
 // appends the entries to the external journal.
 func (s *Store) afterErase(ctx context.Context, js []*erasure) error {
-	if p, ok := s.kv.(Purger); ok {
-		var prefixes [][]byte
-		for _, j := range js {
-			for _, id := range append([]string{j.Profile}, j.Absorbed...) {
-				if pid, err := ParseProfileID(id); err == nil {
-					prefixes = append(prefixes, dataKeyKey(pid), profileKey(pid))
-				}
+	if err := s.purge(ctx, erasedIDs(js)); err != nil {
+		return err
+	}
+	return s.appendJournal(js)
+}
+
+// erasedIDs lists the profile ids the journal entries erased, merged-in
+// ones included.
+func erasedIDs(js []*erasure) []ProfileID {
+	var ids []ProfileID
+	for _, j := range js {
+		for _, id := range append([]string{j.Profile}, j.Absorbed...) {
+			if pid, err := ParseProfileID(id); err == nil {
+				ids = append(ids, pid)
 			}
+		}
+	}
+	return ids
+}
+
+// purge drops every stored version of the erased profiles' keys (P and
+// K, so of their wrapped data keys) on an engine that can ([Purger]),
+// then deletes their U entries: the purge is done.
+func (s *Store) purge(ctx context.Context, ids []ProfileID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if p, ok := s.kv.(Purger); ok {
+		prefixes := make([][]byte, 0, 2*len(ids))
+		for _, pid := range ids {
+			prefixes = append(prefixes, dataKeyKey(pid), profileKey(pid))
 		}
 		if err := p.Purge(ctx, prefixes...); err != nil {
 			return fmt.Errorf("store: purge erased data keys: %w", err)
 		}
 	}
-	return s.appendJournal(js)
+	return s.kv.Update(ctx, func(tx Txn) error {
+		for _, pid := range ids {
+			if err := tx.Delete(purgeKey(pid)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// finishPurges runs the purges that erasures still owe: those a crash or
+// an engine error interrupted after the erasing transaction committed
+// (their U entries remain). Open and Maintain call it.
+func (s *Store) finishPurges(ctx context.Context) (int, error) {
+	var ids []ProfileID
+	err := s.kv.View(ctx, func(tx Txn) error {
+		for e, err := range tx.Scan([]byte{nsPurge}, nil, true) {
+			if err != nil {
+				return err
+			}
+			pid, err := profileIDFrom(e.Key[1:])
+			if err != nil {
+				return fmt.Errorf("store: U %x: %w", e.Key[1:], err)
+			}
+			ids = append(ids, pid)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(ids), s.purge(ctx, ids)
 }
 
 // appendJournal appends entries to the external erasure journal, one JSON
@@ -310,19 +371,5 @@ func (s *Store) reapply(ctx context.Context, js []*erasure) error {
 	if err != nil {
 		return err
 	}
-	if len(erased) == 0 {
-		return nil
-	}
-	if p, ok := s.kv.(Purger); ok {
-		var prefixes [][]byte
-		for _, j := range erased {
-			for _, id := range append([]string{j.Profile}, j.Absorbed...) {
-				if pid, err := ParseProfileID(id); err == nil {
-					prefixes = append(prefixes, dataKeyKey(pid), profileKey(pid))
-				}
-			}
-		}
-		return p.Purge(ctx, prefixes...)
-	}
-	return nil
+	return s.purge(ctx, erasedIDs(erased))
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,5 +60,169 @@ func TestEraseLeavesNoWrappedKeyOnDisk(t *testing.T) {
 	}
 	if f := filesContaining(t, dir, wrapped); len(f) > 0 {
 		t.Fatalf("the erased profile's wrapped data key is still on disk in %v", f)
+	}
+}
+
+// failingPurge is Badger whose purge fails while fail is set: an erasure
+// whose transaction committed but whose purge did not run, as after a
+// crash between the two.
+type failingPurge struct {
+	*Badger
+	fail bool
+}
+
+var errPurge = errors.New("purge interrupted")
+
+func (f *failingPurge) Purge(ctx context.Context, prefixes ...[]byte) error {
+	if f.fail {
+		return errPurge
+	}
+	return f.Badger.Purge(ctx, prefixes...)
+}
+
+// TestInterruptedPurgeIsFinished erases two customers whose purges fail
+// after the erasing transactions commit. Verify must report the purges as
+// owed and Maintain must finish them: then no version of either wrapped
+// data key may remain in any file.
+func TestInterruptedPurgeIsFinished(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	root := crypto.GenerateRootKey()
+	opts := Options{Keys: testKeys(root), Clock: func() time.Time { return asOf }, NoAtRestEncryption: true}
+	b, err := OpenBadger(BadgerOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := &failingPurge{Badger: b}
+	s, err := OpenKV(ctx, kv, root, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	var wrapped [][]byte
+	for _, phone := range []string{"13912345601", "13812345602"} {
+		p, err := s.ByIdentifier(ctx, phoneID(t, phone))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, _ := ParseProfileID(p.ID)
+		if err := s.kv.View(ctx, func(tx Txn) error {
+			w, _, err := getProfile(tx, pid)
+			wrapped = append(wrapped, append([]byte(nil), w...))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	owed := func(s *Store) int {
+		t.Helper()
+		rep, err := s.Verify(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, p := range rep.Problems {
+			if strings.HasPrefix(p, "U ") {
+				n++
+			} else {
+				t.Errorf("Verify: %s", p)
+			}
+		}
+		return n
+	}
+
+	kv.fail = true
+	for _, id := range ids {
+		if err := s.Erase(ctx, id); !errors.Is(err, errPurge) {
+			t.Fatalf("Erase with the purge failing: %v, want %v", err, errPurge)
+		}
+		if _, err := s.ByID(ctx, id); !errors.Is(err, ErrErased) {
+			t.Fatalf("ByID after the erasing transaction: %v, want ErrErased", err)
+		}
+	}
+	// One per erased profile and per profile merged into one.
+	if n := owed(s); n < len(ids) {
+		t.Fatalf("Verify reports %d purges owed, want at least %d", n, len(ids))
+	}
+	for i, w := range wrapped {
+		if f := filesContaining(t, dir, w); len(f) == 0 {
+			t.Fatalf("customer %d's wrapped key is not on disk after the failed purge: the test cannot see it", i)
+		}
+	}
+
+	kv.fail = false
+	if err := s.Maintain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := owed(s); n != 0 {
+		t.Fatalf("after Maintain Verify reports %d purges owed, want 0", n)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range wrapped {
+		if f := filesContaining(t, dir, w); len(f) > 0 {
+			t.Fatalf("customer %d's wrapped key is still on disk after Maintain, in %v", i, f)
+		}
+	}
+}
+
+// TestInterruptedPurgeIsFinishedAtOpen leaves an erasure's purge owed
+// and closes: the next Open must finish it.
+func TestInterruptedPurgeIsFinishedAtOpen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	root := crypto.GenerateRootKey()
+	opts := Options{Keys: testKeys(root), Clock: func() time.Time { return asOf }, NoAtRestEncryption: true}
+	b, err := OpenBadger(BadgerOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenKV(ctx, &failingPurge{Badger: b, fail: true}, root, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.ByIdentifier(ctx, phoneID(t, "13912345601"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := ParseProfileID(p.ID)
+	var wrapped []byte
+	if err := s.kv.View(ctx, func(tx Txn) error {
+		w, _, err := getProfile(tx, pid)
+		wrapped = append([]byte(nil), w...)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Erase(ctx, p.ID); !errors.Is(err, errPurge) {
+		t.Fatalf("Erase with the purge failing: %v, want %v", err, errPurge)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if f := filesContaining(t, dir, wrapped); len(f) == 0 {
+		t.Fatal("the wrapped key is not on disk after the failed purge: the test cannot see it")
+	}
+	s, err = Open(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Verify(ctx)
+	if err != nil || !rep.OK() {
+		t.Fatalf("Verify after reopening: %v %v", err, rep.Problems)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if f := filesContaining(t, dir, wrapped); len(f) > 0 {
+		t.Fatalf("the erased profile's wrapped key is still on disk after Open, in %v", f)
 	}
 }

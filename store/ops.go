@@ -162,15 +162,19 @@ func (s *Store) Refresh(ctx context.Context, asOf time.Time) (RefreshSummary, er
 	return sum, nil
 }
 
-// Maintain reclaims space held by overwritten and deleted values, if the
-// engine needs to be asked ([Maintainer]); call it on a schedule of your
-// choosing.
+// Maintain finishes the purges of erasures that a crash or an engine
+// error interrupted (as Open does), then reclaims space held by
+// overwritten and deleted values, if the engine needs to be asked
+// ([Maintainer]); call it on a schedule of your choosing.
 func (s *Store) Maintain(ctx context.Context) error {
 	done, err := s.begin()
 	if err != nil {
 		return err
 	}
 	defer done()
+	if _, err := s.finishPurges(ctx); err != nil {
+		return err
+	}
 	if m, ok := s.kv.(Maintainer); ok {
 		return m.Maintain(ctx)
 	}

@@ -28,6 +28,7 @@ const (
 	nsTombstone  byte = 'Z'
 	nsEvent      byte = 'W'
 	nsLog        byte = 'L'
+	nsPurge      byte = 'U'
 )
 
 // ProfileIDSize is the size in bytes of a profile id.
@@ -84,6 +85,7 @@ func profileKey(id ProfileID) []byte           { return key(nsProfile, id[:]) }
 func dataKeyKey(id ProfileID) []byte           { return key(nsDataKey, id[:]) }
 func forwardKey(id ProfileID) []byte           { return key(nsForward, id[:]) }
 func erasureKey(id ProfileID) []byte           { return key(nsErasure, id[:]) }
+func purgeKey(id ProfileID) []byte             { return key(nsPurge, id[:]) }
 func recordKey(rtag []byte) []byte             { return key(nsRecord, rtag) }
 func stageKey(stage byte, id ProfileID) []byte { return key(nsStage, []byte{stage}, id[:]) }
 func metaKey(name string) []byte               { return key(nsMeta, []byte(name)) }

@@ -173,6 +173,11 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 	if err := s.loadKeyring(ctx); err != nil {
 		return nil, err
 	}
+	if n, err := s.finishPurges(ctx); err != nil {
+		return nil, fmt.Errorf("store: finish an interrupted erasure: %w", err)
+	} else if n > 0 {
+		s.log.Info("store: finished the purges of interrupted erasures", "profiles", n)
+	}
 	return s, nil
 }
 

@@ -68,7 +68,7 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 			continue
 		}
 		if lp == nil {
-			r.problem("P %v: empty entry: an erasure's purge did not finish; old versions of its keys stay until compaction", pid)
+			r.problem("P %v: empty entry: an erasure's purge did not finish; old versions of its keys stay until Open or Maintain finishes it", pid)
 			continue
 		}
 		if lp.p.ID != pid.String() {
@@ -117,6 +117,12 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 		clear(t.index)
 		clear(t.rtags)
 		clear(t.ikeys)
+	}
+	for e, err := range t.tx.Scan([]byte{nsPurge}, nil, true) {
+		if err != nil {
+			return err
+		}
+		r.problem("U %x: an erasure's purge has not finished; old versions of its keys stay until Open or Maintain finishes it", e.Key[1:])
 	}
 	for e, err := range t.tx.Scan([]byte{nsDataKey}, nil, true) {
 		if err != nil {
