@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -191,6 +192,50 @@ func (t badgerTxn) Get(key []byte) ([]byte, error) {
 		return nil, mapTxnError(err)
 	}
 	return item.ValueCopy(nil)
+}
+
+// sortedSteps is how many entries GetSorted steps over towards the next
+// key before it seeks instead: a step is one move of a merge iterator, a
+// seek a binary search in every table the prefix spans.
+const sortedSteps = 8
+
+// GetSorted implements [SortedGetter] with one iterator, moved forward by
+// steps while the next key is near and by a seek when it is not.
+func (t badgerTxn) GetSorted(prefix []byte, keys [][]byte, fn func(int, []byte, error) error) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	opt := badger.DefaultIteratorOptions
+	opt.Prefix = prefix
+	opt.PrefetchValues = false
+	it := t.txn.NewIterator(opt)
+	defer it.Close()
+	it.Seek(keys[0])
+	var buf []byte
+	for i, k := range keys {
+		for steps := 0; it.ValidForPrefix(prefix) && bytes.Compare(it.Item().Key(), k) < 0; steps++ {
+			if steps == sortedSteps {
+				it.Seek(k)
+				break
+			}
+			it.Next()
+		}
+		if !it.ValidForPrefix(prefix) || !bytes.Equal(it.Item().Key(), k) {
+			if err := fn(i, nil, ErrKeyNotFound); err != nil {
+				return err
+			}
+			continue
+		}
+		var err error
+		buf, err = it.Item().ValueCopy(buf[:0])
+		if err != nil {
+			return err
+		}
+		if err := fn(i, buf, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t badgerTxn) Set(key, value []byte) error { return mapTxnError(t.txn.Set(key, value)) }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
@@ -267,6 +268,83 @@ func TestBadgerNotify(t *testing.T) {
 		case <-time.After(20 * time.Millisecond):
 		case <-deadline:
 			t.Fatal("Notify never fired")
+		}
+	}
+}
+
+// TestGetSortedMatchesGet reads ascending runs of keys, dense and sparse,
+// present, deleted and never written, some with values in the value log,
+// through GetSorted and through Get: the answers must be the same.
+func TestGetSortedMatchesGet(t *testing.T) {
+	ctx := context.Background()
+	b := openTestBadger(t, BadgerOptions{ValueThreshold: 64, NoSync: true})
+	r := rand.New(rand.NewPCG(7, 7))
+	const n = 3000
+	key := func(i int) []byte { return []byte{'K', byte(i >> 8), byte(i), 1} }
+	present := map[int]bool{}
+	if err := b.Update(ctx, func(tx Txn) error {
+		if err := tx.Set([]byte("J before"), []byte("x")); err != nil {
+			return err
+		}
+		if err := tx.Set([]byte("L after"), []byte("x")); err != nil {
+			return err
+		}
+		for i := range n {
+			if r.IntN(3) == 0 {
+				continue // never written
+			}
+			v := bytes.Repeat([]byte{byte(i)}, 1+r.IntN(200)) // from 64 bytes in the value log
+			if err := tx.Set(key(i), v); err != nil {
+				return err
+			}
+			present[i] = true
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Update(ctx, func(tx Txn) error {
+		for i := range n {
+			if present[i] && r.IntN(5) == 0 {
+				delete(present, i)
+				if err := tx.Delete(key(i)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, every := range []int{1, 2, 7, 40, 500} { // dense runs step, sparse ones seek
+		var keys [][]byte
+		for i := r.IntN(every); i < n+5; i += 1 + r.IntN(every) {
+			keys = append(keys, key(i))
+		}
+		keys = append(keys, []byte{'K', 0xff, 0xff, 0xff}) // past the last
+		found := 0
+		if err := b.View(ctx, func(tx Txn) error {
+			return tx.(SortedGetter).GetSorted([]byte{'K'}, keys, func(j int, v []byte, err error) error {
+				want, werr := tx.Get(keys[j])
+				if errors.Is(werr, ErrKeyNotFound) != errors.Is(err, ErrKeyNotFound) || !bytes.Equal(v, want) {
+					t.Errorf("every %d, key %x: GetSorted (%x, %v), Get (%x, %v)", every, keys[j], v, err, want, werr)
+				}
+				if err == nil {
+					found++
+				}
+				return nil
+			})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		wantFound := 0
+		for _, k := range keys {
+			if i := int(k[1])<<8 | int(k[2]); k[3] == 1 && present[i] {
+				wantFound++
+			}
+		}
+		if found != wantFound || found == 0 {
+			t.Errorf("every %d: GetSorted found %d keys, want %d", every, found, wantFound)
 		}
 	}
 }

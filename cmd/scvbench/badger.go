@@ -48,13 +48,17 @@ type stored struct {
 
 // scanStored opens the closed database's Badger directory with the at-rest
 // key derived from the run's root key and adds up its live keys and values.
-func scanStored(dir, keyFile string, mem store.BadgerOptions, logw io.Writer) (stored, error) {
+func scanStored(dir, keyFile string, atRest bool, mem store.BadgerOptions, logw io.Writer) (stored, error) {
 	var s stored
 	root, err := rootKey(keyFile)
 	if err != nil {
 		return s, err
 	}
-	db, err := badger.Open(badgerOptions(dir, root.AtRestKey(), mem, logw))
+	var key []byte
+	if atRest {
+		key = root.AtRestKey()
+	}
+	db, err := badger.Open(badgerOptions(dir, key, mem, logw))
 	if err != nil {
 		return s, fmt.Errorf("open the database's Badger directory: %w", err)
 	}
@@ -95,11 +99,14 @@ const rawKeySize = 17
 // key, so that key and value add up to perRecord bytes on average, and times
 // it from the first Set to the end of Flush. It sets *live to the live Go
 // heap after the run, Badger still open.
-func rawBadger(ctx context.Context, dir string, n int, perRecord float64, seed uint64, mem store.BadgerOptions, logw io.Writer, live *float64) (badgerRun, error) {
+func rawBadger(ctx context.Context, dir string, n int, perRecord float64, seed uint64, atRest bool, mem store.BadgerOptions, logw io.Writer, live *float64) (badgerRun, error) {
 	run := badgerRun{n: n, keySize: rawKeySize, valueSize: max(1, int(math.Round(perRecord))-rawKeySize)}
 	rng := rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8), 'b', 'a', 'd', 'g', 'e', 'r'})
-	key := make([]byte, 32)
-	rng.Read(key)
+	var key []byte
+	if atRest {
+		key = make([]byte, 32)
+		rng.Read(key)
+	}
 	db, err := badger.Open(badgerOptions(dir, key, mem, logw))
 	if err != nil {
 		return run, err

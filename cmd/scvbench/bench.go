@@ -116,7 +116,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	if err != nil {
 		return nil, err
 	}
-	db, err := scv.Open(filepath.Join(work, "db-small"), scv.Options{KeyFile: keyFile, Memory: c.mem})
+	db, err := scv.Open(filepath.Join(work, "db-small"), scv.Options{KeyFile: keyFile, Memory: c.mem, NoAtRestEncryption: c.noAtRest})
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 		}
 	}
 	dbDir := filepath.Join(work, "db")
-	db, err = scv.Open(dbDir, scv.Options{KeyFile: keyFile, Memory: c.mem})
+	db, err = scv.Open(dbDir, scv.Options{KeyFile: keyFile, Memory: c.mem, NoAtRestEncryption: c.noAtRest})
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +205,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	}
 
 	progress("scanning what the store wrote")
-	if r.stored, err = scanStored(dbDir, keyFile, c.mem, logw); err != nil {
+	if r.stored, err = scanStored(dbDir, keyFile, !c.noAtRest, c.mem, logw); err != nil {
 		return nil, err
 	}
 	if r.stored.disk, err = diskUsage(dbDir); err != nil {
@@ -218,7 +218,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	mark("scan")
 
 	progress("writing %d values through a Badger WriteBatch", c.n)
-	if r.badger, err = rawBadger(ctx, filepath.Join(work, "badger"), c.n, r.stored.perRecord, c.seed, c.mem, logw, &r.liveAfterBadger); err != nil {
+	if r.badger, err = rawBadger(ctx, filepath.Join(work, "badger"), c.n, r.stored.perRecord, c.seed, !c.noAtRest, c.mem, logw, &r.liveAfterBadger); err != nil {
 		return nil, err
 	}
 	if err := removeUnlessKept(c, filepath.Join(work, "badger")); err != nil {

@@ -89,6 +89,7 @@ type config struct {
 	batch      int
 	stream     bool
 	verify     bool
+	noAtRest   bool                // Badger's encryption at rest off, for the store and raw Badger alike
 	mem        store.BadgerOptions // memtables and caches, for the store and raw Badger alike
 }
 
@@ -114,6 +115,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.verify, "verify", true, "run DB.Verify after the N-record ingest (untimed)")
 	var memtable, blockCache, indexCache, vlogFile int64
 	fs.Int64Var(&vlogFile, "vlog-file-mib", 0, "Badger value log file size in MiB; 0 is the store's default")
+	fs.BoolVar(&c.noAtRest, "no-at-rest", false, "turn Badger's encryption at rest off, for the store and raw Badger alike (scv still seals every value)")
 	fs.Int64Var(&c.mem.ValueThreshold, "value-threshold", 0, "Badger value threshold in bytes; 0 is the store's default")
 	fs.Int64Var(&memtable, "memtable-mib", 0, "Badger memtable size in MiB, for the store and raw Badger alike; 0 is the store's default")
 	fs.IntVar(&c.mem.NumMemtables, "memtables", 0, "Badger memtables kept in memory; 0 is the store's default")

@@ -162,7 +162,11 @@ func printReport(w io.Writer, c config, r *results) {
 	if c.batch > 0 {
 		batch = strconv.Itoa(c.batch)
 	}
-	p("           scv.Open default Options: synced commits, Badger encryption at rest, batches of %s records", batch)
+	atRest := "Badger encryption at rest"
+	if c.noAtRest {
+		atRest = "Badger encryption at rest OFF (-no-at-rest)"
+	}
+	p("           scv.Open default Options: synced commits, %s, batches of %s records", atRest, batch)
 	for _, run := range []struct {
 		label string
 		ingestRun
@@ -196,7 +200,11 @@ func printReport(w io.Writer, c config, r *results) {
 		count(sd.keys), float64(sd.keyBytes+sd.valueBytes)/1e6, sd.perRecord, float64(sd.disk)/1e6, float64(sd.disk)/float64(max(1, st.Profiles)))
 	b := r.badger
 	p("badger     one WriteBatch of %s values of %d bytes with %d-byte random keys, in a fresh directory with the", count(b.n), b.valueSize, b.keySize)
-	p("           store's settings (SyncWrites, AES at rest with a 32-byte key, no compression, 3 x 64 MiB memtables,")
+	aes := "AES at rest with a 32-byte key"
+	if c.noAtRest {
+		aes = "no encryption at rest"
+	}
+	p("           store's settings (SyncWrites, %s, no compression, 3 x 64 MiB memtables,", aes)
 	p("           128 MiB block cache, 64 MiB index cache): %.2f s = %s values/s (process CPU %s)", b.took.Seconds(), rate(b.rps()), cpuShare(b.cpu, b.took, m.procs))
 	ph := r.phone
 	agree := "they agree on every spelling"
