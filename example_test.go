@@ -10,22 +10,17 @@ import (
 	"time"
 
 	"github.com/scv-go/scv"
+	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
 )
 
-// exampleDB opens an in-memory database with a fresh key and a fixed
-// clock. A real service passes a directory and Options.KeyFile.
+// exampleDB opens an in-memory database with a fresh key, kept in memory
+// only, and a fixed clock. A real service passes a directory and
+// Options.KeyFile.
 func exampleDB() *scv.DB {
-	dir, err := os.MkdirTemp("", "scv-example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	keyFile := filepath.Join(dir, "root.key")
-	if err := os.WriteFile(keyFile, scv.GenerateKey(), 0o600); err != nil {
-		log.Fatal(err)
-	}
+	root := crypto.GenerateRootKey()
 	db, err := scv.Open("", scv.Options{
-		KeyFile:  keyFile,
+		Keys:     crypto.KeyProviderFunc(func(context.Context) (*crypto.RootKey, error) { return root, nil }),
 		InMemory: true,
 		Clock:    func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) },
 	})

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/scv-go/scv/crypto"
 )
 
 func openTestBadger(t *testing.T, o BadgerOptions) *Badger {
@@ -345,6 +347,21 @@ func TestGetSortedMatchesGet(t *testing.T) {
 		}
 		if found != wantFound || found == 0 {
 			t.Errorf("every %d: GetSorted found %d keys, want %d", every, found, wantFound)
+		}
+	}
+}
+
+// TestValueThresholdKeepsWrappedKeysInTree: a value threshold under the
+// size of a wrapped data key would send the keys to the value log, where
+// an erasure's purge cannot drop their old versions; it is raised.
+func TestValueThresholdKeepsWrappedKeysInTree(t *testing.T) {
+	for _, th := range []int64{0, 1, 64, crypto.WrappedKeySize, 512, 4096} {
+		got := BadgerOptions{Dir: "/nonexistent", ValueThreshold: th}.Options().ValueThreshold
+		if got <= crypto.WrappedKeySize {
+			t.Errorf("ValueThreshold %d: Badger's threshold is %d, which sends a %d-byte wrapped key to the value log", th, got, crypto.WrappedKeySize)
+		}
+		if th > crypto.WrappedKeySize && got != th {
+			t.Errorf("ValueThreshold %d: Badger's threshold is %d", th, got)
 		}
 	}
 }

@@ -64,9 +64,9 @@
 // # Old versions
 //
 // Badger keeps overwritten and deleted values until compaction discards
-// them; compactions run in the background. Values of 512 bytes and more
-// (sealed profiles and the larger sealed records;
-// [BadgerOptions].ValueThreshold) live in the value log, whose space only
+// them; compactions run in the background. Values of 160 bytes and more
+// (sealed profiles and sealed records; [BadgerOptions].ValueThreshold)
+// live in the value log, whose space only
 // [Store.Maintain] reclaims: call it on a schedule of your choosing (for
 // example nightly). Wrapped data keys are small and always stay in the
 // tree. Erasure does not wait for either: it purges every
