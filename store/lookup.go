@@ -187,27 +187,47 @@ func (s *Store) list(ctx context.Context, prefix []byte, f Filter) iter.Seq2[Pag
 			}
 			start = append(c, 0)
 		}
-		n := 0
-		for {
+		// The next page is read while the caller takes this one: reading
+		// is the reads and decryption, taking it is the caller's work, and
+		// the two then share the cores. The read in flight is waited for
+		// when the caller stops early, so none outlives the iteration.
+		type result struct {
+			page []Page
+			more bool
+			err  error
+		}
+		read := func(yielded int) chan result {
 			want := pageSize
 			if f.Limit > 0 {
-				want = min(want, f.Limit-n)
+				want = min(want, f.Limit-yielded)
 			}
-			page, more, err := s.readPage(ctx, prefix, &start, f, want)
-			if err != nil {
-				yield(Page{}, err)
+			ch := make(chan result, 1)
+			go func() {
+				page, more, err := s.readPage(ctx, prefix, &start, f, want)
+				ch <- result{page, more, err}
+			}()
+			return ch
+		}
+		n := 0
+		pending := read(0)
+		for pending != nil {
+			r := <-pending
+			if r.err != nil {
+				yield(Page{}, r.err)
 				return
 			}
-			for _, p := range page {
+			pending = nil
+			if r.more && (f.Limit <= 0 || n+len(r.page) < f.Limit) {
+				pending = read(n + len(r.page))
+			}
+			for _, p := range r.page {
 				if !yield(p, nil) {
+					if pending != nil {
+						<-pending
+					}
 					return
 				}
-				if n++; f.Limit > 0 && n >= f.Limit {
-					return
-				}
-			}
-			if !more {
-				return
+				n++
 			}
 		}
 	}

@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"maps"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/merge"
@@ -199,5 +202,67 @@ func TestRefresh(t *testing.T) {
 	}
 	if !maps.Equal(again.Stages, before.Stages) || !maps.Equal(again.Risks, before.Risks) {
 		t.Fatalf("stages %v risks %v after the round trip, want %v %v", again.Stages, again.Risks, before.Stages, before.Risks)
+	}
+}
+
+// TestListManyPages lists more profiles than fit in three pages, whole,
+// with a limit that ends inside a page, and stopped early: each must give
+// the profiles of the whole listing in its order, and an early stop must
+// leave no page read running.
+func TestListManyPages(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	w := newWorkload(3, 1800)
+	if _, err := s.IngestAll(ctx, records(w.versions), IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	seen := map[string]bool{}
+	for p, err := range s.All(ctx, Filter{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[p.Profile.ID] {
+			t.Fatalf("profile %s listed twice", p.Profile.ID)
+		}
+		seen[p.Profile.ID] = true
+		all = append(all, p.Profile.ID)
+	}
+	if len(all) != st.Profiles || len(all) <= 3*pageSize {
+		t.Fatalf("listed %d profiles, Stats counts %d; the test needs more than %d", len(all), st.Profiles, 3*pageSize)
+	}
+	limit := 2*pageSize + 77
+	var limited []string
+	for p, err := range s.All(ctx, Filter{Limit: limit}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		limited = append(limited, p.Profile.ID)
+	}
+	if !slices.Equal(limited, all[:limit]) {
+		t.Fatalf("Limit %d listed %d profiles, or others than the first %d", limit, len(limited), limit)
+	}
+	before := runtime.NumGoroutine()
+	n := 0
+	for _, err := range s.All(ctx, Filter{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == pageSize+3 { // the next page is being read
+			break
+		}
+	}
+	// A page read that has delivered its page may take a moment to exit;
+	// one that never returns would stay.
+	after := runtime.NumGoroutine()
+	for deadline := time.Now().Add(5 * time.Second); after > before && time.Now().Before(deadline); after = runtime.NumGoroutine() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after > before {
+		t.Fatalf("%d goroutines after stopping a listing early, %d before", after, before)
 	}
 }
