@@ -26,7 +26,41 @@ func TestEraseLeavesNoWrappedKeyOnDisk(t *testing.T) {
 	if _, err := s.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.ByIdentifier(ctx, phoneID(t, "13912345601"))
+	id, wrapped := wrappedKeyOf(t, s, "13912345601")
+	if f := filesContaining(t, dir, wrapped); len(f) == 0 {
+		t.Fatal("the wrapped key is not on disk before the erasure: the test cannot see it")
+	}
+	if err := s.Erase(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ByID(ctx, id); !errors.Is(err, ErrErased) {
+		t.Fatalf("ByID after Erase: %v, want ErrErased", err)
+	}
+	closeErased(t, s, dir, wrapped, "Erase")
+}
+
+// closeErased checks that s verifies clean, closes it, and looks for an
+// erased profile's wrapped key in every file of dir.
+func closeErased(t *testing.T, s *Store, dir string, wrapped []byte, after string) {
+	t.Helper()
+	rep, err := s.Verify(context.Background())
+	if err != nil || !rep.OK() {
+		t.Fatalf("Verify after %s: %v %v", after, err, rep.Problems)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if f := filesContaining(t, dir, wrapped); len(f) > 0 {
+		t.Fatalf("after %s the erased profile's wrapped data key is still on disk in %v", after, f)
+	}
+}
+
+// wrappedKeyOf returns the id of the profile a phone belongs to and its
+// wrapped data key as stored.
+func wrappedKeyOf(t *testing.T, s *Store, phone string) (string, []byte) {
+	t.Helper()
+	ctx := context.Background()
+	p, err := s.ByIdentifier(ctx, phoneID(t, phone))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,25 +76,7 @@ func TestEraseLeavesNoWrappedKeyOnDisk(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if f := filesContaining(t, dir, wrapped); len(f) == 0 {
-		t.Fatal("the wrapped key is not on disk before the erasure: the test cannot see it")
-	}
-	if err := s.Erase(ctx, p.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ByID(ctx, p.ID); !errors.Is(err, ErrErased) {
-		t.Fatalf("ByID after Erase: %v, want ErrErased", err)
-	}
-	rep, err := s.Verify(ctx)
-	if err != nil || !rep.OK() {
-		t.Fatalf("Verify after Erase: %v %v", err, rep.Problems)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if f := filesContaining(t, dir, wrapped); len(f) > 0 {
-		t.Fatalf("the erased profile's wrapped data key is still on disk in %v", f)
-	}
+	return p.ID, wrapped
 }
 
 // failingPurge is Badger whose purge fails while fail is set: an erasure
@@ -72,6 +88,30 @@ type failingPurge struct {
 }
 
 var errPurge = errors.New("purge interrupted")
+
+// openFailingPurge opens a store in dir, at-rest encryption off, on
+// Badger behind failingPurge, and ingests the fixtures. It returns the
+// options to reopen it with.
+func openFailingPurge(t *testing.T, dir string) (*Store, *failingPurge, Options) {
+	t.Helper()
+	root := crypto.GenerateRootKey()
+	opts := Options{Keys: testKeys(root), Clock: func() time.Time { return asOf }, NoAtRestEncryption: true}
+	b, err := OpenBadger(BadgerOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := &failingPurge{Badger: b}
+	s, err := OpenKV(context.Background(), kv, root, opts)
+	if err != nil {
+		b.Close()
+		t.Fatal(err)
+	}
+	if _, err := s.IngestAll(context.Background(), fixtures(t), IngestOptions{}); err != nil {
+		s.Close()
+		t.Fatal(err)
+	}
+	return s, kv, opts
+}
 
 func (f *failingPurge) Purge(ctx context.Context, prefixes ...[]byte) error {
 	if f.fail {
@@ -87,36 +127,12 @@ func (f *failingPurge) Purge(ctx context.Context, prefixes ...[]byte) error {
 func TestInterruptedPurgeIsFinished(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	root := crypto.GenerateRootKey()
-	opts := Options{Keys: testKeys(root), Clock: func() time.Time { return asOf }, NoAtRestEncryption: true}
-	b, err := OpenBadger(BadgerOptions{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kv := &failingPurge{Badger: b}
-	s, err := OpenKV(ctx, kv, root, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	s, kv, _ := openFailingPurge(t, dir)
 	var ids []string
 	var wrapped [][]byte
 	for _, phone := range []string{"13912345601", "13812345602"} {
-		p, err := s.ByIdentifier(ctx, phoneID(t, phone))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pid, _ := ParseProfileID(p.ID)
-		if err := s.kv.View(ctx, func(tx Txn) error {
-			w, _, err := getProfile(tx, pid)
-			wrapped = append(wrapped, append([]byte(nil), w...))
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, p.ID)
+		id, w := wrappedKeyOf(t, s, phone)
+		ids, wrapped = append(ids, id), append(wrapped, w)
 	}
 	owed := func(s *Store) int {
 		t.Helper()
@@ -176,33 +192,10 @@ func TestInterruptedPurgeIsFinished(t *testing.T) {
 func TestInterruptedPurgeIsFinishedAtOpen(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	root := crypto.GenerateRootKey()
-	opts := Options{Keys: testKeys(root), Clock: func() time.Time { return asOf }, NoAtRestEncryption: true}
-	b, err := OpenBadger(BadgerOptions{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := OpenKV(ctx, &failingPurge{Badger: b, fail: true}, root, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	p, err := s.ByIdentifier(ctx, phoneID(t, "13912345601"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _ := ParseProfileID(p.ID)
-	var wrapped []byte
-	if err := s.kv.View(ctx, func(tx Txn) error {
-		w, _, err := getProfile(tx, pid)
-		wrapped = append([]byte(nil), w...)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Erase(ctx, p.ID); !errors.Is(err, errPurge) {
+	s, kv, opts := openFailingPurge(t, dir)
+	kv.fail = true
+	id, wrapped := wrappedKeyOf(t, s, "13912345601")
+	if err := s.Erase(ctx, id); !errors.Is(err, errPurge) {
 		t.Fatalf("Erase with the purge failing: %v, want %v", err, errPurge)
 	}
 	if err := s.Close(); err != nil {
@@ -211,18 +204,9 @@ func TestInterruptedPurgeIsFinishedAtOpen(t *testing.T) {
 	if f := filesContaining(t, dir, wrapped); len(f) == 0 {
 		t.Fatal("the wrapped key is not on disk after the failed purge: the test cannot see it")
 	}
-	s, err = Open(ctx, dir, opts)
+	s, err := Open(ctx, dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := s.Verify(ctx)
-	if err != nil || !rep.OK() {
-		t.Fatalf("Verify after reopening: %v %v", err, rep.Problems)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if f := filesContaining(t, dir, wrapped); len(f) > 0 {
-		t.Fatalf("the erased profile's wrapped key is still on disk after Open, in %v", f)
-	}
+	closeErased(t, s, dir, wrapped, "reopening")
 }
