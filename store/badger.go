@@ -52,8 +52,10 @@ type BadgerOptions struct {
 	// ValueThreshold is the size from which a value is kept in Badger's
 	// value log rather than in its LSM tree; default 160 bytes, which
 	// sends sealed profiles (800 bytes and up) and sealed records (R,
-	// 200-350 bytes) to the log and keeps the index entries (I, S, F, B:
-	// under 30 bytes) and wrapped data keys (94) in the tree. Sealed
+	// 200-350 bytes) to the log and keeps the index entries (S, F, B:
+	// under 30 bytes; I: 1 byte and 16 per profile listing the
+	// identifier, so only a hub's can reach the log) and wrapped data keys
+	// (94) in the tree. Sealed
 	// profiles, rewritten by every record that reaches them, are then
 	// written once to the log instead of again by every memtable flush
 	// and compaction, and the tree holds keys and small entries only

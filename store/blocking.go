@@ -304,7 +304,7 @@ func (s *Store) ensureBlocks(ctx context.Context) error {
 		}
 		start = next
 	}
-	return s.kv.Update(ctx, func(tx Txn) error { return tx.Set(metaKey(metaBlocks), []byte("1")) })
+	return s.put(ctx, metaKey(metaBlocks), []byte("1"))
 }
 
 // blockVerifier checks the blocking index for [Store.Verify]: that every

@@ -120,18 +120,35 @@ func decodeRecord(b []byte) (identity.Record, error) {
 // profile: no P entry, or the empty one an erasure's purge writes just
 // before it drops every version of the key (see [Badger.Purge]).
 func getProfile(tx Txn, id ProfileID) (wrapped, sealed []byte, err error) {
-	sealed, err = tx.Get(profileKey(id))
-	if err == nil && len(sealed) == 0 {
-		err = ErrKeyNotFound
-	}
+	sealed, err = sealedProfile(tx.Get(profileKey(id)))
 	if err != nil {
 		return nil, nil, err
 	}
-	wrapped, err = tx.Get(dataKeyKey(id))
-	if errors.Is(err, ErrKeyNotFound) || err == nil && len(wrapped) != crypto.WrappedKeySize {
-		return nil, nil, fmt.Errorf("store: profile %v has no data key", id)
+	wrapped, err = dataKey(id)(tx.Get(dataKeyKey(id)))
+	if err != nil {
+		return nil, nil, err
 	}
-	return wrapped, sealed, err
+	return wrapped, sealed, nil
+}
+
+// sealedProfile checks a P entry as read: the empty value an erasure's
+// purge writes is no profile.
+func sealedProfile(v []byte, err error) ([]byte, error) {
+	if err == nil && len(v) == 0 {
+		err = ErrKeyNotFound
+	}
+	return v, err
+}
+
+// dataKey returns the check of profile id's K entry as read: there must
+// be one, of a wrapped key's size.
+func dataKey(id ProfileID) func(v []byte, err error) ([]byte, error) {
+	return func(v []byte, err error) ([]byte, error) {
+		if errors.Is(err, ErrKeyNotFound) || err == nil && len(v) != crypto.WrappedKeySize {
+			return nil, fmt.Errorf("store: profile %v has no data key", id)
+		}
+		return v, err
+	}
 }
 
 // tombstone is the R value of a record of an erased profile: one zero

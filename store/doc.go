@@ -24,8 +24,9 @@
 //	X tag           referral credits waiting for a phone no profile holds yet, sealed
 //	Q tag           a quarantined record: source, line, record id, field and reason, sealed
 //	E pid           the erasure journal: an erased profile id and its record tags, sealed
-//	U pid           an erased profile id whose purge (below) has not finished: written with the
-//	                erasure, deleted after it; Open and Maintain finish what a crash left
+//	U pid           an erased profile id whose purge (below) and journal line have not both been
+//	                written: set by the erasure, deleted after them; Open, Maintain and Restore
+//	                finish what a crash or an engine error left
 //	Z rtag          the tombstones' index, for counting
 //	B tag pid       the blocking index of duplicate suggestions: a blind index of a name, or of a birthday and
 //	                a word of a name, and a profile that has it (see [Store.Suggest])

@@ -34,6 +34,11 @@ const EventErased EventKind = "erased"
 // opened again. id may be a
 // forwarded id; the profile it forwards to is erased. Erase returns
 // [ErrNotFound] for an unknown id and [ErrErased] for one erased before.
+//
+// An error after the erasing transaction committed (writing the external
+// journal, or the purge) leaves the customer erased and the rest owed:
+// Open, [Store.Maintain] and [Store.Restore] finish it, and
+// [Store.Verify] reports it until then.
 func (s *Store) Erase(ctx context.Context, id string) error {
 	pid, err := ParseProfileID(id)
 	if err != nil {
@@ -134,14 +139,15 @@ func (t *txn) tombstone(rtag []byte) error {
 	return nil
 }
 
-// afterErase purges every version of the erased profiles' entries, and so
-// of their wrapped data keys, from the engine, and
-// appends the entries to the external journal.
+// afterErase appends the erasures to the external journal, then purges
+// every version of the erased profiles' entries, and so of their wrapped
+// data keys, from the engine. What fails stays owed (their U entries; see
+// [Store.finishPurges]).
 func (s *Store) afterErase(ctx context.Context, js []*erasure) error {
-	if err := s.purge(ctx, erasedIDs(js)); err != nil {
+	if err := s.appendJournal(js); err != nil {
 		return err
 	}
-	return s.appendJournal(js)
+	return s.purge(ctx, erasedIDs(js))
 }
 
 // erasedIDs lists the profile ids the journal entries erased, merged-in
@@ -160,11 +166,15 @@ func erasedIDs(js []*erasure) []ProfileID {
 
 // purge drops every stored version of the erased profiles' keys (P and
 // K, so of their wrapped data keys) on an engine that can ([Purger]),
-// then deletes their U entries: the purge is done.
+// then deletes their U entries: the purge is done. It holds the write
+// lock exclusively: Badger refuses writes, and a second purge, while one
+// runs.
 func (s *Store) purge(ctx context.Context, ids []ProfileID) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	if p, ok := s.kv.(Purger); ok {
 		prefixes := make([][]byte, 0, 2*len(ids))
 		for _, pid := range ids {
@@ -184,11 +194,14 @@ func (s *Store) purge(ctx context.Context, ids []ProfileID) error {
 	})
 }
 
-// finishPurges runs the purges that erasures still owe: those a crash or
-// an engine error interrupted after the erasing transaction committed
-// (their U entries remain). Open and Maintain call it.
+// finishPurges finishes what erasures still owe after their transactions
+// committed (their U entries remain: a crash, a full disk, an engine
+// error): the external journal's lines, written again (reading the
+// journal drops repeats), and the purges. Open, Maintain and Restore call
+// it.
 func (s *Store) finishPurges(ctx context.Context) (int, error) {
 	var ids []ProfileID
+	var js []*erasure
 	err := s.kv.View(ctx, func(tx Txn) error {
 		for e, err := range tx.Scan([]byte{nsPurge}, nil, true) {
 			if err != nil {
@@ -200,12 +213,42 @@ func (s *Store) finishPurges(ctx context.Context) (int, error) {
 			}
 			ids = append(ids, pid)
 		}
+		for _, pid := range ids {
+			sealed, err := tx.Get(erasureKey(pid))
+			if errors.Is(err, ErrKeyNotFound) {
+				continue // merged into an erased profile: journaled under its id
+			}
+			if err != nil {
+				return err
+			}
+			j, err := s.openErasure(sealed)
+			if err != nil {
+				return err
+			}
+			js = append(js, j)
+		}
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
+	if err := s.appendJournal(js); err != nil {
+		return 0, err
+	}
 	return len(ids), s.purge(ctx, ids)
+}
+
+// openErasure opens an E entry.
+func (s *Store) openErasure(sealed []byte) (*erasure, error) {
+	plain, err := s.kr.Open(purposeErasure, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("store: erasure journal entry: %w", err)
+	}
+	var j erasure
+	if err := json.Unmarshal(plain, &j); err != nil {
+		return nil, fmt.Errorf("store: erasure journal entry: %w", err)
+	}
+	return &j, nil
 }
 
 // appendJournal appends entries to the external erasure journal, one JSON
@@ -246,29 +289,22 @@ func (s *Store) appendJournal(js []*erasure) error {
 func (s *Store) readJournal(ctx context.Context) ([]*erasure, error) {
 	var js []*erasure
 	seen := map[string]bool{}
-	add := func(plain []byte) error {
-		var j erasure
-		if err := json.Unmarshal(plain, &j); err != nil {
-			return fmt.Errorf("store: erasure journal entry: %w", err)
-		}
+	add := func(j *erasure) {
 		if !seen[j.Profile] {
 			seen[j.Profile] = true
-			js = append(js, &j)
+			js = append(js, j)
 		}
-		return nil
 	}
 	err := s.view(ctx, func(t *txn) error {
 		for e, err := range t.tx.Scan([]byte{nsErasure}, nil, false) {
 			if err != nil {
 				return err
 			}
-			plain, err := s.kr.Open(purposeErasure, e.Value)
+			j, err := s.openErasure(e.Value)
 			if err != nil {
-				return fmt.Errorf("store: erasure journal entry: %w", err)
-			}
-			if err := add(plain); err != nil {
 				return err
 			}
+			add(j)
 		}
 		return nil
 	})
@@ -292,9 +328,11 @@ func (s *Store) readJournal(ctx context.Context) ([]*erasure, error) {
 		if len(sc.Bytes()) == 0 {
 			continue
 		}
-		if err := add(sc.Bytes()); err != nil {
-			return nil, err
+		var j erasure
+		if err := json.Unmarshal(sc.Bytes(), &j); err != nil {
+			return nil, fmt.Errorf("store: erasure journal entry: %w", err)
 		}
+		add(&j)
 	}
 	return js, sc.Err()
 }

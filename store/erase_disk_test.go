@@ -1,9 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -209,4 +214,101 @@ func TestInterruptedPurgeIsFinishedAtOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	closeErased(t, s, dir, wrapped, "reopening")
+}
+
+// TestOwedErasureIsJournaled: an erasure whose purge fails must still
+// reach the external journal, so that restoring an older backup into a
+// fresh database (the old one lost) does not bring the customer back.
+func TestOwedErasureIsJournaled(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	journal := filepath.Join(t.TempDir(), "erasures.jsonl")
+	s, kv, opts := openFailingPurge(t, dir)
+	s.journal = journal
+	defer s.Close()
+	id, _ := wrappedKeyOf(t, s, "13912345601")
+	var backup bytes.Buffer
+	if err := s.Backup(ctx, &backup); err != nil {
+		t.Fatal(err)
+	}
+	kv.fail = true
+	if err := s.Erase(ctx, id); !errors.Is(err, errPurge) {
+		t.Fatalf("Erase with the purge failing: %v, want %v", err, errPurge)
+	}
+	kv.fail = false
+	if err := s.Maintain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	opts.ErasureJournal = journal
+	fresh, err := Open(ctx, t.TempDir(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if err := fresh.Restore(ctx, &backup); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fresh.ByID(ctx, id); !errors.Is(err, ErrErased) {
+		t.Fatalf("after restoring the older backup into a fresh database: ByID %v, want ErrErased", err)
+	}
+}
+
+// TestConcurrentErasures erases profiles from four goroutines while a
+// fifth ingests: Badger refuses writes and other drops while one purge
+// runs, so purges must wait for writers and writers for purges. Every
+// call must succeed, every erasure be journaled once, and nothing be owed.
+func TestConcurrentErasures(t *testing.T) {
+	ctx := context.Background()
+	journal := filepath.Join(t.TempDir(), "erasures.jsonl")
+	s, err := Open(ctx, t.TempDir(), Options{Keys: testKeys(crypto.GenerateRootKey()), Clock: func() time.Time { return asOf }, ErasureJournal: journal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	w := newWorkload(5, 400)
+	half := len(w.versions) / 2
+	if _, err := s.IngestAll(ctx, records(w.versions[:half]), IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for p, err := range s.All(ctx, Filter{Limit: 80}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.Profile.ID)
+	}
+	errs := make(chan error, len(ids)+len(w.versions))
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := g; i < len(ids); i += 4 {
+				if err := s.Erase(ctx, ids[i]); err != nil && !errors.Is(err, ErrErased) {
+					errs <- fmt.Errorf("Erase: %w", err)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for _, rec := range w.versions[half:] {
+			if _, err := s.Ingest(ctx, rec); err != nil {
+				errs <- fmt.Errorf("Ingest: %w", err)
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	b, err := os.ReadFile(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "\n"); n != len(ids) {
+		t.Errorf("%d journal lines for %d erasures", n, len(ids))
+	}
+	rep, err := s.Verify(ctx)
+	if err != nil || !rep.OK() {
+		t.Fatalf("Verify: %v %v", err, rep.Problems)
+	}
 }

@@ -67,7 +67,14 @@ func (s *Store) update(ctx context.Context, fn func(*txn) error) error {
 	}
 }
 
-// view runs fn in a read-only transaction.
+// put writes one value in a transaction of its own, as a writer of the
+// store (it waits for a bulk ingest or a purge).
+func (s *Store) put(ctx context.Context, key, value []byte) error {
+	s.wmu.RLock()
+	defer s.wmu.RUnlock()
+	return s.kv.Update(ctx, func(tx Txn) error { return tx.Set(key, value) })
+}
+
 // read runs fn in a read transaction under the store's shared lock: the
 // shape of every lookup.
 func (s *Store) read(ctx context.Context, fn func(*txn) error) error {
@@ -79,6 +86,7 @@ func (s *Store) read(ctx context.Context, fn func(*txn) error) error {
 	return s.view(ctx, fn)
 }
 
+// view runs fn in a read-only transaction.
 func (s *Store) view(ctx context.Context, fn func(*txn) error) error {
 	return s.kv.View(ctx, func(tx Txn) error { return fn(s.newTxn(tx, s.clock())) })
 }

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
 	"github.com/scv-go/scv/merge"
 )
@@ -160,6 +159,10 @@ const pageSize = 512
 // ByStage streams the profiles in a lifecycle stage that match the filter,
 // ordered by profile id, each with the cursor that resumes after it. It
 // filters on the stage index without opening profiles that do not match.
+// A listing is not one snapshot: it reads pages of up to 512 profiles,
+// each in a short read transaction of its own, the next while the caller
+// takes the current one, so a profile is as it was when its page was
+// read, which may be before the caller's own writes during the listing.
 func (s *Store) ByStage(ctx context.Context, stage merge.Stage, f Filter) iter.Seq2[Page, error] {
 	code := stageCode(stage)
 	if code == 0 {
@@ -189,8 +192,11 @@ func (s *Store) list(ctx context.Context, prefix []byte, f Filter) iter.Seq2[Pag
 		}
 		// The next page is read while the caller takes this one: reading
 		// is the reads and decryption, taking it is the caller's work, and
-		// the two then share the cores. The read in flight is waited for
-		// when the caller stops early, so none outlives the iteration.
+		// the two then share the cores. When the caller stops early the
+		// read in flight is cancelled and waited for, so none outlives the
+		// iteration.
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
 		type result struct {
 			page []Page
 			more bool
@@ -223,6 +229,7 @@ func (s *Store) list(ctx context.Context, prefix []byte, f Filter) iter.Seq2[Pag
 			for _, p := range r.page {
 				if !yield(p, nil) {
 					if pending != nil {
+						cancel()
 						<-pending
 					}
 					return
@@ -233,7 +240,9 @@ func (s *Store) list(ctx context.Context, prefix []byte, f Filter) iter.Seq2[Pag
 	}
 }
 
-// rawProfile is a stage index entry's profile as stored: still sealed.
+// rawProfile is a profile as stored, still sealed: named by a stage index
+// entry (a listing, which reads the values in [Store.openPage]) or by a
+// blocking index entry (suggestions, which read them with the entry).
 type rawProfile struct {
 	pid            ProfileID
 	wrapped, value []byte // the wrapped data key and the sealed profile
@@ -268,7 +277,7 @@ func (s *Store) readPage(ctx context.Context, prefix []byte, start *[]byte, f Fi
 			}
 			raw = append(raw, rawProfile{pid: pid, cursor: append([]byte(nil), e.Key...)})
 		}
-		page, err = s.openPage(t.tx, raw)
+		page, err = s.openPage(ctx, t.tx, raw)
 		return err
 	})
 	return page, more, err
@@ -281,7 +290,7 @@ func (s *Store) readPage(ctx context.Context, prefix []byte, start *[]byte, f Fi
 // otherwise leave the other cores idle between the pages. Where tx reads
 // keys in order faster ([SortedGetter]), each core takes a run of the
 // page's profile ids in order.
-func (s *Store) openPage(tx Txn, raw []rawProfile) ([]Page, error) {
+func (s *Store) openPage(ctx context.Context, tx Txn, raw []rawProfile) ([]Page, error) {
 	out := make([]Page, len(raw))
 	errs := make([]error, len(raw))
 	workers := min(runtime.GOMAXPROCS(0), (len(raw)+15)/16)
@@ -298,23 +307,26 @@ func (s *Store) openPage(tx Txn, raw []rawProfile) ([]Page, error) {
 	for w := range workers {
 		wg.Go(func() {
 			if sorted {
-				s.openSorted(sg, raw, order[w*len(raw)/workers:(w+1)*len(raw)/workers], out, errs)
+				s.openSorted(ctx, sg, raw, order[w*len(raw)/workers:(w+1)*len(raw)/workers], out, errs)
 				return
 			}
-			for i := w; i < len(raw); i += workers {
+			for i := w; i < len(raw) && ctx.Err() == nil; i += workers {
 				wrapped, sealed, err := getProfile(tx, raw[i].pid)
 				s.openRaw(raw[i], wrapped, sealed, err, &out[i], &errs[i])
 			}
 		})
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return out, errors.Join(errs...)
 }
 
 // openSorted reads and opens the profiles raw[i] for i in idx, whose ids
 // ascend, with two ordered reads: the wrapped data keys, then the sealed
 // profiles.
-func (s *Store) openSorted(sg SortedGetter, raw []rawProfile, idx []int, out []Page, errs []error) {
+func (s *Store) openSorted(ctx context.Context, sg SortedGetter, raw []rawProfile, idx []int, out []Page, errs []error) {
 	if len(idx) == 0 {
 		return
 	}
@@ -323,11 +335,10 @@ func (s *Store) openSorted(sg SortedGetter, raw []rawProfile, idx []int, out []P
 		keys[j] = dataKeyKey(raw[i].pid)
 	}
 	wrapped := make([][]byte, len(idx))
+	kerrs := make([]error, len(idx))
 	err := sg.GetSorted([]byte{nsDataKey}, keys, func(j int, v []byte, err error) error {
-		if err == nil {
-			wrapped[j] = bytes.Clone(v)
-		}
-		return nil
+		wrapped[j], kerrs[j] = dataKey(raw[idx[j]].pid)(bytes.Clone(v), err)
+		return ctx.Err()
 	})
 	if err != nil {
 		errs[idx[0]] = err
@@ -336,16 +347,13 @@ func (s *Store) openSorted(sg SortedGetter, raw []rawProfile, idx []int, out []P
 	for j, i := range idx {
 		keys[j] = profileKey(raw[i].pid)
 	}
-	err = sg.GetSorted([]byte{nsProfile}, keys, func(j int, sealed []byte, err error) error {
-		i := idx[j]
-		if err == nil && len(sealed) == 0 {
-			err = ErrKeyNotFound // an erasure's purge marker
+	err = sg.GetSorted([]byte{nsProfile}, keys, func(j int, v []byte, err error) error {
+		sealed, err := sealedProfile(v, err)
+		if err == nil {
+			err = kerrs[j]
 		}
-		if err == nil && len(wrapped[j]) != crypto.WrappedKeySize {
-			err = fmt.Errorf("store: profile %v has no data key", raw[i].pid)
-		}
-		s.openRaw(raw[i], wrapped[j], sealed, err, &out[i], &errs[i])
-		return nil
+		s.openRaw(raw[idx[j]], wrapped[j], sealed, err, &out[idx[j]], &errs[idx[j]])
+		return ctx.Err()
 	})
 	if err != nil {
 		errs[idx[0]] = err

@@ -75,7 +75,7 @@ func (s *Store) Rotate(ctx context.Context, opts RotateOptions) (RotateSummary, 
 }
 
 func (s *Store) saveKeyring(ctx context.Context) error {
-	return s.kv.Update(ctx, func(tx Txn) error { return tx.Set(metaKey("keyring"), s.kr.State()) })
+	return s.put(ctx, metaKey("keyring"), s.kr.State())
 }
 
 // rewrapAll moves every data key and keyring-sealed value to the primary

@@ -67,7 +67,8 @@ type Store struct {
 	// pubMu makes this process the one publisher of the change feed.
 	pubMu sync.Mutex
 	// wmu is held shared by every write transaction and exclusively by a
-	// pipelined bulk ingest, which relies on being the only writer.
+	// pipelined bulk ingest, which relies on being the only writer, and by
+	// an erasure's purge, during which Badger refuses writes.
 	wmu sync.RWMutex
 }
 
@@ -173,8 +174,11 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 	if err := s.loadKeyring(ctx); err != nil {
 		return nil, err
 	}
+	// What interrupted erasures owe is finished now if it can be; if not
+	// (a full disk), the database still opens, Verify reports it, and
+	// Maintain tries again.
 	if n, err := s.finishPurges(ctx); err != nil {
-		return nil, fmt.Errorf("store: finish an interrupted erasure: %w", err)
+		s.log.Warn("store: could not finish the purges of interrupted erasures; Maintain will try again", "error", err)
 	} else if n > 0 {
 		s.log.Info("store: finished the purges of interrupted erasures", "profiles", n)
 	}

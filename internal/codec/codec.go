@@ -379,7 +379,7 @@ func (p *structPlan) encode(dst []byte, v reflect.Value) []byte {
 }
 
 func (p *structPlan) decode(b []byte, v reflect.Value) error {
-	return p.decodeFields(&decoder{b: b, all: b}, v)
+	return p.decodeFields(&decoder{b: b}, v)
 }
 
 // decodeFields decodes the fields of d's current window into v.
@@ -495,10 +495,8 @@ func endLength(dst []byte, start int) []byte {
 // slices) are windows of it: the current window ends where len(b) ==
 // lim, so no value needs a decoder of its own.
 type decoder struct {
-	b   []byte // what is left of the input: always a suffix of all
+	b   []byte // what is left of the input
 	lim int
-	all []byte
-	s   string // all as one string, made on the first string field
 }
 
 // left is what is left of the current window.
@@ -546,19 +544,13 @@ func (d *decoder) bytes(wire int) ([]byte, error) {
 	return b, nil
 }
 
-// string reads a string payload as a substring of the whole input, made
-// into one string once: one allocation per value, not one per string.
+// string reads a string payload into a string of its own. (Cutting every
+// string from one copy of the whole input saves the allocations, but then
+// any one string kept, a profile id in a list, keeps the whole decrypted
+// value alive.)
 func (d *decoder) string(wire int) (string, error) {
-	n, err := d.length(wire)
-	if err != nil || n == 0 {
-		return "", err
-	}
-	if d.s == "" {
-		d.s = string(d.all)
-	}
-	at := len(d.all) - len(d.b)
-	d.b = d.b[n:]
-	return d.s[at : at+n], nil
+	b, err := d.bytes(wire)
+	return string(b), err
 }
 
 // enter makes a bytes payload the current window and returns the window

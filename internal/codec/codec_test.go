@@ -1,6 +1,7 @@
 package codec_test
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -266,24 +267,38 @@ func BenchmarkProfile(b *testing.B) {
 	}
 }
 
-// TestTruncated cuts an encoded profile at every length: each cut that
-// ends inside a nested value (a window) must fail, never read past it or
-// panic.
+// TestTruncated cuts an encoded profile at every length: exactly the cuts
+// between two top-level fields decode (to fewer fields); every cut inside
+// a field, nested values included, must fail, never read past its window
+// or panic.
 func TestTruncated(t *testing.T) {
 	p := goldenProfiles(t)[0]
 	b, err := codec.Marshal(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	failed := 0
-	for n := range len(b) {
-		var q merge.Profile
-		if codec.Unmarshal(b[:n], &q) != nil {
-			failed++
+	// The top-level field boundaries, by walking keys and payloads.
+	boundary := map[int]bool{0: true}
+	for at := 0; at < len(b); {
+		k, n := binary.Uvarint(b[at:])
+		at += n
+		switch k & 7 {
+		case 0:
+			_, n = binary.Uvarint(b[at:])
+			at += n
+		case 1:
+			l, n := binary.Uvarint(b[at:])
+			at += n + int(l)
+		case 2:
+			at += 8
 		}
+		boundary[at] = true
 	}
-	// Only a cut between two top-level fields decodes (to fewer fields).
-	if failed < len(b)*9/10 {
-		t.Fatalf("%d of %d truncations failed; want nearly all", failed, len(b))
+	for n := range len(b) + 1 {
+		var q merge.Profile
+		err := codec.Unmarshal(b[:n], &q)
+		if (err == nil) != boundary[n] {
+			t.Fatalf("cut at %d of %d: error %v, at a field boundary: %v", n, len(b), err, boundary[n])
+		}
 	}
 }
