@@ -90,6 +90,11 @@ func (s *Store) Restore(ctx context.Context, r io.Reader) error {
 		}
 		return fmt.Errorf("store: backup keyring: %w", err)
 	}
+	// What this database's erasures still owe (a journal line, above
+	// all) is settled first: Replace drops the entries that say so.
+	if _, err := s.finishPurges(ctx); err != nil {
+		return fmt.Errorf("store: restore: finish this database's erasures first: %w", err)
+	}
 	journal, err := s.readJournal(ctx)
 	if err != nil {
 		return err

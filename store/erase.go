@@ -139,15 +139,10 @@ func (t *txn) tombstone(rtag []byte) error {
 	return nil
 }
 
-// afterErase appends the erasures to the external journal, then purges
-// every version of the erased profiles' entries, and so of their wrapped
-// data keys, from the engine. What fails stays owed (their U entries; see
-// [Store.finishPurges]).
+// afterErase finishes erasures after their transaction: see
+// [Store.settle].
 func (s *Store) afterErase(ctx context.Context, js []*erasure) error {
-	if err := s.appendJournal(js); err != nil {
-		return err
-	}
-	return s.purge(ctx, erasedIDs(js))
+	return s.settle(ctx, js, erasedIDs(js))
 }
 
 // erasedIDs lists the profile ids the journal entries erased, merged-in
@@ -164,15 +159,20 @@ func erasedIDs(js []*erasure) []ProfileID {
 	return ids
 }
 
-// purge drops every stored version of the erased profiles' keys (P and
-// K, so of their wrapped data keys) on an engine that can ([Purger]),
-// then deletes their U entries: the purge is done. It holds the write
-// lock exclusively: Badger refuses writes, and a second purge, while one
-// runs.
-func (s *Store) purge(ctx context.Context, ids []ProfileID) error {
+// settle finishes what erasures owe once their transaction has
+// committed: it appends their entries js to the external journal, and it
+// drops every stored version of the erased profiles' keys ids (P and K,
+// so of their wrapped data keys) on an engine that can ([Purger]). The
+// one does not wait for the other: a journal that cannot be written must
+// not keep the keys on disk. Only when both are done are the profiles' U
+// entries deleted; until then they are owed (see [Store.finishPurges]).
+// It holds the write lock exclusively: Badger refuses writes, and a
+// second purge, while one runs.
+func (s *Store) settle(ctx context.Context, js []*erasure, ids []ProfileID) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	jerr := s.appendJournal(js)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if p, ok := s.kv.(Purger); ok {
@@ -181,8 +181,11 @@ func (s *Store) purge(ctx context.Context, ids []ProfileID) error {
 			prefixes = append(prefixes, dataKeyKey(pid), profileKey(pid))
 		}
 		if err := p.Purge(ctx, prefixes...); err != nil {
-			return fmt.Errorf("store: purge erased data keys: %w", err)
+			return errors.Join(jerr, fmt.Errorf("store: purge erased data keys: %w", err))
 		}
+	}
+	if jerr != nil {
+		return jerr
 	}
 	return s.kv.Update(ctx, func(tx Txn) error {
 		for _, pid := range ids {
@@ -232,10 +235,7 @@ func (s *Store) finishPurges(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := s.appendJournal(js); err != nil {
-		return 0, err
-	}
-	return len(ids), s.purge(ctx, ids)
+	return len(ids), s.settle(ctx, js, ids)
 }
 
 // openErasure opens an E entry.
@@ -409,5 +409,5 @@ func (s *Store) reapply(ctx context.Context, js []*erasure) error {
 	if err != nil {
 		return err
 	}
-	return s.purge(ctx, erasedIDs(erased))
+	return s.settle(ctx, erased, erasedIDs(erased))
 }

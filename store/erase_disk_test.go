@@ -312,3 +312,75 @@ func TestConcurrentErasures(t *testing.T) {
 		t.Fatalf("Verify: %v %v", err, rep.Problems)
 	}
 }
+
+// TestRestoreKeepsOwedJournalLine: an erasure whose journal line could not
+// be written (its U and E entries in the database), then a restore of an
+// older backup into the same store, which replaces those entries: the line
+// must still reach the external journal, so that the same backup restored
+// into a fresh database does not bring the customer back.
+func TestRestoreKeepsOwedJournalLine(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	good := filepath.Join(t.TempDir(), "erasures.jsonl")
+	bad := filepath.Join(t.TempDir(), "missing", "erasures.jsonl")
+	s, _, opts := openFailingPurge(t, dir)
+	defer s.Close()
+	id, _ := wrappedKeyOf(t, s, "13912345601")
+	var backup bytes.Buffer
+	if err := s.Backup(ctx, &backup); err != nil {
+		t.Fatal(err)
+	}
+	older := bytes.Clone(backup.Bytes())
+	s.journal = bad
+	if err := s.Erase(ctx, id); err == nil {
+		t.Fatal("Erase with the journal unwritable: no error")
+	}
+	s.journal = good
+	if err := s.Restore(ctx, bytes.NewReader(older)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ByID(ctx, id); !errors.Is(err, ErrErased) {
+		t.Fatalf("after Restore into the same store: %v", err)
+	}
+	b, _ := os.ReadFile(good)
+	if !strings.Contains(string(b), id) {
+		t.Errorf("external journal lacks %s after Restore: %q", id, b)
+	}
+	opts.ErasureJournal = good
+	fresh, err := Open(ctx, t.TempDir(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if err := fresh.Restore(ctx, bytes.NewReader(older)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fresh.ByID(ctx, id); !errors.Is(err, ErrErased) {
+		t.Fatalf("older backup into a fresh database: ByID %v, want ErrErased (customer is back)", err)
+	}
+}
+
+// TestUnwritableJournalDoesNotStopPurge: while the external journal cannot
+// be written, the erasure's purge must still run: no version of the
+// wrapped key may stay on disk. The journal line stays owed.
+func TestUnwritableJournalDoesNotStopPurge(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, _, _ := openFailingPurge(t, dir)
+	id, wrapped := wrappedKeyOf(t, s, "13912345601")
+	s.journal = filepath.Join(t.TempDir(), "missing", "erasures.jsonl")
+	if err := s.Erase(ctx, id); err == nil {
+		t.Fatal("no error")
+	}
+	rep, err := s.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() {
+		t.Error("Verify reports nothing owed while the journal line is not written")
+	}
+	s.Close()
+	if f := filesContaining(t, dir, wrapped); len(f) > 0 {
+		t.Errorf("wrapped key of erased profile still on disk after Maintain (journal unwritable): %v", f)
+	}
+}

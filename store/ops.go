@@ -176,6 +176,10 @@ func (s *Store) Maintain(ctx context.Context) error {
 		return err
 	}
 	if m, ok := s.kv.(Maintainer); ok {
+		// Value-log GC rewrites values, and Badger refuses writes while
+		// a purge runs: it is a writer like the others.
+		s.wmu.RLock()
+		defer s.wmu.RUnlock()
 		return m.Maintain(ctx)
 	}
 	return nil

@@ -385,7 +385,7 @@ func (s *Store) SuggestFor(ctx context.Context, id string, opts SuggestOptions) 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
-	if err := s.ensureBlocks(ctx); err != nil {
+	if err := s.ensureBlocksLocked(ctx); err != nil {
 		return nil, err
 	}
 	var out []Suggestion

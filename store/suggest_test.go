@@ -753,3 +753,18 @@ func BenchmarkSuggest(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(recs))*float64(b.N)/b.Elapsed().Seconds(), "profiles/s")
 }
+
+// TestSuggestForClosed: SuggestFor on a closed store is ErrClosed, not a
+// nil dereference.
+func TestSuggestForClosed(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, "", Options{Keys: testKeys(crypto.GenerateRootKey()), Badger: BadgerOptions{InMemory: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = s.SuggestFor(ctx, NewProfileID().String(), SuggestOptions{})
+	if !errors.Is(err, ErrClosed) {
+		t.Fatalf("SuggestFor on a closed store: %v", err)
+	}
+}
