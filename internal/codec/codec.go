@@ -296,6 +296,9 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 			if n > uint64(d.left()) { // every element takes at least one byte
 				return ErrMalformed
 			}
+			if n == 0 { // as nil, the value an empty slice is encoded from
+				return d.leave(outer)
+			}
 			s := reflect.MakeSlice(t, int(n), int(n))
 			for i := range int(n) {
 				if err := elem.decode(d, elem.wire, s.Index(i)); err != nil {
