@@ -92,7 +92,7 @@ func (s *Store) Restore(ctx context.Context, r io.Reader) error {
 	}
 	// What this database's erasures still owe (a journal line, above
 	// all) is settled first: Replace drops the entries that say so.
-	if _, err := s.finishPurges(ctx); err != nil {
+	if _, err := s.finishErasures(ctx); err != nil {
 		return fmt.Errorf("store: restore: finish this database's erasures first: %w", err)
 	}
 	journal, err := s.readJournal(ctx)
@@ -123,6 +123,6 @@ func (s *Store) Restore(ctx context.Context, r io.Reader) error {
 	if err := s.reapply(ctx, journal); err != nil {
 		return err
 	}
-	_, err = s.finishPurges(ctx) // purges the backup still owed
+	_, err = s.finishErasures(ctx) // what the backup's erasures still owed
 	return err
 }

@@ -124,7 +124,8 @@ func getProfile(tx Txn, id ProfileID) (wrapped, sealed []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	wrapped, err = dataKey(id)(tx.Get(dataKeyKey(id)))
+	v, err := tx.Get(dataKeyKey(id))
+	wrapped, err = dataKey(id, v, err)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -140,15 +141,13 @@ func sealedProfile(v []byte, err error) ([]byte, error) {
 	return v, err
 }
 
-// dataKey returns the check of profile id's K entry as read: there must
-// be one, of a wrapped key's size.
-func dataKey(id ProfileID) func(v []byte, err error) ([]byte, error) {
-	return func(v []byte, err error) ([]byte, error) {
-		if errors.Is(err, ErrKeyNotFound) || err == nil && len(v) != crypto.WrappedKeySize {
-			return nil, fmt.Errorf("store: profile %v has no data key", id)
-		}
-		return v, err
+// dataKey checks profile id's K entry as read: there must be one, of a
+// wrapped key's size.
+func dataKey(id ProfileID, v []byte, err error) ([]byte, error) {
+	if errors.Is(err, ErrKeyNotFound) || err == nil && len(v) != crypto.WrappedKeySize {
+		return nil, fmt.Errorf("store: profile %v has no data key", id)
 	}
+	return v, err
 }
 
 // tombstone is the R value of a record of an erased profile: one zero

@@ -78,8 +78,9 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 	for _, a := range lp.absorbed {
 		j.Absorbed = append(j.Absorbed, a.String())
 	}
-	// Until the purge after this transaction has dropped every version of
-	// these profiles' keys, U says it is owed (see [Store.finishPurges]).
+	// Until the journal line is written and the purge after this
+	// transaction has dropped every version of these profiles' keys, U
+	// says they are owed (see [Store.settle]).
 	for _, x := range append([]ProfileID{pid}, lp.absorbed...) {
 		if err := t.tx.Set(purgeKey(x), []byte{1}); err != nil {
 			return nil, err
@@ -165,7 +166,7 @@ func erasedIDs(js []*erasure) []ProfileID {
 // so of their wrapped data keys) on an engine that can ([Purger]). The
 // one does not wait for the other: a journal that cannot be written must
 // not keep the keys on disk. Only when both are done are the profiles' U
-// entries deleted; until then they are owed (see [Store.finishPurges]).
+// entries deleted; until then they are owed (see [Store.finishErasures]).
 // It holds the write lock exclusively: Badger refuses writes, and a
 // second purge, while one runs.
 func (s *Store) settle(ctx context.Context, js []*erasure, ids []ProfileID) error {
@@ -197,12 +198,12 @@ func (s *Store) settle(ctx context.Context, js []*erasure, ids []ProfileID) erro
 	})
 }
 
-// finishPurges finishes what erasures still owe after their transactions
+// finishErasures finishes what erasures still owe after their transactions
 // committed (their U entries remain: a crash, a full disk, an engine
 // error): the external journal's lines, written again (reading the
 // journal drops repeats), and the purges. Open, Maintain and Restore call
 // it.
-func (s *Store) finishPurges(ctx context.Context) (int, error) {
+func (s *Store) finishErasures(ctx context.Context) (int, error) {
 	var ids []ProfileID
 	var js []*erasure
 	err := s.kv.View(ctx, func(tx Txn) error {

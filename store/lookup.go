@@ -337,7 +337,7 @@ func (s *Store) openSorted(ctx context.Context, sg SortedGetter, raw []rawProfil
 	wrapped := make([][]byte, len(idx))
 	kerrs := make([]error, len(idx))
 	err := sg.GetSorted([]byte{nsDataKey}, keys, func(j int, v []byte, err error) error {
-		wrapped[j], kerrs[j] = dataKey(raw[idx[j]].pid)(bytes.Clone(v), err)
+		wrapped[j], kerrs[j] = dataKey(raw[idx[j]].pid, bytes.Clone(v), err)
 		return ctx.Err()
 	})
 	if err != nil {

@@ -162,8 +162,9 @@ func (s *Store) Refresh(ctx context.Context, asOf time.Time) (RefreshSummary, er
 	return sum, nil
 }
 
-// Maintain finishes the purges of erasures that a crash or an engine
-// error interrupted (as Open does), then reclaims space held by
+// Maintain finishes what erasures that a crash or an engine error
+// interrupted still owe (journal lines, purges; as Open does), then
+// reclaims space held by
 // overwritten and deleted values, if the engine needs to be asked
 // ([Maintainer]); call it on a schedule of your choosing.
 func (s *Store) Maintain(ctx context.Context) error {
@@ -172,7 +173,7 @@ func (s *Store) Maintain(ctx context.Context) error {
 		return err
 	}
 	defer done()
-	if _, err := s.finishPurges(ctx); err != nil {
+	if _, err := s.finishErasures(ctx); err != nil {
 		return err
 	}
 	if m, ok := s.kv.(Maintainer); ok {

@@ -177,10 +177,10 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 	// What interrupted erasures owe is finished now if it can be; if not
 	// (a full disk), the database still opens, Verify reports it, and
 	// Maintain tries again.
-	if n, err := s.finishPurges(ctx); err != nil {
-		s.log.Warn("store: could not finish the purges of interrupted erasures; Maintain will try again", "error", err)
+	if n, err := s.finishErasures(ctx); err != nil {
+		s.log.Warn("store: could not finish interrupted erasures; Maintain will try again", "error", err)
 	} else if n > 0 {
-		s.log.Info("store: finished the purges of interrupted erasures", "profiles", n)
+		s.log.Info("store: finished interrupted erasures", "profiles", n)
 	}
 	return s, nil
 }

@@ -153,8 +153,8 @@ func (t *txn) profile(id ProfileID) (*liveProfile, error) {
 	return lp, nil
 }
 
-// openProfile unwraps a P value's data key, opens the profile and decodes
-// it.
+// openProfile unwraps a profile's data key (its K value), opens the
+// sealed profile (its P value) and decodes it.
 func (s *Store) openProfile(id ProfileID, wrapped, sealed []byte) (*merge.Profile, []ProfileID, *crypto.DataKey, error) {
 	dk, err := s.kr.UnwrapDataKey(id[:], wrapped)
 	if err != nil {

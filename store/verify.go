@@ -68,7 +68,7 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 			continue
 		}
 		if lp == nil {
-			r.problem("P %v: empty entry: an erasure's purge did not finish; old versions of its keys stay until it does (Open and Maintain finish it when a U entry says it is owed)", pid)
+			r.problem("P %v: empty entry: an erasure's purge did not finish; old versions of its keys stay until it does (Open, Maintain and Restore finish it when a U entry says it is owed)", pid)
 			continue
 		}
 		if lp.p.ID != pid.String() {
@@ -122,7 +122,7 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 		if err != nil {
 			return err
 		}
-		r.problem("U %x: an erasure's purge has not finished (or is running): old versions of its keys stay until it does; Open and Maintain finish it", e.Key[1:])
+		r.problem("U %x: an erasure's journal line or purge is not done (or is running); until it is, old versions of its keys may stay on disk; Open, Maintain and Restore finish it", e.Key[1:])
 	}
 	for e, err := range t.tx.Scan([]byte{nsDataKey}, nil, true) {
 		if err != nil {

@@ -46,8 +46,9 @@ type stored struct {
 	disk       int64   // bytes of the files in the directory, after close
 }
 
-// scanStored opens the closed database's Badger directory with the at-rest
-// key derived from the run's root key and adds up its live keys and values.
+// scanStored opens the closed database's Badger directory (with the at-rest
+// key derived from the run's root key, when atRest) and adds up its live
+// keys and values.
 func scanStored(dir, keyFile string, atRest bool, mem store.BadgerOptions, logw io.Writer) (stored, error) {
 	var s stored
 	root, err := rootKey(keyFile)

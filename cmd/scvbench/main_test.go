@@ -20,7 +20,7 @@ import (
 func TestRun(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"-n", "2000", "-json", "-lookups", "500", "-dir", dir}, &stdout, &stderr)
+	err := run(context.Background(), []string{"-n", "2000", "-json", "-lookups", "500", "-dir", dir, "-memtable-mib", "16"}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
 	}
@@ -55,11 +55,12 @@ func TestRun(t *testing.T) {
 		t.Errorf("ingest_ratio %v, but ingest_rps / badger_rps = %v", got, want)
 	}
 
-	// The human report came first, with the targets and the ground-truth
-	// check of the stage stream.
+	// The human report came first, with the targets, the ground-truth
+	// check of the stage stream, and the Badger settings the run had.
 	report := stdout.String()
 	for _, s := range []string{"N = 2,000 records", "ingest_ratio", ">= 0.5", "Verify: consistent",
-		"they match the ground truth", "they agree on every spelling", "errors: none"} {
+		"they match the ground truth", "they agree on every spelling", "errors: none",
+		"3 x 16 MiB memtables, values from 160 bytes in the value log"} {
 		if !strings.Contains(report, s) {
 			t.Errorf("the report does not say %q:\n%s", s, report)
 		}

@@ -204,8 +204,11 @@ func printReport(w io.Writer, c config, r *results) {
 	if c.noAtRest {
 		aes = "no encryption at rest"
 	}
-	p("           store's settings (SyncWrites, %s, no compression, 3 x 64 MiB memtables,", aes)
-	p("           128 MiB block cache, 64 MiB index cache): %.2f s = %s values/s (process CPU %s)", b.took.Seconds(), rate(b.rps()), cpuShare(b.cpu, b.took, m.procs))
+	o := c.mem.Options() // what the store and the raw run were opened with
+	p("           store's settings (SyncWrites, %s, no compression, %d x %d MiB memtables, values from %d bytes in the value log,",
+		aes, o.NumMemtables, o.MemTableSize>>20, o.ValueThreshold)
+	p("           %d MiB block cache, %d MiB index cache): %.2f s = %s values/s (process CPU %s)",
+		o.BlockCacheSize>>20, o.IndexCacheSize>>20, b.took.Seconds(), rate(b.rps()), cpuShare(b.cpu, b.took, m.procs))
 	ph := r.phone
 	agree := "they agree on every spelling"
 	if ph.disagree > 0 || ph.refused > 0 {

@@ -236,8 +236,11 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 		c.wire = wireBytes
 		c.encode = func(dst []byte, v reflect.Value) []byte { return appendString(dst, v.String()) }
 		c.decode = func(d *decoder, wire int, v reflect.Value) error {
-			s, err := d.string(wire)
-			v.SetString(s)
+			// A string of its own: cut from one copy of the whole input,
+			// any one string kept (a profile id in a list) would keep the
+			// whole decrypted value alive.
+			b, err := d.bytes(wire)
+			v.SetString(string(b))
 			return err
 		}
 	case reflect.Pointer:
@@ -545,15 +548,6 @@ func (d *decoder) bytes(wire int) ([]byte, error) {
 	b := d.b[:n:n]
 	d.b = d.b[n:]
 	return b, nil
-}
-
-// string reads a string payload into a string of its own. (Cutting every
-// string from one copy of the whole input saves the allocations, but then
-// any one string kept, a profile id in a list, keeps the whole decrypted
-// value alive.)
-func (d *decoder) string(wire int) (string, error) {
-	b, err := d.bytes(wire)
-	return string(b), err
 }
 
 // enter makes a bytes payload the current window and returns the window
