@@ -101,8 +101,10 @@ type Identifier struct {
 func newProfile(p *merge.Profile) *Profile {
 	out := &Profile{
 		ID: p.ID, Stage: p.Stage, Risk: p.Risk, Phones: []string{},
-		Consent: map[Purpose]bool{}, Sources: []Source{}, Identifiers: []Identifier{},
-		Fields: p.Fields, FirstSeen: p.FirstSeen, LastSeen: p.LastSeen, AsOf: p.AsOf, Detail: p,
+		Consent:     make(map[Purpose]bool, len(identity.Purposes)),
+		Sources:     make([]Source, 0, len(p.Records)),
+		Identifiers: make([]Identifier, 0, len(p.Identifiers)),
+		Fields:      p.Fields, FirstSeen: p.FirstSeen, LastSeen: p.LastSeen, AsOf: p.AsOf, Detail: p,
 	}
 	if f, ok := p.Field(merge.FieldPersonName); ok {
 		out.Name = f.Value

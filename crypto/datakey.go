@@ -89,7 +89,7 @@ func (st *keyringState) unwrap(profileID, wrapped []byte) ([]byte, *kek, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	raw, err := openBody(k.wrap, st.ctx, s, wrapped)
+	raw, err := openBody(nil, k.wrap, st.ctx, s, wrapped)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -144,6 +144,13 @@ func (dk *DataKey) AppendSeal(dst, profileID []byte, purpose string, plaintext [
 // or purpose, a [*KeyError] with [ErrUnknownKey] if another data key sealed
 // it, [ErrTampered] if it was modified.
 func (dk *DataKey) Open(profileID []byte, purpose string, ciphertext []byte) ([]byte, error) {
+	return dk.AppendOpen(nil, profileID, purpose, ciphertext)
+}
+
+// AppendOpen is [DataKey.Open] appending the plaintext to dst, so that a
+// caller that decodes it at once can reuse one buffer. On error dst's
+// spare capacity may hold partial output, which the caller should clear.
+func (dk *DataKey) AppendOpen(dst, profileID []byte, purpose string, ciphertext []byte) ([]byte, error) {
 	if dk == nil || dk.m == nil {
 		panic("crypto: Open with a nil or zero DataKey")
 	}
@@ -158,7 +165,7 @@ func (dk *DataKey) Open(profileID []byte, purpose string, ciphertext []byte) ([]
 		dk.ctx.put(s)
 		return nil, &KeyError{Kind: kindDataKey, ID: headerKeyID(ciphertext), Err: ErrUnknownKey}
 	}
-	return openBody(dk.m.aead, dk.ctx, s, ciphertext)
+	return openBody(dst, dk.m.aead, dk.ctx, s, ciphertext)
 }
 
 // ID returns the data key's id, 16 hex digits. It is random, not derived
@@ -206,7 +213,7 @@ func (st *keyringState) openKeyring(purpose string, ct []byte) ([]byte, *kek, er
 	if err != nil {
 		return nil, nil, err
 	}
-	pt, err := openBody(k.seal, st.ctx, s, ct)
+	pt, err := openBody(nil, k.seal, st.ctx, s, ct)
 	if err != nil {
 		return nil, nil, err
 	}

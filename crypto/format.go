@@ -125,8 +125,8 @@ func checkContext(ctx *macKey, ct, profileID []byte, purpose string) (*macState,
 
 // openBody authenticates and decrypts ct (header checked, context checked
 // with s) and puts s back.
-func openBody(aead cipher.AEAD, ctx *macKey, s *macState, ct []byte) ([]byte, error) {
-	pt, err := aead.Open(nil, ct[offNonce:headerSize], ct[headerSize:], s.buf)
+func openBody(dst []byte, aead cipher.AEAD, ctx *macKey, s *macState, ct []byte) ([]byte, error) {
+	pt, err := aead.Open(dst, ct[offNonce:headerSize], ct[headerSize:], s.buf)
 	ctx.put(s)
 	if err != nil {
 		return nil, ErrTampered

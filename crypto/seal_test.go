@@ -72,6 +72,11 @@ func TestSealOpenRoundTrip(t *testing.T) {
 			if err != nil || !bytes.Equal(got, plaintext) {
 				t.Fatalf("Open = %d bytes, %v; want the plaintext", len(got), err)
 			}
+			prefix := []byte("kept")
+			appended, err := dk.AppendOpen(append(make([]byte, 0, 8), prefix...), tc.profileID, tc.purpose, ct)
+			if err != nil || !bytes.Equal(appended, append(prefix, plaintext...)) {
+				t.Fatalf("AppendOpen = %d bytes, %v; want the prefix and the plaintext", len(appended), err)
+			}
 			if again := dk.Seal(tc.profileID, tc.purpose, plaintext); bytes.Equal(again, ct) {
 				t.Error("two seals of one plaintext are equal: the nonce is not random")
 			}

@@ -206,6 +206,15 @@ func (t badgerTxn) Get(key []byte) ([]byte, error) {
 	return item.ValueCopy(nil)
 }
 
+// GetFunc implements [FuncGetter].
+func (t badgerTxn) GetFunc(key []byte, fn func([]byte) error) error {
+	item, err := t.txn.Get(key)
+	if err != nil {
+		return mapTxnError(err)
+	}
+	return item.Value(fn)
+}
+
 // sortedSteps is how many entries GetSorted steps over towards the next
 // key before it seeks instead: a step is one move of a merge iterator, a
 // seek a binary search in every table the prefix spans.

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -348,6 +349,124 @@ func TestGetSortedMatchesGet(t *testing.T) {
 		if found != wantFound || found == 0 {
 			t.Errorf("every %d: GetSorted found %d keys, want %d", every, found, wantFound)
 		}
+	}
+}
+
+// TestGetFuncMatchesGet: GetFunc hands fn the value Get returns, from the
+// tree and from the value log, reports absent and deleted keys without
+// calling fn, and returns fn's error.
+func TestGetFuncMatchesGet(t *testing.T) {
+	ctx := context.Background()
+	b := openTestBadger(t, BadgerOptions{ValueThreshold: 100, NoSync: true})
+	vals := map[string][]byte{
+		"small": []byte("in the tree"),
+		"large": bytes.Repeat([]byte("in the value log "), 20),
+		"gone":  []byte("deleted"),
+	}
+	for _, step := range []func(Txn) error{
+		func(tx Txn) error {
+			for k, v := range vals {
+				if err := tx.Set([]byte(k), v); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		func(tx Txn) error { return tx.Delete([]byte("gone")) },
+	} {
+		if err := b.Update(ctx, step); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errStop := errors.New("stop")
+	if err := b.View(ctx, func(tx Txn) error {
+		for _, k := range []string{"small", "large", "gone", "never"} {
+			want, werr := tx.Get([]byte(k))
+			var got []byte
+			called := false
+			err := tx.(FuncGetter).GetFunc([]byte(k), func(v []byte) error {
+				called, got = true, bytes.Clone(v)
+				return nil
+			})
+			if errors.Is(err, ErrKeyNotFound) != errors.Is(werr, ErrKeyNotFound) || called != (werr == nil) || !bytes.Equal(got, want) {
+				t.Errorf("%s: GetFunc (%q, called %v, %v), Get (%q, %v)", k, got, called, err, want, werr)
+			}
+		}
+		if err := tx.(FuncGetter).GetFunc([]byte("large"), func([]byte) error { return errStop }); err != errStop {
+			t.Errorf("GetFunc returned %v, not fn's error", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// plainTxn hides a transaction's optional methods: the store's fallbacks.
+type plainTxn struct{ Txn }
+
+// TestGetProfile: a profile's K and P read through GetFunc and through
+// Get alike; no P, or the empty P of a purge, is no profile; a P without
+// its K is an error of its own.
+func TestGetProfile(t *testing.T) {
+	ctx := context.Background()
+	b := openTestBadger(t, BadgerOptions{NoSync: true})
+	wrapped := bytes.Repeat([]byte{7}, crypto.WrappedKeySize)
+	sealed := bytes.Repeat([]byte{9}, 1000)
+	ids := map[string]ProfileID{}
+	for _, name := range []string{"whole", "absent", "purging", "keyless", "keyonly"} {
+		ids[name] = NewProfileID()
+	}
+	set := map[string][2][]byte{ // name: K, P
+		"whole":   {wrapped, sealed},
+		"purging": {wrapped, {}},
+		"keyless": {nil, sealed},
+		"keyonly": {wrapped, nil},
+	}
+	if err := b.Update(ctx, func(tx Txn) error {
+		for name, kp := range set {
+			if kp[0] != nil {
+				if err := tx.Set(dataKeyKey(ids[name]), kp[0]); err != nil {
+					return err
+				}
+			}
+			if kp[1] != nil {
+				if err := tx.Set(profileKey(ids[name]), kp[1]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.View(ctx, func(tx Txn) error {
+		for _, tx := range []Txn{tx, plainTxn{tx}} {
+			_, fast := tx.(FuncGetter)
+			for name, id := range ids {
+				var w, p []byte
+				err := getProfile(tx, id, func(wrapped, sealed []byte) error {
+					w, p = bytes.Clone(wrapped), bytes.Clone(sealed)
+					return nil
+				})
+				switch name {
+				case "whole":
+					if err != nil || !bytes.Equal(w, wrapped) || !bytes.Equal(p, sealed) {
+						t.Errorf("%s (FuncGetter %v): %d, %d bytes, %v", name, fast, len(w), len(p), err)
+					}
+				case "absent", "purging", "keyonly":
+					if !errors.Is(err, ErrKeyNotFound) {
+						t.Errorf("%s (FuncGetter %v): %v, want ErrKeyNotFound", name, fast, err)
+					}
+				case "keyless":
+					if err == nil || errors.Is(err, ErrKeyNotFound) || !strings.Contains(err.Error(), "no data key") {
+						t.Errorf("%s (FuncGetter %v): %v, want a missing data key", name, fast, err)
+					}
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -65,11 +65,17 @@ type profileEnvelope struct {
 }
 
 // bufs recycles the plaintext buffers values are encoded into before
-// sealing; sealing copies them.
+// sealing (sealing copies them) and opened into before decoding (decoding
+// copies what it keeps). They are cleared when put back: plaintext does not
+// outlive its use in a pooled buffer.
 var bufs = sync.Pool{New: func() any { return new([]byte) }}
 
-func getBuf() *[]byte  { return bufs.Get().(*[]byte) }
-func putBuf(b *[]byte) { *b = (*b)[:0]; bufs.Put(b) }
+func getBuf() *[]byte { return bufs.Get().(*[]byte) }
+func putBuf(b *[]byte) {
+	clear(*b)
+	*b = (*b)[:0]
+	bufs.Put(b)
+}
 
 func appendProfile(dst []byte, p *merge.Profile, absorbed []ProfileID) ([]byte, error) {
 	env := profileEnvelope{Profile: p}
@@ -116,20 +122,37 @@ func decodeRecord(b []byte) (identity.Record, error) {
 }
 
 // getProfile reads a profile's wrapped data key (K) and sealed profile
-// (P). It returns an error wrapping [ErrKeyNotFound] when there is no
-// profile: no P entry, or the empty one an erasure's purge writes just
-// before it drops every version of the key (see [Badger.Purge]).
-func getProfile(tx Txn, id ProfileID) (wrapped, sealed []byte, err error) {
-	sealed, err = sealedProfile(tx.Get(profileKey(id)))
-	if err != nil {
-		return nil, nil, err
-	}
+// (P) and calls fn with them; sealed is valid only during the call (an
+// engine that hands out its own buffer, [FuncGetter], is not copied from).
+// It returns fn's error, or an error wrapping [ErrKeyNotFound] when there
+// is no profile: no P entry, or the empty one an erasure's purge writes
+// just before it drops every version of the key (see [Badger.Purge]).
+func getProfile(tx Txn, id ProfileID, fn func(wrapped, sealed []byte) error) error {
 	v, err := tx.Get(dataKeyKey(id))
-	wrapped, err = dataKey(id, v, err)
-	if err != nil {
-		return nil, nil, err
+	if errors.Is(err, ErrKeyNotFound) {
+		// No data key: no profile either, or a profile without its key.
+		if _, err := sealedProfile(tx.Get(profileKey(id))); err != nil {
+			return err
+		}
 	}
-	return wrapped, sealed, nil
+	wrapped, err := dataKey(id, v, err)
+	if err != nil {
+		return err
+	}
+	open := func(v []byte) error {
+		sealed, err := sealedProfile(v, nil)
+		if err != nil {
+			return err
+		}
+		return fn(wrapped, sealed)
+	}
+	if fg, ok := tx.(FuncGetter); ok {
+		return fg.GetFunc(profileKey(id), open)
+	}
+	if v, err = tx.Get(profileKey(id)); err != nil {
+		return err
+	}
+	return open(v)
 }
 
 // sealedProfile checks a P entry as read: the empty value an erasure's

@@ -75,9 +75,10 @@ func wrappedKeyOf(t *testing.T, s *Store, phone string) (string, []byte) {
 	}
 	var wrapped []byte
 	if err := s.kv.View(ctx, func(tx Txn) error {
-		w, _, err := getProfile(tx, pid)
-		wrapped = append([]byte(nil), w...)
-		return err
+		return getProfile(tx, pid, func(w, _ []byte) error {
+			wrapped = append([]byte(nil), w...)
+			return nil
+		})
 	}); err != nil {
 		t.Fatal(err)
 	}

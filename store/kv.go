@@ -71,6 +71,18 @@ type SortedGetter interface {
 	GetSorted(prefix []byte, keys [][]byte, fn func(i int, value []byte, err error) error) error
 }
 
+// FuncGetter is implemented by transactions that can hand a value to a
+// function without copying it out of the engine's buffers (Badger's Get
+// copies). Point reads of profiles use it: the sealed profile, a
+// kilobyte or more, is opened where it lies. The concurrency rule of Get
+// holds.
+type FuncGetter interface {
+	// GetFunc calls fn with the value at key, valid only during the call,
+	// and returns fn's error, or an error wrapping [ErrKeyNotFound]
+	// without calling fn.
+	GetFunc(key []byte, fn func(value []byte) error) error
+}
+
 // Entry is one key-value pair yielded by [Txn.Scan].
 type Entry struct {
 	Key   []byte

@@ -311,8 +311,13 @@ func (s *Store) openPage(ctx context.Context, tx Txn, raw []rawProfile) ([]Page,
 				return
 			}
 			for i := w; i < len(raw) && ctx.Err() == nil; i += workers {
-				wrapped, sealed, err := getProfile(tx, raw[i].pid)
-				s.openRaw(raw[i], wrapped, sealed, err, &out[i], &errs[i])
+				err := getProfile(tx, raw[i].pid, func(wrapped, sealed []byte) error {
+					s.openRaw(raw[i], wrapped, sealed, nil, &out[i], &errs[i])
+					return nil
+				})
+				if err != nil {
+					s.openRaw(raw[i], nil, nil, err, &out[i], &errs[i])
+				}
 			}
 		})
 	}

@@ -356,14 +356,16 @@ func (s *Store) readBlocks(ctx context.Context, start []byte, maxBlock int, over
 		for _, b := range blocks {
 			for i := range b.members {
 				m := &b.members[i]
-				wrapped, sealed, err := getProfile(t.tx, m.pid)
+				err := getProfile(t.tx, m.pid, func(wrapped, sealed []byte) error {
+					m.wrapped, m.value = wrapped, bytes.Clone(sealed)
+					return nil
+				})
 				if errors.Is(err, ErrKeyNotFound) {
 					return fmt.Errorf("store: blocking index points at missing profile %v", m.pid)
 				}
 				if err != nil {
 					return err
 				}
-				m.wrapped, m.value = wrapped, sealed
 			}
 		}
 		return nil

@@ -133,21 +133,24 @@ func (t *txn) profile(id ProfileID) (*liveProfile, error) {
 	if lp, ok := t.profiles[id]; ok {
 		return lp, nil
 	}
-	wrapped, sealed, err := getProfile(t.tx, id)
+	var lp *liveProfile
+	err := getProfile(t.tx, id, func(wrapped, sealed []byte) error {
+		p, absorbed, dk, err := t.s.openProfile(id, wrapped, sealed)
+		if err != nil {
+			return err
+		}
+		lp = &liveProfile{
+			id: id, p: p, absorbed: absorbed, dk: dk, wrapped: wrapped, stored: true,
+			origStage: p.Stage, origSum: summarise(p).encode(), origBlocks: blockSourceOf(p),
+			origNPS: p.Metrics.NPS, origCSAT: p.Metrics.CSAT,
+		}
+		return nil
+	})
 	if errors.Is(err, ErrKeyNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
-	}
-	p, absorbed, dk, err := t.s.openProfile(id, wrapped, sealed)
-	if err != nil {
-		return nil, err
-	}
-	lp := &liveProfile{
-		id: id, p: p, absorbed: absorbed, dk: dk, wrapped: wrapped, stored: true,
-		origStage: p.Stage, origSum: summarise(p).encode(), origBlocks: blockSourceOf(p),
-		origNPS: p.Metrics.NPS, origCSAT: p.Metrics.CSAT,
 	}
 	t.profiles[id] = lp
 	return lp, nil
@@ -160,11 +163,15 @@ func (s *Store) openProfile(id ProfileID, wrapped, sealed []byte) (*merge.Profil
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("store: profile %v: %w", id, err)
 	}
-	plain, err := dk.Open(id[:], purposeProfile, sealed)
+	buf := getBuf()
+	plain, err := dk.AppendOpen(*buf, id[:], purposeProfile, sealed)
 	if err != nil {
+		putBuf(buf)
 		return nil, nil, nil, fmt.Errorf("store: profile %v: %w", id, err)
 	}
-	p, absorbed, err := decodeProfile(plain)
+	p, absorbed, err := decodeProfile(plain) // copies what it keeps
+	*buf = plain
+	putBuf(buf)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%w (profile %v)", err, id)
 	}
