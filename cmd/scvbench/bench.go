@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -40,11 +41,10 @@ type results struct {
 	peakRSS  float64      // MiB
 	peakAnon float64      // MiB: the largest RssAnon sampled
 	memory   []memoryMark // the peak RSS after each phase
-	// liveAfterIngest and liveAfterBadger are the live Go heap, after a
-	// GC, at the end of the N-record ingest and of the raw WriteBatch
-	// run, with the database still open.
-	liveAfterIngest, liveAfterBadger float64
-	head                             headline
+	// liveAfterIngest is the live Go heap, after a GC, at the end of the
+	// N-record ingest, with the database still open.
+	liveAfterIngest float64
+	head            headline
 }
 
 // memoryMark is the peak resident set size (VmHWM) after a phase.
@@ -218,13 +218,16 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	mark("scan")
 
 	progress("writing %d values through a Badger WriteBatch", c.n)
-	if r.badger, err = rawBadger(ctx, filepath.Join(work, "badger"), c.n, r.stored.perRecord, c.seed, !c.noAtRest, c.mem, logw, &r.liveAfterBadger); err != nil {
+	m := c.mem
+	job := childJob{Dir: filepath.Join(work, "badger"), N: c.n, PerRecord: r.stored.perRecord, Seed: c.seed, AtRest: !c.noAtRest,
+		MemTableSize: m.MemTableSize, NumMemtables: m.NumMemtables, BlockCacheSize: m.BlockCacheSize,
+		IndexCacheSize: m.IndexCacheSize, ValueThreshold: m.ValueThreshold, ValueLogFileSize: m.ValueLogFileSize}
+	if r.badger, err = rawBadgerApart(ctx, job, logw); err != nil {
 		return nil, err
 	}
 	if err := removeUnlessKept(c, filepath.Join(work, "badger")); err != nil {
 		return nil, err
 	}
-	mark("badger")
 
 	progress("timing phone parsers")
 	r.phone = phones(large.g, c.n)
@@ -513,14 +516,17 @@ func verify(ctx context.Context, db *scv.DB) (*verifyResult, error) {
 
 // lookupRun is the timed pass of ByPhone lookups.
 type lookupRun struct {
-	n          int
-	p50, p99   time.Duration
-	p999, max  time.Duration
-	errs       map[string]int
-	firstOther string
-	warmTook   time.Duration
-	timedWall  time.Duration
-	timedCPU   time.Duration
+	n         int
+	p50, p99  time.Duration
+	p999, max time.Duration
+	// floorP50 and floorP99 are the quantiles of a fixed computation
+	// timed the same way: the machine's own spread.
+	floorP50, floorP99 time.Duration
+	errs               map[string]int
+	firstOther         string
+	warmTook           time.Duration
+	timedWall          time.Duration
+	timedCPU           time.Duration
 }
 
 // lookups looks up n phones drawn at random from known, once to warm the
@@ -569,9 +575,32 @@ func lookups(ctx context.Context, db *scv.DB, known []string, n int, seed uint64
 	}
 	run.timedWall, run.timedCPU = time.Since(wall), cpuTime()-cpu0
 	slices.Sort(took)
-	q := func(f float64) time.Duration { return took[min(len(took)-1, int(f*float64(len(took))))] }
-	run.p50, run.p99, run.p999, run.max = q(0.50), q(0.99), q(0.999), took[len(took)-1]
+	run.p50, run.p99, run.p999, run.max = quantile(took, 0.50), quantile(took, 0.99), quantile(took, 0.999), took[len(took)-1]
+	run.floorP50, run.floorP99 = noiseFloor(n)
 	return run, nil
+}
+
+// quantile returns the q quantile of sorted.
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
+}
+
+// noiseFloor times n runs of one fixed computation (SHA-256 of 32 KiB,
+// no allocation, no I/O) the way the lookups are timed and returns the
+// median and the 99th percentile: how far this machine alone spreads the
+// time of identical work.
+func noiseFloor(n int) (p50, p99 time.Duration) {
+	buf := make([]byte, 32<<10)
+	took := make([]time.Duration, n)
+	var sum [sha256.Size]byte
+	for i := range took {
+		t0 := time.Now()
+		buf[0] = sum[0] // each run depends on the last
+		sum = sha256.Sum256(buf)
+		took[i] = time.Since(t0)
+	}
+	slices.Sort(took)
+	return quantile(took, 0.50), quantile(took, 0.99)
 }
 
 // stageRun is the timed stream of every stage.

@@ -199,12 +199,12 @@ func printReport(w io.Writer, c config, r *results) {
 	p("stored     %s live keys, %.1f MB of keys and values = %.0f bytes per record; %.1f MB on disk = %.0f bytes per profile",
 		count(sd.keys), float64(sd.keyBytes+sd.valueBytes)/1e6, sd.perRecord, float64(sd.disk)/1e6, float64(sd.disk)/float64(max(1, st.Profiles)))
 	b := r.badger
-	p("badger     one WriteBatch of %s values of %d bytes with %d-byte random keys, in a fresh directory with the", count(b.n), b.valueSize, b.keySize)
+	p("badger     one WriteBatch of %s values of %d bytes with %d-byte random keys, in a fresh directory and a process of its own, with the", count(b.n), b.valueSize, b.keySize)
 	aes := "AES at rest with a 32-byte key"
 	if c.noAtRest {
 		aes = "no encryption at rest"
 	}
-	o := c.mem.Options() // what the store and the raw run were opened with
+	o := b.opts // what the raw run was opened with: the store's settings
 	p("           store's settings (SyncWrites, %s, no compression, %d x %d MiB memtables, values from %d bytes in the value log,",
 		aes, o.NumMemtables, o.MemTableSize>>20, o.ValueThreshold)
 	p("           %d MiB block cache, %d MiB index cache): %.2f s = %s values/s (process CPU %s)",
@@ -227,6 +227,8 @@ func printReport(w io.Writer, c config, r *results) {
 	p("byphone    %s lookups of %s known phones, after a warm-up pass (%.1f s): p50 %.1f µs, p99 %.1f µs, p99.9 %.1f µs, max %.1f µs (process CPU %s); errors: %s",
 		count(lk.n), count(len(r.truth.knownPhones)), lk.warmTook.Seconds(), us(lk.p50), us(lk.p99), us(lk.p999), us(lk.max),
 		cpuShare(lk.timedCPU, lk.timedWall, m.procs), errs)
+	p("           the same timing of identical work (SHA-256 of 32 KiB, %s runs), this machine's own spread: p50 %.1f µs, p99 %.1f µs = %.1f x p50 (ByPhone's p99: %.1f x its p50)",
+		count(lk.n), us(lk.floorP50), us(lk.floorP99), lk.floorP99.Seconds()/lk.floorP50.Seconds(), lk.p99.Seconds()/lk.p50.Seconds())
 	sg := r.stages
 	match := "they match the ground truth"
 	if sg.paidOrders != r.truth.paidOrders || sg.spendFen != r.truth.spendFen {
@@ -241,8 +243,9 @@ func printReport(w io.Writer, c config, r *results) {
 	}
 	p("memory     peak RSS (VmHWM, MiB) after each phase: %s", strings.Join(marks, ", "))
 	p("           of which the process's own memory, not mapped file pages (peak RssAnon sampled every 100 ms, MiB): %s", strings.Join(anons, ", "))
-	p("           live Go heap after a GC: %.0f MiB at the end of the N ingest, %.0f MiB at the end of the raw Badger run (each database still open)",
-		r.liveAfterIngest, r.liveAfterBadger)
+	p("           live Go heap after a GC: %.0f MiB at the end of the N ingest (the database still open)", r.liveAfterIngest)
+	p("           raw Badger alone, in a process of its own: peak RSS %.0f MiB, of which its own memory %.0f MiB; live Go heap %.0f MiB at the end",
+		r.badger.peak, r.badger.anon, r.badger.live)
 	p("")
 	note := ""
 	if c.n != 1_000_000 {
