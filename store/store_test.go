@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"maps"
 	"runtime"
 	"slices"
@@ -118,6 +120,117 @@ func TestVerifyFindsDamage(t *testing.T) {
 				t.Fatal(err)
 			}
 			mustVerify(t, s)
+		})
+	}
+}
+
+// TestVerifyFindsStrayEntries: entries no profile reaches are found by
+// Verify's counts and then named, each by its key.
+func TestVerifyFindsStrayEntries(t *testing.T) {
+	ctx := context.Background()
+	// first returns the first entry of a namespace whose value passes ok.
+	first := func(tx Txn, ns byte, ok func(v []byte) bool) (k, v []byte, err error) {
+		for e, err := range tx.Scan([]byte{ns}, nil, false) {
+			if err != nil {
+				return nil, nil, err
+			}
+			if ok(e.Value) {
+				return bytes.Clone(e.Key), bytes.Clone(e.Value), nil
+			}
+		}
+		return nil, nil, fmt.Errorf("no entry in namespace %c", ns)
+	}
+	anyValue := func([]byte) bool { return true }
+	for _, tc := range []struct {
+		name string
+		// damage writes a stray entry and returns what Verify must say.
+		damage func(tx Txn, pids []ProfileID) (want string, err error)
+	}{
+		{"record entry held by a profile that does not list it", func(tx Txn, _ []ProfileID) (string, error) {
+			k, v, err := first(tx, nsRecord, func(v []byte) bool { return !isTombstone(v) })
+			if err != nil {
+				return "", err
+			}
+			tag := bytes.Repeat([]byte{0xab}, len(k)-1)
+			return fmt.Sprintf("R %x: held by", tag), tx.Set(recordKey(tag), v)
+		}},
+		{"identifier entry naming a profile that does not list it", func(tx Txn, pids []ProfileID) (string, error) {
+			k, v, err := first(tx, nsIdentifier, func(v []byte) bool { return len(v) == 1+ProfileIDSize })
+			if err != nil {
+				return "", err
+			}
+			hub, ids, err := decodeIndexValue(v)
+			if err != nil {
+				return "", err
+			}
+			other := pids[0]
+			if other == ids[0] {
+				other = pids[1]
+			}
+			return fmt.Sprintf("I %x: points at %v", k[1:], other), tx.Set(k, encodeIndexValue(hub, append(ids, other)))
+		}},
+		{"stage entry under another stage", func(tx Txn, _ []ProfileID) (string, error) {
+			k, v, err := first(tx, nsStage, anyValue)
+			if err != nil {
+				return "", err
+			}
+			pid, err := profileIDFrom(k[2:])
+			if err != nil {
+				return "", err
+			}
+			other := stageCode(merge.StageAdvocate)
+			if other == k[1] {
+				other = stageCode(merge.StagePotential)
+			}
+			return fmt.Sprintf("S: profile %v indexed under stage %d", pid, other), tx.Set(stageKey(other, pid), v)
+		}},
+		{"data key without its profile", func(tx Txn, _ []ProfileID) (string, error) {
+			_, v, err := first(tx, nsDataKey, anyValue)
+			if err != nil {
+				return "", err
+			}
+			stray := NewProfileID()
+			return fmt.Sprintf("K %x: a data key without its profile", stray[:]), tx.Set(dataKeyKey(stray), v)
+		}},
+		{"forward from a live profile", func(tx Txn, pids []ProfileID) (string, error) {
+			return fmt.Sprintf("F %v: forwarded id is also a live profile", pids[0]), tx.Set(forwardKey(pids[0]), pids[1][:])
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTestStore(t, "", crypto.GenerateRootKey())
+			if _, err := s.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			mustVerify(t, s)
+			var want string
+			if err := s.kv.Update(ctx, func(tx Txn) error {
+				var pids []ProfileID
+				for e, err := range tx.Scan([]byte{nsProfile}, nil, true) {
+					if err != nil {
+						return err
+					}
+					pid, err := profileIDFrom(e.Key[1:])
+					if err != nil {
+						return err
+					}
+					pids = append(pids, pid)
+				}
+				if len(pids) < 2 {
+					return fmt.Errorf("the fixtures make %d profiles, want two or more", len(pids))
+				}
+				var err error
+				want, err = tc.damage(tx, pids)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.Verify(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(r.Problems, func(p string) bool { return strings.Contains(p, want) }) {
+				t.Errorf("Verify did not say %q; it said %q", want, r.Problems)
+			}
 		})
 	}
 }

@@ -1,9 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"iter"
 	"slices"
+
+	"github.com/scv-go/scv/merge"
 )
 
 // Report is what [Store.Verify] found. Problems name keys by their
@@ -41,10 +46,23 @@ func (s *Store) Verify(ctx context.Context) (*Report, error) {
 	return r, err
 }
 
+// verify checks in a fixed amount of memory, whatever the store's size.
+// Each profile's own entries are checked from the profile (its records,
+// identifiers, stage and blocking entries point back at it; its data key
+// is there); the entries no profile reaches are then found by counting:
+// the profiles list as many records, give as many identifier-profile
+// pairs and have as many stage entries as the indexes hold, or some entry
+// is stray, and only then is each entry of that index checked against the
+// profile it names (a profile read per entry: slow, and only for a damaged
+// store).
 func (t *txn) verify(ctx context.Context, r *Report) error {
-	records := map[string]ProfileID{}  // record tag -> the profile listing it
-	idents := map[string][]ProfileID{} // identifier key -> profiles listing it
-	stages := map[ProfileID]byte{}     // profile -> stage code
+	var (
+		listed  int // records the profiles list, each once
+		pairs   int // identifier-profile pairs the profiles give
+		staged  int // profiles whose stage entry is where their stage says
+		dataKey = pullKeys(t.tx, nsDataKey)
+	)
+	defer dataKey.stop()
 	blocks, err := t.newBlockVerifier()
 	if err != nil {
 		return err
@@ -61,6 +79,9 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 			r.problem("P %x: bad key", e.Key[1:])
 			continue
 		}
+		if err := dataKey.upTo(e.Key[1:], func(k []byte) { r.problem("K %x: a data key without its profile", k) }); err != nil {
+			return err
+		}
 		r.Profiles++
 		lp, err := t.profile(pid)
 		if err != nil {
@@ -74,13 +95,23 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 		if lp.p.ID != pid.String() {
 			r.problem("P %v: holds profile id %q", pid, lp.p.ID)
 		}
-		stages[pid] = stageCode(lp.p.Stage)
+		switch _, err := t.tx.Get(stageKey(stageCode(lp.p.Stage), pid)); {
+		case errors.Is(err, ErrKeyNotFound):
+			r.problem("P %v: no stage index entry under its stage %s", pid, lp.p.Stage)
+		case err != nil:
+			return err
+		default:
+			staged++
+		}
+		seen := map[string]bool{}
 		for _, ref := range lp.p.Records {
 			tag := t.recordTag(ref.Key)
-			if other, dup := records[string(tag)]; dup {
-				r.problem("R %x: listed by profiles %v and %v", tag, other, pid)
+			if seen[string(tag)] {
+				r.problem("P %v: lists record %x twice", pid, tag)
+				continue
 			}
-			records[string(tag)] = pid
+			seen[string(tag)] = true
+			listed++
 			lr, err := t.record(tag)
 			if err != nil {
 				return err
@@ -96,9 +127,15 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 				}
 			}
 		}
+		clear(seen)
 		for _, st := range lp.p.Identifiers {
 			k := t.identifierKey(st.Identifier)
-			idents[string(k)] = append(idents[string(k)], pid)
+			if seen[string(k)] {
+				r.problem("P %v: lists %s identifier %x twice", pid, st.Identifier.Kind, k[2:])
+				continue
+			}
+			seen[string(k)] = true
+			pairs++
 			ie, err := t.indexEntry(st.Identifier)
 			if err != nil {
 				return err
@@ -110,13 +147,10 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 		if err := blocks.profile(r, pid, lp.p); err != nil {
 			return err
 		}
-		// Keep memory flat: profiles, their records and the blind
-		// indexes of their keys are not needed once checked.
-		delete(t.profiles, pid)
-		clear(t.records)
-		clear(t.index)
-		clear(t.rtags)
-		clear(t.ikeys)
+		t.forget()
+	}
+	if err := dataKey.upTo(nil, func(k []byte) { r.problem("K %x: a data key without its profile", k) }); err != nil {
+		return err
 	}
 	for e, err := range t.tx.Scan([]byte{nsPurge}, nil, true) {
 		if err != nil {
@@ -124,86 +158,14 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 		}
 		r.problem("U %x: an erasure's journal line or purge is not done (or is running); until it is, old versions of its keys may stay on disk; Open, Maintain and Restore finish it", e.Key[1:])
 	}
-	for e, err := range t.tx.Scan([]byte{nsDataKey}, nil, true) {
-		if err != nil {
-			return err
-		}
-		pid, err := profileIDFrom(e.Key[1:])
-		if err != nil {
-			r.problem("K %x: bad key", e.Key[1:])
-			continue
-		}
-		if _, ok := stages[pid]; !ok {
-			r.problem("K %v: a data key without its profile", pid)
-		}
+	if err := t.verifyRecords(ctx, r, listed); err != nil {
+		return err
 	}
-	for e, err := range t.tx.Scan([]byte{nsRecord}, nil, false) {
-		if err != nil {
-			return err
-		}
-		tag := e.Key[1:]
-		if isTombstone(e.Value) {
-			if _, err := t.tx.Get(key(nsTombstone, tag)); err != nil {
-				r.problem("R %x: tombstone without its Z entry", tag)
-			}
-			continue
-		}
-		r.Records++
-		pid, _, _, err := splitRecordValue(e.Value, len(tag))
-		if err != nil {
-			r.problem("R %x: %v", tag, err)
-			continue
-		}
-		if want, ok := records[string(tag)]; !ok {
-			r.problem("R %x: held by %v, which does not list it", tag, pid)
-		} else if want != pid {
-			r.problem("R %x: held by %v, listed by %v", tag, pid, want)
-		}
+	if err := t.verifyIdentifiers(ctx, r, pairs); err != nil {
+		return err
 	}
-	if r.Records != len(records) {
-		r.problem("counts: %d record entries, profiles list %d records", r.Records, len(records))
-	}
-	for e, err := range t.tx.Scan([]byte{nsIdentifier}, nil, false) {
-		if err != nil {
-			return err
-		}
-		r.Identifiers++
-		_, pids, err := decodeIndexValue(e.Value)
-		if err != nil {
-			r.problem("I %x: %v", e.Key[1:], err)
-			continue
-		}
-		want := idents[string(e.Key)]
-		for _, pid := range pids {
-			if !slices.Contains(want, pid) {
-				r.problem("I %x: points at %v, which does not list it", e.Key[1:], pid)
-			}
-		}
-	}
-	seen := 0
-	for e, err := range t.tx.Scan([]byte{nsStage}, nil, false) {
-		if err != nil {
-			return err
-		}
-		seen++
-		pid, err := profileIDFrom(e.Key[2:])
-		if err != nil {
-			r.problem("S %x: bad key", e.Key[1:])
-			continue
-		}
-		code, ok := stages[pid]
-		switch {
-		case !ok:
-			r.problem("S %x: no profile %v", e.Key[1:2], pid)
-		case code != e.Key[1]:
-			r.problem("S: profile %v indexed under stage %d, is in %d", pid, e.Key[1], code)
-		}
-		if _, err := decodeSummary(e.Value); err != nil {
-			r.problem("S %v: %v", pid, err)
-		}
-	}
-	if seen != r.Profiles {
-		r.problem("counts: %d stage index entries for %d profiles", seen, r.Profiles)
+	if err := t.verifyStages(ctx, r, staged); err != nil {
+		return err
 	}
 	for e, err := range t.tx.Scan([]byte{nsForward}, nil, true) {
 		if err != nil {
@@ -215,12 +177,15 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 			r.problem("F %x: bad key", e.Key[1:])
 			continue
 		}
-		if _, ok := stages[pid]; ok {
+		if _, err := sealedProfile(t.tx.Get(profileKey(pid))); err == nil {
 			r.problem("F %v: forwarded id is also a live profile", pid)
+		} else if !errors.Is(err, ErrKeyNotFound) {
+			return err
 		}
 		if _, err := t.byID(pid); err != nil && !isErased(err) {
 			r.problem("F %v: %v", pid, err)
 		}
+		t.forget()
 	}
 	if err := blocks.finish(r); err != nil {
 		return err
@@ -232,4 +197,217 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 		r.Quarantined++
 	}
 	return nil
+}
+
+// forget drops what the transaction cached while reading a profile, so
+// that a pass over every profile keeps its memory flat.
+func (t *txn) forget() {
+	clear(t.profiles)
+	clear(t.records)
+	clear(t.index)
+	clear(t.rtags)
+	clear(t.ikeys)
+}
+
+// verifyRecords checks the record entries: tombstones have their Z entry,
+// live ones name a holder, and there are as many as the profiles list
+// (listed); if not, each entry is checked against its holder.
+func (t *txn) verifyRecords(ctx context.Context, r *Report, listed int) error {
+	for pass := range 2 {
+		r.Records = 0
+		for e, err := range t.tx.Scan([]byte{nsRecord}, nil, false) {
+			if err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			tag := e.Key[1:]
+			if isTombstone(e.Value) {
+				if pass == 0 {
+					if _, err := t.tx.Get(key(nsTombstone, tag)); err != nil {
+						r.problem("R %x: tombstone without its Z entry", tag)
+					}
+				}
+				continue
+			}
+			r.Records++
+			pid, _, _, err := splitRecordValue(e.Value, len(tag))
+			if err != nil {
+				if pass == 0 {
+					r.problem("R %x: %v", tag, err)
+				}
+				continue
+			}
+			if pass == 1 {
+				lists, err := t.lists(pid, func(p *merge.Profile) bool {
+					return slices.ContainsFunc(p.Records, func(ref merge.RecordRef) bool { return bytes.Equal(t.recordTag(ref.Key), tag) })
+				})
+				if err != nil {
+					return err
+				}
+				if !lists {
+					r.problem("R %x: held by %v, which does not list it", tag, pid)
+				}
+			}
+		}
+		if pass == 1 || r.Records == listed {
+			break
+		}
+		r.problem("counts: %d record entries, profiles list %d records", r.Records, listed)
+	}
+	return nil
+}
+
+// verifyIdentifiers checks the identifier entries: they decode, and they
+// name as many profiles in all as the profiles give identifier-profile
+// pairs; if not, each profile an entry names is checked to list it.
+func (t *txn) verifyIdentifiers(ctx context.Context, r *Report, pairs int) error {
+	for pass := range 2 {
+		r.Identifiers = 0
+		named := 0
+		for e, err := range t.tx.Scan([]byte{nsIdentifier}, nil, false) {
+			if err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			r.Identifiers++
+			_, pids, err := decodeIndexValue(e.Value)
+			if err != nil {
+				if pass == 0 {
+					r.problem("I %x: %v", e.Key[1:], err)
+				}
+				continue
+			}
+			named += len(pids)
+			if pass == 0 {
+				continue
+			}
+			for i, pid := range pids {
+				if slices.Contains(pids[:i], pid) {
+					r.problem("I %x: names %v twice", e.Key[1:], pid)
+					continue
+				}
+				lists, err := t.lists(pid, func(p *merge.Profile) bool {
+					return slices.ContainsFunc(p.Identifiers, func(st merge.IdentifierState) bool {
+						return bytes.Equal(t.identifierKey(st.Identifier), e.Key)
+					})
+				})
+				if err != nil {
+					return err
+				}
+				if !lists {
+					r.problem("I %x: points at %v, which does not list it", e.Key[1:], pid)
+				}
+			}
+		}
+		if pass == 1 || named == pairs {
+			break
+		}
+		r.problem("counts: identifier entries name %d profiles in all, profiles give %d identifier-profile pairs", named, pairs)
+	}
+	return nil
+}
+
+// verifyStages checks the stage entries: their summaries decode, and
+// there are as many as profiles found theirs (staged); if not, each entry
+// is checked against its profile.
+func (t *txn) verifyStages(ctx context.Context, r *Report, staged int) error {
+	for pass := range 2 {
+		seen := 0
+		for e, err := range t.tx.Scan([]byte{nsStage}, nil, false) {
+			if err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			seen++
+			pid, err := profileIDFrom(e.Key[2:])
+			if err != nil {
+				if pass == 0 {
+					r.problem("S %x: bad key", e.Key[1:])
+				}
+				continue
+			}
+			if pass == 0 {
+				if _, err := decodeSummary(e.Value); err != nil {
+					r.problem("S %v: %v", pid, err)
+				}
+				continue
+			}
+			lp, err := t.profile(pid)
+			switch {
+			case err != nil:
+				r.problem("S %x: profile %v: %v", e.Key[1:2], pid, err)
+			case lp == nil:
+				r.problem("S %x: no profile %v", e.Key[1:2], pid)
+			case stageCode(lp.p.Stage) != e.Key[1]:
+				r.problem("S: profile %v indexed under stage %d, is in %d", pid, e.Key[1], stageCode(lp.p.Stage))
+			}
+			t.forget()
+		}
+		if pass == 1 || seen == staged {
+			break
+		}
+		r.problem("counts: %d stage index entries, %d profiles found theirs", seen, staged)
+	}
+	return nil
+}
+
+// lists reports whether profile pid has what an index entry says it has,
+// or cannot be opened (a problem reported with the profile); false when
+// there is no such profile. An error is a failed read.
+func (t *txn) lists(pid ProfileID, has func(*merge.Profile) bool) (bool, error) {
+	defer t.forget()
+	lp, err := t.profile(pid)
+	switch {
+	case err != nil:
+		return true, nil
+	case lp == nil:
+		return false, nil
+	}
+	return has(lp.p), nil
+}
+
+// keyPuller walks the keys of one namespace in order beside another scan.
+type keyPuller struct {
+	next func() (Entry, error, bool)
+	stop func()
+	head []byte // the next key after the namespace byte, nil at the end
+	err  error
+}
+
+func pullKeys(tx Txn, ns byte) *keyPuller {
+	next, stop := iter.Pull2(tx.Scan([]byte{ns}, nil, true))
+	p := &keyPuller{next: next, stop: stop}
+	p.advance()
+	return p
+}
+
+func (p *keyPuller) advance() {
+	e, err, ok := p.next()
+	switch {
+	case !ok:
+		p.head = nil
+	case err != nil:
+		p.head, p.err = nil, err
+	default:
+		p.head = bytes.Clone(e.Key[1:])
+	}
+}
+
+// upTo calls extra for each key before until (every key left when until
+// is nil) and steps past until itself.
+func (p *keyPuller) upTo(until []byte, extra func(k []byte)) error {
+	for p.head != nil && (until == nil || bytes.Compare(p.head, until) < 0) {
+		extra(p.head)
+		p.advance()
+	}
+	if p.head != nil && bytes.Equal(p.head, until) {
+		p.advance()
+	}
+	return p.err
 }
