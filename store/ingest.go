@@ -200,10 +200,14 @@ const ReasonErased identity.Reason = "erased"
 // as invalid.
 const ReasonInvalid identity.Reason = "invalid_record"
 
+// DefaultBatchSize is IngestOptions.BatchSize when it is not set.
+const DefaultBatchSize = 512
+
 // IngestOptions configure [Store.IngestAll]. The zero value is the
 // default.
 type IngestOptions struct {
-	// BatchSize is the number of records per transaction; default 512.
+	// BatchSize is the number of records per transaction; default
+	// [DefaultBatchSize].
 	BatchSize int
 	// Progress, if set, is called after each batch with the totals so far.
 	Progress func(Summary)
@@ -224,7 +228,10 @@ type IngestOptions struct {
 //
 // On an [Exclusive] engine (Badger) IngestAll pipelines: it resolves the
 // next batch while the previous one commits, and other writers of the
-// store wait until it returns.
+// store wait until it returns. A call that reads more than 8,192 records
+// then scans the store's identifier and record keys once into a filter
+// that answers most reads of keys a bulk load is the first to write; a
+// smaller call does not pay for the scan.
 func (s *Store) IngestAll(ctx context.Context, seq iter.Seq2[identity.Record, error], opts IngestOptions) (Summary, error) {
 	done, err := s.begin()
 	if err != nil {
@@ -233,7 +240,7 @@ func (s *Store) IngestAll(ctx context.Context, seq iter.Seq2[identity.Record, er
 	defer done()
 	size := opts.BatchSize
 	if size <= 0 {
-		size = 512
+		size = DefaultBatchSize
 	}
 	if x, ok := s.kv.(Exclusive); ok && x.Exclusive() {
 		return s.ingestPipelined(ctx, seq, size, opts)

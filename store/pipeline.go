@@ -67,6 +67,15 @@ func (w *writeSet) Delete(key []byte) error {
 // one snapshot before it waits for their commits and takes a new one.
 const segmentBatches = 16
 
+// defaultAbsentAfter is how many records an IngestAll call reads before
+// it loads the filter of the keys that exist ([absentKeys]). Loading it
+// scans every identifier, record and credit key of the store, about a
+// second per million; a bulk load earns that back many times over (the
+// filter answers 70% of its reads), a call of a few hundred records on a
+// large store never does, so a call pays for it only once it has read
+// this many records (one segment of batches at the default batch size).
+const defaultAbsentAfter = segmentBatches * DefaultBatchSize
+
 // committed is what the committer reports for one batch.
 type committed struct {
 	err error
@@ -80,13 +89,8 @@ func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Reco
 	progress := opts.Progress
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	var absent *absentKeys
-	if err := s.kv.View(ctx, func(tx Txn) (err error) {
-		absent, err = loadAbsentKeys(ctx, tx)
-		return err
-	}); err != nil {
-		return newSummary(), err
-	}
+	var absent *absentKeys // loaded once the call has read s.absentAfter records
+	read := 0
 
 	total := newSummary()
 	work := make(chan *writeSet, 2)
@@ -151,11 +155,21 @@ func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Reco
 		// One segment: a snapshot, and up to segmentBatches batches
 		// resolved against it and the cache.
 		err := s.kv.View(ctx, func(snap Txn) error {
+			if absent == nil && read >= s.absentAfter {
+				// The snapshot holds every commit so far: the filter
+				// starts exact, and each batch adds what it writes.
+				var err error
+				if absent, err = loadAbsentKeys(ctx, snap); err != nil {
+					return err
+				}
+				s.absentLoads.Add(1)
+			}
 			t := s.newTxn(&writeSet{read: snap, absent: absent}, s.clock())
 			t.file = opts.File
 			for range segmentBatches {
 				recs, quarantined, rerr, more := pullBatch(next, size)
 				eof, readErr = !more, rerr
+				read += len(recs) + len(quarantined)
 				if len(recs)+len(quarantined) > 0 {
 					ws := &writeSet{read: snap, absent: absent}
 					t.tx = ws

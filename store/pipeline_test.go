@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/scv-go/scv/crypto"
@@ -37,15 +39,17 @@ func canonical(t *testing.T, s *Store) map[string]*merge.Profile {
 	return out
 }
 
+// TestPipelinedIngestMatchesTransactional: the pipelined ingest gives the
+// profiles and summary of the batch-by-batch one, whether it loads its
+// filter of existing keys before the first batch, part way, or never.
 func TestPipelinedIngestMatchesTransactional(t *testing.T) {
 	ctx := context.Background()
 	root := crypto.GenerateRootKey()
-	piped := openTestStore(t, "", root)
 	b, err := OpenBadger(BadgerOptions{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := OpenKV(ctx, shared{b}, root, Options{Clock: piped.clock})
+	plain, err := OpenKV(ctx, shared{b}, root, Options{Clock: func() time.Time { return asOf }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,30 +57,70 @@ func TestPipelinedIngestMatchesTransactional(t *testing.T) {
 	// Tiny batches: many batches per snapshot segment, and several
 	// segments, so that records of one person land in different batches.
 	opts := IngestOptions{BatchSize: 3}
-	var progress []int
-	opts.Progress = func(s Summary) { progress = append(progress, s.Read) }
-	sumP, err := piped.IngestAll(ctx, fixtures(t), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.Progress = nil
 	sumT, err := plain.IngestAll(ctx, fixtures(t), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(sumT, sumP); diff != "" {
-		t.Errorf("summaries differ (-transactional +pipelined):\n%s", diff)
-	}
-	if len(progress) < 40 || !slices.IsSorted(progress) || progress[len(progress)-1] != sumP.Read {
-		t.Errorf("progress %v: want one report per batch, rising to %d", progress, sumP.Read)
-	}
-	want, got := canonical(t, plain), canonical(t, piped)
+	want := canonical(t, plain)
 	if len(want) != 40 {
 		t.Fatalf("%d profiles, want the 40 of the cast", len(want))
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Fatalf("profiles differ (-transactional +pipelined):\n%s", diff)
-	}
-	mustVerify(t, piped)
 	mustVerify(t, plain)
+	for _, tc := range []struct {
+		name   string
+		after  int
+		loaded bool
+	}{
+		{"filter from the start", 0, true},
+		{"filter from the third segment", 2 * segmentBatches * opts.BatchSize, true},
+		{"no filter", math.MaxInt, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			piped := openTestStore(t, "", root)
+			piped.absentAfter = tc.after
+			var progress []int
+			opts := opts
+			opts.Progress = func(s Summary) { progress = append(progress, s.Read) }
+			sumP, err := piped.IngestAll(ctx, fixtures(t), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(sumT, sumP); diff != "" {
+				t.Errorf("summaries differ (-transactional +pipelined):\n%s", diff)
+			}
+			if len(progress) < 40 || !slices.IsSorted(progress) || progress[len(progress)-1] != sumP.Read {
+				t.Errorf("progress %v: want one report per batch, rising to %d", progress, sumP.Read)
+			}
+			if diff := cmp.Diff(want, canonical(t, piped)); diff != "" {
+				t.Fatalf("profiles differ (-transactional +pipelined):\n%s", diff)
+			}
+			if loaded := piped.absentLoads.Load() == 1; loaded != tc.loaded {
+				t.Errorf("the filter was loaded %d times, want it loaded: %v", piped.absentLoads.Load(), tc.loaded)
+			}
+			mustVerify(t, piped)
+		})
+	}
+}
+
+// TestFilterOnlyForLargeCalls: a call of a few records does not scan the
+// store's keys into the filter of existing keys; a call that reads more
+// than defaultAbsentAfter records does, once.
+func TestFilterOnlyForLargeCalls(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	n := defaultAbsentAfter + 2*DefaultBatchSize
+	for i, call := range []struct{ start, n, loads int }{
+		{0, 100, 0},
+		{100, n, 1},
+		{100 + n, 100, 1},
+	} {
+		sum, err := s.IngestAll(ctx, slices2seq(synthFrom(call.start, call.n)), IngestOptions{})
+		if err != nil || sum.Accepted != call.n {
+			t.Fatalf("call %d: accepted %d of %d: %v", i, sum.Accepted, call.n, err)
+		}
+		if got := s.absentLoads.Load(); got != int64(call.loads) {
+			t.Errorf("after call %d (%d records): %d filter loads, want %d", i, call.n, got, call.loads)
+		}
+	}
+	mustVerify(t, s)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/scv-go/scv/crypto"
@@ -70,6 +71,12 @@ type Store struct {
 	// pipelined bulk ingest, which relies on being the only writer, and by
 	// an erasure's purge, during which Badger refuses writes.
 	wmu sync.RWMutex
+
+	// absentAfter is how many records a pipelined ingest reads before it
+	// loads its filter of the keys that exist (see absentKeys);
+	// defaultAbsentAfter but in tests.
+	absentAfter int
+	absentLoads atomic.Int64 // filters loaded, for tests
 }
 
 // Errors of this package, testable with [errors.Is].
@@ -160,6 +167,8 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 		clock:    opts.Clock,
 		journal:  opts.ErasureJournal,
 		log:      opts.Logger,
+
+		absentAfter: defaultAbsentAfter,
 	}
 	if s.clock == nil {
 		s.clock = time.Now
