@@ -38,8 +38,9 @@ func (r *Report) problem(format string, args ...any) {
 // profiles one for one; the blocking index holds exactly the blocks the
 // profiles' names and birthdays give (once built, see [Store.Suggest]);
 // forwards lead to a live or erased profile; and the counts reconcile. It
-// reads everything in one snapshot. An error means it could not read;
-// inconsistencies are in the Report.
+// reads everything in one snapshot, in memory that does not grow with the
+// store. An error means it could not read; inconsistencies are in the
+// Report.
 func (s *Store) Verify(ctx context.Context) (*Report, error) {
 	r := &Report{}
 	err := s.read(ctx, func(t *txn) error { return t.verify(ctx, r) })
