@@ -148,8 +148,9 @@ func (dk *DataKey) Open(profileID []byte, purpose string, ciphertext []byte) ([]
 }
 
 // AppendOpen is [DataKey.Open] appending the plaintext to dst, so that a
-// caller that decodes it at once can reuse one buffer. On error dst's
-// spare capacity may hold partial output, which the caller should clear.
+// caller that decodes it at once can reuse one buffer. On error it
+// returns nil, and dst's spare capacity may hold partial output, which the
+// caller should clear.
 func (dk *DataKey) AppendOpen(dst, profileID []byte, purpose string, ciphertext []byte) ([]byte, error) {
 	if dk == nil || dk.m == nil {
 		panic("crypto: Open with a nil or zero DataKey")

@@ -314,8 +314,8 @@ func (s *Store) ensureBlocks(ctx context.Context) error {
 // without holding the expected entries in memory. A nil blockVerifier (the
 // index is not built) checks nothing.
 type blockVerifier struct {
-	t       *txn
-	entries int // entries the profiles give
+	t     *txn
+	found int // entries the profiles give and found (a stray entry cannot hide behind a missing one)
 }
 
 func (t *txn) newBlockVerifier() (*blockVerifier, error) {
@@ -332,7 +332,6 @@ func (v *blockVerifier) profile(r *Report, id ProfileID, p *merge.Profile) error
 		return nil
 	}
 	for _, tag := range blockTags(v.t.kr, blockSourceOf(p)) {
-		v.entries++
 		_, err := v.t.tx.Get(blockKey(tag, id))
 		if errors.Is(err, ErrKeyNotFound) {
 			r.problem("P %v: blocking entry %x missing", id, tag)
@@ -341,6 +340,7 @@ func (v *blockVerifier) profile(r *Report, id ProfileID, p *merge.Profile) error
 		if err != nil {
 			return err
 		}
+		v.found++
 	}
 	return nil
 }
@@ -371,8 +371,8 @@ func (v *blockVerifier) finish(r *Report) error {
 			return err
 		}
 	}
-	if n != v.entries {
-		r.problem("counts: %d blocking entries, profiles give %d", n, v.entries)
+	if n != v.found {
+		r.problem("counts: %d blocking entries, %d of them given by their profile", n, v.found)
 	}
 	return nil
 }

@@ -123,10 +123,12 @@ func decodeRecord(b []byte) (identity.Record, error) {
 
 // getProfile reads a profile's wrapped data key (K) and sealed profile
 // (P) and calls fn with them; sealed is valid only during the call (an
-// engine that hands out its own buffer, [FuncGetter], is not copied from).
-// It returns fn's error, or an error wrapping [ErrKeyNotFound] when there
-// is no profile: no P entry, or the empty one an erasure's purge writes
-// just before it drops every version of the key (see [Badger.Purge]).
+// engine that hands out its own buffer, [FuncGetter], is not copied from,
+// and fn runs under its lock: it must not use tx). It returns fn's error;
+// an error wrapping [ErrKeyNotFound] when there is no profile: no P
+// entry, or the empty one an erasure's purge writes just before it drops
+// every version of the key (see [Badger.Purge]); or an error saying the
+// profile has no data key when P is there without a well-formed K.
 func getProfile(tx Txn, id ProfileID, fn func(wrapped, sealed []byte) error) error {
 	v, err := tx.Get(dataKeyKey(id))
 	if errors.Is(err, ErrKeyNotFound) {

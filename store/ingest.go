@@ -228,10 +228,10 @@ type IngestOptions struct {
 //
 // On an [Exclusive] engine (Badger) IngestAll pipelines: it resolves the
 // next batch while the previous one commits, and other writers of the
-// store wait until it returns. A call that reads more than 8,192 records
-// then scans the store's identifier and record keys once into a filter
-// that answers most reads of keys a bulk load is the first to write; a
-// smaller call does not pay for the scan.
+// store wait until it returns. A call that has read 8,192 records and has
+// more then scans the store's identifier, record and credit keys once into
+// a filter that answers most reads of keys a bulk load is the first to
+// write; a smaller call does not pay for the scan.
 func (s *Store) IngestAll(ctx context.Context, seq iter.Seq2[identity.Record, error], opts IngestOptions) (Summary, error) {
 	done, err := s.begin()
 	if err != nil {

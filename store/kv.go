@@ -79,7 +79,9 @@ type SortedGetter interface {
 type FuncGetter interface {
 	// GetFunc calls fn with the value at key, valid only during the call,
 	// and returns fn's error, or an error wrapping [ErrKeyNotFound]
-	// without calling fn.
+	// without calling fn. fn may run under an engine lock (Badger holds
+	// a read lock on the value-log file): it must not use the
+	// transaction, and should be short.
 	GetFunc(key []byte, fn func(value []byte) error) error
 }
 

@@ -35,7 +35,22 @@ type writeOp struct {
 	del        bool
 }
 
-var _ Txn = (*writeSet)(nil)
+var (
+	_ Txn        = (*writeSet)(nil)
+	_ FuncGetter = (*writeSet)(nil)
+)
+
+// GetFunc implements [FuncGetter] with the snapshot's, if it has one.
+func (w *writeSet) GetFunc(key []byte, fn func([]byte) error) error {
+	if fg, ok := w.read.(FuncGetter); ok && (w.absent == nil || !tracked(key)) {
+		return fg.GetFunc(key, fn)
+	}
+	v, err := w.Get(key)
+	if err != nil {
+		return err
+	}
+	return fn(v)
+}
 
 func (w *writeSet) Get(key []byte) ([]byte, error) {
 	if w.absent != nil && tracked(key) && !w.absent.mayHold(key) {
@@ -68,12 +83,14 @@ func (w *writeSet) Delete(key []byte) error {
 const segmentBatches = 16
 
 // defaultAbsentAfter is how many records an IngestAll call reads before
-// it loads the filter of the keys that exist ([absentKeys]). Loading it
-// scans every identifier, record and credit key of the store, about a
-// second per million; a bulk load earns that back many times over (the
-// filter answers 70% of its reads), a call of a few hundred records on a
-// large store never does, so a call pays for it only once it has read
-// this many records (one segment of batches at the default batch size).
+// it loads the filter of the keys that exist ([absentKeys]), if it has
+// more. Loading it scans every identifier, record and credit key of the
+// store; a bulk load earns that back many times over (the filter answers
+// 70% of its reads), a call of a few hundred records on a large store
+// never does, so a call pays for it only once it has read this many
+// records (one segment of batches at the default batch size) and has
+// another batch to ingest: at most this many records and one batch go
+// without it.
 const defaultAbsentAfter = segmentBatches * DefaultBatchSize
 
 // committed is what the committer reports for one batch.
@@ -155,20 +172,21 @@ func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Reco
 		// One segment: a snapshot, and up to segmentBatches batches
 		// resolved against it and the cache.
 		err := s.kv.View(ctx, func(snap Txn) error {
-			if absent == nil && read >= s.absentAfter {
-				// The snapshot holds every commit so far: the filter
-				// starts exact, and each batch adds what it writes.
-				var err error
-				if absent, err = loadAbsentKeys(ctx, snap); err != nil {
-					return err
-				}
-				s.absentLoads.Add(1)
-			}
 			t := s.newTxn(&writeSet{read: snap, absent: absent}, s.clock())
 			t.file = opts.File
-			for range segmentBatches {
+			for i := range segmentBatches {
 				recs, quarantined, rerr, more := pullBatch(next, size)
 				eof, readErr = !more, rerr
+				if n := len(recs) + len(quarantined); n > 0 && i == 0 && absent == nil && read >= s.absentAfter {
+					// The snapshot holds every commit so far: the filter
+					// starts exact, and each batch adds what it writes.
+					// Loaded only once there is a batch to use it.
+					var err error
+					if absent, err = loadAbsentKeys(ctx, snap); err != nil {
+						return err
+					}
+					s.absentLoads.Add(1)
+				}
 				read += len(recs) + len(quarantined)
 				if len(recs)+len(quarantined) > 0 {
 					ws := &writeSet{read: snap, absent: absent}
@@ -191,6 +209,9 @@ func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Reco
 				}
 				if eof || readErr != nil || ctx.Err() != nil {
 					return nil
+				}
+				if absent == nil && read >= s.absentAfter {
+					return nil // a new segment, to load the filter
 				}
 			}
 			return nil

@@ -103,23 +103,27 @@ func TestPipelinedIngestMatchesTransactional(t *testing.T) {
 }
 
 // TestFilterOnlyForLargeCalls: a call of a few records does not scan the
-// store's keys into the filter of existing keys; a call that reads more
-// than defaultAbsentAfter records does, once.
+// store's keys into the filter of existing keys, nor does a call that ends
+// as it reaches defaultAbsentAfter records; a call with more loads it once,
+// whatever its batch size.
 func TestFilterOnlyForLargeCalls(t *testing.T) {
 	ctx := context.Background()
 	s := openTestStore(t, "", crypto.GenerateRootKey())
-	n := defaultAbsentAfter + 2*DefaultBatchSize
-	for i, call := range []struct{ start, n, loads int }{
-		{0, 100, 0},
-		{100, n, 1},
-		{100 + n, 100, 1},
+	start := 0
+	for i, call := range []struct{ n, batch, loads int }{
+		{100, 0, 0},
+		{defaultAbsentAfter, 0, 0},
+		{defaultAbsentAfter + 2*DefaultBatchSize, 0, 1},
+		{100, 0, 1},
+		{defaultAbsentAfter + 1, 4 * DefaultBatchSize, 2}, // segments of 16 such batches would never reach it
 	} {
-		sum, err := s.IngestAll(ctx, slices2seq(synthFrom(call.start, call.n)), IngestOptions{})
+		sum, err := s.IngestAll(ctx, slices2seq(synthFrom(start, call.n)), IngestOptions{BatchSize: call.batch})
+		start += call.n
 		if err != nil || sum.Accepted != call.n {
 			t.Fatalf("call %d: accepted %d of %d: %v", i, sum.Accepted, call.n, err)
 		}
 		if got := s.absentLoads.Load(); got != int64(call.loads) {
-			t.Errorf("after call %d (%d records): %d filter loads, want %d", i, call.n, got, call.loads)
+			t.Errorf("after call %d (%d records in batches of %d): %d filter loads, want %d", i, call.n, call.batch, got, call.loads)
 		}
 	}
 	mustVerify(t, s)

@@ -169,6 +169,33 @@ func TestVerifyFindsStrayEntries(t *testing.T) {
 			}
 			return fmt.Sprintf("I %x: points at %v", k[1:], other), tx.Set(k, encodeIndexValue(hub, append(ids, other)))
 		}},
+		{"record entry lost and a stray one", func(tx Txn, _ []ProfileID) (string, error) {
+			// The counts alone would balance.
+			k, v, err := first(tx, nsRecord, func(v []byte) bool { return !isTombstone(v) })
+			if err != nil {
+				return "", err
+			}
+			if err := tx.Delete(k); err != nil {
+				return "", err
+			}
+			tag := bytes.Repeat([]byte{0xcd}, len(k)-1)
+			return fmt.Sprintf("R %x: held by", tag), tx.Set(recordKey(tag), v)
+		}},
+		{"identifier entry naming another profile instead", func(tx Txn, pids []ProfileID) (string, error) {
+			k, v, err := first(tx, nsIdentifier, func(v []byte) bool { return len(v) == 1+ProfileIDSize })
+			if err != nil {
+				return "", err
+			}
+			hub, ids, err := decodeIndexValue(v)
+			if err != nil {
+				return "", err
+			}
+			other := pids[0]
+			if other == ids[0] {
+				other = pids[1]
+			}
+			return fmt.Sprintf("I %x: points at %v", k[1:], other), tx.Set(k, encodeIndexValue(hub, []ProfileID{other}))
+		}},
 		{"stage entry under another stage", func(tx Txn, _ []ProfileID) (string, error) {
 			k, v, err := first(tx, nsStage, anyValue)
 			if err != nil {

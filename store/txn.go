@@ -134,17 +134,10 @@ func (t *txn) profile(id ProfileID) (*liveProfile, error) {
 		return lp, nil
 	}
 	var lp *liveProfile
-	err := getProfile(t.tx, id, func(wrapped, sealed []byte) error {
-		p, absorbed, dk, err := t.s.openProfile(id, wrapped, sealed)
-		if err != nil {
-			return err
-		}
-		lp = &liveProfile{
-			id: id, p: p, absorbed: absorbed, dk: dk, wrapped: wrapped, stored: true,
-			origStage: p.Stage, origSum: summarise(p).encode(), origBlocks: blockSourceOf(p),
-			origNPS: p.Metrics.NPS, origCSAT: p.Metrics.CSAT,
-		}
-		return nil
+	err := getProfile(t.tx, id, func(wrapped, sealed []byte) (err error) {
+		lp = &liveProfile{id: id, wrapped: wrapped, stored: true}
+		lp.p, lp.absorbed, lp.dk, err = t.s.openProfile(id, wrapped, sealed)
+		return err
 	})
 	if errors.Is(err, ErrKeyNotFound) {
 		return nil, nil
@@ -152,6 +145,9 @@ func (t *txn) profile(id ProfileID) (*liveProfile, error) {
 	if err != nil {
 		return nil, err
 	}
+	p := lp.p
+	lp.origStage, lp.origSum, lp.origBlocks = p.Stage, summarise(p).encode(), blockSourceOf(p)
+	lp.origNPS, lp.origCSAT = p.Metrics.NPS, p.Metrics.CSAT
 	t.profiles[id] = lp
 	return lp, nil
 }
@@ -166,6 +162,7 @@ func (s *Store) openProfile(id ProfileID, wrapped, sealed []byte) (*merge.Profil
 	buf := getBuf()
 	plain, err := dk.AppendOpen(*buf, id[:], purposeProfile, sealed)
 	if err != nil {
+		clear((*buf)[:cap(*buf)]) // whatever a failed open left
 		putBuf(buf)
 		return nil, nil, nil, fmt.Errorf("store: profile %v: %w", id, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"slices"
 
 	"github.com/scv-go/scv/merge"
@@ -57,13 +56,14 @@ func (s *Store) Verify(ctx context.Context) (*Report, error) {
 // profile it names (a profile read per entry: slow, and only for a damaged
 // store).
 func (t *txn) verify(ctx context.Context, r *Report) error {
+	// Each count is of entries confirmed from a profile, so that a stray
+	// entry cannot hide behind a missing one.
 	var (
-		listed  int // records the profiles list, each once
-		pairs   int // identifier-profile pairs the profiles give
-		staged  int // profiles whose stage entry is where their stage says
-		dataKey = pullKeys(t.tx, nsDataKey)
+		listed int // record entries held by the profile that lists them
+		pairs  int // identifier entries naming a profile that lists them
+		staged int // stage entries where their profile's stage says
+		keyed  int // profile entries with a data key
 	)
-	defer dataKey.stop()
 	blocks, err := t.newBlockVerifier()
 	if err != nil {
 		return err
@@ -80,7 +80,10 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 			r.problem("P %x: bad key", e.Key[1:])
 			continue
 		}
-		if err := dataKey.upTo(e.Key[1:], func(k []byte) { r.problem("K %x: a data key without its profile", k) }); err != nil {
+		switch _, err := t.tx.Get(dataKeyKey(pid)); {
+		case err == nil:
+			keyed++
+		case !errors.Is(err, ErrKeyNotFound):
 			return err
 		}
 		r.Profiles++
@@ -112,7 +115,6 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 				continue
 			}
 			seen[string(tag)] = true
-			listed++
 			lr, err := t.record(tag)
 			if err != nil {
 				return err
@@ -123,6 +125,7 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 			case lr.pid != pid:
 				r.problem("P %v: record %x is held by %v", pid, tag, lr.pid)
 			default:
+				listed++
 				if _, err := t.content(lr); err != nil {
 					r.problem("R %x: %v", tag, err)
 				}
@@ -136,12 +139,13 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 				continue
 			}
 			seen[string(k)] = true
-			pairs++
 			ie, err := t.indexEntry(st.Identifier)
 			if err != nil {
 				return err
 			}
-			if !slices.Contains(ie.pids, pid) {
+			if slices.Contains(ie.pids, pid) {
+				pairs++
+			} else {
 				r.problem("P %v: %s identifier %x not indexed to it", pid, st.Identifier.Kind, k[2:])
 			}
 		}
@@ -150,7 +154,7 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 		}
 		t.forget()
 	}
-	if err := dataKey.upTo(nil, func(k []byte) { r.problem("K %x: a data key without its profile", k) }); err != nil {
+	if err := t.verifyDataKeys(ctx, r, keyed); err != nil {
 		return err
 	}
 	for e, err := range t.tx.Scan([]byte{nsPurge}, nil, true) {
@@ -255,7 +259,7 @@ func (t *txn) verifyRecords(ctx context.Context, r *Report, listed int) error {
 		if pass == 1 || r.Records == listed {
 			break
 		}
-		r.problem("counts: %d record entries, profiles list %d records", r.Records, listed)
+		r.problem("counts: %d record entries, %d of them held by a profile that lists them", r.Records, listed)
 	}
 	return nil
 }
@@ -307,7 +311,7 @@ func (t *txn) verifyIdentifiers(ctx context.Context, r *Report, pairs int) error
 		if pass == 1 || named == pairs {
 			break
 		}
-		r.problem("counts: identifier entries name %d profiles in all, profiles give %d identifier-profile pairs", named, pairs)
+		r.problem("counts: identifier entries name %d profiles in all, %d of them list the identifier", named, pairs)
 	}
 	return nil
 }
@@ -373,42 +377,39 @@ func (t *txn) lists(pid ProfileID, has func(*merge.Profile) bool) (bool, error) 
 	return has(lp.p), nil
 }
 
-// keyPuller walks the keys of one namespace in order beside another scan.
-type keyPuller struct {
-	next func() (Entry, error, bool)
-	stop func()
-	head []byte // the next key after the namespace byte, nil at the end
-	err  error
-}
-
-func pullKeys(tx Txn, ns byte) *keyPuller {
-	next, stop := iter.Pull2(tx.Scan([]byte{ns}, nil, true))
-	p := &keyPuller{next: next, stop: stop}
-	p.advance()
-	return p
-}
-
-func (p *keyPuller) advance() {
-	e, err, ok := p.next()
-	switch {
-	case !ok:
-		p.head = nil
-	case err != nil:
-		p.head, p.err = nil, err
-	default:
-		p.head = bytes.Clone(e.Key[1:])
+// verifyDataKeys checks that there are as many data keys as profile
+// entries with one (keyed); if not, each data key is checked for its
+// profile entry.
+func (t *txn) verifyDataKeys(ctx context.Context, r *Report, keyed int) error {
+	for pass := range 2 {
+		n := 0
+		for e, err := range t.tx.Scan([]byte{nsDataKey}, nil, true) {
+			if err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			n++
+			if pass == 0 {
+				continue
+			}
+			pid, err := profileIDFrom(e.Key[1:])
+			if err != nil {
+				r.problem("K %x: bad key", e.Key[1:])
+				continue
+			}
+			switch _, err := t.tx.Get(profileKey(pid)); {
+			case errors.Is(err, ErrKeyNotFound):
+				r.problem("K %v: a data key without its profile", pid)
+			case err != nil:
+				return err
+			}
+		}
+		if pass == 1 || n == keyed {
+			break
+		}
+		r.problem("counts: %d data keys, %d profile entries with one", n, keyed)
 	}
-}
-
-// upTo calls extra for each key before until (every key left when until
-// is nil) and steps past until itself.
-func (p *keyPuller) upTo(until []byte, extra func(k []byte)) error {
-	for p.head != nil && (until == nil || bytes.Compare(p.head, until) < 0) {
-		extra(p.head)
-		p.advance()
-	}
-	if p.head != nil && bytes.Equal(p.head, until) {
-		p.advance()
-	}
-	return p.err
+	return nil
 }

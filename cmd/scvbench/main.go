@@ -26,16 +26,21 @@
 //   - writes N values, of the mean size the store wrote per record (key and
 //     value bytes of the database's live entries, from a scan, divided by
 //     N), through a Badger WriteBatch into a fresh Badger directory with the
-//     store's settings: badger_rps, the limit, and ingest_ratio =
+//     store's settings, in a process of its own (this executable again), so
+//     that its peak memory is measured apart and reported beside the
+//     store's: badger_rps, the limit, and ingest_ratio =
 //     ingest_rps / badger_rps;
 //   - times identity.ParsePhone against phonenumbers.Parse and Format on the
 //     same generated phone spellings: phone_speedup;
 //   - looks up L (default 100,000) random phones known to be in the
 //     database with DB.ByPhone, once to warm up and once timed per call:
-//     byphone_p50_us and byphone_p99_us;
+//     byphone_p50_us and byphone_p99_us; then times L runs of identical
+//     work (SHA-256 of 32 KiB) the same way, for the machine's own spread
+//     of latencies;
 //   - streams every stage with DB.ByStage: bystage_pps, decrypted profiles
 //     per second;
-//   - reads the peak resident set size (VmHWM): peak_rss_mib;
+//   - reads the peak resident set size (VmHWM) of its own process, which
+//     holds the store and not the raw Badger run: peak_rss_mib;
 //   - divides the ingest rate at N by the rate at N/10: scaling_ratio.
 //
 // It prints a table with the targets (set for N = 1,000,000 on
