@@ -141,60 +141,58 @@ func TestVerifyFindsStrayEntries(t *testing.T) {
 		return nil, nil, fmt.Errorf("no entry in namespace %c", ns)
 	}
 	anyValue := func([]byte) bool { return true }
+	// strayRecord copies a record entry under a tag no profile lists,
+	// deleting the original if lose.
+	strayRecord := func(tx Txn, lose bool) (string, error) {
+		k, v, err := first(tx, nsRecord, func(v []byte) bool { return !isTombstone(v) })
+		if err != nil {
+			return "", err
+		}
+		if lose {
+			if err := tx.Delete(k); err != nil {
+				return "", err
+			}
+		}
+		tag := bytes.Repeat([]byte{0xab}, len(k)-1)
+		return fmt.Sprintf("R %x: held by", tag), tx.Set(recordKey(tag), v)
+	}
+	// strayIdentifier makes an identifier entry of one profile name
+	// another, besides it or, if instead, in its place.
+	strayIdentifier := func(tx Txn, pids []ProfileID, instead bool) (string, error) {
+		k, v, err := first(tx, nsIdentifier, func(v []byte) bool { return len(v) == 1+ProfileIDSize })
+		if err != nil {
+			return "", err
+		}
+		hub, ids, err := decodeIndexValue(v)
+		if err != nil {
+			return "", err
+		}
+		other := pids[0]
+		if other == ids[0] {
+			other = pids[1]
+		}
+		if instead {
+			ids = ids[:0]
+		}
+		return fmt.Sprintf("I %x: points at %v", k[1:], other), tx.Set(k, encodeIndexValue(hub, append(ids, other)))
+	}
 	for _, tc := range []struct {
 		name string
 		// damage writes a stray entry and returns what Verify must say.
 		damage func(tx Txn, pids []ProfileID) (want string, err error)
 	}{
 		{"record entry held by a profile that does not list it", func(tx Txn, _ []ProfileID) (string, error) {
-			k, v, err := first(tx, nsRecord, func(v []byte) bool { return !isTombstone(v) })
-			if err != nil {
-				return "", err
-			}
-			tag := bytes.Repeat([]byte{0xab}, len(k)-1)
-			return fmt.Sprintf("R %x: held by", tag), tx.Set(recordKey(tag), v)
+			return strayRecord(tx, false)
 		}},
 		{"identifier entry naming a profile that does not list it", func(tx Txn, pids []ProfileID) (string, error) {
-			k, v, err := first(tx, nsIdentifier, func(v []byte) bool { return len(v) == 1+ProfileIDSize })
-			if err != nil {
-				return "", err
-			}
-			hub, ids, err := decodeIndexValue(v)
-			if err != nil {
-				return "", err
-			}
-			other := pids[0]
-			if other == ids[0] {
-				other = pids[1]
-			}
-			return fmt.Sprintf("I %x: points at %v", k[1:], other), tx.Set(k, encodeIndexValue(hub, append(ids, other)))
+			return strayIdentifier(tx, pids, false)
 		}},
+		// A missing entry beside the stray one: the counts alone balance.
 		{"record entry lost and a stray one", func(tx Txn, _ []ProfileID) (string, error) {
-			// The counts alone would balance.
-			k, v, err := first(tx, nsRecord, func(v []byte) bool { return !isTombstone(v) })
-			if err != nil {
-				return "", err
-			}
-			if err := tx.Delete(k); err != nil {
-				return "", err
-			}
-			tag := bytes.Repeat([]byte{0xcd}, len(k)-1)
-			return fmt.Sprintf("R %x: held by", tag), tx.Set(recordKey(tag), v)
+			return strayRecord(tx, true)
 		}},
 		{"identifier entry naming another profile instead", func(tx Txn, pids []ProfileID) (string, error) {
-			k, v, err := first(tx, nsIdentifier, func(v []byte) bool { return len(v) == 1+ProfileIDSize })
-			if err != nil {
-				return "", err
-			}
-			hub, ids, err := decodeIndexValue(v)
-			if err != nil {
-				return "", err
-			}
-			other := pids[0]
-			if other == ids[0] {
-				other = pids[1]
-			}
-			return fmt.Sprintf("I %x: points at %v", k[1:], other), tx.Set(k, encodeIndexValue(hub, []ProfileID{other}))
+			return strayIdentifier(tx, pids, true)
 		}},
 		{"stage entry under another stage", func(tx Txn, _ []ProfileID) (string, error) {
 			k, v, err := first(tx, nsStage, anyValue)

@@ -214,135 +214,129 @@ func (t *txn) forget() {
 	clear(t.ikeys)
 }
 
-// verifyRecords checks the record entries: tombstones have their Z entry,
-// live ones name a holder, and there are as many as the profiles list
-// (listed); if not, each entry is checked against its holder.
-func (t *txn) verifyRecords(ctx context.Context, r *Report, listed int) error {
+// twoPasses checks the entries of namespace ns against a count: entry
+// checks what an entry says of itself and returns how much it counts
+// towards want; when the total is not want, that is a problem (mismatch
+// formats the total and want), and a second pass calls entry with detail
+// set, to check each entry against the profile it names.
+func (t *txn) twoPasses(ctx context.Context, r *Report, ns byte, keysOnly bool, want int, mismatch string, entry func(e Entry, detail bool) (int, error)) error {
 	for pass := range 2 {
-		r.Records = 0
-		for e, err := range t.tx.Scan([]byte{nsRecord}, nil, false) {
+		n := 0
+		for e, err := range t.tx.Scan([]byte{ns}, nil, keysOnly) {
 			if err != nil {
 				return err
 			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			tag := e.Key[1:]
-			if isTombstone(e.Value) {
-				if pass == 0 {
-					if _, err := t.tx.Get(key(nsTombstone, tag)); err != nil {
-						r.problem("R %x: tombstone without its Z entry", tag)
-					}
-				}
-				continue
-			}
-			r.Records++
-			pid, _, _, err := splitRecordValue(e.Value, len(tag))
+			c, err := entry(e, pass == 1)
 			if err != nil {
-				if pass == 0 {
-					r.problem("R %x: %v", tag, err)
-				}
-				continue
+				return err
 			}
-			if pass == 1 {
-				lists, err := t.lists(pid, func(p *merge.Profile) bool {
-					return slices.ContainsFunc(p.Records, func(ref merge.RecordRef) bool { return bytes.Equal(t.recordTag(ref.Key), tag) })
-				})
-				if err != nil {
-					return err
-				}
-				if !lists {
-					r.problem("R %x: held by %v, which does not list it", tag, pid)
-				}
-			}
+			n += c
 		}
-		if pass == 1 || r.Records == listed {
-			break
+		if pass == 1 || n == want {
+			return nil
 		}
-		r.problem("counts: %d record entries, %d of them held by a profile that lists them", r.Records, listed)
+		r.problem(mismatch, n, want)
 	}
 	return nil
+}
+
+// verifyRecords checks the record entries: tombstones have their Z entry,
+// live ones name a holder, and there are as many as the profiles list
+// (listed); if not, each entry is checked against its holder.
+func (t *txn) verifyRecords(ctx context.Context, r *Report, listed int) error {
+	return t.twoPasses(ctx, r, nsRecord, false, listed, "counts: %d record entries, %d of them held by a profile that lists them", func(e Entry, detail bool) (int, error) {
+		tag := e.Key[1:]
+		if isTombstone(e.Value) {
+			if !detail {
+				if _, err := t.tx.Get(key(nsTombstone, tag)); err != nil {
+					r.problem("R %x: tombstone without its Z entry", tag)
+				}
+			}
+			return 0, nil
+		}
+		if !detail {
+			r.Records++
+		}
+		pid, _, _, err := splitRecordValue(e.Value, len(tag))
+		switch {
+		case err != nil:
+			if !detail {
+				r.problem("R %x: %v", tag, err)
+			}
+		case detail:
+			lists, err := t.lists(pid, func(p *merge.Profile) bool {
+				return slices.ContainsFunc(p.Records, func(ref merge.RecordRef) bool { return bytes.Equal(t.recordTag(ref.Key), tag) })
+			})
+			if err != nil {
+				return 0, err
+			}
+			if !lists {
+				r.problem("R %x: held by %v, which does not list it", tag, pid)
+			}
+		}
+		return 1, nil
+	})
 }
 
 // verifyIdentifiers checks the identifier entries: they decode, and they
 // name as many profiles in all as the profiles give identifier-profile
 // pairs; if not, each profile an entry names is checked to list it.
 func (t *txn) verifyIdentifiers(ctx context.Context, r *Report, pairs int) error {
-	for pass := range 2 {
-		r.Identifiers = 0
-		named := 0
-		for e, err := range t.tx.Scan([]byte{nsIdentifier}, nil, false) {
-			if err != nil {
-				return err
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+	return t.twoPasses(ctx, r, nsIdentifier, false, pairs, "counts: identifier entries name %d profiles in all, %d of them list the identifier", func(e Entry, detail bool) (int, error) {
+		if !detail {
 			r.Identifiers++
-			_, pids, err := decodeIndexValue(e.Value)
-			if err != nil {
-				if pass == 0 {
-					r.problem("I %x: %v", e.Key[1:], err)
-				}
+		}
+		_, pids, err := decodeIndexValue(e.Value)
+		if err != nil {
+			if !detail {
+				r.problem("I %x: %v", e.Key[1:], err)
+			}
+			return 0, nil
+		}
+		for i, pid := range pids {
+			if !detail {
+				break // counted; the profiles are read on the second pass
+			}
+			if slices.Contains(pids[:i], pid) {
+				r.problem("I %x: names %v twice", e.Key[1:], pid)
 				continue
 			}
-			named += len(pids)
-			if pass == 0 {
-				continue
-			}
-			for i, pid := range pids {
-				if slices.Contains(pids[:i], pid) {
-					r.problem("I %x: names %v twice", e.Key[1:], pid)
-					continue
-				}
-				lists, err := t.lists(pid, func(p *merge.Profile) bool {
-					return slices.ContainsFunc(p.Identifiers, func(st merge.IdentifierState) bool {
-						return bytes.Equal(t.identifierKey(st.Identifier), e.Key)
-					})
+			lists, err := t.lists(pid, func(p *merge.Profile) bool {
+				return slices.ContainsFunc(p.Identifiers, func(st merge.IdentifierState) bool {
+					return bytes.Equal(t.identifierKey(st.Identifier), e.Key)
 				})
-				if err != nil {
-					return err
-				}
-				if !lists {
-					r.problem("I %x: points at %v, which does not list it", e.Key[1:], pid)
-				}
+			})
+			if err != nil {
+				return 0, err
+			}
+			if !lists {
+				r.problem("I %x: points at %v, which does not list it", e.Key[1:], pid)
 			}
 		}
-		if pass == 1 || named == pairs {
-			break
-		}
-		r.problem("counts: identifier entries name %d profiles in all, %d of them list the identifier", named, pairs)
-	}
-	return nil
+		return len(pids), nil
+	})
 }
 
 // verifyStages checks the stage entries: their summaries decode, and
 // there are as many as profiles found theirs (staged); if not, each entry
 // is checked against its profile.
 func (t *txn) verifyStages(ctx context.Context, r *Report, staged int) error {
-	for pass := range 2 {
-		seen := 0
-		for e, err := range t.tx.Scan([]byte{nsStage}, nil, false) {
-			if err != nil {
-				return err
+	return t.twoPasses(ctx, r, nsStage, false, staged, "counts: %d stage index entries, %d profiles found theirs", func(e Entry, detail bool) (int, error) {
+		pid, err := profileIDFrom(e.Key[2:])
+		switch {
+		case err != nil:
+			if !detail {
+				r.problem("S %x: bad key", e.Key[1:])
 			}
-			if err := ctx.Err(); err != nil {
-				return err
+		case !detail:
+			if _, err := decodeSummary(e.Value); err != nil {
+				r.problem("S %v: %v", pid, err)
 			}
-			seen++
-			pid, err := profileIDFrom(e.Key[2:])
-			if err != nil {
-				if pass == 0 {
-					r.problem("S %x: bad key", e.Key[1:])
-				}
-				continue
-			}
-			if pass == 0 {
-				if _, err := decodeSummary(e.Value); err != nil {
-					r.problem("S %v: %v", pid, err)
-				}
-				continue
-			}
+		default:
+			defer t.forget()
 			lp, err := t.profile(pid)
 			switch {
 			case err != nil:
@@ -352,14 +346,32 @@ func (t *txn) verifyStages(ctx context.Context, r *Report, staged int) error {
 			case stageCode(lp.p.Stage) != e.Key[1]:
 				r.problem("S: profile %v indexed under stage %d, is in %d", pid, e.Key[1], stageCode(lp.p.Stage))
 			}
-			t.forget()
 		}
-		if pass == 1 || seen == staged {
-			break
+		return 1, nil
+	})
+}
+
+// verifyDataKeys checks that there are as many data keys as profile
+// entries with one (keyed); if not, each data key is checked for its
+// profile entry.
+func (t *txn) verifyDataKeys(ctx context.Context, r *Report, keyed int) error {
+	return t.twoPasses(ctx, r, nsDataKey, true, keyed, "counts: %d data keys, %d profile entries with one", func(e Entry, detail bool) (int, error) {
+		if !detail {
+			return 1, nil
 		}
-		r.problem("counts: %d stage index entries, %d profiles found theirs", seen, staged)
-	}
-	return nil
+		pid, err := profileIDFrom(e.Key[1:])
+		if err != nil {
+			r.problem("K %x: bad key", e.Key[1:])
+			return 1, nil
+		}
+		switch _, err := t.tx.Get(profileKey(pid)); {
+		case errors.Is(err, ErrKeyNotFound):
+			r.problem("K %v: a data key without its profile", pid)
+		case err != nil:
+			return 0, err
+		}
+		return 1, nil
+	})
 }
 
 // lists reports whether profile pid has what an index entry says it has,
@@ -375,41 +387,4 @@ func (t *txn) lists(pid ProfileID, has func(*merge.Profile) bool) (bool, error) 
 		return false, nil
 	}
 	return has(lp.p), nil
-}
-
-// verifyDataKeys checks that there are as many data keys as profile
-// entries with one (keyed); if not, each data key is checked for its
-// profile entry.
-func (t *txn) verifyDataKeys(ctx context.Context, r *Report, keyed int) error {
-	for pass := range 2 {
-		n := 0
-		for e, err := range t.tx.Scan([]byte{nsDataKey}, nil, true) {
-			if err != nil {
-				return err
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			n++
-			if pass == 0 {
-				continue
-			}
-			pid, err := profileIDFrom(e.Key[1:])
-			if err != nil {
-				r.problem("K %x: bad key", e.Key[1:])
-				continue
-			}
-			switch _, err := t.tx.Get(profileKey(pid)); {
-			case errors.Is(err, ErrKeyNotFound):
-				r.problem("K %v: a data key without its profile", pid)
-			case err != nil:
-				return err
-			}
-		}
-		if pass == 1 || n == keyed {
-			break
-		}
-		r.problem("counts: %d data keys, %d profile entries with one", n, keyed)
-	}
-	return nil
 }
