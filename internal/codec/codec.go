@@ -36,6 +36,7 @@ import (
 	"reflect"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 const (
@@ -75,22 +76,31 @@ func Unmarshal(data []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	return p.decode(data, rv.Elem())
+	d := decoders.Get().(*decoder)
+	d.b, d.lim = data, 0
+	err = p.decodeFields(d, rv.UnsafePointer())
+	d.release()
+	return err
 }
 
 // A codec encodes and decodes values of one type.
 type codec struct {
 	wire   int
 	isTime bool
-	encode func(dst []byte, v reflect.Value) []byte          // the payload, without a key
-	decode func(d *decoder, wire int, v reflect.Value) error // v is settable
+	encode func(dst []byte, v reflect.Value) []byte // the payload, without a key
+	// decode decodes a payload into the value of the codec's type at p.
+	// It writes through p without reflection: the layout comes from the
+	// type's reflect data (field offsets, element sizes), read once when
+	// the codec is built.
+	decode func(d *decoder, wire int, p unsafe.Pointer) error
 	zero   func(v reflect.Value) bool
 }
 
 type field struct {
-	index int
-	key   uint64
-	c     *codec
+	index  int
+	offset uintptr
+	key    uint64
+	c      *codec
 }
 
 type structPlan struct {
@@ -164,12 +174,12 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 			}
 			return appendBytes(dst, b)
 		}
-		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+		c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 			b, err := d.bytes(wire)
 			if err != nil {
 				return err
 			}
-			return v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(b)
+			return reflect.NewAt(t, p).Interface().(encoding.TextUnmarshaler).UnmarshalText(b)
 		}
 		return nil
 	}
@@ -182,38 +192,58 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 			}
 			return append(dst, 0)
 		}
-		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+		c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 			u, err := d.varint(wire)
-			v.SetBool(u != 0)
+			*(*bool)(p) = u != 0
 			return err
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		c.wire = wireVarint
 		c.encode = func(dst []byte, v reflect.Value) []byte { return binary.AppendVarint(dst, v.Int()) }
-		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+		bits := t.Bits()
+		c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 			u, err := d.varint(wire)
 			if err != nil {
 				return err
 			}
 			n := int64(u>>1) ^ -int64(u&1)
-			if v.OverflowInt(n) {
-				return fmt.Errorf("%w: %d overflows %v", ErrMalformed, n, v.Type())
+			if shift := 64 - bits; n<<shift>>shift != n {
+				return fmt.Errorf("%w: %d overflows %v", ErrMalformed, n, t)
 			}
-			v.SetInt(n)
+			switch bits {
+			case 8:
+				*(*int8)(p) = int8(n)
+			case 16:
+				*(*int16)(p) = int16(n)
+			case 32:
+				*(*int32)(p) = int32(n)
+			default:
+				*(*int64)(p) = n
+			}
 			return nil
 		}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		c.wire = wireVarint
 		c.encode = func(dst []byte, v reflect.Value) []byte { return binary.AppendUvarint(dst, v.Uint()) }
-		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+		bits := t.Bits()
+		c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 			u, err := d.varint(wire)
 			if err != nil {
 				return err
 			}
-			if v.OverflowUint(u) {
-				return fmt.Errorf("%w: %d overflows %v", ErrMalformed, u, v.Type())
+			if shift := 64 - bits; u<<shift>>shift != u {
+				return fmt.Errorf("%w: %d overflows %v", ErrMalformed, u, t)
 			}
-			v.SetUint(u)
+			switch bits {
+			case 8:
+				*(*uint8)(p) = uint8(u)
+			case 16:
+				*(*uint16)(p) = uint16(u)
+			case 32:
+				*(*uint32)(p) = uint32(u)
+			default:
+				*(*uint64)(p) = u
+			}
 			return nil
 		}
 	case reflect.Float32, reflect.Float64:
@@ -221,27 +251,37 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 		c.encode = func(dst []byte, v reflect.Value) []byte {
 			return binary.LittleEndian.AppendUint64(dst, math.Float64bits(v.Float()))
 		}
-		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+		single := t.Kind() == reflect.Float32
+		c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 			if wire != wireFixed {
 				return ErrMalformed
 			}
 			if d.left() < 8 {
 				return ErrMalformed
 			}
-			v.SetFloat(math.Float64frombits(binary.LittleEndian.Uint64(d.b)))
+			f := math.Float64frombits(binary.LittleEndian.Uint64(d.b))
+			if single {
+				*(*float32)(p) = float32(f)
+			} else {
+				*(*float64)(p) = f
+			}
 			d.b = d.b[8:]
 			return nil
 		}
 	case reflect.String:
 		c.wire = wireBytes
 		c.encode = func(dst []byte, v reflect.Value) []byte { return appendString(dst, v.String()) }
-		c.decode = func(d *decoder, wire int, v reflect.Value) error {
-			// A string of its own: cut from one copy of the whole input,
-			// any one string kept (a profile id in a list) would keep the
-			// whole decrypted value alive.
+		c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
+			// A string of its own, not cut from one copy of the whole
+			// input: any one string kept (a profile id in a list) would
+			// keep the whole decrypted value alive. Equal strings of one
+			// value share their copy (see decoder.str).
 			b, err := d.bytes(wire)
-			v.SetString(string(b))
-			return err
+			if err != nil {
+				return err
+			}
+			*(*string)(p) = d.str(b)
+			return nil
 		}
 	case reflect.Pointer:
 		elem, err := build(t.Elem(), building)
@@ -254,20 +294,21 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 		c.wire = elem.wire
 		c.zero = func(v reflect.Value) bool { return v.IsNil() }
 		c.encode = func(dst []byte, v reflect.Value) []byte { return elem.encode(dst, v.Elem()) }
-		c.decode = func(d *decoder, wire int, v reflect.Value) error {
-			if v.IsNil() {
-				v.Set(reflect.New(t.Elem()))
+		c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
+			q := (*unsafe.Pointer)(p)
+			if *q == nil {
+				*q = reflect.New(t.Elem()).UnsafePointer()
 			}
-			return elem.decode(d, wire, v.Elem())
+			return elem.decode(d, wire, *q)
 		}
 	case reflect.Slice:
 		c.wire = wireBytes
 		c.zero = func(v reflect.Value) bool { return v.Len() == 0 }
 		if t.Elem().Kind() == reflect.Uint8 {
 			c.encode = func(dst []byte, v reflect.Value) []byte { return appendBytes(dst, v.Bytes()) }
-			c.decode = func(d *decoder, wire int, v reflect.Value) error {
+			c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 				b, err := d.bytes(wire)
-				v.SetBytes(append([]byte(nil), b...))
+				*(*[]byte)(p) = append([]byte(nil), b...)
 				return err
 			}
 			return nil
@@ -287,7 +328,8 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 			}
 			return endLength(dst, start)
 		}
-		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+		size := t.Elem().Size()
+		c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 			outer, err := d.enter(wire)
 			if err != nil {
 				return err
@@ -303,12 +345,15 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 				return d.leave(outer)
 			}
 			s := reflect.MakeSlice(t, int(n), int(n))
-			for i := range int(n) {
-				if err := elem.decode(d, elem.wire, s.Index(i)); err != nil {
+			base := s.UnsafePointer()
+			for i := range uintptr(n) {
+				if err := elem.decode(d, elem.wire, unsafe.Add(base, i*size)); err != nil {
 					return err
 				}
 			}
-			v.Set(s)
+			// Every slice type has the layout of sliceHeader; the
+			// pointer store goes through the write barrier.
+			*(*sliceHeader)(p) = sliceHeader{base, int(n), int(n)}
 			return d.leave(outer)
 		}
 	case reflect.Struct:
@@ -334,18 +379,18 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 			}
 			tags[tag] = sf.Name
 			plan.byKey[tag] = len(plan.fields)
-			plan.fields = append(plan.fields, field{index: i, key: tag, c: &fc.codec})
+			plan.fields = append(plan.fields, field{index: i, offset: sf.Offset, key: tag, c: &fc.codec})
 		}
 		c.encode = func(dst []byte, v reflect.Value) []byte {
 			dst, start := beginLength(dst)
 			return endLength(plan.encode(dst, v), start)
 		}
-		c.decode = func(d *decoder, wire int, v reflect.Value) error {
+		c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 			outer, err := d.enter(wire)
 			if err != nil {
 				return err
 			}
-			if err := plan.decodeFields(d, v); err != nil {
+			if err := plan.decodeFields(d, p); err != nil {
 				return err
 			}
 			return d.leave(outer)
@@ -384,12 +429,15 @@ func (p *structPlan) encode(dst []byte, v reflect.Value) []byte {
 	return dst
 }
 
-func (p *structPlan) decode(b []byte, v reflect.Value) error {
-	return p.decodeFields(&decoder{b: b}, v)
+// sliceHeader is the layout of every Go slice.
+type sliceHeader struct {
+	data     unsafe.Pointer
+	len, cap int
 }
 
-// decodeFields decodes the fields of d's current window into v.
-func (p *structPlan) decodeFields(d *decoder, v reflect.Value) error {
+// decodeFields decodes the fields of d's current window into the struct
+// at v.
+func (p *structPlan) decodeFields(d *decoder, v unsafe.Pointer) error {
 	next := 0 // fields come in plan order: try the one after the last first
 	for d.left() > 0 {
 		k, err := d.uvarint()
@@ -409,7 +457,7 @@ func (p *structPlan) decodeFields(d *decoder, v reflect.Value) error {
 		}
 		next = i + 1
 		f := p.fields[i]
-		if err := f.c.decode(d, wire, v.Field(f.index)); err != nil {
+		if err := f.c.decode(d, wire, unsafe.Add(v, f.offset)); err != nil {
 			return err
 		}
 	}
@@ -432,7 +480,7 @@ func appendTimeField(dst []byte, key uint64, t time.Time) []byte {
 	return appendBytes(dst, b)
 }
 
-func decodeTime(d *decoder, wire int, v reflect.Value) error {
+func decodeTime(d *decoder, wire int, p unsafe.Pointer) error {
 	if wire == wireBytes {
 		b, err := d.bytes(wire)
 		if err != nil {
@@ -442,7 +490,7 @@ func decodeTime(d *decoder, wire int, v reflect.Value) error {
 		if err := t.UnmarshalBinary(b); err != nil {
 			return ErrMalformed
 		}
-		setTime(v, t.UTC())
+		*(*time.Time)(p) = t.UTC()
 		return nil
 	}
 	u, err := d.varint(wire)
@@ -450,14 +498,8 @@ func decodeTime(d *decoder, wire int, v reflect.Value) error {
 		return err
 	}
 	n := int64(u>>1) ^ -int64(u&1)
-	setTime(v, time.Unix(0, n).UTC())
+	*(*time.Time)(p) = time.Unix(0, n).UTC()
 	return nil
-}
-
-// setTime sets the time field v without boxing t (v is settable, so
-// addressable).
-func setTime(v reflect.Value, t time.Time) {
-	*(*time.Time)(v.Addr().UnsafePointer()) = t
 }
 
 func appendString(dst []byte, s string) []byte {
@@ -503,12 +545,59 @@ func endLength(dst []byte, start int) []byte {
 type decoder struct {
 	b   []byte // what is left of the input
 	lim int
+	// seen holds strings this decoder made, by a hash of their bytes: a
+	// value repeats its strings (a profile names each of its record keys
+	// in its records, the provenance of its fields, its orders and
+	// events), and equal strings need one copy. A slot holds the last
+	// string that hashed to it.
+	seen [64]string
+}
+
+// decoders holds decoders between calls of Unmarshal: a decoder is 1 KiB
+// with its string slots, and it escapes (the codecs are function values).
+var decoders = sync.Pool{New: func() any { return new(decoder) }}
+
+// release clears d, so that its slots keep no decoded string alive, and
+// puts it back in the pool.
+func (d *decoder) release() {
+	*d = decoder{}
+	decoders.Put(d)
+}
+
+// str returns b as a string: one decoded before with the same bytes, or a
+// new copy.
+func (d *decoder) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	// The hash reads the length and at most 16 bytes: a collision
+	// costs only a copy.
+	h := uint64(len(b))
+	if len(b) >= 8 {
+		h ^= binary.LittleEndian.Uint64(b) ^ binary.LittleEndian.Uint64(b[len(b)-8:])*0x9e3779b97f4a7c15
+	} else {
+		for _, c := range b {
+			h = h<<8 | uint64(c)
+		}
+	}
+	h *= 0x9e3779b97f4a7c15
+	slot := &d.seen[h>>58] // the top 6 bits: one of 64 slots
+	if *slot == string(b) { // compares without a copy
+		return *slot
+	}
+	*slot = string(b)
+	return *slot
 }
 
 // left is what is left of the current window.
 func (d *decoder) left() int { return len(d.b) - d.lim }
 
 func (d *decoder) uvarint() (uint64, error) {
+	if d.left() > 0 && d.b[0] < 0x80 { // one byte: most keys and lengths
+		u := uint64(d.b[0])
+		d.b = d.b[1:]
+		return u, nil
+	}
 	u, n := binary.Uvarint(d.b[:d.left()])
 	if n <= 0 {
 		return 0, ErrMalformed

@@ -2,6 +2,7 @@ package codec_test
 
 import (
 	"encoding/binary"
+	"errors"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -300,5 +301,100 @@ func TestTruncated(t *testing.T) {
 		if (err == nil) != boundary[n] {
 			t.Fatalf("cut at %d of %d: error %v, at a field boundary: %v", n, len(b), err, boundary[n])
 		}
+	}
+}
+
+// every holds a field of each kind the codec writes through its own
+// layout: narrow integers, floats, bytes, pointers, nested slices.
+type every struct {
+	I8   int8
+	I16  int16
+	I32  int32
+	I64  int64
+	I    int
+	U8   uint8
+	U16  uint16
+	U32  uint32
+	U64  uint64
+	F32  float32
+	F64  float64
+	B    bool
+	Raw  []byte
+	Name identity.Channel
+	Ptr  *inner
+	Nest [][]inner
+	When time.Time
+	Tags []string
+}
+
+func TestEveryKind(t *testing.T) {
+	in := every{
+		I8: -128, I16: -32768, I32: -1 << 31, I64: -1 << 63, I: 1<<63 - 1,
+		U8: 255, U16: 65535, U32: 1<<32 - 1, U64: 1<<64 - 1,
+		F32: 1.5, F64: -2.25e300, B: true, Raw: []byte{0, 1, 2},
+		Name: identity.ChannelWeChat, Ptr: &inner{A: "p", B: 7},
+		Nest: [][]inner{{{A: "a"}, {B: 1}}, nil, {{A: "a", B: 2}}},
+		When: time.Date(2026, 12, 3, 8, 0, 0, 1, time.UTC),
+		Tags: []string{"同一", "同一", "same", "same", ""},
+	}
+	b, err := codec.Marshal(&in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got every
+	if err := codec.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	// The empty inner slice is encoded from nil and decodes as nil.
+	if diff := cmp.Diff(in, got); diff != "" {
+		t.Fatalf("round trip (-want +got):\n%s", diff)
+	}
+	// Decoding into a pointer that is already set fills what it points to.
+	keep := &inner{A: "old", B: 9}
+	into := every{Ptr: keep}
+	if err := codec.Unmarshal(b, &into); err != nil {
+		t.Fatal(err)
+	}
+	if into.Ptr != keep || *keep != (inner{A: "p", B: 7}) {
+		t.Fatalf("pointer field: got %p %+v, want %p {p 7}", into.Ptr, *into.Ptr, keep)
+	}
+}
+
+func TestNarrowIntegersRefuseOverflow(t *testing.T) {
+	type wide struct {
+		I8  int64
+		U16 uint64
+	}
+	type narrow struct {
+		I8  int8
+		U16 uint16
+	}
+	for _, tc := range []struct {
+		name string
+		in   wide
+		ok   bool
+	}{
+		{"in range", wide{I8: -128, U16: 65535}, true},
+		{"int8 below", wide{I8: -129}, false},
+		{"int8 above", wide{I8: 128}, false},
+		{"uint16 above", wide{U16: 65536}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := codec.Marshal(&tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got narrow
+			err = codec.Unmarshal(b, &got)
+			if tc.ok {
+				if err != nil || int64(got.I8) != tc.in.I8 || uint64(got.U16) != tc.in.U16 {
+					t.Fatalf("got %+v, %v; want %+v", got, err, tc.in)
+				}
+				return
+			}
+			if !errors.Is(err, codec.ErrMalformed) {
+				t.Fatalf("got %+v, %v; want ErrMalformed", got, err)
+			}
+		})
 	}
 }
