@@ -581,7 +581,7 @@ func (d *decoder) str(b []byte) string {
 		}
 	}
 	h *= 0x9e3779b97f4a7c15
-	slot := &d.seen[h>>58] // the top 6 bits: one of 64 slots
+	slot := &d.seen[h>>58]  // the top 6 bits: one of 64 slots
 	if *slot == string(b) { // compares without a copy
 		return *slot
 	}
