@@ -210,16 +210,7 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 			if shift := 64 - bits; n<<shift>>shift != n {
 				return fmt.Errorf("%w: %d overflows %v", ErrMalformed, n, t)
 			}
-			switch bits {
-			case 8:
-				*(*int8)(p) = int8(n)
-			case 16:
-				*(*int16)(p) = int16(n)
-			case 32:
-				*(*int32)(p) = int32(n)
-			default:
-				*(*int64)(p) = n
-			}
+			putBits(p, bits, uint64(n))
 			return nil
 		}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
@@ -234,16 +225,7 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 			if shift := 64 - bits; u<<shift>>shift != u {
 				return fmt.Errorf("%w: %d overflows %v", ErrMalformed, u, t)
 			}
-			switch bits {
-			case 8:
-				*(*uint8)(p) = uint8(u)
-			case 16:
-				*(*uint16)(p) = uint16(u)
-			case 32:
-				*(*uint32)(p) = uint32(u)
-			default:
-				*(*uint64)(p) = u
-			}
+			putBits(p, bits, u)
 			return nil
 		}
 	case reflect.Float32, reflect.Float64:
@@ -399,6 +381,22 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 		return fmt.Errorf("codec: cannot encode %v", t)
 	}
 	return nil
+}
+
+// putBits stores the low bits of u in the integer of that many bits at p:
+// for signed and unsigned integers alike, since a signed value's low bits
+// are its two's complement.
+func putBits(p unsafe.Pointer, bits int, u uint64) {
+	switch bits {
+	case 8:
+		*(*uint8)(p) = uint8(u)
+	case 16:
+		*(*uint16)(p) = uint16(u)
+	case 32:
+		*(*uint32)(p) = uint32(u)
+	default:
+		*(*uint64)(p) = u
+	}
 }
 
 // fieldTag returns the 16-bit tag of a field name, never 0.
