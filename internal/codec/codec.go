@@ -590,13 +590,20 @@ func (d *decoder) str(b []byte) string {
 // left is what is left of the current window.
 func (d *decoder) left() int { return len(d.b) - d.lim }
 
+// uvarint reads a uvarint as binary.Uvarint does, with the lengths most
+// common here read directly: one byte (lengths, counts, small numbers)
+// and three (field keys: a 16-bit tag and the wire type).
 func (d *decoder) uvarint() (uint64, error) {
-	if d.left() > 0 && d.b[0] < 0x80 { // one byte: most keys and lengths
-		u := uint64(d.b[0])
+	b := d.b[:d.left()]
+	switch {
+	case len(b) > 0 && b[0] < 0x80:
 		d.b = d.b[1:]
-		return u, nil
+		return uint64(b[0]), nil
+	case len(b) > 2 && b[1] >= 0x80 && b[2] < 0x80:
+		d.b = d.b[3:]
+		return uint64(b[0]&0x7f) | uint64(b[1]&0x7f)<<7 | uint64(b[2])<<14, nil
 	}
-	u, n := binary.Uvarint(d.b[:d.left()])
+	u, n := binary.Uvarint(b)
 	if n <= 0 {
 		return 0, ErrMalformed
 	}
