@@ -12,10 +12,14 @@ import (
 )
 
 // backupMagic starts every backup: the format name and version. Version
-// 2 holds schema 2 (wrapped data keys under K); a version 1 backup is
-// refused with [ErrOldSchema] before anything is replaced.
+// 3 holds schema 3 (values may use the codec's string table); version 2,
+// schema 2 (wrapped data keys under K), which this build restores and then
+// marks schema 3; a version 1 backup is refused with [ErrOldSchema] before
+// anything is replaced. A build of schema 2 refuses a version 3 backup as
+// not a backup, before it replaces anything.
 const (
-	backupMagic   = "SCV-BACKUP\x00\x02"
+	backupMagic   = "SCV-BACKUP\x00\x03"
+	backupMagicV2 = "SCV-BACKUP\x00\x02"
 	backupMagicV1 = "SCV-BACKUP\x00\x01"
 )
 
@@ -70,7 +74,7 @@ func (s *Store) Restore(ctx context.Context, r io.Reader) error {
 	}
 	br := bufio.NewReader(r)
 	magic := make([]byte, len(backupMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != backupMagic {
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != backupMagic && string(magic) != backupMagicV2 {
 		if string(magic) == backupMagicV1 {
 			return fmt.Errorf("%w: the backup holds schema 1", ErrOldSchema)
 		}

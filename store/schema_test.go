@@ -43,3 +43,65 @@ func TestOldSchemaRefused(t *testing.T) {
 		t.Errorf("Open of a schema 1 database: %v, want ErrOldSchema", err)
 	}
 }
+
+// TestSchema2Marked checks that a database of schema 2 opens and is marked
+// schema 3 before anything is written (its values, of the codec's first
+// format, still decode: internal/codec's TestFirstFormat), so that a
+// schema 2 build refuses it rather than failing on values with string
+// references; and that a schema newer than this build's is refused.
+func TestSchema2Marked(t *testing.T) {
+	ctx := context.Background()
+	root := crypto.GenerateRootKey()
+	dir := t.TempDir()
+	setSchema := func(v string) {
+		t.Helper()
+		s, err := Open(ctx, dir, Options{Keys: testKeys(root)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.kv.Update(ctx, func(tx Txn) error { return tx.Set(metaKey("schema"), []byte(v)) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setSchema("2")
+	s, err := Open(ctx, dir, Options{Keys: testKeys(root)})
+	if err != nil {
+		t.Fatalf("Open of a schema 2 database: %v", err)
+	}
+	schema := func(what string) {
+		t.Helper()
+		var got []byte
+		if err := s.kv.View(ctx, func(tx Txn) error { got, err = tx.Get(metaKey("schema")); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != schemaVersion {
+			t.Errorf("schema after %s: %q, want %q", what, got, schemaVersion)
+		}
+	}
+	schema("opening a schema 2 database")
+	// A backup of schema 2 (magic version 2, schema 2 inside) restores
+	// and is marked schema 3 too.
+	if err := s.kv.Update(ctx, func(tx Txn) error { return tx.Set(metaKey("schema"), []byte("2")) }); err != nil {
+		t.Fatal(err)
+	}
+	var backup bytes.Buffer
+	if err := s.Backup(ctx, &backup); err != nil {
+		t.Fatal(err)
+	}
+	v2 := append([]byte(backupMagicV2), backup.Bytes()[len(backupMagic):]...)
+	if err := s.Restore(ctx, bytes.NewReader(v2)); err != nil {
+		t.Fatalf("Restore of a schema 2 backup: %v", err)
+	}
+	schema("restoring a schema 2 backup")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	setSchema("4")
+	if s, err := Open(ctx, dir, Options{Keys: testKeys(root)}); err == nil {
+		s.Close()
+		t.Error("a database of schema 4 opened")
+	}
+}

@@ -98,11 +98,19 @@ var (
 	ErrClosed = errors.New("store: closed")
 )
 
-// schemaVersion is the key schema this build reads and writes. Schema 1
-// kept each wrapped data key at the head of its P value; schema 2 keeps it
-// under K. There is no migration yet: a schema 1 database or backup is
-// refused with [ErrOldSchema].
-const schemaVersion = "2"
+// schemaVersion is the schema this build reads and writes. Schema 1 kept
+// each wrapped data key at the head of its P value; schema 2 keeps it
+// under K; schema 3 has the same keys, and values whose strings may refer
+// to a string table (internal/codec), which a build of schema 2 cannot
+// decode. There is no migration from schema 1 yet: a schema 1 database or
+// backup is refused with [ErrOldSchema]. A schema 2 database (or restored
+// backup) is marked schema 3 when it is opened, before anything is written
+// in the new form, so that a schema 2 build refuses it ("unsupported
+// schema version") instead of failing on its values.
+const schemaVersion = "3"
+
+// schemaReadable is the older schema this build reads as it is.
+const schemaReadable = "2"
 
 // ErrOldSchema is returned by Open and Restore for a database or backup
 // written under a key schema this build does not read.
@@ -215,7 +223,14 @@ func (s *Store) loadKeyring(ctx context.Context) error {
 		case err != nil:
 			return err
 		}
-		if v, err := tx.Get(metaKey("schema")); err != nil || string(v) != schemaVersion {
+		v, err := tx.Get(metaKey("schema"))
+		if err == nil && string(v) == schemaReadable {
+			if err := tx.Set(metaKey("schema"), []byte(schemaVersion)); err != nil {
+				return err
+			}
+			v = []byte(schemaVersion)
+		}
+		if err != nil || string(v) != schemaVersion {
 			if string(v) == "1" {
 				return fmt.Errorf("%w (schema %q)", ErrOldSchema, v)
 			}

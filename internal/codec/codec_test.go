@@ -280,6 +280,51 @@ func BenchmarkProfile(b *testing.B) {
 // between two top-level fields decode (to fewer fields); every cut inside
 // a field, nested values included, must fail, never read past its window
 // or panic.
+// TestFirstFormat decodes profiles encoded by the first format, whose
+// strings are all literals and which has no string table (made by the
+// encoder before the table; testdata/format1.json is what they hold),
+// and checks that this encoder writes them shorter.
+func TestFirstFormat(t *testing.T) {
+	raw, err := os.ReadFile("testdata/format1.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := os.ReadFile("testdata/format1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []*merge.Profile
+	if err := json.Unmarshal(j, &want); err != nil {
+		t.Fatal(err)
+	}
+	var got []*merge.Profile
+	oldSize, newSize := 0, 0
+	for len(raw) > 0 {
+		n, k := binary.Uvarint(raw)
+		if k <= 0 || uint64(len(raw)-k) < n {
+			t.Fatal("testdata/format1.bin is cut short")
+		}
+		var p merge.Profile
+		if err := codec.Unmarshal(raw[k:k+int(n)], &p); err != nil {
+			t.Fatalf("profile %d of the first format: %v", len(got), err)
+		}
+		b, err := codec.Marshal(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		oldSize, newSize = oldSize+int(n), newSize+len(b)
+		got = append(got, &p)
+		raw = raw[k+int(n):]
+	}
+	if diff := cmp.Diff(want, got, instants); diff != "" {
+		t.Fatalf("first-format profiles (-want +got):\n%s", diff)
+	}
+	if newSize >= oldSize {
+		t.Fatalf("%d profiles: %d bytes with the string table, %d without", len(got), newSize, oldSize)
+	}
+	t.Logf("%d profiles: %d bytes with the string table, %d without", len(got), newSize, oldSize)
+}
+
 func TestTruncated(t *testing.T) {
 	p := goldenProfiles(t)[0]
 	b, err := codec.Marshal(p)
@@ -292,7 +337,7 @@ func TestTruncated(t *testing.T) {
 		k, n := binary.Uvarint(b[at:])
 		at += n
 		switch k & 7 {
-		case 0:
+		case 0, 3: // a varint, a string reference
 			_, n = binary.Uvarint(b[at:])
 			at += n
 		case 1:
