@@ -106,7 +106,10 @@ func (s *Store) Restore(ctx context.Context, r io.Reader) error {
 	if err := sn.Replace(ctx, br); err != nil {
 		return fmt.Errorf("store: restore: %w", err)
 	}
-	if err := s.loadKeyring(ctx); err != nil {
+	// Not cancelled once the data is replaced: loadKeyring marks a
+	// restored schema 2 database schema 3, and a store left marked 2
+	// would go on writing values a schema 2 build cannot decode.
+	if err := s.loadKeyring(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("store: restore: %w", err)
 	}
 	// The backup's own journal, opened with the restored keyring, joins

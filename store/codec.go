@@ -106,11 +106,16 @@ func decodeProfile(b []byte) (*merge.Profile, []ProfileID, error) {
 
 // appendRecord encodes a record's content: everything but Line, which
 // says where it was read, not what it says. Equal content gives equal
-// bytes, so the content tag is a MAC of them.
+// bytes, so the content tag is a MAC of them. The encoding is the codec's
+// first format (no string table, codec.AppendLiteral), the one schema 2
+// wrote: the tags stored by any schema still match a re-ingest of the
+// same content, which then takes the fast path, and they must keep
+// matching, so this encoding never changes. (A record repeats few of its
+// strings: the table would save little.)
 func appendRecord(dst []byte, r *identity.Record) ([]byte, error) {
 	c := *r
 	c.Line = 0
-	return codec.Append(dst, &c)
+	return codec.AppendLiteral(dst, &c)
 }
 
 func decodeRecord(b []byte) (identity.Record, error) {

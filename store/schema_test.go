@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"testing"
 
 	"github.com/scv-go/scv/crypto"
@@ -91,11 +92,24 @@ func TestSchema2Marked(t *testing.T) {
 	if err := s.Backup(ctx, &backup); err != nil {
 		t.Fatal(err)
 	}
+	// A schema 2 build restores backups of magic version 2 only: this
+	// one, of schema 3 values, must not pass for one.
+	if !bytes.HasPrefix(backup.Bytes(), []byte(backupMagic)) || backupMagic == backupMagicV2 {
+		t.Fatalf("backup starts % x, want the magic of version 3", backup.Bytes()[:len(backupMagic)])
+	}
 	v2 := append([]byte(backupMagicV2), backup.Bytes()[len(backupMagic):]...)
 	if err := s.Restore(ctx, bytes.NewReader(v2)); err != nil {
 		t.Fatalf("Restore of a schema 2 backup: %v", err)
 	}
 	schema("restoring a schema 2 backup")
+	// A restore whose context ends as the data is replaced may fail, but
+	// must not leave the store marked 2: it stays open for writes.
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := s.Restore(cctx, &cancelAtEOF{r: bytes.NewReader(v2), cancel: cancel}); err == nil {
+		t.Log("the restore finished before it saw the cancellation")
+	}
+	schema("a restore of a schema 2 backup cancelled at the end of its data")
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -104,4 +118,18 @@ func TestSchema2Marked(t *testing.T) {
 		s.Close()
 		t.Error("a database of schema 4 opened")
 	}
+}
+
+// cancelAtEOF reads r and calls cancel when r is exhausted.
+type cancelAtEOF struct {
+	r      io.Reader
+	cancel context.CancelFunc
+}
+
+func (c *cancelAtEOF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err == io.EOF {
+		c.cancel()
+	}
+	return n, err
 }

@@ -83,7 +83,16 @@ var ErrMalformed = errors.New("codec: malformed input")
 func Marshal(v any) ([]byte, error) { return Append(nil, v) }
 
 // Append appends the encoding of the struct v points to to dst.
-func Append(dst []byte, v any) ([]byte, error) {
+func Append(dst []byte, v any) ([]byte, error) { return appendValue(dst, v, false) }
+
+// AppendLiteral appends the encoding of the struct v points to in the
+// first format: every string written out, no string table. It decodes as
+// any encoding does, and its bytes for a value never change with the
+// string table's heuristics: a store that keys anything on the encoding
+// of a value (a MAC of a record's content) uses it.
+func AppendLiteral(dst []byte, v any) ([]byte, error) { return appendValue(dst, v, true) }
+
+func appendValue(dst []byte, v any, literal bool) ([]byte, error) {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 		return dst, fmt.Errorf("codec: Marshal needs a non-nil pointer to a struct, not %T", v)
@@ -94,6 +103,10 @@ func Append(dst []byte, v any) ([]byte, error) {
 	}
 	e := encoders.Get().(*encoder)
 	defer e.release()
+	if literal {
+		e.literal = true
+		return p.encode(e, dst, rv.Elem()), nil
+	}
 	e.body = p.encode(e, e.body[:0], rv.Elem())
 	if len(e.table) > 0 {
 		n := uvarintLen(uint64(len(e.table)))
@@ -223,7 +236,7 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 			return appendBytes(dst, b)
 		}
 		c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
-			b, err := d.bytes(wire)
+			b, err := d.bytesOrRef(wire)
 			if err != nil {
 				return err
 			}
@@ -307,15 +320,9 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 			// keep the whole decrypted value alive. Equal strings of one
 			// value share their copy (see decoder.str).
 			if wire == wireRef {
-				i, err := d.uvarint()
-				if err != nil {
-					return err
-				}
-				if i >= uint64(len(d.table)) {
-					return ErrMalformed
-				}
-				*(*string)(p) = d.table[i]
-				return nil
+				s, err := d.ref()
+				*(*string)(p) = s
+				return err
 			}
 			b, err := d.bytes(wire)
 			if err != nil {
@@ -348,7 +355,7 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 		if t.Elem().Kind() == reflect.Uint8 {
 			c.encode = func(e *encoder, dst []byte, v reflect.Value) []byte { return appendBytes(dst, v.Bytes()) }
 			c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
-				b, err := d.bytes(wire)
+				b, err := d.bytesOrRef(wire)
 				*(*[]byte)(p) = append([]byte(nil), b...)
 				return err
 			}
@@ -480,7 +487,7 @@ func (p *structPlan) encode(e *encoder, dst []byte, v reflect.Value) []byte {
 			dst = appendTimeField(dst, f.key, timeOf(fv))
 			continue
 		}
-		if f.c.isString { // a reference to the value's string table
+		if f.c.isString && !e.literal { // a reference to the value's string table
 			dst = binary.AppendUvarint(dst, f.key<<3|wireRef)
 			dst = binary.AppendUvarint(dst, e.ref(fv.String()))
 			continue
@@ -660,8 +667,9 @@ func (d *decoder) release() {
 // body, written before the string table that must precede it, and the
 // table.
 type encoder struct {
-	body  []byte
-	table []string // distinct strings, in the order the body first uses them
+	literal bool // no table: every string written out (AppendLiteral)
+	body    []byte
+	table   []string // distinct strings, in the order the body first uses them
 	// slots find a string's index in table by a hash of it; a slot holds
 	// the last string that hashed to it, with its index plus one. A
 	// string whose slot another took is added to the table again: the
@@ -685,11 +693,13 @@ func (e *encoder) ref(s string) uint64 {
 	return slot.i - 1
 }
 
-// release clears e, so that it keeps none of the caller's strings, and
-// puts it back in the pool (a body over 64 KiB is dropped).
+// release clears e, so that it keeps none of the caller's data (the body
+// holds everything the value said, in plaintext), and puts it back in
+// the pool (a body over 64 KiB is dropped).
 func (e *encoder) release() {
 	clear(e.table)
 	body := e.body[:0]
+	clear(body[:cap(body)])
 	if cap(body) > 64<<10 {
 		body = nil
 	}
@@ -795,6 +805,30 @@ func (d *decoder) bytes(wire int) ([]byte, error) {
 	b := d.b[:n:n]
 	d.b = d.b[n:]
 	return b, nil
+}
+
+// ref reads a reference to the string table.
+func (d *decoder) ref() (string, error) {
+	i, err := d.uvarint()
+	if err != nil {
+		return "", err
+	}
+	if i >= uint64(len(d.table)) {
+		return "", ErrMalformed
+	}
+	return d.table[i], nil
+}
+
+// bytesOrRef reads a bytes payload or, for a field that was a string
+// when the value was written (wire type 3), the bytes of the string it
+// refers to: a string field may become a []byte or a text-marshaled
+// struct, as it could before the string table.
+func (d *decoder) bytesOrRef(wire int) ([]byte, error) {
+	if wire == wireRef {
+		s, err := d.ref()
+		return []byte(s), err
+	}
+	return d.bytes(wire)
 }
 
 // enter makes a bytes payload the current window and returns the window

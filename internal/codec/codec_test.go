@@ -1,6 +1,7 @@
 package codec_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -122,6 +123,7 @@ func TestRoundTripRecords(t *testing.T) {
 
 type v1 struct {
 	Name  string
+	Note  string // dropped in v2: a string reference the decoder skips
 	Count int
 	Tags  []string
 	When  time.Time
@@ -144,7 +146,7 @@ type v2 struct {
 
 func TestSchemaEvolution(t *testing.T) {
 	when := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
-	b, err := codec.Marshal(&v1{Name: "王芳", Count: -3, Tags: []string{"vip", ""}, When: when, Inner: []inner{{A: "x", B: -1 << 40}, {}}})
+	b, err := codec.Marshal(&v1{Name: "王芳", Note: "a note", Count: -3, Tags: []string{"vip", ""}, When: when, Inner: []inner{{A: "x", B: -1 << 40}, {}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,10 +278,6 @@ func BenchmarkProfile(b *testing.B) {
 	}
 }
 
-// TestTruncated cuts an encoded profile at every length: exactly the cuts
-// between two top-level fields decode (to fewer fields); every cut inside
-// a field, nested values included, must fail, never read past its window
-// or panic.
 // TestFirstFormat decodes profiles encoded by the first format, whose
 // strings are all literals and which has no string table (made by the
 // encoder before the table; testdata/format1.json is what they hold),
@@ -325,6 +323,128 @@ func TestFirstFormat(t *testing.T) {
 	t.Logf("%d profiles: %d bytes with the string table, %d without", len(got), newSize, oldSize)
 }
 
+// splitValues splits a testdata file of uvarint-length-prefixed values.
+func splitValues(t *testing.T, path string) [][]byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for len(raw) > 0 {
+		n, k := binary.Uvarint(raw)
+		if k <= 0 || uint64(len(raw)-k) < n {
+			t.Fatalf("%s is cut short", path)
+		}
+		out = append(out, raw[k:k+int(n)])
+		raw = raw[k+int(n):]
+	}
+	return out
+}
+
+// TestLiteralIsFirstFormat checks that AppendLiteral writes the first
+// format byte for byte: the fixture records as the encoder before the
+// string table wrote them (testdata/format1-records.bin) decode and
+// encode again to the same bytes. The store keys content tags on these
+// bytes; if they changed, every unchanged record re-ingested into an
+// older database would miss the fast path for good.
+func TestLiteralIsFirstFormat(t *testing.T) {
+	vals := splitValues(t, "testdata/format1-records.bin")
+	if len(vals) < 100 {
+		t.Fatalf("%d records in testdata/format1-records.bin", len(vals))
+	}
+	for i, b := range vals {
+		var r identity.Record
+		if err := codec.Unmarshal(b, &r); err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		again, err := codec.AppendLiteral(nil, &r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(again, b) {
+			t.Fatalf("record %d (%s): AppendLiteral wrote %d bytes unlike the first format's %d", i, r.ID, len(again), len(b))
+		}
+	}
+}
+
+// TestMalformedTables checks that a string table or a reference that does
+// not fit is an error, never a panic or a wrong string.
+func TestMalformedTables(t *testing.T) {
+	type one struct{ S string }
+	type num struct{ S int }
+	good, err := codec.Marshal(&one{S: "abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sKey := keyOfS(t, good)
+	ref := func(i byte) []byte { return append(append([]byte(nil), sKey...), i) }
+	table := func(count byte, strs ...string) []byte {
+		var p []byte
+		p = append(p, count)
+		for _, s := range strs {
+			p = append(p, byte(len(s)))
+			p = append(p, s...)
+		}
+		return append([]byte{0x01, byte(len(p))}, p...)
+	}
+	cat := func(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
+	for _, tc := range []struct {
+		name string
+		in   []byte
+	}{
+		{"index equal to the count", cat(table(1, "abc"), ref(1))},
+		{"reference without a table", ref(0)},
+		{"count larger than the table", cat(table(3, "abc"), ref(0))},
+		{"huge count", cat([]byte{0x01, 0x03, 0xff, 0xff, 0x7f}, ref(0))},
+		{"table not first", cat(ref(0), table(1, "abc"))},
+		{"table cut short", cat(table(1, "abc")[:4])},
+		{"bytes after the table's strings", cat([]byte{0x01, 0x07, 0x01, 0x03, 'a', 'b', 'c', 0x00, 0x00}, ref(0))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got one
+			if err := codec.Unmarshal(tc.in, &got); !errors.Is(err, codec.ErrMalformed) {
+				t.Fatalf("got %+v, %v; want ErrMalformed", got, err)
+			}
+		})
+	}
+	// A reference where an integer is expected.
+	var n num
+	if err := codec.Unmarshal(good, &n); !errors.Is(err, codec.ErrMalformed) {
+		t.Fatalf("string reference into an int field: got %+v, %v; want ErrMalformed", n, err)
+	}
+	// The well-formed value decodes, and a string field read as bytes
+	// or as a text-marshaled struct gets the string it refers to.
+	var got one
+	if err := codec.Unmarshal(good, &got); err != nil || got.S != "abc" {
+		t.Fatalf("good value: %+v, %v", got, err)
+	}
+	type raw struct{ S []byte }
+	var r raw
+	if err := codec.Unmarshal(good, &r); err != nil || string(r.S) != "abc" {
+		t.Fatalf("string field read as []byte: %+v, %v", r, err)
+	}
+}
+
+// keyOfS returns the key of the string field S in a value that holds a
+// table and then that one field, as Marshal writes it.
+func keyOfS(t *testing.T, b []byte) []byte {
+	t.Helper()
+	if len(b) < 2 || b[0] != 0x01 {
+		t.Fatalf("no string table at the start of % x", b)
+	}
+	body := b[2+int(b[1]):]
+	k, n := binary.Uvarint(body)
+	if n <= 0 || k&7 != 3 {
+		t.Fatalf("the field after the table is not a string reference: % x", body)
+	}
+	return body[:n]
+}
+
+// TestTruncated cuts an encoded profile at every length: exactly the cuts
+// between two top-level fields decode (to fewer fields); every cut inside
+// a field, nested values included, must fail, never read past its window
+// or panic.
 func TestTruncated(t *testing.T) {
 	p := goldenProfiles(t)[0]
 	b, err := codec.Marshal(p)

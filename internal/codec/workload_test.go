@@ -47,6 +47,11 @@ func workloadProfiles(tb testing.TB, n int) []*merge.Profile {
 	return out
 }
 
+// TestRoundTripWorkloadProfiles round-trips profiles of the shapes a
+// bulk load makes (a shared string table across records, orders and
+// events). They came out of the store, through this codec, so a field the
+// codec always drops would pass here: TestRoundTripProfiles, from JSON,
+// catches that.
 func TestRoundTripWorkloadProfiles(t *testing.T) {
 	for _, p := range workloadProfiles(t, 2000) {
 		got, _ := roundTrip(t, p)
