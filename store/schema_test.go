@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/scv-go/scv/crypto"
@@ -117,6 +118,8 @@ func TestSchema2Marked(t *testing.T) {
 	if s, err := Open(ctx, dir, Options{Keys: testKeys(root)}); err == nil {
 		s.Close()
 		t.Error("a database of schema 4 opened")
+	} else if !strings.Contains(err.Error(), "newer build") {
+		t.Errorf("Open of a schema 4 database: %v, want an error saying a newer build wrote it", err)
 	}
 }
 

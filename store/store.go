@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,6 +112,15 @@ const schemaVersion = "3"
 
 // schemaReadable is the older schema this build reads as it is.
 const schemaReadable = "2"
+
+// schemaNumber is schemaVersion as a number.
+func schemaNumber() int {
+	n, err := strconv.Atoi(schemaVersion)
+	if err != nil {
+		panic("store: schemaVersion is not a number")
+	}
+	return n
+}
 
 // ErrOldSchema is returned by Open and Restore for a database or backup
 // written under a key schema this build does not read.
@@ -233,6 +243,9 @@ func (s *Store) loadKeyring(ctx context.Context) error {
 		if err != nil || string(v) != schemaVersion {
 			if string(v) == "1" {
 				return fmt.Errorf("%w (schema %q)", ErrOldSchema, v)
+			}
+			if n, perr := strconv.Atoi(string(v)); perr == nil && n > schemaNumber() {
+				return fmt.Errorf("store: database written by a newer build (schema %q); this build reads schemas %s and %s", v, schemaReadable, schemaVersion)
 			}
 			return fmt.Errorf("store: unsupported schema version %q", v)
 		}
