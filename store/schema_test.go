@@ -79,8 +79,8 @@ func TestSchema2Marked(t *testing.T) {
 		if err := s.kv.View(ctx, func(tx Txn) error { got, err = tx.Get(metaKey("schema")); return err }); err != nil {
 			t.Fatal(err)
 		}
-		if string(got) != schemaVersion {
-			t.Errorf("schema after %s: %q, want %q", what, got, schemaVersion)
+		if want := schemaValue(schemaVersion); !bytes.Equal(got, want) {
+			t.Errorf("schema after %s: %q, want %q", what, got, want)
 		}
 	}
 	schema("opening a schema 2 database")

@@ -108,19 +108,13 @@ var (
 // backup) is marked schema 3 when it is opened, before anything is written
 // in the new form, so that a schema 2 build refuses it ("unsupported
 // schema version") instead of failing on its values.
-const schemaVersion = "3"
+const schemaVersion = 3
 
 // schemaReadable is the older schema this build reads as it is.
-const schemaReadable = "2"
+const schemaReadable = 2
 
-// schemaNumber is schemaVersion as a number.
-func schemaNumber() int {
-	n, err := strconv.Atoi(schemaVersion)
-	if err != nil {
-		panic("store: schemaVersion is not a number")
-	}
-	return n
-}
+// schemaValue is the M schema entry of a schema.
+func schemaValue(n int) []byte { return []byte(strconv.Itoa(n)) }
 
 // ErrOldSchema is returned by Open and Restore for a database or backup
 // written under a key schema this build does not read.
@@ -223,7 +217,7 @@ func (s *Store) loadKeyring(ctx context.Context) error {
 				return errors.New("store: the database has data but no keyring state: refusing to start over with new keys")
 			}
 			s.kr = crypto.NewKeyring(s.root)
-			if err := tx.Set(metaKey("schema"), []byte(schemaVersion)); err != nil {
+			if err := tx.Set(metaKey("schema"), schemaValue(schemaVersion)); err != nil {
 				return err
 			}
 			if err := tx.Set(metaKey(metaBlocks), []byte("1")); err != nil { // an empty index is complete
@@ -234,19 +228,21 @@ func (s *Store) loadKeyring(ctx context.Context) error {
 			return err
 		}
 		v, err := tx.Get(metaKey("schema"))
-		if err == nil && string(v) == schemaReadable {
-			if err := tx.Set(metaKey("schema"), []byte(schemaVersion)); err != nil {
+		if err != nil {
+			return fmt.Errorf("store: schema version: %w", err)
+		}
+		switch n, perr := strconv.Atoi(string(v)); {
+		case perr != nil:
+			return fmt.Errorf("store: unsupported schema version %q", v)
+		case n == schemaReadable:
+			if err := tx.Set(metaKey("schema"), schemaValue(schemaVersion)); err != nil {
 				return err
 			}
-			v = []byte(schemaVersion)
-		}
-		if err != nil || string(v) != schemaVersion {
-			if string(v) == "1" {
-				return fmt.Errorf("%w (schema %q)", ErrOldSchema, v)
-			}
-			if n, perr := strconv.Atoi(string(v)); perr == nil && n > schemaNumber() {
-				return fmt.Errorf("store: database written by a newer build (schema %q); this build reads schemas %s and %s", v, schemaReadable, schemaVersion)
-			}
+		case n == 1:
+			return fmt.Errorf("%w (schema %q)", ErrOldSchema, v)
+		case n > schemaVersion:
+			return fmt.Errorf("store: database written by a newer build (schema %q); this build reads schemas %d and %d", v, schemaReadable, schemaVersion)
+		case n != schemaVersion:
 			return fmt.Errorf("store: unsupported schema version %q", v)
 		}
 		kr, err := crypto.OpenKeyring(s.root, state)

@@ -40,7 +40,10 @@
 // # Compatibility
 //
 // Values of the first format (every string written out, no table) still
-// decode, and decoders accept either form of any string field. A value
+// decode, and decoders accept either form of any string field, also into
+// a field that has become a []byte or a text-marshaled struct.
+// [AppendLiteral] writes the first format, for bytes that must never
+// change. A value
 // written with references cannot be read by a decoder older than the
 // table: a database written by this version must not be opened by an
 // older one.
@@ -382,12 +385,9 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 			if err != nil {
 				return err
 			}
-			n, err := d.uvarint()
+			n, err := d.count()
 			if err != nil {
 				return err
-			}
-			if n > uint64(d.left()) { // every element takes at least one byte
-				return ErrMalformed
 			}
 			if n == 0 { // as nil, the value an empty slice is encoded from
 				return d.leave(outer)
@@ -634,12 +634,9 @@ func (d *decoder) readTable() error {
 	if err != nil {
 		return err
 	}
-	n, err := d.uvarint()
+	n, err := d.count()
 	if err != nil {
 		return err
-	}
-	if n > uint64(d.left()) { // every string takes at least one byte
-		return ErrMalformed
 	}
 	for range n {
 		b, err := d.bytes(wireBytes)
@@ -694,12 +691,13 @@ func (e *encoder) ref(s string) uint64 {
 }
 
 // release clears e, so that it keeps none of the caller's data (the body
-// holds everything the value said, in plaintext), and puts it back in
-// the pool (a body over 64 KiB is dropped).
+// holds everything the value said, in plaintext; what lies past its
+// length was cleared by an earlier release), and puts it back in the pool
+// (a body over 64 KiB is dropped).
 func (e *encoder) release() {
 	clear(e.table)
+	clear(e.body)
 	body := e.body[:0]
-	clear(body[:cap(body)])
 	if cap(body) > 64<<10 {
 		body = nil
 	}
@@ -805,6 +803,17 @@ func (d *decoder) bytes(wire int) ([]byte, error) {
 	b := d.b[:n:n]
 	d.b = d.b[n:]
 	return b, nil
+}
+
+// count reads the element count that starts a slice or the string
+// table; every element takes at least one byte, so a count larger than
+// the window is malformed (and allocates nothing).
+func (d *decoder) count() (uint64, error) {
+	n, err := d.uvarint()
+	if err == nil && n > uint64(d.left()) {
+		err = ErrMalformed
+	}
+	return n, err
 }
 
 // ref reads a reference to the string table.
