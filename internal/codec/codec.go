@@ -381,11 +381,7 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 		}
 		size := t.Elem().Size()
 		c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
-			outer, err := d.enter(wire)
-			if err != nil {
-				return err
-			}
-			n, err := d.count()
+			outer, n, err := d.enterCount(wire)
 			if err != nil {
 				return err
 			}
@@ -630,11 +626,7 @@ func (d *decoder) readTable() error {
 		return nil // a value without strings, or of the first format
 	}
 	d.b = d.b[1:]
-	outer, err := d.enter(wireBytes)
-	if err != nil {
-		return err
-	}
-	n, err := d.count()
+	outer, n, err := d.enterCount(wireBytes)
 	if err != nil {
 		return err
 	}
@@ -805,15 +797,18 @@ func (d *decoder) bytes(wire int) ([]byte, error) {
 	return b, nil
 }
 
-// count reads the element count that starts a slice or the string
-// table; every element takes at least one byte, so a count larger than
-// the window is malformed (and allocates nothing).
-func (d *decoder) count() (uint64, error) {
-	n, err := d.uvarint()
-	if err == nil && n > uint64(d.left()) {
+// enterCount enters a bytes payload, as enter does, and reads the
+// element count that starts it (a slice's, the string table's); every
+// element takes at least one byte, so a count larger than the window is
+// malformed (and allocates nothing).
+func (d *decoder) enterCount(wire int) (outer int, n uint64, err error) {
+	if outer, err = d.enter(wire); err != nil {
+		return outer, 0, err
+	}
+	if n, err = d.uvarint(); err == nil && n > uint64(d.left()) {
 		err = ErrMalformed
 	}
-	return n, err
+	return outer, n, err
 }
 
 // ref reads a reference to the string table.
