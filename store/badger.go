@@ -8,8 +8,11 @@ import (
 	"io"
 	"iter"
 	"log/slog"
+	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
@@ -73,6 +76,14 @@ type BadgerOptions struct {
 	// so this bounds the written pages counted in the process's resident
 	// set, and value-log GC rewrites one file at a time.
 	ValueLogFileSize int64
+	// Readahead keeps the kernel's readahead on the value-log files Badger
+	// maps. By default the store marks them as read at random (Linux
+	// only): a value read faults in its own pages, not the device's
+	// readahead around them, which matters once the database is larger
+	// than the memory left for its files (measured in a 1 GiB cgroup at
+	// 1,000,000 records, see the README). Set it when the value log is
+	// mostly read in order, as by value-log GC, and memory is plenty.
+	Readahead bool
 	// Logger receives Badger's warnings and errors; nil means
 	// slog.Default(). Badger's informational messages are dropped.
 	Logger *slog.Logger
@@ -82,7 +93,9 @@ type BadgerOptions struct {
 // also implements [Purger], [Snapshotter], [Maintainer] and [Notifier].
 // A Badger is safe for concurrent use.
 type Badger struct {
-	db *badger.DB
+	db         *badger.DB
+	stop, done chan struct{} // the advice loop's, when it runs
+	closeOnce  sync.Once
 }
 
 var (
@@ -105,7 +118,46 @@ func OpenBadger(o BadgerOptions) (*Badger, error) {
 	if err != nil {
 		return nil, mapOpenError(err)
 	}
-	return &Badger{db: db}, nil
+	b := &Badger{db: db}
+	if adviseSupported && !o.InMemory && !o.Readahead {
+		b.stop, b.done = make(chan struct{}), make(chan struct{})
+		go adviseLoop(canonicalDir(o.Dir), b.stop, b.done)
+	}
+	return b, nil
+}
+
+// adviseEvery is how often an open database marks the value-log files
+// Badger has mapped since it last looked.
+const adviseEvery = 2 * time.Second
+
+// adviseLoop marks the value-log maps of dir as read at random
+// ([adviseRandom]) at once and then every adviseEvery, as Badger adds
+// files, until stop is closed; it closes done when it returns.
+func adviseLoop(dir string, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	adviseRandom(dir)
+	t := time.NewTicker(adviseEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			adviseRandom(dir)
+		}
+	}
+}
+
+// canonicalDir is dir as /proc/self/maps names the files in it.
+func canonicalDir(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real
+	}
+	return abs
 }
 
 // Options returns the Badger options OpenBadger opens the database with:
@@ -180,7 +232,15 @@ func (b *Badger) View(ctx context.Context, fn func(Txn) error) error {
 }
 
 // Close implements [KV].
-func (b *Badger) Close() error { return b.db.Close() }
+func (b *Badger) Close() error {
+	b.closeOnce.Do(func() {
+		if b.stop != nil {
+			close(b.stop)
+			<-b.done
+		}
+	})
+	return b.db.Close()
+}
 
 func mapTxnError(err error) error {
 	switch {
