@@ -29,12 +29,18 @@ func adviseRandom(dir string) int {
 	marked := 0
 	prefix := []byte(dir + string(filepath.Separator))
 	for line := range bytes.Lines(maps) {
-		// start-end perms offset dev inode path
+		// start-end perms offset dev inode path, the path padded with
+		// spaces and possibly holding some of its own
 		fields := bytes.Fields(line)
 		if len(fields) < 6 {
 			continue
 		}
-		path := fields[5]
+		path := line
+		for range 5 {
+			path = bytes.TrimLeft(path, " ")
+			path = path[bytes.IndexByte(path, ' ')+1:]
+		}
+		path = bytes.TrimSuffix(bytes.TrimSpace(path), []byte(" (deleted)"))
 		if !bytes.HasPrefix(path, prefix) || !bytes.HasSuffix(path, []byte(".vlog")) {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ func vlogMaps(t *testing.T, dir string) []string {
 	for line := range bytes.Lines(smaps) {
 		s := strings.TrimSpace(string(line))
 		if f := strings.Fields(s); len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":") {
-			in = len(f) >= 6 && strings.HasPrefix(f[5], dir+"/") && strings.HasSuffix(f[5], ".vlog")
+			in = strings.Contains(s, " "+dir+"/") && strings.HasSuffix(s, ".vlog")
 			continue
 		}
 		if in && strings.HasPrefix(s, "VmFlags:") {
@@ -35,7 +36,10 @@ func vlogMaps(t *testing.T, dir string) []string {
 func randomRead(flags string) bool { return strings.Contains(flags+" ", " rr ") }
 
 func TestValueLogMarkedRandom(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "a dir  with spaces") // /proc/self/maps pads paths with spaces
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	b, err := OpenBadger(BadgerOptions{Dir: dir, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
