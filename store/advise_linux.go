@@ -31,20 +31,16 @@ func adviseRandom(dir string) int {
 	for line := range bytes.Lines(maps) {
 		// start-end perms offset dev inode path, the path padded with
 		// spaces and possibly holding some of its own
-		fields := bytes.Fields(line)
-		if len(fields) < 6 {
-			continue
-		}
-		path := line
-		for range 5 {
+		addr, path, _ := bytes.Cut(line, []byte(" "))
+		for range 4 {
 			path = bytes.TrimLeft(path, " ")
-			path = path[bytes.IndexByte(path, ' ')+1:]
+			_, path, _ = bytes.Cut(path, []byte(" "))
 		}
 		path = bytes.TrimSuffix(bytes.TrimSpace(path), []byte(" (deleted)"))
 		if !bytes.HasPrefix(path, prefix) || !bytes.HasSuffix(path, []byte(".vlog")) {
 			continue
 		}
-		start, end, ok := bytes.Cut(fields[0], []byte("-"))
+		start, end, ok := bytes.Cut(addr, []byte("-"))
 		if !ok {
 			continue
 		}

@@ -24,7 +24,8 @@ import (
 // BadgerOptions configures [OpenBadger]. The zero value (with Dir set) is
 // the documented default: durable commits, Badger's encryption at rest off
 // (the store turns it on by passing EncryptionKey), about 450 MiB of
-// caches and memtables, and values from 160 bytes in the value log.
+// caches and memtables, values from 160 bytes in the value log, and the
+// value log's maps marked as read at random (see Readahead).
 type BadgerOptions struct {
 	// Dir is the database directory. It is created if missing.
 	Dir string

@@ -55,16 +55,23 @@ func TestSchema2Marked(t *testing.T) {
 	ctx := context.Background()
 	root := crypto.GenerateRootKey()
 	dir := t.TempDir()
+	if s, err := Open(ctx, dir, Options{Keys: testKeys(root)}); err != nil {
+		t.Fatal(err)
+	} else if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// setSchema writes the schema entry under the store, which may refuse
+	// to open once it is set.
 	setSchema := func(v string) {
 		t.Helper()
-		s, err := Open(ctx, dir, Options{Keys: testKeys(root)})
+		b, err := OpenBadger(BadgerOptions{Dir: dir, EncryptionKey: root.AtRestKey()})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.kv.Update(ctx, func(tx Txn) error { return tx.Set(metaKey("schema"), []byte(v)) }); err != nil {
+		if err := b.Update(ctx, func(tx Txn) error { return tx.Set(metaKey("schema"), []byte(v)) }); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Close(); err != nil {
+		if err := b.Close(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -120,6 +127,15 @@ func TestSchema2Marked(t *testing.T) {
 		t.Error("a database of schema 4 opened")
 	} else if !strings.Contains(err.Error(), "newer build") {
 		t.Errorf("Open of a schema 4 database: %v, want an error saying a newer build wrote it", err)
+	}
+	for _, v := range []string{"x", "0"} { // not a schema at all: refused, not taken for an old one
+		setSchema(v)
+		if s, err := Open(ctx, dir, Options{Keys: testKeys(root)}); err == nil {
+			s.Close()
+			t.Errorf("a database of schema %q opened", v)
+		} else if !strings.Contains(err.Error(), "unsupported schema version") || errors.Is(err, ErrOldSchema) {
+			t.Errorf("Open of a database of schema %q: %v, want an unsupported schema version", v, err)
+		}
 	}
 }
 

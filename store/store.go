@@ -231,9 +231,8 @@ func (s *Store) loadKeyring(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("store: schema version: %w", err)
 		}
-		switch n, perr := strconv.Atoi(string(v)); {
-		case perr != nil:
-			return fmt.Errorf("store: unsupported schema version %q", v)
+		switch n, _ := strconv.Atoi(string(v)); { // n is 0 for a value that is not a number
+		case n == schemaVersion:
 		case n == schemaReadable:
 			if err := tx.Set(metaKey("schema"), schemaValue(schemaVersion)); err != nil {
 				return err
@@ -242,7 +241,7 @@ func (s *Store) loadKeyring(ctx context.Context) error {
 			return fmt.Errorf("%w (schema %q)", ErrOldSchema, v)
 		case n > schemaVersion:
 			return fmt.Errorf("store: database written by a newer build (schema %q); this build reads schemas %d and %d", v, schemaReadable, schemaVersion)
-		case n != schemaVersion:
+		default:
 			return fmt.Errorf("store: unsupported schema version %q", v)
 		}
 		kr, err := crypto.OpenKeyring(s.root, state)
