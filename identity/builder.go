@@ -64,6 +64,19 @@ func (b *builder) phone(field, raw string) {
 	b.identifier(KindPhone, "", p.String())
 }
 
+// receiverPhone is phone for the phone of an order's receiver, who may be
+// someone other than the buyer: the identifier is also listed in
+// Record.Receivers.
+func (b *builder) receiverPhone(field, raw string) {
+	n := len(b.rec.Identifiers)
+	b.phone(field, raw)
+	for _, id := range b.rec.Identifiers[n:] {
+		if !slices.Contains(b.rec.Receivers, id) {
+			b.rec.Receivers = append(b.rec.Receivers, id)
+		}
+	}
+}
+
 // referral adds a referral by the owner of the phone raw. An unusable
 // referrer number is dropped with a warning giving the phone's reason.
 func (b *builder) referral(field, raw string, t time.Time) {

@@ -79,8 +79,8 @@ func decodeTaobao(b *builder, o jsonObject) {
 		b.nickname("buyer_nick", nick)
 	}
 	b.name("receiver_name", b.text(o, "receiver_name"))
-	b.phone("receiver_mobile", b.text(o, "receiver_mobile"))
-	b.phone("receiver_phone", b.text(o, "receiver_phone"))
+	b.receiverPhone("receiver_mobile", b.text(o, "receiver_mobile"))
+	b.receiverPhone("receiver_phone", b.text(o, "receiver_phone"))
 	b.region(b.text(o, "receiver_state"), b.text(o, "receiver_city"))
 	b.rec.Attributes.District = cleanText(b.text(o, "receiver_district"))
 
@@ -169,8 +169,8 @@ func decodeJD(b *builder, o jsonObject) {
 	if ci != nil {
 		const p = "consigneeInfo."
 		b.name(p+"fullname", b.textIn(ci, p, "fullname"))
-		b.phone(p+"mobile", b.textIn(ci, p, "mobile"))
-		b.phone(p+"telephone", b.textIn(ci, p, "telephone"))
+		b.receiverPhone(p+"mobile", b.textIn(ci, p, "mobile"))
+		b.receiverPhone(p+"telephone", b.textIn(ci, p, "telephone"))
 		b.region(b.textIn(ci, p, "province"), b.textIn(ci, p, "city"))
 		b.rec.Attributes.District = cleanText(b.textIn(ci, p, "county"))
 	}

@@ -94,6 +94,7 @@ type goldenRecord struct {
 	Key          string              `json:"key"`
 	Observed     string              `json:"observed,omitempty"`
 	Identifiers  []string            `json:"identifiers"`
+	Receivers    []string            `json:"receivers,omitempty"`
 	Withheld     []goldenWithheld    `json:"withheld,omitempty"`
 	Attributes   map[string]any      `json:"attributes,omitempty"`
 	Orders       []goldenOrder       `json:"orders,omitempty"`
@@ -174,6 +175,9 @@ func toGolden(r identity.Record) *goldenRecord {
 	}
 	for _, id := range r.Identifiers {
 		g.Identifiers = append(g.Identifiers, id.String())
+	}
+	for _, id := range r.Receivers {
+		g.Receivers = append(g.Receivers, id.String())
 	}
 	a := r.Attributes
 	attrs := map[string]any{

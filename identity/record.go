@@ -320,6 +320,27 @@ type Record struct {
 	Referrals    []Referral
 	Consent      []Consent
 	Warnings     []Warning
+	// Receivers are the identifiers among Identifiers that name an
+	// order's receiver (Taobao receiver_mobile, JD consigneeInfo.mobile)
+	// rather than the record's own account: the receiver may be the buyer,
+	// or someone the buyer sends a gift to. Attributes then describe the
+	// receiver too. The merge step decides whether they are the buyer's.
+	Receivers []Identifier
+	// Stated is set on a record combined from several versions of one
+	// source record (by the merge step): for each field a version other
+	// than the newest stated, when that version was observed. A field not
+	// listed was stated at Observed. Records read from a source leave it
+	// empty.
+	Stated []Stated
+}
+
+// Stated says when the value of one field of a combined record was
+// observed. Field is a field name ("name", "city", ...), "id:" and an
+// identifier kind and scope ("id:phone:", "id:openid:wx123"), or
+// "withheld:" and a source field.
+type Stated struct {
+	Field string
+	Time  time.Time
 }
 
 // Key returns the record's identity: the same key ingested twice is the
