@@ -77,10 +77,12 @@ const (
 	RuleLimit              Rule = "limit"                // joining would exceed an identifier kind's limit per profile
 	RuleDoNotLink          Rule = "do_not_link"          // an operator said the records are different people
 	RuleNoSharedIdentifier Rule = "no_shared_identifier" // nothing links them
+	RuleReceiver           Rule = "receiver"             // the shared phone is a gift receiver's, named by the buyer's order
+	RuleRecycled           Rule = "recycled"             // the shared phone was reassigned: a different person after a long silence
 )
 
 // Rules lists every rule.
-var Rules = []Rule{RuleHub, RuleBlocked, RuleLimit, RuleDoNotLink, RuleNoSharedIdentifier}
+var Rules = []Rule{RuleHub, RuleBlocked, RuleLimit, RuleDoNotLink, RuleNoSharedIdentifier, RuleReceiver, RuleRecycled}
 
 // String returns the rule's name, such as "do_not_link". It parses back
 // with [ParseRule].
@@ -102,16 +104,18 @@ type Status string
 
 // The identifier statuses. When the records of a profile carry an
 // identifier with different statuses, the profile shows the first of hub,
-// blocked, linking, excluded that applies.
+// blocked, linking, recycled, receiver, excluded that applies.
 const (
 	StatusLinking  Status = "linking"  // joins the records that carry it
 	StatusHub      Status = "hub"      // seen with too many distinct people; links nothing
 	StatusBlocked  Status = "blocked"  // listed in [Options].Blocked; links nothing
 	StatusExcluded Status = "excluded" // the record carries more identifiers of this kind than the limit; links nothing
+	StatusRecycled Status = "recycled" // a phone reassigned to someone else since: links this profile's records of its earlier owner, but is no longer its key
+	StatusReceiver Status = "receiver" // a gift receiver's phone on the buyer's order; links nothing
 )
 
 // Statuses lists every status.
-var Statuses = []Status{StatusLinking, StatusHub, StatusBlocked, StatusExcluded}
+var Statuses = []Status{StatusLinking, StatusHub, StatusBlocked, StatusExcluded, StatusRecycled, StatusReceiver}
 
 // String returns the status's name. It parses back with [ParseStatus].
 func (s Status) String() string { return string(s) }
@@ -136,8 +140,12 @@ func statusRank(s Status) int {
 		return 1
 	case StatusLinking:
 		return 2
-	default:
+	case StatusRecycled:
 		return 3
+	case StatusReceiver:
+		return 4
+	default:
+		return 5
 	}
 }
 

@@ -77,6 +77,9 @@ func (m *memory) apply(ch *merge.Change, rec *identity.Record) {
 	if ch.NoOp {
 		return
 	}
+	if ch.Record != nil {
+		rec = ch.Record // the versions of the record combined
+	}
 	if rec != nil {
 		m.records[rec.Key()] = *rec
 	}

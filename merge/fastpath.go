@@ -98,7 +98,7 @@ func (s *session) tryFold(p *Profile, n *node, sticky []identity.Identifier, asO
 			return nil, false, nil
 		}
 	}
-	if !linked {
+	if !linked || !c.foldKeepsPeople(p, n) {
 		return nil, false, nil
 	}
 	// The hub rule counts every record carrying an identifier, whatever
@@ -111,10 +111,10 @@ func (s *session) tryFold(p *Profile, n *node, sticky []identity.Identifier, asO
 				continue
 			}
 			var w hubWitness
-			w.add(c.hubThreshold, n.rec.Attributes.Name, n.ids)
+			w.add(c.hubThreshold, personOf(n.rec), n.ids)
 			for i := range p.Records {
 				if ref := &p.Records[i]; slices.Contains(ref.Identifiers, id) {
-					w.add(c.hubThreshold, ref.Name, ref.Identifiers)
+					w.add(c.hubThreshold, personOfRef(ref), ref.Identifiers)
 				}
 			}
 			if c.overHub(&w) {
@@ -153,21 +153,19 @@ func linkingCount(p *Profile, k identity.Kind, sc string) int {
 }
 
 // withinHubBound reports whether p's records and n's record together
-// show no more distinct names, and no more distinct member numbers, than
-// the hub threshold. The values of p's name field are the names of all
-// its records, and its identifiers every member number they carry.
+// show no more distinct descriptions of people (name, gender, birthday),
+// and no more distinct member numbers, than the hub threshold: people are
+// never more than their descriptions, so no identifier can then be a hub.
 func (c *config) withinHubBound(p *Profile, n *node) bool {
-	names := 0
-	name := n.rec.Attributes.Name
-	if f, ok := p.Field(FieldPersonName); ok {
-		names = 1 + len(f.Alternatives)
-		if name != "" && name != f.Value && !slices.ContainsFunc(f.Alternatives, func(a Alternative) bool { return a.Value == name }) {
-			names++
+	var descs peopleCounter
+	descs.add(personOf(n.rec))
+	for i := range p.Records {
+		descs.add(personOfRef(&p.Records[i]))
+		if len(descs.descs) > c.hubThreshold {
+			return false
 		}
-	} else if name != "" {
-		names = 1
 	}
-	if names > c.hubThreshold {
+	if len(descs.descs) > c.hubThreshold {
 		return false
 	}
 	members := 0
@@ -184,4 +182,99 @@ func (c *config) withinHubBound(p *Profile, n *node) bool {
 		}
 	}
 	return members <= c.hubThreshold
+}
+
+// foldKeepsPeople reports whether folding n into p leaves the receiver
+// and recycling rules where a recomputation would: p has no gifts and no
+// recycled phone; n's receivers, if any, join the one receiver group of
+// p's orders; and n's phones are used within RecycleAfter of p's use of
+// them, which has no silence that long.
+func (c *config) foldKeepsPeople(p *Profile, n *node) bool {
+	if len(p.Gifts) > 0 {
+		return false
+	}
+	for i := range p.Identifiers {
+		if st := p.Identifiers[i].Status; st == StatusRecycled || st == StatusReceiver {
+			return false
+		}
+	}
+	if !c.oneReceiverGroup(p, n) {
+		return false
+	}
+	if c.recycleAfter <= 0 {
+		return true
+	}
+	t := utc(n.rec.Observed)
+	var uses []time.Time
+	for _, id := range n.link {
+		if id.Kind != identity.KindPhone {
+			continue
+		}
+		if _, ok := p.identifier(id); !ok {
+			continue
+		}
+		uses = uses[:0]
+		for i := range p.Records {
+			if r := &p.Records[i]; !r.Observed.IsZero() && slices.Contains(r.Identifiers, id) {
+				uses = append(uses, r.Observed)
+			}
+		}
+		if len(uses) == 0 {
+			continue
+		}
+		slices.SortFunc(uses, time.Time.Compare)
+		for k := 1; k < len(uses); k++ {
+			if c.silence(uses[k-1], uses[k]) {
+				return false
+			}
+		}
+		if !t.IsZero() && (c.silence(t, uses[0]) || c.silence(uses[len(uses)-1], t)) {
+			return false
+		}
+	}
+	return true
+}
+
+// oneReceiverGroup reports whether p's orders and n's, linked by the
+// receivers they share, are one group, and n's receivers that link are
+// already p's, linking: then no order can be a gift, before or after the
+// fold, however the fold joins p's buyer accounts.
+func (c *config) oneReceiverGroup(p *Profile, n *node) bool {
+	var recv []identity.Identifier
+	for _, id := range n.rec.Receivers {
+		if slices.Contains(n.link, id) {
+			recv = append(recv, id)
+		}
+	}
+	var orders [][]identity.Identifier
+	for i := range p.Records {
+		if r := &p.Records[i]; len(r.Receivers) > 0 {
+			orders = append(orders, r.Receivers)
+		}
+	}
+	for _, id := range recv {
+		if st, ok := p.identifier(id); !ok || st.Status != StatusLinking ||
+			!slices.ContainsFunc(orders, func(r []identity.Identifier) bool { return slices.Contains(r, id) }) {
+			return false
+		}
+	}
+	if len(orders) < 2 {
+		return true
+	}
+	// Grow one group from the first order until it stops; it must reach
+	// every order.
+	group := slices.Clone(orders[0])
+	reached := make([]bool, len(orders))
+	reached[0] = true
+	for grew := true; grew; {
+		grew = false
+		for k, r := range orders {
+			if reached[k] || !slices.ContainsFunc(r, func(id identity.Identifier) bool { return slices.Contains(group, id) }) {
+				continue
+			}
+			reached[k], grew = true, true
+			group = append(group, r...)
+		}
+	}
+	return !slices.Contains(reached, false)
 }

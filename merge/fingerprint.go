@@ -156,6 +156,26 @@ func appendRecord(b []byte, r *identity.Record) []byte {
 		b = fieldStr(b, 0, w.Field)
 		b = fieldStr(b, 1, string(w.Reason))
 	}
+
+	// Fields added after the first release are hashed only when set, so
+	// that the fingerprints of records without them never change.
+	if len(r.Receivers) > 0 {
+		b = fieldLen(b, 14, len(r.Receivers))
+		for i := range r.Receivers {
+			id := &r.Receivers[i]
+			b = binary.AppendUvarint(appendField(b, 0), uint64(id.Kind))
+			b = fieldStr(b, 1, id.Scope)
+			b = fieldStr(b, 2, id.Value)
+		}
+	}
+	if len(r.Stated) > 0 {
+		b = fieldLen(b, 15, len(r.Stated))
+		for i := range r.Stated {
+			st := &r.Stated[i]
+			b = fieldStr(b, 0, st.Field)
+			b = fieldTime(b, 1, st.Time)
+		}
+	}
 	return b
 }
 

@@ -27,6 +27,10 @@ func referenceFingerprint(rec *identity.Record) string {
 		if t.Field(i).Name == "Line" {
 			continue
 		}
+		// Fields added after the first release are hashed only when set.
+		if i >= 14 && v.Field(i).Len() == 0 {
+			continue
+		}
 		e.uint(uint64(i))
 		e.value(v.Field(i))
 	}

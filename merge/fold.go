@@ -81,6 +81,10 @@ func (c *config) extract(n *node, status func(identity.Identifier) Status, cands
 		Fingerprint: n.fp,
 		Name:        rec.Attributes.Name,
 		Identifiers: n.ids,
+		Gender:      rec.Attributes.Gender,
+		Birthday:    rec.Attributes.Birthday,
+		Receivers:   rec.Receivers,
+		Gift:        n.gift,
 	}}
 	it.ids = make([]IdentifierState, 0, len(n.ids))
 	ranks := c.ranks(key)
@@ -106,6 +110,9 @@ func (c *config) extract(n *node, status func(identity.Identifier) Status, cands
 		idxPersonName: a.Name, idxNickname: a.Nickname, idxGender: string(a.Gender), idxBirthday: birthday,
 		idxCountry: a.Country, idxProvince: a.Province, idxCity: a.City, idxDistrict: a.District, idxLanguage: a.Language,
 	} {
+		if n.gift && f != idxNickname && f != idxLanguage {
+			continue // the receiver's, not the buyer's
+		}
 		if v != "" {
 			cands = append(cands, c.rankedCandidate(f, v, from, ranks[f]))
 		}

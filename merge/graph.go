@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/match"
 )
 
 // node is one source record in a resolution.
@@ -13,6 +14,8 @@ type node struct {
 	fp   string
 	ids  []identity.Identifier // distinct, in the record's order
 	link []identity.Identifier // the linking ones, in identifier order
+	recv []identity.Identifier // the linking ones that name an order's receiver
+	gift bool                  // an order shipped to someone else: recv link nothing
 }
 
 type kindScope struct {
@@ -28,7 +31,9 @@ func compareKindScope(a, b kindScope) int {
 }
 
 // refusal is a join protection refused while node x was added: the
-// component holding node y shares identifier via with x's component.
+// component holding node y shares identifier via with x's component. For
+// RuleRecycled and RuleReceiver, x and y are records that carry via but
+// do not link through it.
 type refusal struct {
 	x, y  int
 	rule  Rule
@@ -44,6 +49,22 @@ type resolution struct {
 	hubs     map[identity.Identifier]bool // every hub among the records' identifiers
 	newHubs  []identity.Identifier        // hubs found by the hub rule, not flagged before
 	refusals []refusal
+	// recycled are the recycled phones: the epoch of each node (-1 for
+	// nodes not carrying the phone).
+	recycled map[identity.Identifier][]int
+	// gifts are the nodes whose receiver identifiers link nothing: orders
+	// shipped to someone other than the buyer.
+	gifts map[int]bool
+}
+
+// current reports whether node i's use of identifier id is current: id is
+// not a recycled phone, or node i is of its latest epoch.
+func (res *resolution) current(i int, id identity.Identifier) bool {
+	ep, ok := res.recycled[id]
+	if !ok {
+		return true
+	}
+	return ep[i] == slices.Max(ep)
 }
 
 // compareNodes is the canonical order: observed time with unknown times
@@ -122,19 +143,17 @@ func (c *config) status(id identity.Identifier, link []identity.Identifier, hub 
 }
 
 // hubWitness collects what the records carrying one identifier say about
-// who they are: their distinct names and member numbers, up to one more
-// than the hub threshold, which is all the rule needs to know.
+// who they are: their descriptions (name, gender, birthday) and member
+// numbers, which is all the hub rule needs to know.
 type hubWitness struct {
-	names   []string
+	people  peopleCounter
 	members []identity.Identifier
 }
 
-// add adds what a record with the name and identifiers says, keeping at
-// most threshold+1 names and member numbers.
-func (w *hubWitness) add(threshold int, name string, ids []identity.Identifier) {
-	if name != "" && len(w.names) <= threshold && !slices.Contains(w.names, name) {
-		w.names = append(w.names, name)
-	}
+// add adds what a record with the person and identifiers says, keeping at
+// most threshold+1 member numbers.
+func (w *hubWitness) add(threshold int, p match.Person, ids []identity.Identifier) {
+	w.people.add(p)
 	for _, m := range ids {
 		if m.Kind == identity.KindMember && len(w.members) <= threshold && !slices.Contains(w.members, m) {
 			w.members = append(w.members, m)
@@ -142,12 +161,15 @@ func (w *hubWitness) add(threshold int, name string, ids []identity.Identifier) 
 	}
 }
 
+// overHub reports whether the records of w show more people, or more
+// member numbers, than the threshold: people, not spellings, since one
+// person written 王芳, 王 芳 and Wang Fang is one person.
 func (c *config) overHub(w *hubWitness) bool {
-	return c.hubThreshold > 0 && (len(w.names) > c.hubThreshold || len(w.members) > c.hubThreshold)
+	return c.hubThreshold > 0 && (len(w.members) > c.hubThreshold || w.people.over(c.hubThreshold))
 }
 
 // detectHubs returns sticky plus every identifier of a hub kind whose
-// carriers among nodes show more distinct names or member numbers than the
+// carriers among nodes show more people or member numbers than the
 // threshold, and the latter alone.
 func (c *config) detectHubs(nodes []node, sticky map[identity.Identifier]bool) (map[identity.Identifier]bool, []identity.Identifier) {
 	hubs := make(map[identity.Identifier]bool, len(sticky))
@@ -169,7 +191,7 @@ func (c *config) detectHubs(nodes []node, sticky map[identity.Identifier]bool) (
 				w = &hubWitness{}
 				witnesses[id] = w
 			}
-			w.add(c.hubThreshold, n.rec.Attributes.Name, n.ids)
+			w.add(c.hubThreshold, personOf(n.rec), n.ids)
 		}
 	}
 	var found []identity.Identifier
@@ -269,9 +291,22 @@ func (u *unionFind) union(a, b int) {
 	u.comps[b] = nil
 }
 
+// holderKey is an identifier as the union-find links through it: a
+// recycled phone links only the records of one epoch.
+type holderKey struct {
+	id    identity.Identifier
+	epoch int
+}
+
 // resolve partitions the records of nodes into profiles; it sorts nodes.
-// The records must have distinct keys. sticky are the hubs flagged before; pairs the do-not-link
-// constraints (pairs naming records outside the set are ignored).
+// The records must have distinct keys. sticky are the hubs flagged before;
+// pairs the do-not-link constraints (pairs naming records outside the set
+// are ignored).
+//
+// Records join in two passes over the canonical order: first through
+// every linking identifier but the receivers of orders, then, once the
+// buyer accounts are whole, through the receivers of the orders that are
+// not gifts.
 func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pairs []Pair) *resolution {
 	slices.SortFunc(nodes, func(a, b node) int { return compareNodes(&a, &b) })
 	res := &resolution{nodes: nodes}
@@ -280,9 +315,17 @@ func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pair
 
 	index := make(map[identity.RecordKey]int, len(nodes))
 	for i := range nodes {
-		nodes[i].link = c.linkingIdentifiers(nodes[i].ids, isHub)
-		index[nodes[i].key] = i
+		n := &nodes[i]
+		n.link = c.linkingIdentifiers(n.ids, isHub)
+		n.recv = nil
+		for _, id := range n.rec.Receivers {
+			if slices.Contains(n.link, id) && !slices.Contains(n.recv, id) {
+				n.recv = append(n.recv, id)
+			}
+		}
+		index[n.key] = i
 	}
+	res.recycled = c.recycledEpochs(nodes)
 	u := &unionFind{c: c, parent: make([]int, len(nodes)), comps: make([]*component, len(nodes)), partners: map[int][]int{}}
 	for i := range u.parent {
 		u.parent[i] = i // nodes not yet visited are their own roots
@@ -298,42 +341,78 @@ func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pair
 
 	// holders maps an identifier to one node per component holding it:
 	// the first node, in canonical order, of that component to carry it.
-	holders := map[identity.Identifier][]int{}
+	holders := map[holderKey][]int{}
+	join := func(i int, x identity.Identifier) {
+		hk := holderKey{id: x}
+		if ep, ok := res.recycled[x]; ok {
+			hk.epoch = ep[i]
+		}
+		hs := holders[hk]
+		// One holder per component, earliest first; try the components
+		// in the order of their first record.
+		var reps []int
+		for _, h := range hs {
+			if !slices.ContainsFunc(reps, func(r int) bool { return u.find(r) == u.find(h) }) {
+				reps = append(reps, h)
+			}
+		}
+		slices.SortStableFunc(reps, func(a, b int) int { return u.comps[u.find(a)].first - u.comps[u.find(b)].first })
+		for _, h := range reps {
+			ri, rh := u.find(i), u.find(h)
+			if ri == rh {
+				continue
+			}
+			if rule, lim, ok := u.check(ri, rh); ok {
+				u.union(ri, rh)
+			} else {
+				res.refusals = append(res.refusals, refusal{x: i, y: h, rule: rule, limit: lim, via: x})
+			}
+		}
+		if !slices.ContainsFunc(reps, func(r int) bool { return u.find(r) == u.find(i) }) {
+			reps = append(reps, i)
+		}
+		holders[hk] = reps
+	}
 	for i := range nodes {
+		n := &nodes[i]
 		comp := &component{members: []int{i}, ids: map[identity.Identifier]bool{}, count: map[kindScope]int{}, first: i}
-		for _, id := range nodes[i].link {
-			comp.ids[id] = true
-			comp.count[kindScope{id.Kind, id.Scope}]++
+		for _, id := range n.link {
+			if !slices.Contains(n.recv, id) {
+				comp.ids[id] = true
+				comp.count[kindScope{id.Kind, id.Scope}]++
+			}
 		}
 		u.comps[i] = comp
-		for _, x := range nodes[i].link {
-			hs := holders[x]
-			// One holder per component, earliest first; try the
-			// components in the order of their first record.
-			var reps []int
-			for _, h := range hs {
-				if !slices.ContainsFunc(reps, func(r int) bool { return u.find(r) == u.find(h) }) {
-					reps = append(reps, h)
-				}
+		for _, x := range n.link {
+			if !slices.Contains(n.recv, x) {
+				join(i, x)
 			}
-			slices.SortStableFunc(reps, func(a, b int) int { return u.comps[u.find(a)].first - u.comps[u.find(b)].first })
-			for _, h := range reps {
-				ri, rh := u.find(i), u.find(h)
-				if ri == rh {
-					continue
-				}
-				if rule, lim, ok := u.check(ri, rh); ok {
-					u.union(ri, rh)
-				} else {
-					res.refusals = append(res.refusals, refusal{x: i, y: h, rule: rule, limit: lim, via: x})
-				}
-			}
-			if !slices.ContainsFunc(reps, func(r int) bool { return u.find(r) == u.find(i) }) {
-				reps = append(reps, i)
-			}
-			holders[x] = reps
 		}
 	}
+	res.gifts = c.gifts(nodes, u)
+	for i := range nodes {
+		n := &nodes[i]
+		if len(n.recv) == 0 || res.gifts[i] {
+			continue
+		}
+		for _, x := range n.recv {
+			// The receiver joins the buyer's component first, within
+			// its kind's limit.
+			comp := u.comps[u.find(i)]
+			if !comp.ids[x] {
+				ks := kindScope{x.Kind, x.Scope}
+				if lim := c.limit(x.Kind); lim > 0 && comp.count[ks]+1 > lim {
+					n.link = slices.DeleteFunc(n.link, func(id identity.Identifier) bool { return id == x })
+					continue
+				}
+				comp.ids[x] = true
+				comp.count[ks]++
+			}
+			join(i, x)
+		}
+	}
+	res.receiverRefusals(holders)
+	res.recycledRefusals()
 
 	roots := map[int]int{}
 	for i := range nodes {
@@ -357,11 +436,58 @@ func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pair
 	return res
 }
 
+// receiverRefusals records, for each gift, that its order and the first
+// record linking through the receiver's identifier were kept apart.
+func (res *resolution) receiverRefusals(holders map[holderKey][]int) {
+	for i := range res.nodes {
+		if !res.gifts[i] {
+			continue
+		}
+		for _, x := range res.nodes[i].recv {
+			hk := holderKey{id: x}
+			if ep, ok := res.recycled[x]; ok {
+				hk.epoch = ep[i]
+			}
+			if hs := holders[hk]; len(hs) > 0 {
+				res.refusals = append(res.refusals, refusal{x: i, y: hs[0], rule: RuleReceiver, via: x})
+			}
+		}
+	}
+}
+
+// recycledRefusals records, for each recycled phone, that the first record
+// of each epoch and the last of the one before were kept apart.
+func (res *resolution) recycledRefusals() {
+	for id, ep := range res.recycled {
+		last := map[int]int{}  // epoch -> its last node
+		first := map[int]int{} // epoch -> its first node
+		for i, e := range ep {
+			if e < 0 {
+				continue
+			}
+			if _, ok := first[e]; !ok {
+				first[e] = i
+			}
+			last[e] = i
+		}
+		for e := 1; e <= slices.Max(ep); e++ {
+			f, ok1 := first[e]
+			l, ok2 := last[e-1]
+			if ok1 && ok2 {
+				res.refusals = append(res.refusals, refusal{x: f, y: l, rule: RuleRecycled, via: id})
+			}
+		}
+	}
+}
+
 // separations returns the refusals as Separations between records of
 // different parts, without duplicates, in order.
 func (res *resolution) separations() []Separation {
 	var out []Separation
 	for _, r := range res.refusals {
+		if (r.rule == RuleReceiver || r.rule == RuleRecycled) && res.partOf[r.x] == res.partOf[r.y] {
+			continue // joined through something else: nothing was kept apart
+		}
 		a, b := res.nodes[r.x].key, res.nodes[r.y].key
 		if compareKey(a, b) > 0 {
 			a, b = b, a

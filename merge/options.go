@@ -15,7 +15,8 @@ const Day = 24 * time.Hour
 
 // Options configure a [Resolver]. The zero value means the defaults
 // documented on each field. For every integer, zero means the default and
-// a negative value turns the rule off; durations must not be negative.
+// a negative value turns the rule off; durations must not be negative,
+// except RecycleAfter, which a negative value turns off.
 type Options struct {
 	// Priority lists, per field, the channels or source names whose values
 	// win, highest first; a record's Source is matched before its
@@ -40,14 +41,26 @@ type Options struct {
 	// account), email 3.
 	Limits map[identity.Kind]int
 
-	// HubThreshold is how many distinct names, or distinct member numbers,
-	// the records carrying one identifier of a HubKinds kind may show
-	// before the identifier is flagged a hub: a placeholder typed by staff,
-	// not a person. Default 3: the fourth distinct name flags it.
+	// HubThreshold is how many people, or distinct member numbers, the
+	// records carrying one identifier of a HubKinds kind may show before
+	// the identifier is flagged a hub: a placeholder typed by staff, not a
+	// person. People are counted by package match, not by spelling: 王芳,
+	// 王 芳, Wang Fang, 王女士 and 陳芳/陈芳 on one phone are one person.
+	// Default 3: a fourth person inconsistent with the other three flags it.
 	HubThreshold int
 	// HubKinds are the kinds the hub rule watches. Default phone and email,
 	// the values staff type when a customer will not give theirs.
 	HubKinds []identity.Kind
+
+	// RecycleAfter is the silence after which a phone number may have been
+	// reassigned by its operator: when the records carrying a phone after
+	// such a silence describe nobody consistent with the people described
+	// before it (name, gender, birthday), the phone starts a new person.
+	// The earlier profile keeps its records and lists the phone as
+	// [StatusRecycled]. Default 180 days; negative turns the rule off. A
+	// customer who comes back after a year under the same name is not
+	// split.
+	RecycleAfter time.Duration
 
 	// Blocked identifiers never link records, whoever carries them.
 	Blocked []identity.Identifier
@@ -112,6 +125,7 @@ type config struct {
 	limits       map[identity.Kind]int // 0 means unlimited
 	hubThreshold int                   // 0 means off
 	hubKinds     map[identity.Kind]bool
+	recycleAfter time.Duration // 0 means off
 	blocked      map[identity.Identifier]bool
 	placeholders map[string]bool
 	lifespanDays int64
@@ -207,6 +221,12 @@ func newConfig(o Options) (*config, error) {
 	}
 
 	c.hubThreshold = intOption(o.HubThreshold, 3)
+	switch {
+	case o.RecycleAfter == 0:
+		c.recycleAfter = 180 * Day
+	case o.RecycleAfter > 0:
+		c.recycleAfter = o.RecycleAfter
+	}
 	kinds := o.HubKinds
 	if kinds == nil {
 		kinds = []identity.Kind{identity.KindPhone, identity.KindEmail}

@@ -38,6 +38,7 @@ type Profile struct {
 	Credits     []Credit          `json:"credits,omitempty"`     // referrals this person made, by referrer, referred
 	DoNotLink   []Pair            `json:"do_not_link,omitempty"` // operator constraints touching this profile's records
 	Separations []Separation      `json:"separations,omitempty"` // joins protection refused, touching this profile's records
+	Gifts       []Gift            `json:"gifts,omitempty"`       // orders sent to or received from other profiles, by record
 
 	// Metrics, Stage, Risk and NextRefresh are derived from the rest as
 	// of AsOf; [Resolver.Refresh] recomputes them for another time.
@@ -58,11 +59,34 @@ type RecordRef struct {
 	// Fingerprint is a digest of the record's content (everything but
 	// Line); the same key with the same fingerprint is a re-ingest.
 	Fingerprint string `json:"fingerprint"`
-	// Name is the record's personal name, kept for the hub rule.
+	// Name, Gender and Birthday describe the person the record names,
+	// kept for the hub, receiver and recycling rules.
 	Name string `json:"name,omitempty"`
 	// Identifiers are every identifier the record carries, whatever their
 	// status, in the record's order without duplicates.
 	Identifiers []identity.Identifier `json:"identifiers,omitempty"`
+	Gender      identity.Gender       `json:"gender,omitempty"`
+	Birthday    identity.Date         `json:"birthday,omitzero"`
+	// Receivers are the identifiers that name the receiver of the
+	// record's order ([identity.Record].Receivers).
+	Receivers []identity.Identifier `json:"receivers,omitempty"`
+	// Gift reports an order shipped to someone other than the buyer: its
+	// receivers link nothing, and its name, gender and address are the
+	// receiver's, not the profile's.
+	Gift bool `json:"gift,omitempty"`
+}
+
+// Gift is an order one customer sent to another: on the buyer's profile
+// as sent, on the receiver's (when a profile holds the receiver's phone)
+// as received.
+type Gift struct {
+	Record   identity.RecordKey `json:"record"` // the order's source record
+	Received bool               `json:"received,omitempty"`
+	// Profile is the other side: the receiver's profile on a gift sent,
+	// the buyer's on a gift received; empty when no profile holds the
+	// receiver's phone.
+	Profile string    `json:"profile,omitempty"`
+	Time    time.Time `json:"time,omitzero"`
 }
 
 // IdentifierState is one identifier the records of a profile carry, with
@@ -296,6 +320,7 @@ func (p *Profile) Clone() *Profile {
 	q.Records = slices.Clone(p.Records)
 	for i := range q.Records {
 		q.Records[i].Identifiers = slices.Clone(q.Records[i].Identifiers)
+		q.Records[i].Receivers = slices.Clone(q.Records[i].Receivers)
 	}
 	q.Identifiers = slices.Clone(p.Identifiers)
 	q.Fields = slices.Clone(p.Fields)
@@ -313,6 +338,7 @@ func (p *Profile) Clone() *Profile {
 	q.Credits = slices.Clone(p.Credits)
 	q.DoNotLink = slices.Clone(p.DoNotLink)
 	q.Separations = slices.Clone(p.Separations)
+	q.Gifts = slices.Clone(p.Gifts)
 	q.Metrics.Spend = slices.Clone(p.Metrics.Spend)
 	q.Metrics.NPS = clonePtr(p.Metrics.NPS)
 	q.Metrics.CSAT = clonePtr(p.Metrics.CSAT)

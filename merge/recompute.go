@@ -60,6 +60,7 @@ func (s *session) recompute(pl *plan, newID func() string, asOf time.Time) (*Cha
 	if err != nil {
 		return nil, err
 	}
+	res.setGifts(parts)
 	w := newWorkset(s, parts, pl.olds)
 	var credits []Credit
 	for _, p := range pl.olds {
@@ -202,8 +203,20 @@ func (c *config) buildParts(res *resolution, pairs []Pair) []*Profile {
 		cands = cands[:0]
 		for _, i := range part {
 			n := &res.nodes[i]
+			n.gift = res.gifts[i]
 			var it items
-			it, cands = c.extract(n, func(id identity.Identifier) Status { return c.status(id, n.link, isHub) }, cands)
+			it, cands = c.extract(n, func(id identity.Identifier) Status {
+				st := c.status(id, n.link, isHub)
+				if st == StatusLinking {
+					switch {
+					case n.gift && slices.Contains(n.recv, id):
+						return StatusReceiver
+					case !res.current(i, id):
+						return StatusRecycled
+					}
+				}
+				return st
+			}, cands)
 			all = append(all, it)
 		}
 		prof := build(all, cands)

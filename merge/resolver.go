@@ -61,9 +61,13 @@ type Change struct {
 	// with the same content, or the operation had nothing to do. Every
 	// other field is then empty and the store writes nothing.
 	NoOp bool
-	// Stale reports a NoOp for a record older than the version of it
-	// already held: see [Resolver.Add].
+	// Stale reports a NoOp for a version of a record that differs from
+	// the version held but adds nothing to it: see [Resolver.Add].
 	Stale bool
+	// Record, when set, is what the store writes under the key of the
+	// record passed to Add instead of that record: the versions of one
+	// source record combined.
+	Record *identity.Record
 	// Recomputed reports that existing profiles were rebuilt from their
 	// records (a merge, a split, an update, a protection rule at work)
 	// rather than folded incrementally or created. It is informational.
@@ -124,11 +128,12 @@ type IndexEdit struct {
 // reach, and then:
 //
 //   - returns a NoOp change if the same key was ingested before with the
-//     same content ([Fingerprint]; Line is not content), and a NoOp, Stale
-//     change if the version held is newer: a later Observed time, or at
-//     equal times (an unknown time is older than any) the greater
-//     fingerprint. Versions of a record thus replace each other in time
-//     order, whatever order they arrive in;
+//     same content ([Fingerprint]; Line is not content). A different
+//     content combines with the version held, field by field: the newest
+//     stated value of each field wins, and what the new version does not
+//     state is kept (see the package documentation, "Versions"). When the
+//     combination says nothing new, the change is a NoOp, Stale; otherwise
+//     Change.Record is the combination, for the store to write;
 //   - creates a profile for a new record that reaches no profile, and
 //     folds a new record into the one profile it reaches when nothing else
 //     can change: no other profile, no shared identifiers, no limit or
@@ -161,13 +166,23 @@ func (r *Resolver) add(rd Reader, rec identity.Record, newID func() string, asOf
 		return nil, err
 	}
 	n := newNode(&rec)
+	var combined *identity.Record
 	if holder != nil {
 		i, _ := holder.record(key)
-		switch held := holder.Records[i]; {
-		case held.Fingerprint == n.fp:
+		if holder.Records[i].Fingerprint == n.fp {
 			return &Change{NoOp: true}, nil
-		case !supersedes(utc(rec.Observed), n.fp, held.Observed, held.Fingerprint):
+		}
+		held, err := s.heldRecord(holder, key)
+		if err != nil {
+			return nil, err
+		}
+		switch c := combine(held, &rec); c {
+		case held:
 			return &Change{NoOp: true, Stale: true}, nil
+		case &rec:
+		default:
+			rec, combined = *c, c
+			n = newNode(&rec)
 		}
 	}
 	// The profiles the record reaches, and the identifiers flagged as
@@ -217,19 +232,33 @@ func (r *Resolver) add(rd Reader, rec identity.Record, newID func() string, asOf
 		pl.sticky[id] = true
 	}
 	pl.record = &rec
-	return s.recompute(pl, newID, asOf)
+	ch, err := s.recompute(pl, newID, asOf)
+	if err == nil && !ch.NoOp && combined != nil {
+		ch.Record = combined
+	}
+	return ch, err
 }
 
-// supersedes reports whether a record version observed at t with
-// fingerprint fp replaces the version observed at heldT with heldFP.
-func supersedes(t time.Time, fp string, heldT time.Time, heldFP string) bool {
-	switch {
-	case t.Equal(heldT):
-		return fp > heldFP
-	case t.IsZero() || heldT.IsZero():
-		return heldT.IsZero()
+// heldRecord returns the version of the record with key k that profile p
+// holds.
+func (s *session) heldRecord(p *Profile, k identity.RecordKey) (*identity.Record, error) {
+	recs, ok := s.records[p.ID]
+	if !ok {
+		var err error
+		if recs, err = s.rd.Records(p.ID); err != nil {
+			return nil, fmt.Errorf("merge: reading the records of profile %s: %w", p.ID, err)
+		}
+		if s.records == nil {
+			s.records = map[string][]identity.Record{}
+		}
+		s.records[p.ID] = recs
 	}
-	return t.After(heldT)
+	for i := range recs {
+		if recs[i].Key() == k {
+			return &recs[i], nil
+		}
+	}
+	return nil, &StateError{Profile: p.ID, Record: k, Problem: "Records did not return a record the profile lists"}
 }
 
 func checkCall(newID func() string, asOf time.Time) error {

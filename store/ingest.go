@@ -25,6 +25,8 @@ const (
 	OutcomeJoined    Outcome = "joined"    // the record joined or updated an existing profile
 	OutcomeMerged    Outcome = "merged"    // the record linked profiles that became one
 	OutcomeUnchanged Outcome = "unchanged" // the same record with the same content was ingested before
+	OutcomeUpdated   Outcome = "updated"   // a new version of a record held: combined with the version held
+	OutcomeStale     Outcome = "stale"     // a version of a record held that adds nothing to it: older, or saying nothing new
 	OutcomeErased    Outcome = "erased"    // the record belongs to an erased profile and was refused
 )
 
@@ -164,14 +166,27 @@ func (t *txn) ingest(rec *identity.Record) (Result, error) {
 		return Result{}, err
 	}
 	if c.NoOp {
+		if c.Stale {
+			return Result{Outcome: OutcomeStale, Profile: lr.pid.String()}, nil
+		}
 		return Result{Outcome: OutcomeUnchanged, Profile: lr.pid.String()}, nil
 	}
 	wasHeld := !lr.pid.IsZero()
-	if err := t.apply(c, &ingested{rec: rec, plain: plain, ctag: ctag}); err != nil {
+	in := &ingested{rec: rec, plain: plain, ctag: ctag}
+	if c.Record != nil {
+		// The versions combined: the combination is what is stored.
+		in.rec = c.Record
+		if in.plain, in.ctag, err = t.encodeContent(c.Record); err != nil {
+			return Result{}, err
+		}
+	}
+	if err := t.apply(c, in); err != nil {
 		return Result{}, err
 	}
 	r := Result{Profile: lr.pid.String(), Created: len(c.Created), Merged: len(c.Forwards), Outcome: OutcomeJoined}
 	switch {
+	case wasHeld && len(c.Forwards) == 0:
+		r.Outcome = OutcomeUpdated
 	case len(c.Forwards) > 0:
 		r.Outcome = OutcomeMerged
 	case !wasHeld && len(c.Created) > 0 && slices.Contains(c.Created, r.Profile):
@@ -186,7 +201,9 @@ type Summary struct {
 	Read            int                     `json:"read"`
 	Accepted        int                     `json:"accepted"`
 	Quarantined     map[identity.Reason]int `json:"quarantined"`
-	Unchanged       int                     `json:"unchanged"`
+	Unchanged       int                     `json:"unchanged"` // the same content as the version held
+	Updated         int                     `json:"updated"`   // new versions of records held, combined with them
+	Stale           int                     `json:"stale"`     // versions that added nothing to the one held
 	ProfilesCreated int                     `json:"profiles_created"`
 	ProfilesMerged  int                     `json:"profiles_merged"`
 	Warnings        map[identity.Reason]int `json:"warnings"`
@@ -290,8 +307,13 @@ func (s *Summary) count(r Result, rec *identity.Record) {
 		return
 	}
 	s.Accepted++
-	if r.Outcome == OutcomeUnchanged {
+	switch r.Outcome {
+	case OutcomeUnchanged:
 		s.Unchanged++
+	case OutcomeUpdated:
+		s.Updated++
+	case OutcomeStale:
+		s.Stale++
 	}
 	s.ProfilesCreated += r.Created
 	s.ProfilesMerged += r.Merged
@@ -305,6 +327,8 @@ func (s *Summary) add(o Summary) {
 	s.Read += o.Read
 	s.Accepted += o.Accepted
 	s.Unchanged += o.Unchanged
+	s.Updated += o.Updated
+	s.Stale += o.Stale
 	s.ProfilesCreated += o.ProfilesCreated
 	s.ProfilesMerged += o.ProfilesMerged
 	for k, v := range o.Quarantined {

@@ -39,7 +39,9 @@ func TestIngestFixturesTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Unchanged != again.Accepted || again.ProfilesCreated != 0 || again.ProfilesMerged != 0 {
+	// Every record is unchanged, or an older version of one that adds
+	// nothing (the fixtures hold trades seen twice): stale.
+	if again.Unchanged+again.Stale != again.Accepted || again.Updated != 0 || again.ProfilesCreated != 0 || again.ProfilesMerged != 0 {
 		t.Fatalf("second import changed something: %+v", again)
 	}
 	st2, err := s.Stats(ctx)

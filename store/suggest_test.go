@@ -328,8 +328,8 @@ func TestBlockingIndexFollowsProfiles(t *testing.T) {
 	renamed := csvRecord(t, "1", "Wang Fang", "1990-05-01", "13912345601")
 	renamed.Observed = asOf.Add(-time.Hour)
 	res = ingest(t, s, renamed)
-	if res[0].Outcome != OutcomeJoined {
-		t.Fatalf("renamed record: %v, want joined", res[0].Outcome)
+	if res[0].Outcome != OutcomeUpdated {
+		t.Fatalf("renamed record: %v, want updated", res[0].Outcome)
 	}
 	checkBlocks(t, s)
 	if diff := cmp.Diff(tagsOf(s.kr, "n\x00fang wang", "b\x001990-05-01\x00wang", "b\x001990-05-01\x00fang"), blockIndex(t, s)[res[0].Profile]); diff != "" {

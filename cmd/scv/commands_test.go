@@ -66,9 +66,9 @@ func TestImportTwice(t *testing.T) {
 	if second.Read != first.Read || second.Accepted != first.Accepted {
 		t.Errorf("second import read %d accepted %d, first %d %d", second.Read, second.Accepted, first.Read, first.Accepted)
 	}
-	if second.Unchanged != second.Accepted || second.ProfilesCreated != 0 || second.ProfilesMerged != 0 {
-		t.Errorf("second import: %d of %d accepted records unchanged, %d profiles created, %d merged; want all unchanged, none created or merged",
-			second.Unchanged, second.Accepted, second.ProfilesCreated, second.ProfilesMerged)
+	if second.Unchanged+second.Stale != second.Accepted || second.Updated != 0 || second.ProfilesCreated != 0 || second.ProfilesMerged != 0 {
+		t.Errorf("second import: %d of %d accepted records unchanged, %d stale, %d updated, %d profiles created, %d merged; want all unchanged or stale, none created or merged",
+			second.Unchanged, second.Accepted, second.Stale, second.Updated, second.ProfilesCreated, second.ProfilesMerged)
 	}
 	if diff := cmp.Diff(first.Quarantined, second.Quarantined); diff != "" {
 		t.Errorf("quarantine by reason changed (-first +second):\n%s", diff)
@@ -366,7 +366,7 @@ func TestImportInterrupted(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("import again: exit %d: %s", r.code, r.stderr)
 	}
-	if want := fmt.Sprintf("read %d, accepted %d (%d unchanged)", rows, rows, committed); !strings.Contains(r.stdout, want) {
+	if want := fmt.Sprintf("read %d, accepted %d (%d unchanged, 0 updated, 0 stale)", rows, rows, committed); !strings.Contains(r.stdout, want) {
 		t.Errorf("import again says %q, want %q", r.stdout, want)
 	}
 	if st := c.stats(); st.Records != rows || st.Profiles != rows {

@@ -184,6 +184,8 @@ func add(a *store.Summary, b store.Summary) {
 	a.Read += b.Read
 	a.Accepted += b.Accepted
 	a.Unchanged += b.Unchanged
+	a.Updated += b.Updated
+	a.Stale += b.Stale
 	a.ProfilesCreated += b.ProfilesCreated
 	a.ProfilesMerged += b.ProfilesMerged
 	for _, m := range []struct{ to, from map[identity.Reason]int }{{a.Quarantined, b.Quarantined}, {a.Warnings, b.Warnings}} {

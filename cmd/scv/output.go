@@ -167,7 +167,7 @@ func writeSummary(w io.Writer, sum store.Summary) {
 	for _, n := range sum.Quarantined {
 		q += n
 	}
-	fmt.Fprintf(w, "read %d, accepted %d (%d unchanged), quarantined %d\n", sum.Read, sum.Accepted, sum.Unchanged, q)
+	fmt.Fprintf(w, "read %d, accepted %d (%d unchanged, %d updated, %d stale), quarantined %d\n", sum.Read, sum.Accepted, sum.Unchanged, sum.Updated, sum.Stale, q)
 	writeCounts(w, "quarantined by reason", sum.Quarantined)
 	fmt.Fprintf(w, "profiles created %d, merged %d\n", sum.ProfilesCreated, sum.ProfilesMerged)
 	writeCounts(w, "warnings by reason (field dropped, record kept)", sum.Warnings)

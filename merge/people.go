@@ -1,0 +1,474 @@
+package merge
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/match"
+)
+
+// The rules of this file ask whether records describe one person, through
+// package match: the hub rule counts people rather than spellings, an
+// order's receiver joins its buyer only when the two are consistent, and a
+// phone number silent for long and then used by someone inconsistent with
+// its earlier owner is recycled.
+
+// personOf returns what a record says about who it is.
+func personOf(rec *identity.Record) match.Person {
+	a := &rec.Attributes
+	return match.Person{Name: a.Name, Gender: a.Gender, Birthday: a.Birthday}
+}
+
+// personOfRef is personOf for a record a profile summarises.
+func personOfRef(r *RecordRef) match.Person {
+	return match.Person{Name: r.Name, Gender: r.Gender, Birthday: r.Birthday}
+}
+
+// known reports whether p says anything about who a person is.
+func known(p match.Person) bool {
+	return (p.Name != "" && !match.Placeholder(p.Name)) || p.Gender != "" || !p.Birthday.IsZero()
+}
+
+// named reports whether p has a real name: the hub and recycling rules
+// count only described people, since a gender alone fits half of everyone.
+func named(p match.Person) bool { return p.Name != "" && !match.Placeholder(p.Name) }
+
+// maxDescriptions bounds the distinct descriptions the hub rule compares
+// per threshold step: more than that many ways of writing the people on
+// one identifier is a hub whatever they are.
+const maxDescriptions = 16
+
+// peopleCounter counts the distinct people among the descriptions added to
+// it: descriptions are put in a canonical order (most specific name first)
+// and each joins the first group whose every member it is consistent with,
+// or starts a new group. The count is a function of the set of
+// descriptions, never of the order they were added in, and it is a lower
+// bound for nobody: it is how many people a placeholder would have to
+// stand for at the least, give or take the greedy choice.
+type peopleCounter struct {
+	descs []match.Person
+}
+
+// add adds a description; unnamed ones say nothing and are ignored.
+func (pc *peopleCounter) add(p match.Person) {
+	if !named(p) || slices.Contains(pc.descs, p) {
+		return
+	}
+	pc.descs = append(pc.descs, p)
+}
+
+// over reports whether the descriptions show more than threshold people.
+func (pc *peopleCounter) over(threshold int) bool {
+	if threshold <= 0 || len(pc.descs) <= threshold {
+		return false
+	}
+	if len(pc.descs) > maxDescriptions*(threshold+1) {
+		return true
+	}
+	return countPeople(pc.descs, threshold+1) > threshold
+}
+
+// countPeople returns the number of people among descs, or stop as soon as
+// it reaches stop. It sorts descs.
+func countPeople(descs []match.Person, stop int) int {
+	type keyed struct {
+		p   match.Person
+		key string
+	}
+	ks := make([]keyed, len(descs))
+	for i, p := range descs {
+		ks[i] = keyed{p, match.NameKey(p.Name)}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if c := cmp.Compare(len(b.key), len(a.key)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.p.Name, b.p.Name); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.p.Gender, b.p.Gender); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.p.Birthday.String(), b.p.Birthday.String())
+	})
+	var groups [][]match.Person
+	for _, k := range ks {
+		joined := false
+		for g := range groups {
+			if !slices.ContainsFunc(groups[g], func(q match.Person) bool { return !match.Consistent(k.p, q) }) {
+				groups[g] = append(groups[g], k.p)
+				joined = true
+				break
+			}
+		}
+		if !joined {
+			groups = append(groups, []match.Person{k.p})
+			if len(groups) >= stop {
+				return len(groups)
+			}
+		}
+	}
+	return len(groups)
+}
+
+// anyConsistent reports whether some named description of a is consistent
+// with some named description of b. Without a named description on a
+// side, nothing tells them apart, and it reports true.
+func anyConsistent(a, b []match.Person) bool {
+	na, nb := 0, 0
+	for _, p := range a {
+		if !named(p) {
+			continue
+		}
+		na++
+		for _, q := range b {
+			if named(q) && match.Consistent(p, q) {
+				return true
+			}
+		}
+	}
+	for _, q := range b {
+		if named(q) {
+			nb++
+		}
+	}
+	return na == 0 || nb == 0
+}
+
+// Recycled numbers.
+//
+// A phone's carriers, in time order, fall into epochs: a new epoch starts
+// after a silence longer than RecycleAfter when nobody described after the
+// silence is consistent with anybody described since the epoch began. The
+// records of one epoch link through the phone; those of different epochs
+// do not. Records without a time join the latest epoch one of whose people
+// they are consistent with, or the latest.
+
+// epochs returns, for the phone x, the epoch of each node carrying it
+// (indexed like carriers), and the number of epochs.
+func (c *config) epochs(nodes []node, carriers []int) ([]int, int) {
+	ep := make([]int, len(carriers))
+	if c.recycleAfter <= 0 || len(carriers) < 2 {
+		return ep, 1
+	}
+	var dated, undated []int // positions in carriers
+	for k, i := range carriers {
+		if nodes[i].rec.Observed.IsZero() {
+			undated = append(undated, k)
+		} else {
+			dated = append(dated, k)
+		}
+	}
+	// Nodes are in canonical order: dated ones ascend in time.
+	var people [][]match.Person // per epoch
+	epoch := 0
+	start := 0 // first position in dated of the current epoch
+	for s := 0; s < len(dated); {
+		// The segment [s, e): records without a silence between them.
+		e := s + 1
+		for e < len(dated) && !c.silence(nodes[carriers[dated[e-1]]].rec.Observed, nodes[carriers[dated[e]]].rec.Observed) {
+			e++
+		}
+		if s > 0 {
+			var before, after []match.Person
+			for _, k := range dated[start:s] {
+				before = append(before, personOf(nodes[carriers[k]].rec))
+			}
+			for _, k := range dated[s:e] {
+				after = append(after, personOf(nodes[carriers[k]].rec))
+			}
+			if !anyConsistent(before, after) {
+				epoch++
+				start = s
+			}
+		}
+		for _, k := range dated[s:e] {
+			ep[k] = epoch
+		}
+		s = e
+	}
+	people = make([][]match.Person, epoch+1)
+	for _, k := range dated {
+		people[ep[k]] = append(people[ep[k]], personOf(nodes[carriers[k]].rec))
+	}
+	for _, k := range undated {
+		p := personOf(nodes[carriers[k]].rec)
+		ep[k] = epoch
+		for e := epoch; e >= 0 && named(p); e-- {
+			if anyConsistent([]match.Person{p}, people[e]) && slices.ContainsFunc(people[e], named) {
+				ep[k] = e
+				break
+			}
+		}
+	}
+	return ep, epoch + 1
+}
+
+// silence reports whether the time from a to b is longer than
+// RecycleAfter.
+func (c *config) silence(a, b time.Time) bool {
+	return b.Sub(a) > c.recycleAfter
+}
+
+// recycledEpochs finds the recycled phones among nodes: for each, the
+// epoch of every node (-1 for nodes not carrying it).
+func (c *config) recycledEpochs(nodes []node) map[identity.Identifier][]int {
+	if c.recycleAfter <= 0 {
+		return nil
+	}
+	carriers := map[identity.Identifier][]int{}
+	for i := range nodes {
+		for _, id := range nodes[i].link {
+			if id.Kind == identity.KindPhone {
+				carriers[id] = append(carriers[id], i)
+			}
+		}
+	}
+	var out map[identity.Identifier][]int
+	for id, cs := range carriers {
+		if len(cs) < 2 {
+			continue
+		}
+		ep, n := c.epochs(nodes, cs)
+		if n < 2 {
+			continue
+		}
+		all := make([]int, len(nodes))
+		for i := range all {
+			all[i] = -1
+		}
+		for k, i := range cs {
+			all[i] = ep[k]
+		}
+		if out == nil {
+			out = map[identity.Identifier][]int{}
+		}
+		out[id] = all
+	}
+	return out
+}
+
+// Receivers.
+//
+// An e-commerce order names its receiver (name, phone, address), who is
+// the buyer or someone the buyer sends a gift to. The buyer account's
+// orders, linked by their buyer id, are grouped by receiver: orders
+// sharing a receiver phone are one group, and groups whose receivers are
+// consistent are one. The buyer is the group with the most orders and
+// records of the buyer's own (records without a receiver consistent with
+// it), ties to the group ordered first. Its receiver phones link the
+// orders to the rest of the buyer's records; the other groups' receivers
+// are gift receivers: their phones link nothing in those orders, the
+// orders stay with the buyer, and both profiles list the gift.
+
+// gifts returns, for the component of every node (as u partitions them
+// before receivers link), the nodes whose receiver identifiers must not
+// link: the orders shipped to someone other than the buyer.
+func (c *config) gifts(nodes []node, u *unionFind) map[int]bool {
+	comps := map[int][]int{}
+	any := false
+	for i := range nodes {
+		if len(nodes[i].recv) > 0 {
+			any = true
+		}
+		r := u.find(i)
+		comps[r] = append(comps[r], i)
+	}
+	if !any {
+		return nil
+	}
+	var out map[int]bool
+	for _, members := range comps {
+		var orders, own []int
+		for _, i := range members {
+			if len(nodes[i].recv) > 0 {
+				orders = append(orders, i)
+			} else {
+				own = append(own, i)
+			}
+		}
+		if len(orders) < 2 {
+			continue
+		}
+		groups := receiverGroups(nodes, orders)
+		if len(groups) < 2 {
+			continue
+		}
+		best, bestScore := -1, -1
+		for g, grp := range groups {
+			score := len(grp)
+			var ps []match.Person
+			for _, i := range grp {
+				ps = append(ps, personOf(nodes[i].rec))
+			}
+			for _, i := range own {
+				if p := personOf(nodes[i].rec); named(p) && anyConsistent([]match.Person{p}, ps) {
+					score++
+				}
+			}
+			if score > bestScore {
+				best, bestScore = g, score
+			}
+		}
+		for g, grp := range groups {
+			if g == best {
+				continue
+			}
+			for _, i := range grp {
+				if out == nil {
+					out = map[int]bool{}
+				}
+				out[i] = true
+			}
+		}
+	}
+	return out
+}
+
+// receiverGroups groups orders (node indices, ascending) by receiver:
+// orders sharing a receiver identifier are one group, and so are groups
+// whose named receivers are all consistent with each other. Groups are
+// ordered by their first node.
+func receiverGroups(nodes []node, orders []int) [][]int {
+	parent := make([]int, len(orders))
+	for k := range parent {
+		parent[k] = k
+	}
+	var find func(int) int
+	find = func(k int) int {
+		for parent[k] != k {
+			parent[k] = parent[parent[k]]
+			k = parent[k]
+		}
+		return k
+	}
+	union := func(a, b int) {
+		a, b = find(a), find(b)
+		if a != b {
+			parent[max(a, b)] = min(a, b)
+		}
+	}
+	first := map[identity.Identifier]int{}
+	for k, i := range orders {
+		for _, id := range nodes[i].recv {
+			if f, ok := first[id]; ok {
+				union(f, k)
+			} else {
+				first[id] = k
+			}
+		}
+	}
+	// Receivers that are one person with two phones: every named
+	// description of one group consistent with every one of the other.
+	// Unnamed groups stay apart: nothing says who they are.
+	for changed := true; changed; {
+		changed = false
+		byRoot := map[int][]match.Person{}
+		var roots []int
+		for k, i := range orders {
+			r := find(k)
+			if _, ok := byRoot[r]; !ok {
+				roots = append(roots, r)
+				byRoot[r] = nil
+			}
+			if p := personOf(nodes[i].rec); named(p) {
+				byRoot[r] = append(byRoot[r], p)
+			}
+		}
+		for a := 0; a < len(roots) && !changed; a++ {
+			for b := a + 1; b < len(roots) && !changed; b++ {
+				pa, pb := byRoot[roots[a]], byRoot[roots[b]]
+				if len(pa) > 0 && len(pb) > 0 && allConsistent(pa, pb) {
+					union(roots[a], roots[b])
+					changed = true
+				}
+			}
+		}
+	}
+	var groups [][]int
+	at := map[int]int{}
+	for k, i := range orders {
+		r := find(k)
+		g, ok := at[r]
+		if !ok {
+			g = len(groups)
+			at[r] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}
+
+// allConsistent reports whether every description of a is consistent with
+// every one of b.
+func allConsistent(a, b []match.Person) bool {
+	for _, p := range a {
+		for _, q := range b {
+			if !match.Consistent(p, q) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// setGifts lists the gifts on the parts' profiles, which have their ids:
+// each gift order on its buyer's profile, and on the profile of each other
+// part whose records hold the receiver's identifier as their current key.
+func (res *resolution) setGifts(parts []*Profile) {
+	for i := range res.nodes {
+		if !res.gifts[i] {
+			continue
+		}
+		n := &res.nodes[i]
+		x := res.partOf[i]
+		t := n.rec.Observed
+		if len(n.rec.Orders) > 0 && !n.rec.Orders[0].Time.IsZero() {
+			t = n.rec.Orders[0].Time
+		}
+		t = utc(t)
+		sent := false
+		for y, part := range res.parts {
+			if y == x {
+				continue
+			}
+			if !slices.ContainsFunc(part, func(j int) bool {
+				m := &res.nodes[j]
+				return slices.ContainsFunc(n.recv, func(id identity.Identifier) bool {
+					return slices.Contains(m.link, id) && !(m.gift && slices.Contains(m.recv, id)) && res.current(j, id)
+				})
+			}) {
+				continue
+			}
+			sent = true
+			parts[x].Gifts = append(parts[x].Gifts, Gift{Record: n.key, Profile: parts[y].ID, Time: t})
+			parts[y].Gifts = append(parts[y].Gifts, Gift{Record: n.key, Received: true, Profile: parts[x].ID, Time: t})
+		}
+		if !sent {
+			parts[x].Gifts = append(parts[x].Gifts, Gift{Record: n.key, Time: t})
+		}
+	}
+	for _, p := range parts {
+		slices.SortFunc(p.Gifts, compareGift)
+		p.Gifts = slices.Compact(p.Gifts)
+	}
+}
+
+func compareGift(a, b Gift) int {
+	if c := compareKey(a.Record, b.Record); c != 0 {
+		return c
+	}
+	if a.Received != b.Received {
+		if !a.Received {
+			return -1
+		}
+		return 1
+	}
+	return cmp.Compare(a.Profile, b.Profile)
+}
