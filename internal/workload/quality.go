@@ -121,7 +121,7 @@ func Evaluate(items []Item) Quality {
 }
 
 type pairCounts struct {
-	people, clusters                                        int
+	people, clusters                                      int
 	truePairs, predicted, correct, ceiling, ceilingMissed int64
 }
 
