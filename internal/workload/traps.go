@@ -81,24 +81,23 @@ const (
 
 // tPerson is a person of a trap workload.
 type tPerson struct {
-	female     bool
-	sur        uint8
-	g1, g2     int8
-	region     uint8
-	prefix     uint16
-	suffix     uint32
-	bYear      int16
-	bMonth     uint8
-	bDay       uint8
-	household  int32 // index of the first member, or -1
-	address    string
-	customer   bool // has records of their own
-	office     bool // an office's front desk, a receiver only
-	oldHolder  bool // the first holder of a recycled number
-	newHolder  bool // its second holder
-	recordsN   int32
-	channels   chanSet
-	lastRecord int64
+	female    bool
+	sur       uint8
+	g1, g2    int8
+	region    uint8
+	prefix    uint16
+	suffix    uint32
+	bYear     int16
+	bMonth    uint8
+	bDay      uint8
+	household int32 // index of the first member, or -1
+	address   string
+	customer  bool // has records of their own
+	office    bool // an office's front desk, a receiver only
+	oldHolder bool // the first holder of a recycled number
+	newHolder bool // its second holder
+	recordsN  int32
+	channels  chanSet
 }
 
 // tLine is one rendered record of a trap workload, before the files are
