@@ -18,6 +18,7 @@ import (
 	"github.com/scv-go/scv"
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/internal/workload"
 	"github.com/scv-go/scv/merge"
 	"github.com/scv-go/scv/store"
 )
@@ -103,6 +104,7 @@ type febrlResult struct {
 	precision, recall, f1, ceiling                float64
 	missedPairs, findablePairs                    int // true pairs not in one profile; of those, both records in profiles
 	suggest, suggestLow                           suggestMeasure
+	hubs, oneEntityHubs                           int // phones flagged hubs; of those, carried by one entity's records
 }
 
 // suggestMeasure is what suggestions at one threshold found.
@@ -121,6 +123,7 @@ func TestFEBRL(t *testing.T) {
 		name  string
 		files []string
 	}{
+		{"A_1000", []string{"dataset_A_1000.csv"}},
 		{"A_10000", []string{"dataset_A_10000.csv"}},
 		{"D_10000", []string{"dataset_D_org_10000.csv", "dataset_D_dup_10000.csv"}},
 	} {
@@ -130,44 +133,86 @@ func TestFEBRL(t *testing.T) {
 				paths = append(paths, filepath.Join(dir, f))
 			}
 			r := evaluateFEBRL(t, paths)
-			t.Logf("records %d, quarantined %d (no valid phone), profiles %d", r.records, r.quarantined, r.profiles)
-			t.Logf("pairs: true %d, predicted %d, correct %d", r.truePairs, r.predictedPairs, r.correctPairs)
-			t.Logf("precision %.4f  recall %.4f  F1 %.4f  phone-key recall ceiling %.4f (%d pairs share a valid phone)",
-				r.precision, r.recall, r.f1, r.ceiling, r.ceilingPairs)
-			t.Logf("true pairs the phone key missed: %d, of which %d have both records in profiles (the others have a record without a valid phone)",
-				r.missedPairs, r.findablePairs)
-			for _, m := range []struct {
-				score float64
-				suggestMeasure
-			}{{store.DefaultMinScore, r.suggest}, {0.3, r.suggestLow}} {
-				t.Logf("suggestions at min score %.2f: %d, correct %d, precision %.4f; they find %d missed pairs: %.4f of all missed, %.4f of those in profiles",
-					m.score, m.suggestions, m.correct, m.precision, m.found, m.share, m.findableShare)
-				for _, why := range slices.Sorted(maps.Keys(m.unfound)) {
-					t.Logf("    not found: %4d  %s", m.unfound[why], why)
-				}
-			}
-
-			if r.precision < 0.999 {
-				t.Errorf("precision %.4f, want >= 0.999", r.precision)
-			}
-			// Recall is at the ceiling: every pair that shares a valid
-			// phone is in one profile, unless a protection rule (a hub or
-			// a limit) explains why not.
-			if r.ceilingMissed != r.protectionMissed {
-				t.Errorf("%d pairs share a valid phone but are not in one profile; protection explains %d", r.ceilingMissed, r.protectionMissed)
-			}
-			if r.correctPairs < r.ceilingPairs-r.protectionMissed {
-				t.Errorf("recall %.4f below the ceiling %.4f by more than protection explains", r.recall, r.ceiling)
-			}
-			// Suggestions: floors a little under what this data gives
-			// (see the log), so that a regression shows.
-			if r.suggest.precision < 0.99 {
-				t.Errorf("suggestion precision %.4f, want >= 0.99", r.suggest.precision)
-			}
-			if r.suggest.findableShare < 0.75 {
-				t.Errorf("suggestions find %.4f of the missed pairs whose records are in profiles, want >= 0.75", r.suggest.findableShare)
-			}
+			logFEBRL(t, r)
+			checkFEBRL(t, r, true)
 		})
+	}
+}
+
+// TestFEBRLHeavy runs the FEBRL evaluation on the heavy-corruption set of
+// internal/workload: 2,000 people with up to ten Febrl-style corrupted
+// copies each sharing one phone (some copies with the phone mistyped).
+// Its suggestion figures are printed, not checked.
+func TestFEBRLHeavy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dataset_heavy.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := workload.WriteHeavy(f, workload.HeavyConfig{People: 2000, Seed: 14}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := evaluateFEBRL(t, []string{path})
+	logFEBRL(t, r)
+	checkFEBRL(t, r, false)
+}
+
+// logFEBRL prints what one set measured.
+func logFEBRL(t *testing.T, r febrlResult) {
+	t.Helper()
+	t.Logf("records %d, quarantined %d (no valid phone), profiles %d", r.records, r.quarantined, r.profiles)
+	t.Logf("pairs: true %d, predicted %d, correct %d", r.truePairs, r.predictedPairs, r.correctPairs)
+	t.Logf("precision %.4f  recall %.4f  F1 %.4f  phone-key recall ceiling %.4f (%d pairs share a valid phone)",
+		r.precision, r.recall, r.f1, r.ceiling, r.ceilingPairs)
+	t.Logf("true pairs the phone key missed: %d, of which %d have both records in profiles (the others have a record without a valid phone)",
+		r.missedPairs, r.findablePairs)
+	for _, m := range []struct {
+		score float64
+		suggestMeasure
+	}{{store.DefaultMinScore, r.suggest}, {0.3, r.suggestLow}} {
+		t.Logf("suggestions at min score %.2f: %d, correct %d, precision %.4f; they find %d missed pairs: %.4f of all missed, %.4f of those in profiles",
+			m.score, m.suggestions, m.correct, m.precision, m.found, m.share, m.findableShare)
+		for _, why := range slices.Sorted(maps.Keys(m.unfound)) {
+			t.Logf("    not found: %4d  %s", m.unfound[why], why)
+		}
+	}
+	t.Logf("phones flagged hubs: %d, of which %d carried by records of one person", r.hubs, r.oneEntityHubs)
+}
+
+// checkFEBRL asserts issue 14's targets on what one set measured: recall
+// at least 0.99 of the phone ceiling at precision 0.999, no phone of one
+// person flagged a hub, and, if suggestions, suggestions that still find
+// what they found.
+func checkFEBRL(t *testing.T, r febrlResult, suggestions bool) {
+	t.Helper()
+	if r.precision < 0.999 {
+		t.Errorf("precision %.4f, want >= 0.999", r.precision)
+	}
+	// Recall is at the ceiling: every pair that shares a valid
+	// phone is in one profile, unless a protection rule (a hub or
+	// a limit) explains why not.
+	if r.ceilingMissed != r.protectionMissed {
+		t.Errorf("%d pairs share a valid phone but are not in one profile; protection explains %d", r.ceilingMissed, r.protectionMissed)
+	}
+	if r.correctPairs < r.ceilingPairs-r.protectionMissed {
+		t.Errorf("recall %.4f below the ceiling %.4f by more than protection explains", r.recall, r.ceiling)
+	}
+	// Suggestions: floors a little under what this data gives
+	// (see the log), so that a regression shows.
+	if suggestions && r.suggest.precision < 0.99 {
+		t.Errorf("suggestion precision %.4f, want >= 0.99", r.suggest.precision)
+	}
+	if suggestions && r.suggest.findableShare < 0.75 {
+		t.Errorf("suggestions find %.4f of the missed pairs whose records are in profiles, want >= 0.75", r.suggest.findableShare)
+	}
+	if r.recall < 0.99*r.ceiling {
+		t.Errorf("recall %.4f is %.4f of the phone ceiling %.4f, want >= 0.99", r.recall, r.recall/r.ceiling, r.ceiling)
+	}
+	if r.oneEntityHubs > 0 {
+		t.Errorf("%d phones of one person flagged hubs, want none", r.oneEntityHubs)
 	}
 }
 
@@ -216,11 +261,17 @@ func evaluateFEBRL(t *testing.T, paths []string) febrlResult {
 	// The profiles: which profile holds each record.
 	holder := map[string]string{}    // rec_id -> profile id
 	members := map[string][]string{} // profile id -> rec_ids
+	hubs := map[string]bool{}        // phones flagged hubs, E.164
 	for p, err := range db.All(ctx, scv.Filter{}) {
 		if err != nil {
 			t.Fatal(err)
 		}
 		r.profiles++
+		for _, id := range p.Identifiers {
+			if id.Kind == identity.KindPhone.String() && id.Status == merge.StatusHub {
+				hubs[id.Value] = true
+			}
+		}
 		for _, s := range p.Sources {
 			if _, dup := holder[s.RecordID]; dup {
 				t.Fatalf("record %s is in two profiles", s.RecordID)
@@ -284,6 +335,26 @@ func evaluateFEBRL(t *testing.T, paths []string) febrlResult {
 		}
 	}
 	r.ceiling = float64(r.ceilingPairs) / float64(r.truePairs)
+
+	// Hubs: a phone whose records are all one entity's is a person's,
+	// however many ways their name is written.
+	phoneEntities := map[string]map[string]bool{}
+	for _, rec := range truth {
+		p, err := identity.ParsePhone(rec.phone, "AU")
+		if err != nil || !hubs[p.String()] {
+			continue
+		}
+		if phoneEntities[p.String()] == nil {
+			phoneEntities[p.String()] = map[string]bool{}
+		}
+		phoneEntities[p.String()][rec.entity] = true
+	}
+	r.hubs = len(hubs)
+	for _, ents := range phoneEntities {
+		if len(ents) == 1 {
+			r.oneEntityHubs++
+		}
+	}
 
 	// Suggestions, and the true pairs they find among those the phone key
 	// missed; at the default threshold, and at 0.3 (the same name and

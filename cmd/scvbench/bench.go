@@ -38,6 +38,7 @@ type results struct {
 	phone    phoneRun
 	lookups  lookupRun
 	stages   stageRun
+	quality  *qualityRun  // with -quality
 	peakRSS  float64      // MiB
 	peakAnon float64      // MiB: the largest RssAnon sampled
 	memory   []memoryMark // the peak RSS after each phase
@@ -65,6 +66,11 @@ type headline struct {
 	ByStagePPS   float64 `json:"bystage_pps"`
 	PeakRSSMiB   float64 `json:"peak_rss_mib"`
 	ScalingRatio float64 `json:"scaling_ratio"`
+	// The resolution quality of the China trap workload, with -quality.
+	QualityPrecision *float64 `json:"quality_precision,omitempty"`
+	QualityRecall    *float64 `json:"quality_recall,omitempty"`
+	QualityF1        *float64 `json:"quality_f1,omitempty"`
+	QualityCeiling   *float64 `json:"quality_ceiling,omitempty"`
 }
 
 // bench runs every measurement in a fresh work directory under c.dir,
@@ -235,6 +241,12 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 
 	r.peakRSS = procMiB("VmHWM")
 	r.peakAnon = anon.peak()
+	if c.quality {
+		progress("measuring resolution quality on the China trap workload of %d records", c.n)
+		if r.quality, err = quality(ctx, c, work, keyFile); err != nil {
+			return nil, err
+		}
+	}
 	r.head = headlineOf(r)
 	return r, nil
 }
@@ -713,5 +725,9 @@ func headlineOf(r *results) headline {
 	h.PhoneSpeedup = round(r.phone.refNs()/r.phone.fastNs(), 2)
 	h.ByStagePPS = round(float64(r.stages.profiles)/r.stages.took.Seconds(), 1)
 	h.ScalingRatio = round(r.large.rps()/r.small.rps(), 3)
+	if q := r.quality; q != nil {
+		f := func(x float64) *float64 { v := round(x, 4); return &v }
+		h.QualityPrecision, h.QualityRecall, h.QualityF1, h.QualityCeiling = f(q.q.Precision), f(q.q.Recall), f(q.q.F1), f(q.q.Ceiling)
+	}
 	return h
 }

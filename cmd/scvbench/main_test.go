@@ -136,3 +136,34 @@ func TestParseFlagsMemory(t *testing.T) {
 		t.Error("a negative memtable size was accepted")
 	}
 }
+
+// TestRunQuality runs the benchmark with -quality at a tiny N and checks
+// the quality line and its four JSON fields beside the others.
+func TestRunQuality(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-n", "3000", "-json", "-quality", "-lookups", "200", "-verify=false",
+		"-dir", t.TempDir(), "-memtable-mib", "16"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	var fields map[string]float64
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &fields); err != nil {
+		t.Fatalf("last line is not a JSON object of numbers: %v", err)
+	}
+	for _, k := range []string{"quality_precision", "quality_recall", "quality_f1", "quality_ceiling", "ingest_rps"} {
+		if v, ok := fields[k]; !ok || !(v > 0) || strings.HasPrefix(k, "quality") && v > 1 {
+			t.Errorf("%s = %v (present %t), want in (0, 1]", k, v, ok)
+		}
+	}
+	p, r := fields["quality_precision"], fields["quality_recall"]
+	if got, want := fields["quality_f1"], 2*p*r/(p+r); math.Abs(got-want) > 0.001 {
+		t.Errorf("quality_f1 %v, but precision %v and recall %v give %v", got, p, r, want)
+	}
+	report := stdout.String()
+	for _, s := range []string{"quality    China trap workload, 3,000 records", "false/missed pairs by trap: gift ", "quality_precision", ">= 0.995"} {
+		if !strings.Contains(report, s) {
+			t.Errorf("the report does not say %q:\n%s", s, report)
+		}
+	}
+}

@@ -126,7 +126,7 @@ type target struct {
 func targets(h headline) []target {
 	atLeast := func(v float64) func(float64) bool { return func(x float64) bool { return x >= v } }
 	atMost := func(v float64) func(float64) bool { return func(x float64) bool { return x <= v } }
-	return []target{
+	out := []target{
 		{"ingest_rps", h.IngestRPS, "records/s", "", nil},
 		{"badger_rps", h.BadgerRPS, "values/s", "", nil},
 		{"ingest_ratio", h.IngestRatio, "", ">= 0.5", atLeast(0.5)},
@@ -137,6 +137,15 @@ func targets(h headline) []target {
 		{"peak_rss_mib", h.PeakRSSMiB, "MiB", "<= 1024", atMost(1024)},
 		{"scaling_ratio", h.ScalingRatio, "", ">= 0.7", atLeast(0.7)},
 	}
+	if h.QualityPrecision != nil {
+		ceiling := *h.QualityCeiling
+		out = append(out,
+			target{"quality_precision", *h.QualityPrecision, "", ">= 0.995", atLeast(0.995)},
+			target{"quality_recall", *h.QualityRecall, "", fmt.Sprintf(">= 0.98 x ceiling = %.4f", 0.98*ceiling), atLeast(0.98 * ceiling)},
+			target{"quality_f1", *h.QualityF1, "", "", nil},
+			target{"quality_ceiling", ceiling, "", "", nil})
+	}
+	return out
 }
 
 // printReport writes the human-readable report and, with -json, the
@@ -246,6 +255,9 @@ func printReport(w io.Writer, c config, r *results) {
 	p("           live Go heap after a GC: %.0f MiB at the end of the N ingest (the database still open)", r.liveAfterIngest)
 	p("           raw Badger alone, in a process of its own: peak RSS %.0f MiB, of which its own memory %.0f MiB; live Go heap %.0f MiB at the end",
 		r.badger.peak, r.badger.anon, r.badger.live)
+	if r.quality != nil {
+		printQuality(p, r.quality)
+	}
 	p("")
 	note := ""
 	if c.n != 1_000_000 {

@@ -55,6 +55,32 @@
 // so that a person's records are far apart in the file, as in a real
 // export, rather than next to each other.
 //
+// # The trap workload
+//
+// With Config.Traps, [New] generates instead the ground-truth workload of
+// the traps that real China data sets for identity resolution (issue 14),
+// in the same files and at realistic rates: gift orders (15% of
+// e-commerce orders ship to a family member sharing the buyer's surname
+// and address, a friend who may be a customer with records of their own,
+// or an office; the order is the buyer's), recycled numbers (an old
+// holder's records five to seven years ago, a new holder of another
+// surname and gender in the last year), cashiers' one-digit typos and
+// placeholders (13800000000 and unlisted ones shared by many), masked
+// receivers, name spellings (王芳, 王 芳, Wang Fang, Fang Wang, 王女士, a
+// homophone typo 王方, traditional 陳, full-width Ｗａｎｇ), Weibo lead
+// forms without timestamps that add a phone to a fan's uid, households,
+// and records with no usable identifier. [Line.Traps] tells each record's
+// traps ([Trap]); truth/records.csv gets a traps column. A trap workload
+// is held in memory, about half a kilobyte per record; [Generator.Person]
+// gives only its people's ids, phones, channels and record counts.
+//
+// [Evaluate] measures a partition of records into profiles against the
+// truth (pairwise precision, recall, F1, the ceiling that identifiers of
+// one person allow, and the pairs each trap costs), and
+// [Generator.Items] builds its input from the workload's files and a
+// lookup of the profile of each record key. [WriteHeavy] writes a
+// Febrl-style set of up to ten corrupted copies per person on one phone.
+//
 // # Determinism
 //
 // The same [Config] gives the same bytes, whatever the machine and the

@@ -2,6 +2,7 @@ package workload
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -29,6 +30,14 @@ type Config struct {
 	// AsOf ends the year of activity the records describe; the zero value
 	// means 2026-11-23 00:00 China Standard Time, the fixtures' as-of date.
 	AsOf time.Time
+	// Traps, if set, generates the ground-truth workload of issue 14's
+	// resolution traps instead ([Trap]: gift orders, recycled numbers,
+	// cashiers' typos and placeholders, masked receivers, name spellings,
+	// lead forms without timestamps, families, records without an
+	// identifier), in the same files. It is held in memory (about half a
+	// kilobyte per record), and [Line.Traps] tells each record's traps.
+	// Without it, the bytes of a Seed and Records never change.
+	Traps bool
 }
 
 // MaxRecords is the largest Config.Records: person indexes must fit the
@@ -52,6 +61,7 @@ type Generator struct {
 	people      int
 	lastRecords int // records of the last person, who takes the remainder of N; 0 if none did
 	hubs        int // unlisted placeholder numbers typed at the tills
+	traps       *trapWorkload
 }
 
 // New returns the generator of cfg. It draws every person once to count
@@ -65,6 +75,11 @@ func New(cfg Config) (*Generator, error) {
 		asOf = DefaultAsOf
 	}
 	g := &Generator{seed: cfg.Seed, asOf: asOf.Unix(), records: cfg.Records, hubs: 1}
+	if cfg.Traps {
+		g.traps = g.newTrapWorkload(cfg.Records)
+		g.people, g.hubs = len(g.traps.people), g.traps.hubs
+		return g, nil
+	}
 	s := newScratch()
 	total := 0
 	for i := 0; ; i++ {
@@ -126,6 +141,7 @@ const (
 	filePOS
 	fileCRM
 	fileSurvey
+	numFiles
 )
 
 var files = []File{
@@ -154,6 +170,9 @@ func (g *Generator) Open(f File) io.Reader {
 	idx := slices.Index(files, f)
 	if idx < 0 {
 		return errReader{fmt.Errorf("workload: unknown file %s", f.Name)}
+	}
+	if g.traps != nil {
+		return bytes.NewReader(g.traps.files[idx])
 	}
 	return &fileReader{c: g.cursor(idx)}
 }

@@ -46,6 +46,9 @@ func (g *Generator) Person(i int) Person {
 	if i < 0 || i >= g.people {
 		panic(errBadIndex)
 	}
+	if g.traps != nil {
+		return g.trapPerson(i)
+	}
 	s := newScratch()
 	g.generate(&s.p, i, s.pcg, s.r)
 	return g.truth(&s.p)
@@ -54,6 +57,14 @@ func (g *Generator) Person(i int) Person {
 // People returns the ground truth about every person, in index order.
 func (g *Generator) People() iter.Seq[Person] {
 	return func(yield func(Person) bool) {
+		if g.traps != nil {
+			for i := range g.people {
+				if !yield(g.trapPerson(i)) {
+					return
+				}
+			}
+			return
+		}
 		s := newScratch()
 		for i := range g.people {
 			g.generate(&s.p, i, s.pcg, s.r)
@@ -142,6 +153,8 @@ type Line struct {
 	// Reason is the reason identity.Decode quarantines the record, or ""
 	// when it accepts it.
 	Reason identity.Reason
+	// Traps are the record's traps, in a trap workload (Config.Traps).
+	Traps Trap
 }
 
 // Lines returns the ground truth about every record of file f, in file
@@ -150,6 +163,10 @@ func (g *Generator) Lines(f File) iter.Seq[Line] {
 	return func(yield func(Line) bool) {
 		idx := slices.Index(files, f)
 		if idx < 0 {
+			return
+		}
+		if g.traps != nil {
+			g.trapLines(idx, yield)
 			return
 		}
 		c := g.cursor(idx)
@@ -198,7 +215,11 @@ func (g *Generator) appendRecordID(b []byte, p *person, l *line) []byte {
 // and expect (accepted, or the quarantine reason) for every record.
 func (g *Generator) writeLineTruth(w io.Writer) error {
 	bw := bufio.NewWriter(w)
-	bw.WriteString("file,line,record_key,person,expect\n")
+	if g.traps != nil {
+		bw.WriteString("file,line,record_key,person,expect,traps\n")
+	} else {
+		bw.WriteString("file,line,record_key,person,expect\n")
+	}
 	for _, f := range files {
 		for l := range g.Lines(f) {
 			expect := string(l.Reason)
@@ -215,6 +236,10 @@ func (g *Generator) writeLineTruth(w io.Writer) error {
 			b = append(b, l.Person...)
 			b = append(b, ',')
 			b = append(b, expect...)
+			if g.traps != nil {
+				b = append(b, ',')
+				b = append(b, l.Traps.String()...)
+			}
 			b = append(b, '\n')
 			if _, err := bw.Write(b); err != nil {
 				return err

@@ -1,0 +1,97 @@
+package scv_test
+
+import (
+	"context"
+	"flag"
+	"testing"
+	"time"
+
+	"github.com/scv-go/scv"
+	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/internal/workload"
+)
+
+var qualityN = flag.Int("quality.n", 20_000, "records of TestResolutionQuality's China workload")
+
+// TestResolutionQuality measures identity resolution on the China trap
+// workload (internal/workload with Config.Traps: gift orders, recycled
+// numbers, cashiers' typos and placeholders, masked receivers, name
+// spellings, lead forms without timestamps, families, records without an
+// identifier), imported file by file as a user imports them, against
+// issue 14's targets: precision >= 0.995 and recall >= 0.98 of the
+// ceiling that correct identifier links allow. Run it with
+//
+//	go test -run TestResolutionQuality -v .
+func TestResolutionQuality(t *testing.T) {
+	g, err := workload.New(workload.Config{Records: *qualityN, Seed: 14, Traps: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, sum := resolveWorkload(t, g)
+	t.Logf("records %d read, %d accepted, %d quarantined; %d people, %d clusters",
+		sum.Read, sum.Accepted, sum.Read-sum.Accepted, q.People, q.Clusters)
+	logQuality(t, q)
+
+	if q.Precision < 0.995 {
+		t.Errorf("precision %.4f, want >= 0.995", q.Precision)
+	}
+	if q.RecallOfCeiling < 0.98 {
+		t.Errorf("recall %.4f is %.4f of the ceiling %.4f, want >= 0.98", q.Recall, q.RecallOfCeiling, q.Ceiling)
+	}
+}
+
+// resolveWorkload ingests every file of g into a new in-memory database
+// through identity.Decode, and evaluates the profiles it made.
+func resolveWorkload(t *testing.T, g *workload.Generator) (workload.Quality, scv.Summary) {
+	t.Helper()
+	ctx := context.Background()
+	root := crypto.GenerateRootKey()
+	db, err := scv.Open("", scv.Options{
+		Keys:     crypto.KeyProviderFunc(func(context.Context) (*crypto.RootKey, error) { return root, nil }),
+		InMemory: true,
+		NoSync:   true,
+		Clock:    func() time.Time { return workload.DefaultAsOf },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var total scv.Summary
+	for _, f := range workload.Files() {
+		sum, err := db.IngestAll(ctx, identity.Decode(g.Open(f), f.Format, f.Options()), scv.IngestOptions{File: f.Name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total.Read += sum.Read
+		total.Accepted += sum.Accepted
+	}
+	holder := map[identity.RecordKey]string{}
+	for p, err := range db.All(ctx, scv.Filter{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range p.Sources {
+			holder[identity.RecordKey{Channel: s.Channel, Source: s.Source, ID: s.RecordID}] = p.ID
+		}
+	}
+	items, err := g.Items(ctx, func(k identity.RecordKey) string { return holder[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return workload.Evaluate(items), total
+}
+
+// logQuality prints the figures of q and the cost of each trap.
+func logQuality(t *testing.T, q workload.Quality) {
+	t.Helper()
+	t.Logf("pairs: true %d, predicted %d, correct %d; ceiling %d (missed %d)",
+		q.TruePairs, q.PredictedPairs, q.CorrectPairs, q.CeilingPairs, q.CeilingMissed)
+	t.Logf("precision %.4f  recall %.4f  F1 %.4f  ceiling %.4f  recall/ceiling %.4f",
+		q.Precision, q.Recall, q.F1, q.Ceiling, q.RecallOfCeiling)
+	t.Logf("%-9s %8s %11s %12s %15s", "trap", "records", "false pairs", "missed pairs", "ceiling missed")
+	for _, trap := range workload.AllTraps {
+		c := q.ByTrap[trap]
+		t.Logf("%-9s %8d %11d %12d %15d", trap, c.Records, c.FalsePairs, c.MissedPairs, c.CeilingMissed)
+	}
+}
