@@ -248,7 +248,7 @@ func (c *config) oneReceiverGroup(p *Profile, n *node) bool {
 	}
 	var orders [][]identity.Identifier
 	for i := range p.Records {
-		if r := &p.Records[i]; len(r.Receivers) > 0 {
+		if r := &p.Records[i]; isOrder(r.Key) {
 			orders = append(orders, r.Receivers)
 		}
 	}
@@ -257,6 +257,12 @@ func (c *config) oneReceiverGroup(p *Profile, n *node) bool {
 			!slices.ContainsFunc(orders, func(r []identity.Identifier) bool { return slices.Contains(r, id) }) {
 			return false
 		}
+	}
+	if isOrder(n.key) {
+		if len(recv) == 0 && len(orders) > 0 {
+			return false // a masked receiver: only a recomputation can place it
+		}
+		orders = append(orders, recv)
 	}
 	if len(orders) < 2 {
 		return true

@@ -259,7 +259,8 @@ func (c *config) recycledEpochs(nodes []node) map[identity.Identifier][]int {
 // the buyer or someone the buyer sends a gift to. The buyer account's
 // orders, linked by their buyer id, are grouped by receiver: orders
 // sharing a receiver phone are one group, and groups whose receivers are
-// consistent are one. The buyer is the group with the most orders and
+// consistent are one (an order whose receiver phone the platform masked
+// joins by name alone). The buyer is the group with the most orders and
 // records of the buyer's own (records without a receiver consistent with
 // it), ties to the group ordered first. Its receiver phones link the
 // orders to the rest of the buyer's records; the other groups' receivers
@@ -273,7 +274,7 @@ func (c *config) gifts(nodes []node, u *unionFind) map[int]bool {
 	comps := map[int][]int{}
 	any := false
 	for i := range nodes {
-		if len(nodes[i].recv) > 0 {
+		if isOrder(nodes[i].key) {
 			any = true
 		}
 		r := u.find(i)
@@ -286,7 +287,7 @@ func (c *config) gifts(nodes []node, u *unionFind) map[int]bool {
 	for _, members := range comps {
 		var orders, own []int
 		for _, i := range members {
-			if len(nodes[i].recv) > 0 {
+			if isOrder(nodes[i].key) {
 				orders = append(orders, i)
 			} else {
 				own = append(own, i)
@@ -295,7 +296,11 @@ func (c *config) gifts(nodes []node, u *unionFind) map[int]bool {
 		if len(orders) < 2 {
 			continue
 		}
-		groups := receiverGroups(nodes, orders)
+		// Groups with neither a receiver identifier nor a named receiver
+		// say nothing of who receives them: they take no part.
+		groups := slices.DeleteFunc(receiverGroups(nodes, orders), func(grp []int) bool {
+			return !slices.ContainsFunc(grp, func(i int) bool { return len(nodes[i].recv) > 0 || named(personOf(nodes[i].rec)) })
+		})
 		if len(groups) < 2 {
 			continue
 		}
@@ -329,6 +334,10 @@ func (c *config) gifts(nodes []node, u *unionFind) map[int]bool {
 	}
 	return out
 }
+
+// isOrder reports whether the record with key k is an e-commerce order,
+// whose name, gender and phones are its receiver's.
+func isOrder(k identity.RecordKey) bool { return k.Channel == identity.ChannelEcommerce }
 
 // receiverGroups groups orders (node indices, ascending) by receiver:
 // orders sharing a receiver identifier are one group, and so are groups

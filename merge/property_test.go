@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -22,7 +23,9 @@ func genRecords(t testing.TB, seed uint64, n int) []identity.Record {
 		ch  identity.Channel
 		src string
 	}{{identity.ChannelPOS, "pos"}, {identity.ChannelWeChat, "wx"}, {identity.ChannelWeibo, "weibo"}, {identity.ChannelEcommerce, "tmall"}, {identity.ChannelCSV, "crm"}}
-	names := []string{"张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊"}
+	// Names with their spellings (one person each), so that the hub rule
+	// counts people, and the receiver and recycling rules compare them.
+	names := []string{"张伟", "張偉", "王芳", "王 芳", "Wang Fang", "王女士", "李娜", "刘洋", "陈静", "陳靜", "杨磊"}
 	cities := []string{"上海", "深圳", "成都"}
 	start := time.Date(2025, 3, 1, 9, 0, 0, 0, cst)
 	out := make([]identity.Record, n)
@@ -31,6 +34,11 @@ func genRecords(t testing.TB, seed uint64, n int) []identity.Record {
 		r := identity.Record{Channel: src.ch, Source: src.src, ID: fmt.Sprintf("r%02d", i)}
 		if rng.IntN(8) != 0 {
 			r.Observed = start.Add(time.Duration(rng.IntN(600*24)) * time.Hour)
+			if rng.IntN(5) == 0 {
+				// Years before: a phone's earlier holder, or the same
+				// person long silent (the recycling rule).
+				r.Observed = r.Observed.AddDate(-3, 0, 0)
+			}
 		}
 		for range rng.IntN(4) {
 			var id identity.Identifier
@@ -86,6 +94,13 @@ func genRecords(t testing.TB, seed uint64, n int) []identity.Record {
 		if rng.IntN(5) == 0 {
 			r.Referrals = append(r.Referrals, identity.Referral{Referrer: mustPhone(t, rng.IntN(6)), Time: at()})
 		}
+		if src.ch == identity.ChannelEcommerce {
+			// An order of a buyer account shipped to a receiver, who is
+			// the buyer or someone else (the receiver rule).
+			recv := phone(rng.IntN(6))
+			r.Identifiers = append(r.Identifiers, buyer(fmt.Sprint(rng.IntN(4))), recv)
+			r.Receivers = []identity.Identifier{recv}
+		}
 		out[i] = r
 	}
 	// Later versions of some records: the same key, a later time, other
@@ -103,9 +118,26 @@ func genRecords(t testing.TB, seed uint64, n int) []identity.Record {
 		v := out[j]
 		v.Identifiers = append([]identity.Identifier(nil), v.Identifiers...)
 		v.Orders = append([]identity.Order(nil), v.Orders...)
-		switch rng.IntN(3) {
+		v.Receivers = slices.Clone(v.Receivers)
+		switch rng.IntN(4) {
 		case 0:
 			v.Identifiers = append(v.Identifiers, phone(rng.IntN(6)))
+		case 3:
+			// Replace an identifier by another of its kind: the newer
+			// version's value wins for that kind. The placeholder is
+			// never dropped: hub flags are sticky (merge/doc.go).
+			for k, id := range v.Identifiers {
+				if id.Kind == identity.KindPhone && id != phone(99) {
+					nid := phone(rng.IntN(6))
+					v.Identifiers[k] = nid
+					for m := range v.Receivers {
+						if v.Receivers[m] == id {
+							v.Receivers[m] = nid
+						}
+					}
+					break
+				}
+			}
 		case 1:
 			for i := range v.Orders {
 				v.Orders[i].Status = identity.OrderRefunded

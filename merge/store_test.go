@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,8 +192,20 @@ func (s *testStore) all() []*merge.Profile {
 // out ids in different orders.
 func (s *testStore) anonymous() []*merge.Profile {
 	out := s.all()
+	first := map[string]string{} // profile id -> its first record's key
+	for _, p := range out {
+		first[p.ID] = p.Records[0].Key.String()
+	}
 	for _, p := range out {
 		p.ID = ""
+		for i := range p.Gifts {
+			if p.Gifts[i].Profile != "" {
+				p.Gifts[i].Profile = "profile of " + first[p.Gifts[i].Profile]
+			}
+		}
+		slices.SortFunc(p.Gifts, func(a, b merge.Gift) int {
+			return strings.Compare(fmt.Sprint(a.Record, a.Received, a.Profile), fmt.Sprint(b.Record, b.Received, b.Profile))
+		})
 	}
 	return out
 }
