@@ -108,12 +108,18 @@ func genRecords(t testing.TB, seed uint64, n int) []identity.Record {
 	// phone does not make it a person's phone again), so a version only
 	// adds identifiers to the one before it: see the package
 	// documentation.
+	latest := map[int]int{} // record -> its latest version in out
 	for range n / 5 {
-		j := rng.IntN(len(out))
+		j := rng.IntN(n)
 		// Versions with distinct times combine in any order; at unknown
 		// times the later import wins (merge/doc.go, "Versions").
 		if out[j].Observed.IsZero() {
 			out[j].Observed = start
+		}
+		// Each version follows the latest: a phone or e-mail, once
+		// stated, is never dropped, since hub flags are sticky.
+		if l, ok := latest[j]; ok {
+			j = l
 		}
 		v := out[j]
 		v.Identifiers = append([]identity.Identifier(nil), v.Identifiers...)
@@ -124,19 +130,26 @@ func genRecords(t testing.TB, seed uint64, n int) []identity.Record {
 			v.Identifiers = append(v.Identifiers, phone(rng.IntN(6)))
 		case 3:
 			// Replace an identifier by another of its kind: the newer
-			// version's value wins for that kind. The placeholder is
-			// never dropped: hub flags are sticky (merge/doc.go).
+			// version's value wins for that kind. Only kinds the hub rule
+			// does not watch: hub flags are sticky, so a version that
+			// drops a hub's phone or e-mail leaves it flagged, and
+			// arrival order then counts (merge/doc.go).
 			for k, id := range v.Identifiers {
-				if id.Kind == identity.KindPhone && id != phone(99) {
-					nid := phone(rng.IntN(6))
-					v.Identifiers[k] = nid
-					for m := range v.Receivers {
-						if v.Receivers[m] == id {
-							v.Receivers[m] = nid
-						}
-					}
-					break
+				var nid identity.Identifier
+				switch id.Kind {
+				case identity.KindUnionID:
+					nid = unionid(fmt.Sprint(rng.IntN(4)))
+				case identity.KindWeiboUID:
+					nid = weibo(fmt.Sprint(rng.IntN(3)))
+				case identity.KindMember:
+					nid = member(id.Scope, fmt.Sprint("M", rng.IntN(5)))
+				case identity.KindBuyer:
+					nid = buyer(fmt.Sprint(rng.IntN(4)))
+				default:
+					continue
 				}
+				v.Identifiers[k] = nid
+				break
 			}
 		case 1:
 			for i := range v.Orders {
@@ -150,6 +163,7 @@ func genRecords(t testing.TB, seed uint64, n int) []identity.Record {
 			v.Observed = start
 		}
 		v.Observed = v.Observed.Add(time.Duration(1+rng.IntN(100*24)) * time.Hour)
+		latest[slices.IndexFunc(out, func(r identity.Record) bool { return r.Key() == v.Key() })] = len(out)
 		out = append(out, v)
 	}
 	return out
