@@ -248,6 +248,9 @@ func TestTrapItems(t *testing.T) {
 	if q.Ceiling <= 0.5 || q.Ceiling >= 1 {
 		t.Errorf("ceiling %v, want between 0.5 and 1", q.Ceiling)
 	}
+	if q.Oracle <= q.Ceiling || q.Oracle >= 1 {
+		t.Errorf("oracle ceiling %v, want between the ceiling %v and 1 (gifts and recycled numbers are shared identifiers)", q.Oracle, q.Ceiling)
+	}
 	if q.Records != len(person) {
 		t.Errorf("%d items, %d record keys", q.Records, len(person))
 	}
