@@ -87,8 +87,8 @@ func logQuality(t *testing.T, q workload.Quality) {
 	t.Helper()
 	t.Logf("pairs: true %d, predicted %d, correct %d; ceiling %d (missed %d)",
 		q.TruePairs, q.PredictedPairs, q.CorrectPairs, q.CeilingPairs, q.CeilingMissed)
-	t.Logf("precision %.4f  recall %.4f  F1 %.4f  ceiling %.4f  recall/ceiling %.4f",
-		q.Precision, q.Recall, q.F1, q.Ceiling, q.RecallOfCeiling)
+	t.Logf("precision %.4f  recall %.4f  F1 %.4f  ceiling %.4f  recall/ceiling %.4f  (oracle ceiling %.4f: shared identifiers split by person)",
+		q.Precision, q.Recall, q.F1, q.Ceiling, q.RecallOfCeiling, q.Oracle)
 	t.Logf("%-9s %8s %11s %12s %15s", "trap", "records", "false pairs", "missed pairs", "ceiling missed")
 	for _, trap := range workload.AllTraps {
 		c := q.ByTrap[trap]

@@ -77,8 +77,8 @@ func printQuality(p func(string, ...any), r *qualityRun) {
 	q := r.q
 	p("quality    China trap workload, %s records (%s accepted) of %s people into %s profiles (%.1f s, untimed): precision %.4f, recall %.4f, F1 %.4f;",
 		count(r.sum.Read), count(r.sum.Accepted), count(q.People), count(q.Clusters), r.took.Seconds(), q.Precision, q.Recall, q.F1)
-	p("           ceiling %.4f (true pairs that identifiers of one person link), recall %.4f of it; pairs: true %s, predicted %s, correct %s",
-		q.Ceiling, q.RecallOfCeiling, count(q.TruePairs), count(q.PredictedPairs), count(q.CorrectPairs))
+	p("           ceiling %.4f (true pairs that identifiers of one person link), recall %.4f of it; oracle %.4f (shared identifiers split by person); pairs: true %s, predicted %s, correct %s",
+		q.Ceiling, q.RecallOfCeiling, q.Oracle, count(q.TruePairs), count(q.PredictedPairs), count(q.CorrectPairs))
 	var parts []string
 	for _, t := range workload.AllTraps {
 		c := q.ByTrap[t]

@@ -71,7 +71,7 @@
 // forms without timestamps that add a phone to a fan's uid, households,
 // and records with no usable identifier. [Line.Traps] tells each record's
 // traps ([Trap]); truth/records.csv gets a traps column. A trap workload
-// is held in memory, about half a kilobyte per record; [Generator.Person]
+// is held in memory, about 330 bytes per record; [Generator.Person]
 // gives only its people's ids, phones, channels and record counts.
 //
 // [Evaluate] measures a partition of records into profiles against the

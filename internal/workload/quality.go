@@ -44,6 +44,15 @@ type Quality struct {
 	Ceiling float64
 	// RecallOfCeiling is Recall / Ceiling.
 	RecallOfCeiling float64
+	// OraclePairs are the true pairs linked through identifiers when each
+	// identifier links only the records of one person among those that
+	// carry it (an oracle that tells a recycled number's holders, or a
+	// gift receiver's records from the buyer's, apart), transitively;
+	// Oracle is OraclePairs / TruePairs, at least Ceiling. A resolution
+	// that separates people better than by discarding shared
+	// identifiers may pass Ceiling, never Oracle.
+	OraclePairs int64
+	Oracle      float64
 	// CeilingMissed are the pairs the ceiling links that the partition
 	// does not.
 	CeilingMissed int64
@@ -73,7 +82,10 @@ func Evaluate(items []Item) Quality {
 			cluster[i] = fmt.Sprintf("\x00%d", i) // alone
 		}
 	}
-	component := ceilingComponents(items)
+	component := ceilingComponents(items, false)
+	for _, n := range componentSizes(ceilingComponents(items, true)) {
+		q.OraclePairs += pairCount(n)
+	}
 
 	all := make([]int, len(items))
 	for i := range all {
@@ -89,6 +101,7 @@ func Evaluate(items []Item) Quality {
 	if q.TruePairs > 0 {
 		q.Recall = float64(q.CorrectPairs) / float64(q.TruePairs)
 		q.Ceiling = float64(q.CeilingPairs) / float64(q.TruePairs)
+		q.Oracle = float64(q.OraclePairs) / float64(q.TruePairs)
 	}
 	if q.Precision+q.Recall > 0 {
 		q.F1 = 2 * q.Precision * q.Recall / (q.Precision + q.Recall)
@@ -167,10 +180,19 @@ func countPairs(items []Item, cluster []string, component []int, subset []int) p
 	return c
 }
 
+func componentSizes(component []int) map[int]int {
+	out := map[int]int{}
+	for _, c := range component {
+		out[c]++
+	}
+	return out
+}
+
 // ceilingComponents joins the items that share an identifier whose items
-// are all one person, transitively, and returns each item's component.
-// Every component is one person's.
-func ceilingComponents(items []Item) []int {
+// are all one person, transitively, and returns each item's component;
+// with oracle, an identifier of several people joins each person's items
+// that carry it. Every component is one person's.
+func ceilingComponents(items []Item, oracle bool) []int {
 	parent := make([]int, len(items))
 	for i := range parent {
 		parent[i] = i
@@ -208,11 +230,22 @@ func ceilingComponents(items []Item) []int {
 	}
 	for _, id := range order {
 		c := byID[id]
-		if c.mixed {
+		if !c.mixed {
+			for _, i := range c.all[1:] {
+				parent[find(i)] = find(c.first)
+			}
 			continue
 		}
-		for _, i := range c.all[1:] {
-			parent[find(i)] = find(c.first)
+		if !oracle {
+			continue
+		}
+		first := map[string]int{}
+		for _, i := range c.all {
+			if f, ok := first[items[i].Person]; ok {
+				parent[find(i)] = find(f)
+			} else {
+				first[items[i].Person] = i
+			}
 		}
 	}
 	out := make([]int, len(items))

@@ -29,7 +29,7 @@ func TestEvaluate(t *testing.T) {
 		Records: 6, People: 3, Clusters: 3,
 		TruePairs: 6, PredictedPairs: 4, CorrectPairs: 2, CeilingPairs: 6,
 		Precision: 0.5, Recall: 1.0 / 3, F1: 0.4, Ceiling: 1, RecallOfCeiling: 1.0 / 3,
-		CeilingMissed: 4,
+		CeilingMissed: 4, OraclePairs: 6, Oracle: 1,
 		ByTrap: map[workload.Trap]workload.TrapQuality{
 			workload.TrapGift:    {Records: 1, FalsePairs: 1, MissedPairs: 2, CeilingMissed: 2},
 			workload.TrapCashier: {Records: 1, FalsePairs: 2},
@@ -42,16 +42,21 @@ func TestEvaluate(t *testing.T) {
 }
 
 // TestEvaluateCeilingIgnoresSharedIdentifiers checks that an identifier
-// of two people adds nothing to the ceiling, while a perfect partition
-// has precision and recall 1.
+// of two people adds nothing to the ceiling but links each person's
+// records in the oracle's, while a perfect partition has precision and
+// recall 1.
 func TestEvaluateCeilingIgnoresSharedIdentifiers(t *testing.T) {
 	items := []workload.Item{
 		{Person: "A", Cluster: "1", Identifiers: []string{"shared"}},
 		{Person: "A", Cluster: "1", Identifiers: []string{"shared"}},
 		{Person: "B", Cluster: "2", Identifiers: []string{"shared"}},
+		{Person: "B", Cluster: "2", Identifiers: []string{"shared"}},
+		{Person: "B", Cluster: "2"},
 	}
 	got := workload.Evaluate(items)
-	if got.Precision != 1 || got.Recall != 1 || got.CeilingPairs != 0 || got.Ceiling != 0 {
-		t.Errorf("precision %v recall %v ceiling pairs %d ceiling %v, want 1, 1, 0, 0", got.Precision, got.Recall, got.CeilingPairs, got.Ceiling)
+	// True pairs: A 1 + B 3 = 4; the oracle links A's two and B's first two.
+	if got.Precision != 1 || got.Recall != 1 || got.CeilingPairs != 0 || got.Ceiling != 0 || got.OraclePairs != 2 || got.Oracle != 0.5 {
+		t.Errorf("precision %v recall %v ceiling pairs %d ceiling %v oracle pairs %d oracle %v, want 1, 1, 0, 0, 2, 0.5",
+			got.Precision, got.Recall, got.CeilingPairs, got.Ceiling, got.OraclePairs, got.Oracle)
 	}
 }

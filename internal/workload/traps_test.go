@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/scv-go/scv/identity"
 	"github.com/scv-go/scv/internal/workload"
 )
@@ -245,6 +248,9 @@ func TestTrapItems(t *testing.T) {
 	if q.Ceiling <= 0.5 || q.Ceiling >= 1 {
 		t.Errorf("ceiling %v, want between 0.5 and 1", q.Ceiling)
 	}
+	if q.Oracle <= q.Ceiling || q.Oracle >= 1 {
+		t.Errorf("oracle ceiling %v, want between the ceiling %v and 1 (gifts and recycled numbers are shared identifiers)", q.Oracle, q.Ceiling)
+	}
 	if q.Records != len(person) {
 		t.Errorf("%d items, %d record keys", q.Records, len(person))
 	}
@@ -262,4 +268,39 @@ func maxTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// TestTrapsWriteFiles checks that a trap workload's files read back as
+// its records and that truth/records.csv gives each line's traps.
+func TestTrapsWriteFiles(t *testing.T) {
+	g := newTrapGenerator(t, 3000, 11)
+	dir := writeDir(t, g)
+	n := 0
+	for _, err := range workload.ReadDir(dir) {
+		var re *identity.RecordError
+		if err != nil && !errors.As(err, &re) {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 3000 {
+		t.Errorf("ReadDir read %d records, want 3000", n)
+	}
+	rows := readCSV(t, filepath.Join(dir, "truth", "records.csv"))
+	if diff := cmp.Diff([]string{"file", "line", "record_key", "person", "expect", "traps"}, rows[0]); diff != "" {
+		t.Errorf("header (-want +got):\n%s", diff)
+	}
+	var want [][]string
+	for _, f := range workload.Files() {
+		for l := range g.Lines(f) {
+			want = append(want, []string{l.File, strconv.Itoa(l.Line), l.Person, l.Traps.String()})
+		}
+	}
+	var got [][]string
+	for _, row := range rows[1:] {
+		got = append(got, []string{row[0], row[1], row[3], row[5]})
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("truth/records.csv against Lines (-want +got):\n%s", diff)
+	}
 }
