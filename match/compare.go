@@ -163,6 +163,9 @@ func oneDeleted(a, b []rune) bool {
 // compareWords compares two names as words (Latin, or the pinyin of a Han
 // name). A partial name has one word, its surname.
 func compareWords(a []string, ap bool, b []string, bp bool) Agreement {
+	if len(a) == 0 || len(b) == 0 {
+		return Different // a name without words to compare (MX, a character without a reading)
+	}
 	if ap || bp {
 		if ap && bp {
 			if a[0] == b[0] {
@@ -187,15 +190,56 @@ func compareWords(a []string, ap bool, b []string, bp bool) Agreement {
 	if ja, jb := strings.Join(a, ""), strings.Join(b, ""); ja == jb || (len(a) == 2 && a[1]+a[0] == jb) || (len(b) == 2 && b[1]+b[0] == ja) {
 		return Close // the same letters spaced differently
 	}
+	var ag Agreement
 	switch {
 	case len(a) < len(b):
-		return alignWords(a, b)
+		ag = alignWords(a, b)
 	case len(a) > len(b):
-		return alignWords(b, a)
+		ag = alignWords(b, a)
+	default:
+		// Equally long: align each way and keep the better, so that
+		// the greedy alignment cannot make the comparison asymmetric.
+		ag = max(alignWords(a, b), alignWords(b, a))
 	}
-	// Equally long: align each way and keep the better, so that the
-	// greedy alignment cannot make the comparison asymmetric.
-	return max(alignWords(a, b), alignWords(b, a))
+	if ag == Different && anchoredTypo(a, b) {
+		return Close
+	}
+	return ag
+}
+
+// anchoredTypo reports whether two names of two words each are a clerk's
+// typos apart: they share one word and their other words are alike
+// (Jaro-Winkler 0.8 or more in words of 4 letters or more, or two edits in
+// words of 5 or more), or each word of one is one edit from a word of the
+// other (nnah harrs, noah harris), a letter typed into the wrong word
+// included (rlyan ee, ryan lee).
+func anchoredTypo(a, b []string) bool {
+	if len(a) != 2 || len(b) != 2 {
+		return false
+	}
+	runes := func(x string, buf *[32]rune) []rune { return appendRunes(buf[:0], x) }
+	alike := func(x, y string) bool {
+		var bx, by [32]rune
+		rx, ry := runes(x, &bx), runes(y, &by)
+		n := min(len(rx), len(ry))
+		return n >= 4 && jaroWinkler(rx, ry) >= 0.8 || n >= 5 && editDistance(rx, ry) <= 2
+	}
+	oneEdit := func(x, y string) bool {
+		var bx, by [32]rune
+		rx, ry := runes(x, &bx), runes(y, &by)
+		return min(len(rx), len(ry)) >= 2 && editDistance(rx, ry) <= 1
+	}
+	for i := range 2 {
+		for j := range 2 {
+			if a[i] == b[j] && alike(a[1-i], b[1-j]) {
+				return true
+			}
+			if oneEdit(a[i], b[j]) && oneEdit(a[1-i], b[1-j]) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // alignWords matches each word of short with a distinct word of long,

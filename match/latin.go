@@ -84,3 +84,31 @@ func runesEqual(a, b []rune) bool {
 	}
 	return true
 }
+
+// editDistance returns the Levenshtein distance of a and b, counting a
+// swap of two adjacent letters as one edit (optimal string alignment).
+func editDistance(a, b []rune) int {
+	if len(a) > 32 || len(b) > 32 {
+		return max(len(a), len(b))
+	}
+	var rows [3][33]int
+	prev2, prev, cur := &rows[0], &rows[1], &rows[2]
+	for j := range len(b) + 1 {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}

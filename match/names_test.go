@@ -63,6 +63,13 @@ var nameCases = []struct {
 	{"j smith", "john smith", Compatible, "an initial"},
 	{"michael smith", "robert jones", Different, "nothing in common"},
 	{"john smith", "jane smith", Different, "another given name"},
+	{"nnah harrs", "noah harris", Close, "FEBRL heavy: a typo in each word, no word equal"},
+	{"ydan lee", "ryan lee", Close, "FEBRL heavy: one word equal, the other a typo Jaro-Winkler misses"},
+	{"rlyan ee", "ryan lee", Close, "FEBRL heavy: a letter typed into the wrong word"},
+	{"dayns ryan", "ryan davis", Close, "FEBRL heavy: swapped words with two edits in one"},
+	{"wang ying", "wang li", Different, "one word equal, the other unlike"},
+	{"zhang wei", "zhang hui", Different, "one word equal, a short other word"},
+	{"mary jones", "maria lopez", Different, "alike given names, another surname"},
 	{"wangfang", "Wang Fang", Close, "the same letters spaced differently"},
 	{"Wang Jian Guo", "王建国", Close, "pinyin spaced by syllable"},
 }

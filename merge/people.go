@@ -41,12 +41,12 @@ func named(p match.Person) bool { return p.Name != "" && !match.Placeholder(p.Na
 const maxDescriptions = 16
 
 // peopleCounter counts the distinct people among the descriptions added to
-// it: descriptions are put in a canonical order (most specific name first)
-// and each joins the first group whose every member it is consistent with,
-// or starts a new group. The count is a function of the set of
-// descriptions, never of the order they were added in, and it is a lower
-// bound for nobody: it is how many people a placeholder would have to
-// stand for at the least, give or take the greedy choice.
+// it: two descriptions consistent with each other are one person, and so,
+// transitively, are all descriptions one can reach from another that way.
+// The count is a function of the set of descriptions, never of the order
+// they were added in. It is generous by design: copies of one person with
+// typos in different places each resemble the original, if not each
+// other, and must never make a hub.
 type peopleCounter struct {
 	descs []match.Person
 }
@@ -67,53 +67,33 @@ func (pc *peopleCounter) over(threshold int) bool {
 	if len(pc.descs) > maxDescriptions*(threshold+1) {
 		return true
 	}
-	return countPeople(pc.descs, threshold+1) > threshold
+	return countPeople(pc.descs) > threshold
 }
 
-// countPeople returns the number of people among descs, or stop as soon as
-// it reaches stop. It sorts descs.
-func countPeople(descs []match.Person, stop int) int {
-	type keyed struct {
-		p   match.Person
-		key string
+// countPeople returns the number of people among descs: the connected
+// components of the consistency graph.
+func countPeople(descs []match.Person) int {
+	parent := make([]int, len(descs))
+	for i := range parent {
+		parent[i] = i
 	}
-	ks := make([]keyed, len(descs))
-	for i, p := range descs {
-		ks[i] = keyed{p, match.NameKey(p.Name)}
+	find := func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
 	}
-	slices.SortFunc(ks, func(a, b keyed) int {
-		if c := cmp.Compare(len(b.key), len(a.key)); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.p.Name, b.p.Name); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.p.Gender, b.p.Gender); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.p.Birthday.String(), b.p.Birthday.String())
-	})
-	var groups [][]match.Person
-	for _, k := range ks {
-		joined := false
-		for g := range groups {
-			if !slices.ContainsFunc(groups[g], func(q match.Person) bool { return !match.Consistent(k.p, q) }) {
-				groups[g] = append(groups[g], k.p)
-				joined = true
-				break
-			}
-		}
-		if !joined {
-			groups = append(groups, []match.Person{k.p})
-			if len(groups) >= stop {
-				return len(groups)
+	n := len(descs)
+	for i := range descs {
+		for j := i + 1; j < len(descs); j++ {
+			if a, b := find(i), find(j); a != b && match.Consistent(descs[i], descs[j]) {
+				parent[b] = a
+				n--
 			}
 		}
 	}
-	return len(groups)
+	return n
 }
 
 // anyConsistent reports whether some named description of a is consistent
