@@ -95,6 +95,7 @@ type BadgerOptions struct {
 // A Badger is safe for concurrent use.
 type Badger struct {
 	db         *badger.DB
+	o          BadgerOptions
 	stop, done chan struct{} // the advice loop's, when it runs
 	closeOnce  sync.Once
 }
@@ -105,6 +106,7 @@ var (
 	_ Snapshotter = (*Badger)(nil)
 	_ Maintainer  = (*Badger)(nil)
 	_ Notifier    = (*Badger)(nil)
+	_ Stager      = (*Badger)(nil)
 )
 
 // OpenBadger opens or creates a Badger database. It returns an error
@@ -115,11 +117,22 @@ func OpenBadger(o BadgerOptions) (*Badger, error) {
 	if o.InMemory == (o.Dir != "") {
 		return nil, errors.New("store: set exactly one of Dir and InMemory")
 	}
+	if !o.InMemory {
+		o.Dir = filepath.Clean(o.Dir)
+		if err := recoverSwap(o.Dir); err != nil {
+			return nil, err
+		}
+	}
 	db, err := badger.Open(o.Options())
 	if err != nil {
 		return nil, mapOpenError(err)
 	}
-	b := &Badger{db: db}
+	b := &Badger{db: db, o: o}
+	if !o.InMemory {
+		// With the directory locked, what a restore left beside it (the
+		// data it was building, or the data it replaced) goes.
+		removeStaging(o.Dir)
+	}
 	if adviseSupported && !o.InMemory && !o.Readahead {
 		b.stop, b.done = make(chan struct{}), make(chan struct{})
 		go adviseLoop(canonicalDir(o.Dir), b.stop, b.done)

@@ -162,8 +162,9 @@ func (s *Store) Refresh(ctx context.Context, asOf time.Time) (RefreshSummary, er
 	return sum, nil
 }
 
-// Maintain finishes what erasures that a crash or an engine error
-// interrupted still owe (journal lines, purges; as Open does), then
+// Maintain finishes what a restore or erasures that a crash or an engine
+// error interrupted still owe (erasures to apply again, journal lines,
+// purges; as Open does), then
 // reclaims space held by
 // overwritten and deleted values, if the engine needs to be asked
 // ([Maintainer]); call it on a schedule of your choosing.
@@ -173,6 +174,9 @@ func (s *Store) Maintain(ctx context.Context) error {
 		return err
 	}
 	defer done()
+	if _, err := s.finishRestore(ctx); err != nil {
+		return err
+	}
 	if _, err := s.finishErasures(ctx); err != nil {
 		return err
 	}

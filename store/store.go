@@ -195,6 +195,14 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 	if err := s.loadKeyring(ctx); err != nil {
 		return nil, err
 	}
+	// A restore stopped after it replaced the data (on an engine that
+	// cannot stage it) left erasures to apply again: no call may read
+	// the data before they are, so a failure here refuses the open.
+	if n, err := s.finishRestore(context.WithoutCancel(ctx)); err != nil {
+		return nil, fmt.Errorf("store: an interrupted restore's erasures could not be applied again, so the database is not opened (an erased customer could be read): %w", err)
+	} else if n > 0 {
+		s.log.Info("store: finished an interrupted restore", "erasures", n)
+	}
 	// What interrupted erasures owe is finished now if it can be; if not
 	// (a full disk), the database still opens, Verify reports it, and
 	// Maintain tries again.

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -162,6 +163,19 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 			return err
 		}
 		r.problem("U %x: an erasure's journal line or purge is not done (or is running); until it is, old versions of its keys may stay on disk; Open, Maintain and Restore finish it", e.Key[1:])
+	}
+	switch sealed, err := t.tx.Get(metaKey(metaRestoreOwed)); {
+	case err == nil:
+		n := "some"
+		if plain, err := t.kr.Open(purposeRestore, sealed); err == nil {
+			var js []json.RawMessage
+			if json.Unmarshal(plain, &js) == nil {
+				n = fmt.Sprint(len(js))
+			}
+		}
+		r.problem("M %s: a restore replaced the data but has not applied again the %s erasures it owes; erased customers may be readable until Open, Maintain or Restore finishes it", metaRestoreOwed, n)
+	case !errors.Is(err, ErrKeyNotFound):
+		return err
 	}
 	if err := t.verifyRecords(ctx, r, listed); err != nil {
 		return err
