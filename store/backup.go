@@ -204,6 +204,7 @@ func (s *Store) RestoreWith(ctx context.Context, r io.Reader, opts RestoreOption
 		if err := t.oweRestore(ctx, owed); err != nil {
 			return err
 		}
+		restoreStep("owed")
 		_, err = t.finishRestore(ctx)
 		return err
 	}
@@ -218,6 +219,7 @@ func (s *Store) RestoreWith(ctx context.Context, r io.Reader, opts RestoreOption
 	if err != nil {
 		return rep, fmt.Errorf("store: restore: %w", err)
 	}
+	restoreStep("swapped")
 	// Swapped in: the rest is not cancelled. loadKeyring marks a restored
 	// schema 2 database schema 3 (already done in the staged data).
 	wctx := context.WithoutCancel(ctx)
@@ -368,6 +370,7 @@ func (s *Store) finishRestore(ctx context.Context) (int, error) {
 	if err := s.reapply(ctx, js); err != nil {
 		return 0, err
 	}
+	restoreStep("reapplied")
 	if _, err := s.finishErasures(ctx); err != nil {
 		return 0, err
 	}

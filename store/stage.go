@@ -24,7 +24,7 @@ import (
 // swap two directories in one step.
 var errNoExchange = errors.New("store: directories cannot be exchanged here")
 
-func stagingDir(dir string) string { return dir + ".restore-new" }
+func stagingDir(dir string) string  { return dir + ".restore-new" }
 func replacedDir(dir string) string { return dir + ".restore-old" }
 
 // recoverSwap puts back the database a restore killed between its two
@@ -72,10 +72,17 @@ func syncDir(dir string) error {
 	return err
 }
 
+// restoreStep is called as a restore passes each of its steps; tests
+// cancel or kill the process there.
+var restoreStep = func(step string) {}
+
+// exchangeDirsFunc is exchangeDirs, but in tests of the two renames.
+var exchangeDirsFunc = exchangeDirs
+
 // swapDirs puts the directory staging in place of dir, and dir at
 // staging's path or at replacedDir(dir).
 func swapDirs(staging, dir string) error {
-	err := exchangeDirs(staging, dir)
+	err := exchangeDirsFunc(staging, dir)
 	if errors.Is(err, errNoExchange) {
 		if err := os.Rename(dir, replacedDir(dir)); err != nil {
 			return err
@@ -83,6 +90,7 @@ func swapDirs(staging, dir string) error {
 		if err := syncDir(filepath.Dir(dir)); err != nil {
 			return err
 		}
+		restoreStep("moved-aside")
 		err = os.Rename(staging, dir)
 	}
 	if err != nil {
@@ -181,7 +189,12 @@ func (b *Badger) Stage(ctx context.Context, r io.Reader, prepare func(KV) error)
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
+	restoreStep("loaded")
 	if err := prepare(sb); err != nil {
+		return fail(err)
+	}
+	restoreStep("prepared")
+	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
 	if so.InMemory {
