@@ -78,7 +78,16 @@ var (
 	ErrClosed    = store.ErrClosed    // any call after Close
 	ErrNotBackup = store.ErrNotBackup // Restore of a stream Backup did not write
 	ErrOldSchema = store.ErrOldSchema // Open or Restore of a database or backup of an older key schema
-	ErrNoKey     = errors.New("scv: no key: set Options.Keys or Options.KeyFile")
+	// ErrBackupDamaged is returned by Restore of a truncated or altered
+	// backup; nothing is replaced.
+	ErrBackupDamaged = store.ErrBackupDamaged
+	// ErrErasuresUnknown is returned by Restore into a new database with
+	// no erasure journal, unless forced; nothing is replaced.
+	ErrErasuresUnknown = store.ErrErasuresUnknown
+	// ErrDiskFull is returned when a write would fill the disk; what was
+	// being written is left as it was.
+	ErrDiskFull = store.ErrDiskFull
+	ErrNoKey    = errors.New("scv: no key: set Options.Keys or Options.KeyFile")
 )
 
 // Open opens the database in dir, creating it if needed. The root key
@@ -300,6 +309,12 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) error { return db.s.Backu
 // Restore replaces the database with a backup, erasures since still
 // applied; see [store.Store.Restore].
 func (db *DB) Restore(ctx context.Context, r io.Reader) error { return db.s.Restore(ctx, r) }
+
+// RestoreWith is Restore with options, reporting which erasures it
+// applied again; see [store.Store.RestoreWith].
+func (db *DB) RestoreWith(ctx context.Context, r io.Reader, opts store.RestoreOptions) (store.RestoreReport, error) {
+	return db.s.RestoreWith(ctx, r, opts)
+}
 
 // Event is an entry of the change feed.
 type Event = store.Event

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -390,4 +391,76 @@ func (w *cancelAfter) Write(p []byte) (int, error) {
 		w.cancel()
 	}
 	return len(p), nil
+}
+
+// TestRestoreRefusals restores damaged backups and restores into a new
+// database without a journal: each is refused with nothing replaced, and
+// a forced restore says which erasures it could not apply again. Before,
+// a truncated backup emptied the database, a flipped byte restored, and a
+// new database was told "erasures since the backup applied again" with
+// the erased customer back.
+func TestRestoreRefusals(t *testing.T) {
+	c := newCLI(t)
+	c.importFixtures()
+	backup := filepath.Join(c.dir, "before.bak")
+	c.ok("backup", backup)
+	const phone = "13698765403"
+	c.ok("erase", phone, "--yes")
+	before := c.stats()
+	body, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := bytes.Clone(body)
+	flipped[len(flipped)/2] ^= 1
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{
+		{"truncated", body[:len(body)*2/3]},
+		{"byte flipped", flipped},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := filepath.Join(c.dir, "damaged.bak")
+			if err := os.WriteFile(f, tc.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := c.run("restore", f)
+			if r.code != exitFailure || !strings.Contains(r.stderr, "damaged") || !strings.Contains(r.stderr, "nothing was replaced") {
+				t.Errorf("restore of a %s backup: exit %d, stderr %q; want 3, damaged, nothing replaced", tc.name, r.code, r.stderr)
+			}
+			if diff := cmp.Diff(before, c.stats()); diff != "" {
+				t.Errorf("the refused restore changed the database (-want +got):\n%s", diff)
+			}
+			if r := c.run("get", phone); r.code != exitNotFound {
+				t.Errorf("get of the erased customer after a refused restore: exit %d, want 1", r.code)
+			}
+			if r := c.run("verify"); r.code != exitOK {
+				t.Errorf("verify after a refused restore: exit %d\n%s", r.code, r.stdout)
+			}
+		})
+	}
+
+	fresh := *c
+	fresh.db = filepath.Join(c.dir, "fresh")
+	r := fresh.run("restore", backup)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "not known") || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("restore into a new database without a journal: exit %d, stderr %q; want 2, naming --force", r.code, r.stderr)
+	}
+	if _, err := os.Stat(fresh.db); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the refused restore left a database behind (stat: %v)", err)
+	}
+	r = fresh.ok("restore", "--force", backup)
+	for _, want := range []string{"0 from this database's journal, 0 from the erasure journal file, 0 from the backup", "not applied again: erasures made after the backup was taken"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("forced restore says %q, want %q", r.stdout, want)
+		}
+	}
+	if strings.Contains(r.stdout, "erasures since the backup applied again") {
+		t.Errorf("forced restore claims the erasures since the backup were applied: %q", r.stdout)
+	}
+	r = c.ok("restore", backup)
+	if want := "1 from this database's journal"; !strings.Contains(r.stdout, want) {
+		t.Errorf("restore into the database that erased says %q, want %q", r.stdout, want)
+	}
 }

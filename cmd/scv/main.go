@@ -123,7 +123,7 @@ func commands() []*command {
 		{"rotate-key", "[--retire]  |  --new-key-file FILE", "rotate the key-encryption key online, or the root key offline", setupRotateKey},
 		{"refresh", "", "recompute time-dependent stages and risks as of --as-of", setupRefresh},
 		{"backup", "FILE", "write a consistent backup to a new FILE (- is stdout)", setupBackup},
-		{"restore", "FILE", "replace the database with a backup; erasures made since stay applied", setupRestore},
+		{"restore", "[--force] FILE", "replace the database with a backup; erasures made since stay applied", setupRestore},
 		{"verify", "[--json]", "check every index both ways; exit status 1 on any problem", setupVerify},
 		{"maintain", "", "finish interrupted erasure purges and reclaim the space of overwritten and deleted values (run it on a schedule, e.g. nightly)", setupMaintain},
 		{"quarantine", "[--json]", "list the records that were not imported, with reasons", setupQuarantine},

@@ -91,10 +91,17 @@ leaving the 365-day window). Read commands refresh before they read; this
 command does it on its own and prints what changed.`,
 	"backup": `The backup is sealed like the database and useless without the root
 key. FILE must not exist ("-" writes to stdout).`,
-	"restore": `The database is replaced by the backup, then every erasure made since
-(recorded in the database, in the --erasure-journal and in the backup) is
-applied again. A backup made under another root key is refused before
-anything is replaced.`,
+	"restore": `The backup is read and authenticated whole, loaded beside the database
+(DIR.restore-new), and every erasure recorded in the database, in the
+--erasure-journal and in the backup is applied again there; only then is
+it swapped in for the database. A backup made under another root key, a
+truncated or altered backup, or a disk too full for it is refused with
+nothing replaced; so is a restore into a new database when no
+--erasure-journal holds an erasure, since erasures made after the backup
+was taken are then not known (--force restores anyway and says so).
+Interrupted (Ctrl-C, a kill) before the swap, the database is as it was;
+after it, the restore is complete. The output says how many erasures
+came from where.`,
 	"maintain": `Badger discards old versions in its background compactions; values
 kept in its value log are reclaimed only when asked. Run this on a schedule
 (for example nightly, from cron); it needs the database to itself.`,
