@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -96,6 +97,7 @@ type BadgerOptions struct {
 type Badger struct {
 	db         *badger.DB
 	o          BadgerOptions
+	spaceNext  atomic.Int64  // unix nanoseconds before which checkSpace need not look again
 	stop, done chan struct{} // the advice loop's, when it runs
 	closeOnce  sync.Once
 }
@@ -229,8 +231,14 @@ func (b *Badger) Update(ctx context.Context, fn func(Txn) error) error {
 	}
 	txn := b.db.NewTransaction(true)
 	defer txn.Discard()
-	if err := fn(badgerTxn{txn}); err != nil {
+	wrote := false
+	if err := fn(badgerTxn{txn, &wrote}); err != nil {
 		return mapTxnError(err)
+	}
+	if wrote {
+		if err := b.checkSpace(); err != nil {
+			return err
+		}
 	}
 	return mapTxnError(txn.Commit())
 }
@@ -242,7 +250,7 @@ func (b *Badger) View(ctx context.Context, fn func(Txn) error) error {
 	}
 	txn := b.db.NewTransaction(false)
 	defer txn.Discard()
-	return mapTxnError(fn(badgerTxn{txn}))
+	return mapTxnError(fn(badgerTxn{txn: txn}))
 }
 
 // Close implements [KV].
@@ -270,7 +278,12 @@ func mapTxnError(err error) error {
 	return err
 }
 
-type badgerTxn struct{ txn *badger.Txn }
+// badgerTxn is a [Txn] on Badger; wrote, in a read-write transaction, is
+// set by the first write.
+type badgerTxn struct {
+	txn   *badger.Txn
+	wrote *bool
+}
 
 func (t badgerTxn) Get(key []byte) ([]byte, error) {
 	item, err := t.txn.Get(key)
@@ -333,9 +346,19 @@ func (t badgerTxn) GetSorted(prefix []byte, keys [][]byte, fn func(int, []byte, 
 	return nil
 }
 
-func (t badgerTxn) Set(key, value []byte) error { return mapTxnError(t.txn.Set(key, value)) }
+func (t badgerTxn) Set(key, value []byte) error {
+	if t.wrote != nil {
+		*t.wrote = true
+	}
+	return mapTxnError(t.txn.Set(key, value))
+}
 
-func (t badgerTxn) Delete(key []byte) error { return mapTxnError(t.txn.Delete(key)) }
+func (t badgerTxn) Delete(key []byte) error {
+	if t.wrote != nil {
+		*t.wrote = true
+	}
+	return mapTxnError(t.txn.Delete(key))
+}
 
 func (t badgerTxn) Scan(prefix, start []byte, keysOnly bool) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) {
@@ -374,6 +397,9 @@ func (b *Badger) Purge(ctx context.Context, prefixes ...[]byte) error {
 	}
 	if len(prefixes) == 0 {
 		return nil
+	}
+	if err := b.checkSpace(); err != nil {
+		return err
 	}
 	// DropPrefix skips a prefix under which no live key remains, and that
 	// is how an erased profile's key arrives: deleted in the erasing
@@ -424,6 +450,9 @@ func (b *Badger) Replace(ctx context.Context, r io.Reader) error {
 // default 160 bytes: sealed profiles and records) need this call.
 func (b *Badger) Maintain(ctx context.Context) error {
 	for ctx.Err() == nil {
+		if err := b.checkSpace(); err != nil {
+			return err
+		}
 		err := b.db.RunValueLogGC(0.5)
 		if errors.Is(err, badger.ErrNoRewrite) || errors.Is(err, badger.ErrRejected) {
 			return nil

@@ -426,3 +426,108 @@ func restoreKillChild(t *testing.T, env string) {
 	err = s.Restore(context.Background(), r)
 	t.Fatalf("the restore ended without reaching step %s: %v", p.Step, err)
 }
+
+// TestFullDisk fills the disk (as reported by an injected free-space
+// probe) under an open database: imports, erasures and maintenance fail
+// with ErrDiskFull naming the directory and the space left, instead of
+// Badger's SIGBUS on a mapped write; reads go on; and once space is back
+// the database opens, verifies and takes writes.
+func TestFullDisk(t *testing.T) {
+	ctx := context.Background()
+	sc := newRestoreScene(t)
+	old := freeSpaceFunc
+	t.Cleanup(func() { freeSpaceFunc = old })
+	freeSpaceFunc = func(string) (uint64, error) { return 3 << 20, nil }
+	s, err := Open(ctx, sc.dir, crashOptions(sc.keyFile))
+	if err != nil {
+		t.Fatalf("Open on a full disk: %v", err)
+	}
+	defer s.Close()
+	full := func(what string, err error) {
+		t.Helper()
+		if !errors.Is(err, ErrDiskFull) {
+			t.Fatalf("%s on a full disk: %v, want ErrDiskFull", what, err)
+		}
+		for _, want := range []string{"3 MiB free", sc.dir} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %q does not say %q", what, err, want)
+			}
+		}
+	}
+	rec := identity.Record{Channel: identity.ChannelPOS, Source: "restore-test", ID: "R2",
+		Observed: asOf.Add(-time.Hour), Identifiers: []identity.Identifier{phoneID(t, "13612345698")}}
+	_, err = s.Ingest(ctx, rec)
+	full("Ingest", err)
+	_, err = s.IngestAll(ctx, fixtures(t), IngestOptions{})
+	full("IngestAll", err)
+	kept, err := s.ByIdentifier(ctx, sc.kept)
+	if err != nil {
+		t.Fatalf("a read on a full disk: %v", err)
+	}
+	full("Erase", s.Erase(ctx, kept.ID))
+	full("Maintain", s.Maintain(ctx))
+	if st, err := s.Stats(ctx); err != nil || st.Profiles != sc.oldStats.Profiles {
+		t.Errorf("Stats on a full disk: %d profiles, %v; want %d", st.Profiles, err, sc.oldStats.Profiles)
+	}
+	mustVerify(t, s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	freeSpaceFunc = old
+	sc.check(t)
+	s, err = Open(ctx, sc.dir, crashOptions(sc.keyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Ingest(ctx, rec); err != nil {
+		t.Errorf("Ingest once space is back: %v", err)
+	}
+}
+
+// TestFullTmpfs fills a real filesystem: a 48 MiB tmpfs mounted for the
+// test (skipped where the test cannot mount one). Ingesting until the disk
+// is full ends with ErrDiskFull, not a SIGBUS in Badger's mapped writes
+// (which kills the test binary), and the database then opens and
+// verifies.
+func TestFullTmpfs(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=48m"); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
+	ctx := context.Background()
+	root := crypto.GenerateRootKey()
+	opts := Options{Keys: testKeys(root), Clock: func() time.Time { return asOf }}
+	opts.Badger.MemTableSize = 2 << 20
+	opts.Badger.ValueLogFileSize = 4 << 20
+	db := filepath.Join(dir, "db")
+	s, err := Open(ctx, db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const batch = 2000
+	for i := 0; ; i += batch {
+		if i > 200_000 {
+			t.Fatal("48 MiB held 200,000 records")
+		}
+		_, err = s.IngestBatch(ctx, synthFrom(i, batch))
+		if err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, ErrDiskFull) || !strings.Contains(err.Error(), db) {
+		t.Fatalf("ingest onto a full disk: %v, want ErrDiskFull naming %s", err, db)
+	}
+	if _, err := s.Stats(ctx); err != nil {
+		t.Errorf("Stats on the full disk: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Logf("Close on the full disk: %v", err)
+	}
+	s, err = Open(ctx, db, opts)
+	if err != nil {
+		t.Fatalf("Open after the disk filled: %v", err)
+	}
+	defer s.Close()
+	mustVerify(t, s)
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -224,6 +225,35 @@ func (b *Badger) Stage(ctx context.Context, r io.Reader, prepare func(KV) error)
 	removeStaging(b.o.Dir)
 	if swapErr != nil {
 		return fmt.Errorf("store: swap in the restored database (the old one is still in place): %w", swapErr)
+	}
+	return nil
+}
+
+// checkSpace refuses a write, with [ErrDiskFull] naming the directory and
+// the space left, when the filesystem holding the database has less free
+// space than the engine keeps in reserve (stageMargin): Badger writes its
+// logs and memtables through memory maps, where a full disk is a SIGBUS
+// that kills the process, not an error. Reads go on. It looks at most every
+// second while space is plentiful, and before every write once it is not.
+func (b *Badger) checkSpace() error {
+	if b.o.InMemory {
+		return nil
+	}
+	now := time.Now().UnixNano()
+	if now < b.spaceNext.Load() {
+		return nil
+	}
+	free, err := freeSpaceFunc(b.o.Dir)
+	if err != nil {
+		return nil // nothing known: Badger's own errors stand
+	}
+	margin := b.stageMargin()
+	if free < margin {
+		return fmt.Errorf("%w: %d MiB free on the filesystem of %s, below the %d MiB the database keeps in reserve; nothing was written: free some space and retry",
+			ErrDiskFull, free>>20, b.o.Dir, margin>>20)
+	}
+	if free > 4*margin {
+		b.spaceNext.Store(now + int64(time.Second))
 	}
 	return nil
 }
