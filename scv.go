@@ -87,6 +87,9 @@ var (
 	// ErrDiskFull is returned when a write would fill the disk; what was
 	// being written is left as it was.
 	ErrDiskFull = store.ErrDiskFull
+	// ErrDamaged matches the error of a profile that cannot be opened
+	// (failed authentication or decoding), which listings skip.
+	ErrDamaged = store.ErrDamaged
 	ErrNoKey    = errors.New("scv: no key: set Options.Keys or Options.KeyFile")
 )
 
@@ -204,7 +207,10 @@ func (db *DB) ByStage(ctx context.Context, stage Stage, f Filter) iter.Seq2[*Pro
 	return profiles(db.s.ByStage(ctx, stage, f))
 }
 
-// All streams every profile that matches the filter.
+// All streams every profile that matches the filter. Like ByStage and
+// Export, it yields a profile that cannot be opened as an error matching
+// [ErrDamaged] (a [*store.DamagedError] naming its id) and goes on with
+// the next if the caller's loop continues.
 func (db *DB) All(ctx context.Context, f Filter) iter.Seq2[*Profile, error] {
 	return profiles(db.s.All(ctx, f))
 }
@@ -228,6 +234,12 @@ func (db *DB) Export(ctx context.Context, purpose Purpose) iter.Seq2[*Profile, e
 func profiles(seq iter.Seq2[store.Page, error]) iter.Seq2[*Profile, error] {
 	return func(yield func(*Profile, error) bool) {
 		for pg, err := range seq {
+			if errors.Is(err, store.ErrDamaged) {
+				if !yield(nil, err) {
+					return
+				}
+				continue
+			}
 			if err != nil {
 				yield(nil, err)
 				return

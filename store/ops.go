@@ -91,9 +91,10 @@ func (s *Store) ExplainPair(ctx context.Context, a, b identity.RecordKey) (*merg
 
 // RefreshSummary counts what [Store.Refresh] did.
 type RefreshSummary struct {
-	Profiles  int `json:"profiles"`  // profiles in the store
-	Refreshed int `json:"refreshed"` // profiles recomputed
-	Changed   int `json:"changed"`   // of those, profiles whose stage or risk changed
+	Profiles  int `json:"profiles"`          // profiles in the store
+	Refreshed int `json:"refreshed"`         // profiles recomputed
+	Changed   int `json:"changed"`           // of those, profiles whose stage or risk changed
+	Damaged   int `json:"damaged,omitempty"` // profiles due that cannot be opened, left as they were
 }
 
 // Refresh recomputes the time-dependent values (stage, churn risk,
@@ -132,6 +133,10 @@ func (s *Store) Refresh(ctx context.Context, asOf time.Time) (RefreshSummary, er
 					return err
 				}
 				lp, err := t.profile(pid)
+				if errors.Is(err, ErrDamaged) {
+					page.Damaged++ // listings and Verify name it
+					continue
+				}
 				if err != nil {
 					return err
 				}
@@ -157,6 +162,7 @@ func (s *Store) Refresh(ctx context.Context, asOf time.Time) (RefreshSummary, er
 		sum.Profiles += page.Profiles
 		sum.Refreshed += page.Refreshed
 		sum.Changed += page.Changed
+		sum.Damaged += page.Damaged
 		start = next
 	}
 	return sum, nil
