@@ -90,7 +90,7 @@ var (
 	// ErrDamaged matches the error of a profile that cannot be opened
 	// (failed authentication or decoding), which listings skip.
 	ErrDamaged = store.ErrDamaged
-	ErrNoKey    = errors.New("scv: no key: set Options.Keys or Options.KeyFile")
+	ErrNoKey   = errors.New("scv: no key: set Options.Keys or Options.KeyFile")
 )
 
 // Open opens the database in dir, creating it if needed. The root key
