@@ -14,6 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/scv-go/scv"
+	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/store"
 )
 
 // TestEraseBackupRestore erases a customer, checks that nothing finds
@@ -462,5 +464,61 @@ func TestRestoreRefusals(t *testing.T) {
 	r = c.ok("restore", backup)
 	if want := "1 from this database's journal"; !strings.Contains(r.stdout, want) {
 		t.Errorf("restore into the database that erased says %q, want %q", r.stdout, want)
+	}
+}
+
+// TestDamagedProfileCLI damages one sealed profile: stage and export list
+// every other profile, name the damaged one on stderr and exit 3 with the
+// count; erase removes it and the listings are whole again.
+func TestDamagedProfileCLI(t *testing.T) {
+	c := newCLI(t)
+	c.importFixtures()
+	const phone = "13812345602"
+	p := jsonLines[profileJSON](t, c.ok("get", "--json", phone).stdout)[0]
+	all := len(c.export("internal"))
+	text, err := os.ReadFile(c.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := crypto.ParseRootKey(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := store.OpenBadger(store.BadgerOptions{Dir: c.db, EncryptionKey: root.AtRestKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := store.ParseProfileID(p.ID)
+	k := append([]byte{'P'}, id[:]...)
+	err = b.Update(context.Background(), func(tx store.Txn) error {
+		v, err := tx.Get(k)
+		if err != nil {
+			return err
+		}
+		v[len(v)-1] ^= 1
+		return tx.Set(k, v)
+	})
+	if cerr := b.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.run("export", "--purpose", "internal")
+	if r.code != exitFailure || !strings.Contains(r.stderr, "skipped damaged profile "+p.ID) || !strings.Contains(r.stderr, "1 damaged profile skipped") {
+		t.Errorf("export with a damaged profile: exit %d, stderr %q; want 3 naming %s and the count", r.code, r.stderr, p.ID)
+	}
+	if got := len(jsonLines[profileJSON](t, r.stdout)); got != all-1 {
+		t.Errorf("export listed %d profiles, want the %d others", got, all-1)
+	}
+	if r := c.run("stage", p.Stage); r.code != exitFailure || !strings.Contains(r.stderr, p.ID) {
+		t.Errorf("stage with a damaged profile: exit %d, stderr %q", r.code, r.stderr)
+	}
+	c.ok("erase", p.ID, "--yes")
+	if got := len(c.export("internal")); got != all-1 {
+		t.Errorf("export after erasing the damaged profile: %d profiles, want %d", got, all-1)
+	}
+	if r := c.run("verify"); r.code != exitOK {
+		t.Errorf("verify after erasing the damaged profile: exit %d\n%s", r.code, r.stdout)
 	}
 }
