@@ -214,7 +214,10 @@ func (s *Store) RestoreWith(ctx context.Context, r io.Reader, opts RestoreOption
 		err = s.replaceUnstaged(ctx, body, journal, known, &rep)
 	}
 	if fr, ok := body.(*frameReader); ok && fr.err != nil {
-		err = fr.err // Badger's Load wraps it in its own words
+		return rep, fr.err // Badger's Load wraps it in its own words
+	}
+	if errors.Is(err, ErrDiskFull) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return rep, err
 	}
 	if err != nil {
 		return rep, fmt.Errorf("store: restore: %w", err)
