@@ -213,6 +213,10 @@ func mapOpenError(err error) error {
 		return fmt.Errorf("%w: %w", ErrWrongEncryptionKey, err)
 	case errors.Is(err, syscall.EWOULDBLOCK), strings.Contains(err.Error(), "Cannot acquire directory lock"):
 		return fmt.Errorf("%w: %w", ErrLocked, err)
+	case strings.Contains(err.Error(), "checksum for data key"):
+		return fmt.Errorf("%w: KEYREGISTRY (Badger's registry of at-rest data keys) fails its checksum, and the data cannot be decrypted without it; restore a backup (%v)", ErrEngineDamaged, err)
+	case strings.Contains(err.Error(), "checksum mismatch"), strings.Contains(err.Error(), "CHECKSUM_MISMATCH"):
+		return fmt.Errorf("%w: %v; restore a backup", ErrEngineDamaged, err)
 	}
 	return fmt.Errorf("store: open badger: %w", err)
 }
@@ -473,6 +477,10 @@ func (b *Badger) Notify(ctx context.Context, prefix []byte, fn func()) error {
 	}
 	return err
 }
+
+// VerifyChecksums checks the checksum of every block of every table; the
+// error names the table file that fails.
+func (b *Badger) VerifyChecksums() error { return b.db.VerifyChecksum() }
 
 // Size returns the bytes on disk of the LSM tree and the value log.
 func (b *Badger) Size() (lsm, vlog int64) { return b.db.Size() }

@@ -531,3 +531,76 @@ func TestFullTmpfs(t *testing.T) {
 	defer s.Close()
 	mustVerify(t, s)
 }
+
+// TestDamagedEngineFiles flips bytes in Badger's KEYREGISTRY and in a
+// table. A damaged registry is reported as damage naming the file, not as
+// a wrong key (before: "wrong key" for a byte in its first 28, whatever
+// the key), while another key is still a wrong key naming the one the
+// database last opened with; a damaged table is a Verify problem naming
+// the table, with the right key.
+func TestDamagedEngineFiles(t *testing.T) {
+	ctx := context.Background()
+	sc := newRestoreScene(t)
+	s, err := Open(ctx, sc.dir, crashOptions(sc.keyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	flip := func(t *testing.T, name string, off int64) (undo func()) {
+		t.Helper()
+		p := filepath.Join(sc.dir, name)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := bytes.Clone(b)
+		if off < 0 {
+			off += int64(len(b))
+		}
+		b[off] ^= 1
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return func() { os.WriteFile(p, old, 0o600) }
+	}
+	for _, off := range []int64{0, 20, 40, -1} {
+		t.Run(fmt.Sprintf("KEYREGISTRY byte %d", off), func(t *testing.T) {
+			undo := flip(t, "KEYREGISTRY", off)
+			defer undo()
+			_, err := Open(ctx, sc.dir, crashOptions(sc.keyFile))
+			if !errors.Is(err, ErrEngineDamaged) || errors.Is(err, ErrWrongKey) || !strings.Contains(err.Error(), "KEYREGISTRY") {
+				t.Errorf("Open with a damaged KEYREGISTRY: %v, want ErrEngineDamaged naming KEYREGISTRY", err)
+			}
+		})
+	}
+	_, err = Open(ctx, sc.dir, Options{Keys: testKeys(crypto.GenerateRootKey())})
+	if !errors.Is(err, ErrWrongKey) || !strings.Contains(err.Error(), sc.root.ID()) {
+		t.Errorf("Open with another key: %v, want ErrWrongKey naming key id %s", err, sc.root.ID())
+	}
+
+	tables, _ := filepath.Glob(filepath.Join(sc.dir, "*.sst"))
+	if len(tables) == 0 {
+		t.Fatal("no table to damage")
+	}
+	st, err := os.Stat(tables[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	undo := flip(t, filepath.Base(tables[0]), st.Size()/3)
+	defer undo()
+	s, err = Open(ctx, sc.dir, crashOptions(sc.keyFile))
+	if err != nil {
+		if !errors.Is(err, ErrEngineDamaged) {
+			t.Fatalf("Open with a damaged table: %v, want it to open or ErrEngineDamaged", err)
+		}
+		return
+	}
+	defer s.Close()
+	r, err := s.Verify(ctx)
+	if err != nil {
+		t.Fatalf("Verify with a damaged table: %v, want a report", err)
+	}
+	if r.OK() || !strings.Contains(strings.Join(r.Problems, "\n"), filepath.Base(tables[0])) {
+		t.Errorf("Verify with a damaged table: %q, want a problem naming %s", r.Problems, filepath.Base(tables[0]))
+	}
+}

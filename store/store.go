@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -150,7 +149,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	}
 	b, err := OpenBadger(bo)
 	if errors.Is(err, ErrWrongEncryptionKey) {
-		return nil, fmt.Errorf("%w: the database in %s was created with another root key than %v", ErrWrongKey, filepath.Base(dir), root)
+		return nil, wrongKeyError(dir, root, !opts.NoAtRestEncryption, err)
 	}
 	if err != nil {
 		return nil, err
@@ -159,6 +158,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err != nil {
 		b.Close()
 		return nil, err
+	}
+	if !bo.InMemory {
+		writeKeyID(dir, root, !opts.NoAtRestEncryption)
 	}
 	return s, nil
 }

@@ -43,8 +43,21 @@ func (r *Report) problem(format string, args ...any) {
 // Report.
 func (s *Store) Verify(ctx context.Context) (*Report, error) {
 	r := &Report{}
+	if c, ok := s.kv.(checksummer); ok {
+		// A damaged table reads as missing or wrong entries, not as an
+		// error: its checksums say which file it is.
+		if err := c.VerifyChecksums(); err != nil {
+			r.problem("%v: %v; restore a backup", ErrEngineDamaged, err)
+		}
+	}
 	err := s.read(ctx, func(t *txn) error { return t.verify(ctx, r) })
 	return r, err
+}
+
+// checksummer is implemented by engines that can check the checksums of
+// their files (Badger: every block of every table).
+type checksummer interface {
+	VerifyChecksums() error
 }
 
 // verify checks in a fixed amount of memory, whatever the store's size.
