@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/merge"
 )
 
 // restoreScene is a database on disk, a backup of it, and what happened
@@ -344,6 +346,13 @@ type restoreKillParams struct {
 	Dir, Key, Backup string
 	Step             string
 	TwoRenames       bool
+	Unstaged         bool // on an engine that cannot stage (replaceUnstaged)
+}
+
+// unstaged is an engine that can snapshot but not stage.
+type unstaged struct {
+	KV
+	Snapshotter
 }
 
 // TestRestoreKilled kills (SIGKILL) a child process at each step of a
@@ -419,11 +428,25 @@ func restoreKillChild(t *testing.T, env string) {
 	if p.Step == "read" {
 		r = &cancelAfter{r: r, n: len(b) / 2, cancel: func() { kill() }}
 	}
-	s, err := Open(context.Background(), p.Dir, crashOptions(p.Key))
-	if err != nil {
+	ctx := context.Background()
+	opts := crashOptions(p.Key)
+	var s *Store
+	if p.Unstaged {
+		root, err := opts.Keys.RootKey(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := OpenBadger(BadgerOptions{Dir: p.Dir, EncryptionKey: root.AtRestKey()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, err = OpenKV(ctx, unstaged{b, b}, root, opts); err != nil {
+			t.Fatal(err)
+		}
+	} else if s, err = Open(ctx, p.Dir, opts); err != nil {
 		t.Fatal(err)
 	}
-	err = s.Restore(context.Background(), r)
+	err = s.Restore(ctx, r)
 	t.Fatalf("the restore ended without reaching step %s: %v", p.Step, err)
 }
 
@@ -602,5 +625,58 @@ func TestDamagedEngineFiles(t *testing.T) {
 	}
 	if r.OK() || !strings.Contains(strings.Join(r.Problems, "\n"), filepath.Base(tables[0])) {
 		t.Errorf("Verify with a damaged table: %q, want a problem naming %s", r.Problems, filepath.Base(tables[0]))
+	}
+}
+
+// TestRestoreOwed kills a restore on an engine that cannot stage once it
+// has replaced the data, before and during the erasures' re-application:
+// the restore-owed entry is then in the data, Verify reports it, and the
+// next Open applies the erasures again before anything can read the
+// erased customer.
+func TestRestoreOwed(t *testing.T) {
+	for _, step := range []string{"swapped", "reapplied"} {
+		t.Run(step, func(t *testing.T) {
+			sc := newRestoreScene(t)
+			backup := filepath.Join(t.TempDir(), "backup")
+			if err := os.WriteFile(backup, sc.backup, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			env, _ := json.Marshal(restoreKillParams{Dir: sc.dir, Key: sc.keyFile, Backup: backup, Step: step, Unstaged: true})
+			cmd := exec.Command(os.Args[0], "-test.run=^TestRestoreKilled$", "-test.count=1")
+			cmd.Env = append(os.Environ(), restoreKillEnv+"="+string(env))
+			out, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+				t.Fatalf("the child was not killed at %s: %v\n%s", step, err, out)
+			}
+			// A store that has not finished the restore, as a reader
+			// would see it without Open's finishing.
+			b, err := OpenBadger(BadgerOptions{Dir: sc.dir, EncryptionKey: sc.root.AtRestKey()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := merge.New(merge.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			clock := func() time.Time { return asOf }
+			raw := &Store{kv: b, root: sc.root, resolver: res, clock: clock, asOf: clock, log: slog.Default(), absentAfter: defaultAbsentAfter}
+			if err := raw.loadKeyring(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			r, err := raw.Verify(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(strings.Join(r.Problems, "\n"), metaRestoreOwed) {
+				t.Errorf("Verify of a database owing a restore's erasures: %q, want the %s entry reported", r.Problems, metaRestoreOwed)
+			}
+			if err := b.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if !sc.check(t) {
+				t.Error("the database is not the restored one")
+			}
+		})
 	}
 }
