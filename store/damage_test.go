@@ -1,13 +1,16 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/merge"
 )
 
 // TestDamagedProfile damages one profile's sealed value or wrapped data
@@ -108,5 +111,76 @@ func TestDamagedProfile(t *testing.T) {
 			}
 			mustVerify(t, s)
 		})
+	}
+}
+
+// TestRepair damages the stage and identifier indexes and one profile:
+// Repair rebuilds the indexes from the profiles that open, lists the one
+// that does not, and once it is erased the store verifies.
+func TestRepair(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	if _, err := s.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	broken, err := s.ByIdentifier(ctx, phoneID(t, "13812345602"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bpid, _ := ParseProfileID(broken.ID)
+	stray := NewProfileID()
+	err = s.kv.Update(ctx, func(tx Txn) error {
+		n := 0
+		for _, ns := range []byte{nsStage, nsIdentifier} {
+			for e, err := range tx.Scan([]byte{ns}, nil, true) {
+				if err != nil {
+					return err
+				}
+				if err := tx.Delete(bytes.Clone(e.Key)); err != nil { // the first of each
+					return err
+				}
+				n++
+				break
+			}
+		}
+		if n != 2 {
+			return fmt.Errorf("deleted %d entries, want 2", n)
+		}
+		if err := tx.Set(stageKey(stageCode(merge.StageLoyal), stray), []byte{1}); err != nil {
+			return err
+		}
+		v, err := tx.Get(profileKey(bpid))
+		if err != nil {
+			return err
+		}
+		v[len(v)-1] ^= 1
+		return tx.Set(profileKey(bpid), v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.Verify(ctx); err != nil || r.OK() {
+		t.Fatalf("Verify of the damaged store: %v, %v; want problems", r.Problems, err)
+	}
+	rep, err := s.Repair(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{broken.ID}, rep.Damaged); diff != "" {
+		t.Errorf("damaged profiles (-want +got):\n%s", diff)
+	}
+	if rep.Stages < 2 || rep.Identifiers+rep.Stages < 3 {
+		t.Errorf("repair fixed %d stage and %d identifier entries, want the lost stage entry, the stray one and the lost identifier entry", rep.Stages, rep.Identifiers)
+	}
+	if err := s.Erase(ctx, broken.ID); err != nil {
+		t.Fatal(err)
+	}
+	mustVerify(t, s)
+	again, err := s.Repair(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Stages != 0 || again.Identifiers != 0 || len(again.Damaged) != 0 {
+		t.Errorf("a second repair changed something: %+v", again)
 	}
 }

@@ -386,6 +386,7 @@ func setupRestore(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 func setupVerify(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
 	e.dbFlags(flags)
 	asJSON := flags.Bool("json", false, "print the report as JSON")
+	repair := flags.Bool("repair", false, "first rebuild the stage and identifier indexes from the profiles that open, and list those that do not")
 	return func(ctx context.Context, args []string) (err error) {
 		if err := wantArgs("verify", args, 0, "no arguments"); err != nil {
 			return err
@@ -395,6 +396,22 @@ func setupVerify(flags *flag.FlagSet, e *env) func(context.Context, []string) er
 			return err
 		}
 		defer closeDB(db, &err)
+		if *repair {
+			rr, err := db.Store().Repair(ctx)
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				if err := writeJSON(e.stdout, rr); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(e.stdout, "repair: %d profiles open; %d stage and %d identifier entries rebuilt or removed\n", rr.Profiles, rr.Stages, rr.Identifiers)
+				for _, id := range rr.Damaged {
+					fmt.Fprintf(e.stdout, "damaged: profile %s cannot be opened and was left as it is: erase it (scv erase %s --yes) or restore a backup\n", id, id)
+				}
+			}
+		}
 		rep, err := db.Verify(ctx)
 		if err != nil {
 			return err

@@ -514,6 +514,10 @@ func TestDamagedProfileCLI(t *testing.T) {
 	if r := c.run("stage", p.Stage); r.code != exitFailure || !strings.Contains(r.stderr, p.ID) {
 		t.Errorf("stage with a damaged profile: exit %d, stderr %q", r.code, r.stderr)
 	}
+	r = c.run("verify", "--repair")
+	if want := "damaged: profile " + p.ID; r.code != exitNotFound || !strings.Contains(r.stdout, want) {
+		t.Errorf("verify --repair with a damaged profile: exit %d, stdout %q; want 1 and %q", r.code, r.stdout, want)
+	}
 	c.ok("erase", p.ID, "--yes")
 	if got := len(c.export("internal")); got != all-1 {
 		t.Errorf("export after erasing the damaged profile: %d profiles, want %d", got, all-1)

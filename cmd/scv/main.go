@@ -124,7 +124,7 @@ func commands() []*command {
 		{"refresh", "", "recompute time-dependent stages and risks as of --as-of", setupRefresh},
 		{"backup", "FILE", "write a consistent backup to a new FILE (- is stdout)", setupBackup},
 		{"restore", "[--force] FILE", "replace the database with a backup; erasures made since stay applied", setupRestore},
-		{"verify", "[--json]", "check every index both ways; exit status 1 on any problem", setupVerify},
+		{"verify", "[--repair] [--json]", "check every index both ways; exit status 1 on any problem", setupVerify},
 		{"maintain", "", "finish interrupted erasure purges and reclaim the space of overwritten and deleted values (run it on a schedule, e.g. nightly)", setupMaintain},
 		{"quarantine", "[--json]", "list the records that were not imported, with reasons", setupQuarantine},
 		{"watch", "[--after CURSOR]", "print stage transitions, detractor feedback and erasures as JSON lines until interrupted", setupWatch},
