@@ -217,6 +217,9 @@ func (b *Badger) Stage(ctx context.Context, r io.Reader, prepare func(KV) error)
 		badgerLogger{b.o.Logger}.logger().Warn("store: closing the database a restore replaces", "error", err)
 	}
 	swapErr := swapDirs(staging, b.o.Dir)
+	if err := recoverSwap(b.o.Dir); err != nil { // a second rename that failed
+		swapErr = errors.Join(swapErr, err)
+	}
 	db, err = badger.Open(b.o.Options())
 	if err != nil {
 		return errors.Join(swapErr, fmt.Errorf("store: reopen after restore: %w", mapOpenError(err)))
