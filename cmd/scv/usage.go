@@ -68,10 +68,18 @@ terminal. Ctrl-C stops after the current batch, which is committed.`,
 number in any spelling (+86, 0086, spaces, dashes, full-width digits).`,
 	"stage": `Stages: potential, target, first_purchase, repeat, loyal, advocate.
 Risks: none, active, at_risk, lapsed. When --limit cuts the listing, the
-cursor to pass to --after is printed (on stderr with --json).`,
+cursor to pass to --after is printed (on stderr with --json). A profile
+that cannot be opened (it fails authentication) is named on stderr and
+skipped; the listing goes on and ends with exit status 3 and the count.`,
 	"export": `"internal" is the brand's own use and lists every profile; the other
 purposes list only the profiles that consented to them. The output is
-one JSON profile per line (--json is accepted and implied).`,
+one JSON profile per line (--json is accepted and implied). A profile
+that cannot be opened is named on stderr and skipped, and the export
+ends with exit status 3 and the count.`,
+	"verify": `--repair first rebuilds the stage and identifier indexes from the
+profiles that open and lists, by id, those that do not (erase them, or
+restore a backup); then verifies. Badger's table checksums are checked
+too.`,
 	"explain": `With one argument (a phone number or profile id): the profile and, for
 each of its records, the identifier kinds that link it to the others.
 With --pair: whether two source records (channel/source/id, as "scv get"
