@@ -336,6 +336,16 @@ func TestRestoreIntoNewDatabase(t *testing.T) {
 	if diff := cmp.Diff(want, rep); diff != "" {
 		t.Errorf("report of a restore into the database that erased (-want +got):\n%s", diff)
 	}
+	// A backup of format 3, before authentication, still restores, and
+	// the report says it was not authenticated.
+	rep, err = o.RestoreWith(ctx, bytes.NewReader(legacyBackup(t, o, backupMagicV3)), RestoreOptions{})
+	if err != nil {
+		t.Fatalf("Restore of a format 3 backup: %v", err)
+	}
+	want = RestoreReport{Format: 3, FromDatabase: 1}
+	if diff := cmp.Diff(want, rep); diff != "" {
+		t.Errorf("report of a format 3 restore (-want +got):\n%s", diff)
+	}
 }
 
 // restoreKillEnv carries a child's parameters: the scene and the step at
