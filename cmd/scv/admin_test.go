@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -524,5 +525,54 @@ func TestDamagedProfileCLI(t *testing.T) {
 	}
 	if r := c.run("verify"); r.code != exitOK {
 		t.Errorf("verify after erasing the damaged profile: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// TestFullDiskCLI runs the commands on a tmpfs mounted for the test
+// (skipped where it cannot be), filled until less space is free than the
+// database keeps in reserve: an import exits 3 naming the directory and
+// the space left, with nothing written, read commands go on, and once
+// space is back the database verifies. (store's TestFullTmpfs fills a
+// filesystem to the end: without the reserve, Badger's mapped writes
+// raise SIGBUS, a Go stack trace and exit 2.)
+func TestFullDiskCLI(t *testing.T) {
+	c := newCLI(t)
+	mnt := filepath.Join(c.dir, "mnt")
+	if err := os.Mkdir(mnt, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=200m"); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	c.db = filepath.Join(mnt, "db")
+	c.importFixtures()
+	before := c.stats()
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(mnt, &st); err != nil {
+		t.Fatal(err)
+	}
+	filler := filepath.Join(mnt, "filler")
+	free := int64(st.Bavail) * int64(st.Bsize)
+	if err := os.WriteFile(filler, make([]byte, free-100<<20), 0o600); err != nil { // 100 MiB left, under the 144 MiB reserve
+		t.Fatal(err)
+	}
+	group := fixtureGroups(t)[0]
+	args := append([]string{"import", "--format", string(group.format), "--source", "another"}, group.files...)
+	if group.mapping != "" {
+		args = append(args, "--map", group.mapping)
+	}
+	r := c.run(args...)
+	if r.code != exitFailure || !strings.Contains(r.stderr, "MiB free") || !strings.Contains(r.stderr, c.db) {
+		t.Errorf("import onto a full disk: exit %d, stderr %q; want 3 naming %s and the MiB free", r.code, r.stderr, c.db)
+	}
+	if diff := cmp.Diff(before, c.stats()); diff != "" {
+		t.Errorf("stats on the full disk (-want +got):\n%s", diff)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.run("verify"); r.code != exitOK {
+		t.Errorf("verify once space is back: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
