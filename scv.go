@@ -78,7 +78,19 @@ var (
 	ErrClosed    = store.ErrClosed    // any call after Close
 	ErrNotBackup = store.ErrNotBackup // Restore of a stream Backup did not write
 	ErrOldSchema = store.ErrOldSchema // Open or Restore of a database or backup of an older key schema
-	ErrNoKey     = errors.New("scv: no key: set Options.Keys or Options.KeyFile")
+	// ErrBackupDamaged is returned by Restore of a truncated or altered
+	// backup; nothing is replaced.
+	ErrBackupDamaged = store.ErrBackupDamaged
+	// ErrErasuresUnknown is returned by Restore into a new database with
+	// no erasure journal, unless forced; nothing is replaced.
+	ErrErasuresUnknown = store.ErrErasuresUnknown
+	// ErrDiskFull is returned when a write would fill the disk; what was
+	// being written is left as it was.
+	ErrDiskFull = store.ErrDiskFull
+	// ErrDamaged matches the error of a profile that cannot be opened
+	// (failed authentication or decoding), which listings skip.
+	ErrDamaged = store.ErrDamaged
+	ErrNoKey   = errors.New("scv: no key: set Options.Keys or Options.KeyFile")
 )
 
 // Open opens the database in dir, creating it if needed. The root key
@@ -195,7 +207,10 @@ func (db *DB) ByStage(ctx context.Context, stage Stage, f Filter) iter.Seq2[*Pro
 	return profiles(db.s.ByStage(ctx, stage, f))
 }
 
-// All streams every profile that matches the filter.
+// All streams every profile that matches the filter. Like ByStage and
+// Export, it yields a profile that cannot be opened as an error matching
+// [ErrDamaged] (a [*store.DamagedError] naming its id) and goes on with
+// the next if the caller's loop continues.
 func (db *DB) All(ctx context.Context, f Filter) iter.Seq2[*Profile, error] {
 	return profiles(db.s.All(ctx, f))
 }
@@ -219,6 +234,12 @@ func (db *DB) Export(ctx context.Context, purpose Purpose) iter.Seq2[*Profile, e
 func profiles(seq iter.Seq2[store.Page, error]) iter.Seq2[*Profile, error] {
 	return func(yield func(*Profile, error) bool) {
 		for pg, err := range seq {
+			if errors.Is(err, store.ErrDamaged) {
+				if !yield(nil, err) {
+					return
+				}
+				continue
+			}
 			if err != nil {
 				yield(nil, err)
 				return
@@ -300,6 +321,12 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) error { return db.s.Backu
 // Restore replaces the database with a backup, erasures since still
 // applied; see [store.Store.Restore].
 func (db *DB) Restore(ctx context.Context, r io.Reader) error { return db.s.Restore(ctx, r) }
+
+// RestoreWith is Restore with options, reporting which erasures it
+// applied again; see [store.Store.RestoreWith].
+func (db *DB) RestoreWith(ctx context.Context, r io.Reader, opts store.RestoreOptions) (store.RestoreReport, error) {
+	return db.s.RestoreWith(ctx, r, opts)
+}
 
 // Event is an entry of the change feed.
 type Event = store.Event

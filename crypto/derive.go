@@ -28,6 +28,7 @@ const (
 	labelContext    = "scv/v1/context-commitment" // keyring secret -> HMAC key of header context commitments
 	labelBlindIndex = "scv/v1/blind-index/"       // blind-index version secret -> HMAC key, + kind "/" version
 	labelAtRest     = "scv/v1/at-rest"            // root key -> 32-byte key of the storage engine's own encryption at rest
+	labelBackupMAC  = "scv/v1/backup-mac"         // root key -> HMAC-SHA256 key authenticating a backup stream
 )
 
 // hkdfSHA256 returns n bytes of HKDF-SHA256 (RFC 5869) output keyed by

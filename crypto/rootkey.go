@@ -88,6 +88,15 @@ func newRootKey(k *[RootKeySize]byte) *RootKey {
 // owns the result and should not keep it longer than the engine needs.
 func (k *RootKey) AtRestKey() []byte { return derive(k.m.key[:], labelAtRest) }
 
+// BackupKey returns a 32-byte key derived from the root key with HKDF under
+// the label "scv/v1/backup-mac", with which a backup stream is
+// authenticated (HMAC-SHA256) from its first byte to its last, so that a
+// truncated or altered backup is refused before it replaces anything. It
+// is derived from the root, like [RootKey.AtRestKey], because a backup
+// must be checked before its keyring state is trusted. The caller owns the
+// result.
+func (k *RootKey) BackupKey() []byte { return derive(k.m.key[:], labelBackupMAC) }
+
 // ID returns the key id: 16 hex digits derived from the key with HKDF under
 // the label "scv/v1/key-id". It identifies the key in logs and in error
 // messages, and reveals nothing about it.

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -95,6 +96,8 @@ type BadgerOptions struct {
 // A Badger is safe for concurrent use.
 type Badger struct {
 	db         *badger.DB
+	o          BadgerOptions
+	spaceNext  atomic.Int64  // unix nanoseconds before which checkSpace need not look again
 	stop, done chan struct{} // the advice loop's, when it runs
 	closeOnce  sync.Once
 }
@@ -105,6 +108,7 @@ var (
 	_ Snapshotter = (*Badger)(nil)
 	_ Maintainer  = (*Badger)(nil)
 	_ Notifier    = (*Badger)(nil)
+	_ Stager      = (*Badger)(nil)
 )
 
 // OpenBadger opens or creates a Badger database. It returns an error
@@ -115,11 +119,22 @@ func OpenBadger(o BadgerOptions) (*Badger, error) {
 	if o.InMemory == (o.Dir != "") {
 		return nil, errors.New("store: set exactly one of Dir and InMemory")
 	}
+	if !o.InMemory {
+		o.Dir = filepath.Clean(o.Dir)
+		if err := recoverSwap(o.Dir); err != nil {
+			return nil, err
+		}
+	}
 	db, err := badger.Open(o.Options())
 	if err != nil {
 		return nil, mapOpenError(err)
 	}
-	b := &Badger{db: db}
+	b := &Badger{db: db, o: o}
+	if !o.InMemory {
+		// With the directory locked, what a restore left beside it (the
+		// data it was building, or the data it replaced) goes.
+		removeStaging(o.Dir)
+	}
 	if adviseSupported && !o.InMemory && !o.Readahead {
 		b.stop, b.done = make(chan struct{}), make(chan struct{})
 		go adviseLoop(canonicalDir(o.Dir), b.stop, b.done)
@@ -198,6 +213,10 @@ func mapOpenError(err error) error {
 		return fmt.Errorf("%w: %w", ErrWrongEncryptionKey, err)
 	case errors.Is(err, syscall.EWOULDBLOCK), strings.Contains(err.Error(), "Cannot acquire directory lock"):
 		return fmt.Errorf("%w: %w", ErrLocked, err)
+	case strings.Contains(err.Error(), "checksum for data key"):
+		return fmt.Errorf("%w: KEYREGISTRY (Badger's registry of at-rest data keys) fails its checksum, and the data cannot be decrypted without it; restore a backup (%v)", ErrEngineDamaged, err)
+	case strings.Contains(err.Error(), "checksum mismatch"), strings.Contains(err.Error(), "CHECKSUM_MISMATCH"):
+		return fmt.Errorf("%w: %v; restore a backup", ErrEngineDamaged, err)
 	}
 	return fmt.Errorf("store: open badger: %w", err)
 }
@@ -216,8 +235,14 @@ func (b *Badger) Update(ctx context.Context, fn func(Txn) error) error {
 	}
 	txn := b.db.NewTransaction(true)
 	defer txn.Discard()
-	if err := fn(badgerTxn{txn}); err != nil {
+	wrote := false
+	if err := fn(badgerTxn{txn, &wrote}); err != nil {
 		return mapTxnError(err)
+	}
+	if wrote {
+		if err := b.checkSpace(); err != nil {
+			return err
+		}
 	}
 	return mapTxnError(txn.Commit())
 }
@@ -229,7 +254,7 @@ func (b *Badger) View(ctx context.Context, fn func(Txn) error) error {
 	}
 	txn := b.db.NewTransaction(false)
 	defer txn.Discard()
-	return mapTxnError(fn(badgerTxn{txn}))
+	return mapTxnError(fn(badgerTxn{txn: txn}))
 }
 
 // Close implements [KV].
@@ -257,7 +282,12 @@ func mapTxnError(err error) error {
 	return err
 }
 
-type badgerTxn struct{ txn *badger.Txn }
+// badgerTxn is a [Txn] on Badger; wrote, in a read-write transaction, is
+// set by the first write.
+type badgerTxn struct {
+	txn   *badger.Txn
+	wrote *bool
+}
 
 func (t badgerTxn) Get(key []byte) ([]byte, error) {
 	item, err := t.txn.Get(key)
@@ -320,9 +350,19 @@ func (t badgerTxn) GetSorted(prefix []byte, keys [][]byte, fn func(int, []byte, 
 	return nil
 }
 
-func (t badgerTxn) Set(key, value []byte) error { return mapTxnError(t.txn.Set(key, value)) }
+func (t badgerTxn) Set(key, value []byte) error {
+	if t.wrote != nil {
+		*t.wrote = true
+	}
+	return mapTxnError(t.txn.Set(key, value))
+}
 
-func (t badgerTxn) Delete(key []byte) error { return mapTxnError(t.txn.Delete(key)) }
+func (t badgerTxn) Delete(key []byte) error {
+	if t.wrote != nil {
+		*t.wrote = true
+	}
+	return mapTxnError(t.txn.Delete(key))
+}
 
 func (t badgerTxn) Scan(prefix, start []byte, keysOnly bool) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) {
@@ -361,6 +401,9 @@ func (b *Badger) Purge(ctx context.Context, prefixes ...[]byte) error {
 	}
 	if len(prefixes) == 0 {
 		return nil
+	}
+	if err := b.checkSpace(); err != nil {
+		return err
 	}
 	// DropPrefix skips a prefix under which no live key remains, and that
 	// is how an erased profile's key arrives: deleted in the erasing
@@ -411,6 +454,9 @@ func (b *Badger) Replace(ctx context.Context, r io.Reader) error {
 // default 160 bytes: sealed profiles and records) need this call.
 func (b *Badger) Maintain(ctx context.Context) error {
 	for ctx.Err() == nil {
+		if err := b.checkSpace(); err != nil {
+			return err
+		}
 		err := b.db.RunValueLogGC(0.5)
 		if errors.Is(err, badger.ErrNoRewrite) || errors.Is(err, badger.ErrRejected) {
 			return nil
@@ -431,6 +477,10 @@ func (b *Badger) Notify(ctx context.Context, prefix []byte, fn func()) error {
 	}
 	return err
 }
+
+// VerifyChecksums checks the checksum of every block of every table; the
+// error names the table file that fails.
+func (b *Badger) VerifyChecksums() error { return b.db.VerifyChecksum() }
 
 // Size returns the bytes on disk of the LSM tree and the value log.
 func (b *Badger) Size() (lsm, vlog int64) { return b.db.Size() }

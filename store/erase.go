@@ -52,6 +52,11 @@ func (s *Store) Erase(ctx context.Context, id string) error {
 	var j *erasure
 	err = s.update(ctx, func(t *txn) error {
 		p, err := t.byID(pid)
+		if de := (*DamagedError)(nil); errors.As(err, &de) {
+			target, _ := ParseProfileID(de.ID)
+			j, err = t.eraseDamaged(target) // shredding needs no decryption
+			return err
+		}
 		if err != nil {
 			return err
 		}

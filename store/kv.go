@@ -108,6 +108,21 @@ type Snapshotter interface {
 	Replace(ctx context.Context, r io.Reader) error
 }
 
+// Stager is implemented by engines that can build a replacement of their
+// whole contents beside the live one and swap it in in one step, so that
+// a restore that fails, is cancelled or is killed before the swap leaves
+// the contents as they were.
+type Stager interface {
+	// Stage loads the pairs written by [Snapshotter.Snapshot] from r into
+	// a new, empty engine beside this one, calls prepare with it, and if
+	// both succeed swaps it in for the current contents in one step. The
+	// engine passed to prepare is valid only during the call; prepare
+	// must not close it. On an error before the swap the current
+	// contents are untouched. No other transaction may run while Stage
+	// does.
+	Stage(ctx context.Context, r io.Reader, prepare func(KV) error) error
+}
+
 // Maintainer is implemented by engines that reclaim the space of old
 // versions only when asked.
 type Maintainer interface {

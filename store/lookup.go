@@ -150,6 +150,8 @@ func (f Filter) match(s summary) bool {
 type Page struct {
 	Profile *merge.Profile
 	Cursor  string
+
+	damaged error // a *DamagedError instead of the profile
 }
 
 // pageSize is how many index entries a listing reads per transaction, so
@@ -159,7 +161,10 @@ const pageSize = 512
 // ByStage streams the profiles in a lifecycle stage that match the filter,
 // ordered by profile id, each with the cursor that resumes after it. It
 // filters on the stage index without opening profiles that do not match.
-// A listing is not one snapshot: it reads pages of up to 512 profiles,
+// A profile that cannot be opened is yielded as a [*DamagedError] (its
+// Page holds only the cursor) and the listing goes on with the next if the
+// caller's loop does. A listing is not one snapshot: it reads pages of up
+// to 512 profiles,
 // each in a short read transaction of its own, the next while the caller
 // takes the current one, so a profile is as it was when its page was
 // read, which may be before the caller's own writes during the listing.
@@ -227,6 +232,18 @@ func (s *Store) list(ctx context.Context, prefix []byte, f Filter) iter.Seq2[Pag
 				pending = read(n + len(r.page))
 			}
 			for _, p := range r.page {
+				if p.damaged != nil {
+					// A profile that cannot be opened is reported by
+					// id, and the listing goes on if the caller does.
+					if !yield(Page{Cursor: p.Cursor}, p.damaged) {
+						if pending != nil {
+							cancel()
+							<-pending
+						}
+						return
+					}
+					continue
+				}
 				if !yield(p, nil) {
 					if pending != nil {
 						cancel()
@@ -375,6 +392,10 @@ func (s *Store) openRaw(r rawProfile, wrapped, sealed []byte, err error, out *Pa
 		return
 	}
 	p, _, _, err := s.openProfile(r.pid, wrapped, sealed)
+	if errors.Is(err, ErrDamaged) {
+		*out = Page{Cursor: encodeCursor(r.cursor), damaged: err}
+		return
+	}
 	*out, *errp = Page{Profile: p, Cursor: encodeCursor(r.cursor)}, err
 }
 

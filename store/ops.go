@@ -91,9 +91,10 @@ func (s *Store) ExplainPair(ctx context.Context, a, b identity.RecordKey) (*merg
 
 // RefreshSummary counts what [Store.Refresh] did.
 type RefreshSummary struct {
-	Profiles  int `json:"profiles"`  // profiles in the store
-	Refreshed int `json:"refreshed"` // profiles recomputed
-	Changed   int `json:"changed"`   // of those, profiles whose stage or risk changed
+	Profiles  int `json:"profiles"`          // profiles in the store
+	Refreshed int `json:"refreshed"`         // profiles recomputed
+	Changed   int `json:"changed"`           // of those, profiles whose stage or risk changed
+	Damaged   int `json:"damaged,omitempty"` // profiles due that cannot be opened, left as they were
 }
 
 // Refresh recomputes the time-dependent values (stage, churn risk,
@@ -132,6 +133,10 @@ func (s *Store) Refresh(ctx context.Context, asOf time.Time) (RefreshSummary, er
 					return err
 				}
 				lp, err := t.profile(pid)
+				if errors.Is(err, ErrDamaged) {
+					page.Damaged++ // listings and Verify name it
+					continue
+				}
 				if err != nil {
 					return err
 				}
@@ -157,13 +162,15 @@ func (s *Store) Refresh(ctx context.Context, asOf time.Time) (RefreshSummary, er
 		sum.Profiles += page.Profiles
 		sum.Refreshed += page.Refreshed
 		sum.Changed += page.Changed
+		sum.Damaged += page.Damaged
 		start = next
 	}
 	return sum, nil
 }
 
-// Maintain finishes what erasures that a crash or an engine error
-// interrupted still owe (journal lines, purges; as Open does), then
+// Maintain finishes what a restore or erasures that a crash or an engine
+// error interrupted still owe (erasures to apply again, journal lines,
+// purges; as Open does), then
 // reclaims space held by
 // overwritten and deleted values, if the engine needs to be asked
 // ([Maintainer]); call it on a schedule of your choosing.
@@ -173,6 +180,9 @@ func (s *Store) Maintain(ctx context.Context) error {
 		return err
 	}
 	defer done()
+	if _, err := s.finishRestore(ctx); err != nil {
+		return err
+	}
 	if _, err := s.finishErasures(ctx); err != nil {
 		return err
 	}

@@ -163,7 +163,7 @@ func purposeOf(ns byte) string {
 // the old one opens backups taken before the rotation. If it is
 // interrupted, run it again with the same keys: each step detects that it
 // was done.
-func RotateRoot(ctx context.Context, dir string, oldRoot, newRoot *crypto.RootKey, opts Options) error {
+func RotateRoot(ctx context.Context, dir string, oldRoot, newRoot *crypto.RootKey, opts Options) (err error) {
 	if !opts.NoAtRestEncryption {
 		// Badger's own lock: a process with the database open keeps it,
 		// and must not see its key registry change under it.
@@ -187,6 +187,11 @@ func RotateRoot(ctx context.Context, dir string, oldRoot, newRoot *crypto.RootKe
 		return err
 	}
 	defer b.Close()
+	defer func() {
+		if err == nil {
+			writeKeyID(dir, newRoot, !opts.NoAtRestEncryption)
+		}
+	}()
 	return b.Update(ctx, func(tx Txn) error {
 		state, err := tx.Get(metaKey("keyring"))
 		if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"strings"
@@ -102,11 +103,11 @@ func TestSchema2Marked(t *testing.T) {
 	}
 	// A schema 2 build restores backups of magic version 2 only: this
 	// one, of schema 3 values, must not pass for one.
-	if !bytes.HasPrefix(backup.Bytes(), []byte(backupMagic)) || backupMagic == backupMagicV2 {
-		t.Fatalf("backup starts % x, want the magic of version 3", backup.Bytes()[:len(backupMagic)])
+	if !bytes.HasPrefix(backup.Bytes(), []byte(backupMagic)) || backupMagic == backupMagicV2 || backupMagic == backupMagicV3 {
+		t.Fatalf("backup starts % x, want the magic of version 4", backup.Bytes()[:len(backupMagic)])
 	}
-	v2 := append([]byte(backupMagicV2), backup.Bytes()[len(backupMagic):]...)
-	if err := s.Restore(ctx, bytes.NewReader(v2)); err != nil {
+	v2 := legacyBackup(t, s, backupMagicV2)
+	if _, err := s.RestoreWith(ctx, bytes.NewReader(v2), RestoreOptions{Force: true}); err != nil {
 		t.Fatalf("Restore of a schema 2 backup: %v", err)
 	}
 	schema("restoring a schema 2 backup")
@@ -114,7 +115,7 @@ func TestSchema2Marked(t *testing.T) {
 	// must not leave the store marked 2: it stays open for writes.
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if err := s.Restore(cctx, &cancelAtEOF{r: bytes.NewReader(v2), cancel: cancel}); err == nil {
+	if _, err := s.RestoreWith(cctx, &cancelAtEOF{r: bytes.NewReader(v2), cancel: cancel}, RestoreOptions{Force: true}); err == nil {
 		t.Log("the restore finished before it saw the cancellation")
 	}
 	schema("a restore of a schema 2 backup cancelled at the end of its data")
@@ -151,4 +152,19 @@ func (c *cancelAtEOF) Read(p []byte) (int, error) {
 		c.cancel()
 	}
 	return n, err
+}
+
+// legacyBackup writes a backup of s in the unauthenticated format of the
+// given magic (versions 2 and 3): the header, then the engine's snapshot.
+func legacyBackup(t testing.TB, s *Store, magic string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	b.WriteString(magic)
+	state := s.kr.State()
+	b.Write(binary.AppendUvarint(nil, uint64(len(state))))
+	b.Write(state)
+	if err := s.kv.(Snapshotter).Snapshot(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

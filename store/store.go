@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -150,7 +149,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	}
 	b, err := OpenBadger(bo)
 	if errors.Is(err, ErrWrongEncryptionKey) {
-		return nil, fmt.Errorf("%w: the database in %s was created with another root key than %v", ErrWrongKey, filepath.Base(dir), root)
+		return nil, wrongKeyError(dir, root, !opts.NoAtRestEncryption, err)
 	}
 	if err != nil {
 		return nil, err
@@ -159,6 +158,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err != nil {
 		b.Close()
 		return nil, err
+	}
+	if !bo.InMemory {
+		writeKeyID(dir, root, !opts.NoAtRestEncryption)
 	}
 	return s, nil
 }
@@ -194,6 +196,14 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 	}
 	if err := s.loadKeyring(ctx); err != nil {
 		return nil, err
+	}
+	// A restore stopped after it replaced the data (on an engine that
+	// cannot stage it) left erasures to apply again: no call may read
+	// the data before they are, so a failure here refuses the open.
+	if n, err := s.finishRestore(context.WithoutCancel(ctx)); err != nil {
+		return nil, fmt.Errorf("store: an interrupted restore's erasures could not be applied again, so the database is not opened (an erased customer could be read): %w", err)
+	} else if n > 0 {
+		s.log.Info("store: finished an interrupted restore", "erasures", n)
 	}
 	// What interrupted erasures owe is finished now if it can be; if not
 	// (a full disk), the database still opens, Verify reports it, and

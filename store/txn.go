@@ -157,20 +157,20 @@ func (t *txn) profile(id ProfileID) (*liveProfile, error) {
 func (s *Store) openProfile(id ProfileID, wrapped, sealed []byte) (*merge.Profile, []ProfileID, *crypto.DataKey, error) {
 	dk, err := s.kr.UnwrapDataKey(id[:], wrapped)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("store: profile %v: %w", id, err)
+		return nil, nil, nil, damaged(id, err)
 	}
 	buf := getBuf()
 	plain, err := dk.AppendOpen(*buf, id[:], purposeProfile, sealed)
 	if err != nil {
 		clear((*buf)[:cap(*buf)]) // whatever a failed open left
 		putBuf(buf)
-		return nil, nil, nil, fmt.Errorf("store: profile %v: %w", id, err)
+		return nil, nil, nil, damaged(id, err)
 	}
 	p, absorbed, err := decodeProfile(plain) // copies what it keeps
 	*buf = plain
 	putBuf(buf)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("%w (profile %v)", err, id)
+		return nil, nil, nil, damaged(id, err)
 	}
 	return p, absorbed, dk, nil
 }

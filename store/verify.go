@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -42,8 +43,21 @@ func (r *Report) problem(format string, args ...any) {
 // Report.
 func (s *Store) Verify(ctx context.Context) (*Report, error) {
 	r := &Report{}
+	if c, ok := s.kv.(checksummer); ok {
+		// A damaged table reads as missing or wrong entries, not as an
+		// error: its checksums say which file it is.
+		if err := c.VerifyChecksums(); err != nil {
+			r.problem("%v: %v; restore a backup", ErrEngineDamaged, err)
+		}
+	}
 	err := s.read(ctx, func(t *txn) error { return t.verify(ctx, r) })
 	return r, err
+}
+
+// checksummer is implemented by engines that can check the checksums of
+// their files (Badger: every block of every table).
+type checksummer interface {
+	VerifyChecksums() error
 }
 
 // verify checks in a fixed amount of memory, whatever the store's size.
@@ -162,6 +176,19 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 			return err
 		}
 		r.problem("U %x: an erasure's journal line or purge is not done (or is running); until it is, old versions of its keys may stay on disk; Open, Maintain and Restore finish it", e.Key[1:])
+	}
+	switch sealed, err := t.tx.Get(metaKey(metaRestoreOwed)); {
+	case err == nil:
+		n := "some"
+		if plain, err := t.kr.Open(purposeRestore, sealed); err == nil {
+			var js []json.RawMessage
+			if json.Unmarshal(plain, &js) == nil {
+				n = fmt.Sprint(len(js))
+			}
+		}
+		r.problem("M %s: a restore replaced the data but has not applied again the %s erasures it owes; erased customers may be readable until Open, Maintain or Restore finishes it", metaRestoreOwed, n)
+	case !errors.Is(err, ErrKeyNotFound):
+		return err
 	}
 	if err := t.verifyRecords(ctx, r, listed); err != nil {
 		return err

@@ -121,6 +121,15 @@ func setupErase(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 		}
 		defer closeDB(db, &err)
 		p, err := lookup(ctx, db, args[0], e.region)
+		if de := (*store.DamagedError)(nil); errors.As(err, &de) {
+			// Shredding needs no decryption: a profile that cannot be
+			// opened is erased by its id.
+			if err := db.Erase(ctx, de.ID); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "erased damaged profile %s without opening it: its source records tombstoned, a re-import of them is refused\n", de.ID)
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -311,6 +320,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 
 func setupRestore(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
 	e.dbFlags(flags)
+	force := flags.Bool("force", false, "restore into a new database even though erasures made since the backup are not known")
 	return func(ctx context.Context, args []string) (err error) {
 		if err := wantArgs("restore", args, 1, "one FILE (- for stdin)"); err != nil {
 			return err
@@ -338,11 +348,20 @@ func setupRestore(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 				os.RemoveAll(dir)
 			}
 		}()
-		switch err := db.Restore(ctx, r); {
+		rep, err := db.RestoreWith(ctx, r, store.RestoreOptions{Force: *force})
+		switch {
 		case errors.Is(err, scv.ErrWrongKey):
 			return &exitError{code: exitUsage, err: err, msg: "restore: the backup was made under another root key; nothing was replaced"}
 		case errors.Is(err, scv.ErrNotBackup):
 			return &exitError{code: exitUsage, err: err, msg: "restore: that is not an scv backup; nothing was replaced"}
+		case errors.Is(err, scv.ErrErasuresUnknown):
+			return &exitError{code: exitUsage, err: err, msg: "restore: this database is new and no --erasure-journal file holds an erasure, " +
+				"so erasures made since the backup was taken are not known and could not be applied again; " +
+				"give the --erasure-journal of the database the backup came from, or --force to apply only the erasures the backup holds; nothing was replaced"}
+		case errors.Is(err, scv.ErrBackupDamaged):
+			return &exitError{code: exitFailure, err: err, msg: fmt.Sprintf("restore: %v; nothing was replaced", err)}
+		case errors.Is(err, scv.ErrDiskFull):
+			return &exitError{code: exitFailure, err: err, msg: fmt.Sprintf("restore: %v; nothing was replaced", err)}
 		case err != nil:
 			return err
 		}
@@ -350,8 +369,16 @@ func setupRestore(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "restored: %d profiles, %d source records, %d quarantined; %d erased (erasures since the backup applied again)\n",
+		fmt.Fprintf(e.stdout, "restored: %d profiles, %d source records, %d quarantined; %d erased\n",
 			st.Profiles, st.Records, st.Quarantined, st.Erased)
+		fmt.Fprintf(e.stdout, "erasures applied again: %d from this database's journal, %d from the erasure journal file, %d from the backup\n",
+			rep.FromDatabase, rep.FromJournal, rep.FromBackup)
+		if rep.Unknown {
+			fmt.Fprintln(e.stdout, "not applied again: erasures made after the backup was taken, which this new database and no erasure journal recorded (restored with --force); erase those customers again")
+		}
+		if !rep.Authenticated {
+			fmt.Fprintf(e.stdout, "note: a backup of format %d is not authenticated: run verify; new backups are\n", rep.Format)
+		}
 		return nil
 	}
 }
@@ -359,6 +386,7 @@ func setupRestore(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 func setupVerify(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
 	e.dbFlags(flags)
 	asJSON := flags.Bool("json", false, "print the report as JSON")
+	repair := flags.Bool("repair", false, "first rebuild the stage and identifier indexes from the profiles that open, and list those that do not")
 	return func(ctx context.Context, args []string) (err error) {
 		if err := wantArgs("verify", args, 0, "no arguments"); err != nil {
 			return err
@@ -368,6 +396,22 @@ func setupVerify(flags *flag.FlagSet, e *env) func(context.Context, []string) er
 			return err
 		}
 		defer closeDB(db, &err)
+		if *repair {
+			rr, err := db.Store().Repair(ctx)
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				if err := writeJSON(e.stdout, rr); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(e.stdout, "repair: %d profiles open; %d stage and %d identifier entries rebuilt or removed\n", rr.Profiles, rr.Stages, rr.Identifiers)
+				for _, id := range rr.Damaged {
+					fmt.Fprintf(e.stdout, "damaged: profile %s cannot be opened and was left as it is: erase it (scv erase %s --yes) or restore a backup\n", id, id)
+				}
+			}
+		}
 		rep, err := db.Verify(ctx)
 		if err != nil {
 			return err

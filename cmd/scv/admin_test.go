@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -9,10 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/scv-go/scv"
+	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/store"
 )
 
 // TestEraseBackupRestore erases a customer, checks that nothing finds
@@ -390,4 +394,185 @@ func (w *cancelAfter) Write(p []byte) (int, error) {
 		w.cancel()
 	}
 	return len(p), nil
+}
+
+// TestRestoreRefusals restores damaged backups and restores into a new
+// database without a journal: each is refused with nothing replaced, and
+// a forced restore says which erasures it could not apply again. Before,
+// a truncated backup emptied the database, a flipped byte restored, and a
+// new database was told "erasures since the backup applied again" with
+// the erased customer back.
+func TestRestoreRefusals(t *testing.T) {
+	c := newCLI(t)
+	c.importFixtures()
+	backup := filepath.Join(c.dir, "before.bak")
+	c.ok("backup", backup)
+	const phone = "13698765403"
+	c.ok("erase", phone, "--yes")
+	before := c.stats()
+	body, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := bytes.Clone(body)
+	flipped[len(flipped)/2] ^= 1
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{
+		{"truncated", body[:len(body)*2/3]},
+		{"byte flipped", flipped},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := filepath.Join(c.dir, "damaged.bak")
+			if err := os.WriteFile(f, tc.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := c.run("restore", f)
+			if r.code != exitFailure || !strings.Contains(r.stderr, "damaged") || !strings.Contains(r.stderr, "nothing was replaced") {
+				t.Errorf("restore of a %s backup: exit %d, stderr %q; want 3, damaged, nothing replaced", tc.name, r.code, r.stderr)
+			}
+			if diff := cmp.Diff(before, c.stats()); diff != "" {
+				t.Errorf("the refused restore changed the database (-want +got):\n%s", diff)
+			}
+			if r := c.run("get", phone); r.code != exitNotFound {
+				t.Errorf("get of the erased customer after a refused restore: exit %d, want 1", r.code)
+			}
+			if r := c.run("verify"); r.code != exitOK {
+				t.Errorf("verify after a refused restore: exit %d\n%s", r.code, r.stdout)
+			}
+		})
+	}
+
+	fresh := *c
+	fresh.db = filepath.Join(c.dir, "fresh")
+	r := fresh.run("restore", backup)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "not known") || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("restore into a new database without a journal: exit %d, stderr %q; want 2, naming --force", r.code, r.stderr)
+	}
+	if _, err := os.Stat(fresh.db); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the refused restore left a database behind (stat: %v)", err)
+	}
+	r = fresh.ok("restore", "--force", backup)
+	for _, want := range []string{"0 from this database's journal, 0 from the erasure journal file, 0 from the backup", "not applied again: erasures made after the backup was taken"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("forced restore says %q, want %q", r.stdout, want)
+		}
+	}
+	if strings.Contains(r.stdout, "erasures since the backup applied again") {
+		t.Errorf("forced restore claims the erasures since the backup were applied: %q", r.stdout)
+	}
+	r = c.ok("restore", backup)
+	if want := "1 from this database's journal"; !strings.Contains(r.stdout, want) {
+		t.Errorf("restore into the database that erased says %q, want %q", r.stdout, want)
+	}
+}
+
+// TestDamagedProfileCLI damages one sealed profile: stage and export list
+// every other profile, name the damaged one on stderr and exit 3 with the
+// count; erase removes it and the listings are whole again.
+func TestDamagedProfileCLI(t *testing.T) {
+	c := newCLI(t)
+	c.importFixtures()
+	const phone = "13812345602"
+	p := jsonLines[profileJSON](t, c.ok("get", "--json", phone).stdout)[0]
+	all := len(c.export("internal"))
+	text, err := os.ReadFile(c.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := crypto.ParseRootKey(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := store.OpenBadger(store.BadgerOptions{Dir: c.db, EncryptionKey: root.AtRestKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := store.ParseProfileID(p.ID)
+	k := append([]byte{'P'}, id[:]...)
+	err = b.Update(context.Background(), func(tx store.Txn) error {
+		v, err := tx.Get(k)
+		if err != nil {
+			return err
+		}
+		v[len(v)-1] ^= 1
+		return tx.Set(k, v)
+	})
+	if cerr := b.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.run("export", "--purpose", "internal")
+	if r.code != exitFailure || !strings.Contains(r.stderr, "skipped damaged profile "+p.ID) || !strings.Contains(r.stderr, "1 damaged profile skipped") {
+		t.Errorf("export with a damaged profile: exit %d, stderr %q; want 3 naming %s and the count", r.code, r.stderr, p.ID)
+	}
+	if got := len(jsonLines[profileJSON](t, r.stdout)); got != all-1 {
+		t.Errorf("export listed %d profiles, want the %d others", got, all-1)
+	}
+	if r := c.run("stage", p.Stage); r.code != exitFailure || !strings.Contains(r.stderr, p.ID) {
+		t.Errorf("stage with a damaged profile: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = c.run("verify", "--repair")
+	if want := "damaged: profile " + p.ID; r.code != exitNotFound || !strings.Contains(r.stdout, want) {
+		t.Errorf("verify --repair with a damaged profile: exit %d, stdout %q; want 1 and %q", r.code, r.stdout, want)
+	}
+	c.ok("erase", p.ID, "--yes")
+	if got := len(c.export("internal")); got != all-1 {
+		t.Errorf("export after erasing the damaged profile: %d profiles, want %d", got, all-1)
+	}
+	if r := c.run("verify"); r.code != exitOK {
+		t.Errorf("verify after erasing the damaged profile: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// TestFullDiskCLI runs the commands on a tmpfs mounted for the test
+// (skipped where it cannot be), filled until less space is free than the
+// database keeps in reserve: an import exits 3 naming the directory and
+// the space left, with nothing written, read commands go on, and once
+// space is back the database verifies. (store's TestFullTmpfs fills a
+// filesystem to the end: without the reserve, Badger's mapped writes
+// raise SIGBUS, a Go stack trace and exit 2.)
+func TestFullDiskCLI(t *testing.T) {
+	c := newCLI(t)
+	mnt := filepath.Join(c.dir, "mnt")
+	if err := os.Mkdir(mnt, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=200m"); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	c.db = filepath.Join(mnt, "db")
+	c.importFixtures()
+	before := c.stats()
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(mnt, &st); err != nil {
+		t.Fatal(err)
+	}
+	filler := filepath.Join(mnt, "filler")
+	free := int64(st.Bavail) * int64(st.Bsize)
+	if err := os.WriteFile(filler, make([]byte, free-100<<20), 0o600); err != nil { // 100 MiB left, under the 144 MiB reserve
+		t.Fatal(err)
+	}
+	group := fixtureGroups(t)[0]
+	args := append([]string{"import", "--format", string(group.format), "--source", "another"}, group.files...)
+	if group.mapping != "" {
+		args = append(args, "--map", group.mapping)
+	}
+	r := c.run(args...)
+	if r.code != exitFailure || !strings.Contains(r.stderr, "MiB free") || !strings.Contains(r.stderr, c.db) {
+		t.Errorf("import onto a full disk: exit %d, stderr %q; want 3 naming %s and the MiB free", r.code, r.stderr, c.db)
+	}
+	if diff := cmp.Diff(before, c.stats()); diff != "" {
+		t.Errorf("stats on the full disk (-want +got):\n%s", diff)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.run("verify"); r.code != exitOK {
+		t.Errorf("verify once space is back: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }

@@ -50,9 +50,14 @@ func setupStage(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 		}
 		defer closeDB(db, &err)
 		n, cursor, cut := 0, "", false
+		var skipped damagedSkips
+		defer skipped.report(e, "stage", &err)
 		for p, err := range db.ByStage(ctx, stage, f) {
 			if errors.Is(err, store.ErrBadCursor) {
 				return usageError("stage: bad --after cursor: pass the cursor an earlier \"scv stage --limit\" printed")
+			}
+			if skipped.skip(e, err) {
+				continue
 			}
 			if err != nil {
 				return err
@@ -225,7 +230,12 @@ func setupExport(flags *flag.FlagSet, e *env) func(context.Context, []string) er
 			return err
 		}
 		defer closeDB(db, &err)
+		var skipped damagedSkips
+		defer skipped.report(e, "export", &err)
 		for prof, err := range db.Export(ctx, p) {
+			if skipped.skip(e, err) {
+				continue
+			}
 			if err != nil {
 				return err
 			}
@@ -234,5 +244,29 @@ func setupExport(flags *flag.FlagSet, e *env) func(context.Context, []string) er
 			}
 		}
 		return nil
+	}
+}
+
+// damagedSkips counts the damaged profiles a listing skipped.
+type damagedSkips struct{ n int }
+
+// skip reports on stderr a profile err says is damaged, by id, and
+// whether it was one.
+func (d *damagedSkips) skip(e *env, err error) bool {
+	var de *store.DamagedError
+	if !errors.As(err, &de) {
+		return false
+	}
+	d.n++
+	fmt.Fprintf(e.stderr, "scv: skipped damaged profile %s (%v)\n", de.ID, de.Err)
+	return true
+}
+
+// report makes a listing that skipped damaged profiles end with exit
+// status 3 and their count, once everything else was listed.
+func (d *damagedSkips) report(e *env, cmd string, err *error) {
+	if d.n > 0 && *err == nil {
+		*err = &exitError{code: exitFailure, msg: fmt.Sprintf(
+			"%s: %d damaged profile%s skipped (ids above): they fail authentication; erase them (scv erase ID --yes) or restore a backup, and run verify", cmd, d.n, plural(d.n))}
 	}
 }

@@ -68,10 +68,18 @@ terminal. Ctrl-C stops after the current batch, which is committed.`,
 number in any spelling (+86, 0086, spaces, dashes, full-width digits).`,
 	"stage": `Stages: potential, target, first_purchase, repeat, loyal, advocate.
 Risks: none, active, at_risk, lapsed. When --limit cuts the listing, the
-cursor to pass to --after is printed (on stderr with --json).`,
+cursor to pass to --after is printed (on stderr with --json). A profile
+that cannot be opened (it fails authentication) is named on stderr and
+skipped; the listing goes on and ends with exit status 3 and the count.`,
 	"export": `"internal" is the brand's own use and lists every profile; the other
 purposes list only the profiles that consented to them. The output is
-one JSON profile per line (--json is accepted and implied).`,
+one JSON profile per line (--json is accepted and implied). A profile
+that cannot be opened is named on stderr and skipped, and the export
+ends with exit status 3 and the count.`,
+	"verify": `--repair first rebuilds the stage and identifier indexes from the
+profiles that open and lists, by id, those that do not (erase them, or
+restore a backup); then verifies. Badger's table checksums are checked
+too.`,
 	"explain": `With one argument (a phone number or profile id): the profile and, for
 each of its records, the identifier kinds that link it to the others.
 With --pair: whether two source records (channel/source/id, as "scv get"
@@ -91,10 +99,17 @@ leaving the 365-day window). Read commands refresh before they read; this
 command does it on its own and prints what changed.`,
 	"backup": `The backup is sealed like the database and useless without the root
 key. FILE must not exist ("-" writes to stdout).`,
-	"restore": `The database is replaced by the backup, then every erasure made since
-(recorded in the database, in the --erasure-journal and in the backup) is
-applied again. A backup made under another root key is refused before
-anything is replaced.`,
+	"restore": `The backup is read and authenticated whole, loaded beside the database
+(DIR.restore-new), and every erasure recorded in the database, in the
+--erasure-journal and in the backup is applied again there; only then is
+it swapped in for the database. A backup made under another root key, a
+truncated or altered backup, or a disk too full for it is refused with
+nothing replaced; so is a restore into a new database when no
+--erasure-journal holds an erasure, since erasures made after the backup
+was taken are then not known (--force restores anyway and says so).
+Interrupted (Ctrl-C, a kill) before the swap, the database is as it was;
+after it, the restore is complete. The output says how many erasures
+came from where.`,
 	"maintain": `Badger discards old versions in its background compactions; values
 kept in its value log are reclaimed only when asked. Run this on a schedule
 (for example nightly, from cron); it needs the database to itself.`,
