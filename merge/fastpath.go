@@ -205,6 +205,12 @@ func (c *config) foldKeepsPeople(p *Profile, n *node) bool {
 		return true
 	}
 	t := utc(n.rec.Observed)
+	if t.IsZero() && slices.ContainsFunc(n.link, func(id identity.Identifier) bool {
+		_, ok := p.identifier(id)
+		return id.Kind == identity.KindPhone && ok
+	}) {
+		return false // n's time comes from p's records: only a recomputation places it
+	}
 	var uses []time.Time
 	for _, id := range n.link {
 		if id.Kind != identity.KindPhone {
@@ -215,7 +221,12 @@ func (c *config) foldKeepsPeople(p *Profile, n *node) bool {
 		}
 		uses = uses[:0]
 		for i := range p.Records {
-			if r := &p.Records[i]; !r.Observed.IsZero() && slices.Contains(r.Identifiers, id) {
+			if r := &p.Records[i]; slices.Contains(r.Identifiers, id) {
+				if r.Observed.IsZero() {
+					// A carrier without a time takes its time from the
+					// records around it, which n may change.
+					return false
+				}
 				uses = append(uses, r.Observed)
 			}
 		}

@@ -124,69 +124,127 @@ func anyConsistent(a, b []match.Person) bool {
 //
 // A phone's carriers, in time order, fall into epochs: a new epoch starts
 // after a silence longer than RecycleAfter when nobody described after the
-// silence is consistent with anybody described since the epoch began. The
+// silence is consistent with anybody described since the epoch began, or
+// after a silence longer than three times RecycleAfter when no name on
+// one side is consistent with a name on the other: after so long, only a
+// name tells that the number still has its owner. The
 // records of one epoch link through the phone; those of different epochs
 // do not. Records without a time join the latest epoch one of whose people
 // they are consistent with, or the latest.
 
-// epochs returns, for the phone x, the epoch of each node carrying it
-// (indexed like carriers), and the number of epochs.
-func (c *config) epochs(nodes []node, carriers []int) ([]int, int) {
+// carrier is a record carrying a phone, seen with the records its other
+// identifiers link it to (its context): a mini program's record with the
+// phone and no name or time is described by the follower record its
+// unionid links, which has both.
+type carrier struct {
+	pos    int // position in the carriers slice
+	at     time.Time
+	people []match.Person
+}
+
+// epochs returns, for the phone whose carrying nodes are carriers, the
+// epoch of each (indexed like carriers), and the number of epochs. ctx
+// gives each node's context: the nodes its other identifiers link it to.
+func (c *config) epochs(nodes []node, carriers []int, ctx func(i int) []int) ([]int, int) {
 	ep := make([]int, len(carriers))
 	if c.recycleAfter <= 0 || len(carriers) < 2 {
 		return ep, 1
 	}
-	var dated, undated []int // positions in carriers
+	var dated, undated []carrier
 	for k, i := range carriers {
-		if nodes[i].rec.Observed.IsZero() {
-			undated = append(undated, k)
+		cr := carrier{pos: k, at: utc(nodes[i].rec.Observed)}
+		for _, j := range ctx(i) {
+			r := nodes[j].rec
+			if p := personOf(r); known(p) {
+				cr.people = append(cr.people, p)
+			}
+			if cr.at.IsZero() || j != i && nodes[i].rec.Observed.IsZero() && utc(r.Observed).After(cr.at) {
+				if nodes[i].rec.Observed.IsZero() {
+					cr.at = utc(r.Observed)
+				}
+			}
+		}
+		if cr.at.IsZero() {
+			undated = append(undated, cr)
 		} else {
-			dated = append(dated, k)
+			dated = append(dated, cr)
 		}
 	}
-	// Nodes are in canonical order: dated ones ascend in time.
-	var people [][]match.Person // per epoch
+	slices.SortStableFunc(dated, func(a, b carrier) int { return a.at.Compare(b.at) })
 	epoch := 0
 	start := 0 // first position in dated of the current epoch
+	var people [][]match.Person
+	people = append(people, nil)
 	for s := 0; s < len(dated); {
 		// The segment [s, e): records without a silence between them.
 		e := s + 1
-		for e < len(dated) && !c.silence(nodes[carriers[dated[e-1]]].rec.Observed, nodes[carriers[dated[e]]].rec.Observed) {
+		for e < len(dated) && !c.silence(dated[e-1].at, dated[e].at) {
 			e++
 		}
 		if s > 0 {
 			var before, after []match.Person
-			for _, k := range dated[start:s] {
-				before = append(before, personOf(nodes[carriers[k]].rec))
+			for _, cr := range dated[start:s] {
+				before = append(before, cr.people...)
 			}
-			for _, k := range dated[s:e] {
-				after = append(after, personOf(nodes[carriers[k]].rec))
+			for _, cr := range dated[s:e] {
+				after = append(after, cr.people...)
 			}
-			if !anyConsistent(before, after) {
+			gap := dated[s].at.Sub(dated[s-1].at)
+			if !sidesConsistent(before, after) || gap > 3*c.recycleAfter && !sameNamed(before, after) {
 				epoch++
 				start = s
+				people = append(people, nil)
 			}
 		}
-		for _, k := range dated[s:e] {
-			ep[k] = epoch
+		for _, cr := range dated[s:e] {
+			ep[cr.pos] = epoch
+			people[epoch] = append(people[epoch], cr.people...)
 		}
 		s = e
 	}
-	people = make([][]match.Person, epoch+1)
-	for _, k := range dated {
-		people[ep[k]] = append(people[ep[k]], personOf(nodes[carriers[k]].rec))
-	}
-	for _, k := range undated {
-		p := personOf(nodes[carriers[k]].rec)
-		ep[k] = epoch
-		for e := epoch; e >= 0 && named(p); e-- {
-			if anyConsistent([]match.Person{p}, people[e]) && slices.ContainsFunc(people[e], named) {
-				ep[k] = e
+	for _, cr := range undated {
+		ep[cr.pos] = epoch
+		if len(cr.people) == 0 {
+			continue
+		}
+		for e := epoch; e >= 0; e-- {
+			if len(people[e]) > 0 && sidesConsistent(cr.people, people[e]) {
+				ep[cr.pos] = e
 				break
 			}
 		}
 	}
 	return ep, epoch + 1
+}
+
+// sameNamed reports whether a named description of a is consistent with
+// a named one of b: positive evidence that a phone silent for long still
+// belongs to the same person.
+func sameNamed(a, b []match.Person) bool {
+	for _, p := range a {
+		for _, q := range b {
+			if named(p) && named(q) && match.Consistent(p, q) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sidesConsistent reports whether some description of a is consistent
+// with some description of b, or a side says nothing of who it is.
+func sidesConsistent(a, b []match.Person) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return true
+	}
+	for _, p := range a {
+		for _, q := range b {
+			if match.Consistent(p, q) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // silence reports whether the time from a to b is longer than
@@ -210,11 +268,15 @@ func (c *config) recycledEpochs(nodes []node) map[identity.Identifier][]int {
 		}
 	}
 	var out map[identity.Identifier][]int
+	var ctx func(i int) []int
 	for id, cs := range carriers {
 		if len(cs) < 2 {
 			continue
 		}
-		ep, n := c.epochs(nodes, cs)
+		if ctx == nil {
+			ctx = contexts(nodes)
+		}
+		ep, n := c.epochs(nodes, cs, ctx)
 		if n < 2 {
 			continue
 		}
@@ -460,4 +522,42 @@ func compareGift(a, b Gift) int {
 		return 1
 	}
 	return cmp.Compare(a.Profile, b.Profile)
+}
+
+// contexts returns, for each node, the nodes its identifiers other than
+// phones link it to, itself included, ignoring every protection rule: who
+// the records around a phone's carrier say it is.
+func contexts(nodes []node) func(i int) []int {
+	parent := make([]int, len(nodes))
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	first := map[identity.Identifier]int{}
+	for i := range nodes {
+		for _, id := range nodes[i].link {
+			if id.Kind == identity.KindPhone {
+				continue
+			}
+			if f, ok := first[id]; ok {
+				if a, b := find(f), find(i); a != b {
+					parent[max(a, b)] = min(a, b)
+				}
+			} else {
+				first[id] = i
+			}
+		}
+	}
+	members := map[int][]int{}
+	for i := range nodes {
+		r := find(i)
+		members[r] = append(members[r], i)
+	}
+	return func(i int) []int { return members[find(i)] }
 }

@@ -186,9 +186,15 @@ func TestReturningCustomerIsNotSplit(t *testing.T) {
 	s := newTestStore(t, newResolver(t, merge.Options{}))
 	s.add(described(rec("a", day(2023, 3, 1), phone(5)), "王芳", identity.GenderFemale, identity.Date{Year: 1990, Month: 5, Day: 2}), asOf)
 	s.add(described(rec("b", day(2024, 9, 1), phone(5)), "王女士", "", identity.Date{}), asOf)
-	s.add(rec("c", day(2026, 6, 1), phone(5)), asOf) // says nothing of who
+	s.add(rec("c", day(2025, 8, 1), phone(5)), asOf) // a year later, says nothing of who
 	if got := len(s.profiles); got != 1 {
 		t.Errorf("%d profiles, want 1", got)
+	}
+	// After more than three times RecycleAfter, a record that names
+	// nobody is no evidence that the number kept its owner.
+	s.add(rec("d", day(2027, 6, 1), phone(5)), asOf)
+	if diff := cmp.Diff([][]string{{"a", "b", "c"}, {"d"}}, s.partition(), sortedIDs); diff != "" {
+		t.Errorf("after a silence of two years (-want +got):\n%s", diff)
 	}
 }
 
