@@ -2,6 +2,7 @@ package match
 
 import (
 	"github.com/scv-go/scv/identity"
+	"strings"
 )
 
 // Genders compares two stated genders: [Unknown] when either is unknown,
@@ -173,4 +174,20 @@ func Consistent(a, b Person) bool {
 	}
 	return Genders(ga, gb) != Different && Genders(a.Gender, nb.Gender()) != Different &&
 		Genders(na.Gender(), b.Gender) != Different
+}
+
+// organisationWords end or make up the names of receivers who are not a
+// person: a company, a front desk, a parcel locker.
+var organisationWords = []string{"公司", "集团", "前台", "收发室", "传达室", "门卫", "保安室", "工作室", "事务所", "办公室", "快递柜", "驿站", "代收点", "学校", "医院", "银行", "商店", "超市"}
+
+// Organisation reports whether a receiver name names an organisation or a
+// place rather than a person (明德咨询有限公司, 前台, 菜鸟驿站): its phone is
+// nobody's own.
+func Organisation(s string) bool {
+	for _, w := range organisationWords {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }

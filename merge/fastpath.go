@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/match"
 )
 
 // Add's fast paths cover what most records of a bulk load do: start a
@@ -258,10 +259,28 @@ func (c *config) oneReceiverGroup(p *Profile, n *node) bool {
 		}
 	}
 	var orders [][]identity.Identifier
+	var buyers []identity.Identifier
+	addBuyers := func(ids []identity.Identifier) {
+		for _, id := range ids {
+			if id.Kind == identity.KindBuyer && !slices.Contains(buyers, id) {
+				buyers = append(buyers, id)
+			}
+		}
+	}
 	for i := range p.Records {
 		if r := &p.Records[i]; isOrder(r.Key) {
 			orders = append(orders, r.Receivers)
+			addBuyers(r.Identifiers)
 		}
+	}
+	if isOrder(n.key) {
+		if match.Organisation(n.rec.Attributes.Name) {
+			return false
+		}
+		addBuyers(n.ids)
+	}
+	if len(buyers) > 1 {
+		return false // accounts that may claim one receiver: see gifts
 	}
 	for _, id := range recv {
 		if st, ok := p.identifier(id); !ok || st.Status != StatusLinking ||

@@ -314,63 +314,134 @@ func (c *config) recycledEpochs(nodes []node) map[identity.Identifier][]int {
 // link: the orders shipped to someone other than the buyer.
 func (c *config) gifts(nodes []node, u *unionFind) map[int]bool {
 	comps := map[int][]int{}
-	any := false
+	var roots []int
 	for i := range nodes {
-		if isOrder(nodes[i].key) {
-			any = true
+		if !isOrder(nodes[i].key) {
+			continue
 		}
 		r := u.find(i)
-		comps[r] = append(comps[r], i)
+		if _, ok := comps[r]; !ok {
+			roots = append(roots, r)
+		}
+		comps[r] = nil
 	}
-	if !any {
+	if len(roots) == 0 {
 		return nil
 	}
-	var out map[int]bool
-	for _, members := range comps {
-		var orders, own []int
-		for _, i := range members {
-			if isOrder(nodes[i].key) {
-				orders = append(orders, i)
-			} else {
-				own = append(own, i)
-			}
+	for i := range nodes {
+		if r := u.find(i); slices.Contains(roots, r) {
+			comps[r] = append(comps[r], i)
 		}
-		if len(orders) < 2 {
-			continue
+	}
+	slices.Sort(roots)
+	var out map[int]bool
+	mark := func(grp []int) {
+		for _, i := range grp {
+			if out == nil {
+				out = map[int]bool{}
+			}
+			out[i] = true
+		}
+	}
+	// claim is a receiver identifier a buyer account takes for its own.
+	type claim struct {
+		orders int   // the account's orders shipped to it
+		group  []int // the account's self group
+	}
+	claims := map[identity.Identifier][]claim{}
+	for _, root := range roots {
+		var orders, own []int
+		for _, i := range comps[root] {
+			switch {
+			case !isOrder(nodes[i].key):
+				own = append(own, i)
+			case match.Organisation(nodes[i].rec.Attributes.Name):
+				// Shipped to a front desk or a company: its phone is
+				// nobody's own.
+				mark([]int{i})
+			default:
+				orders = append(orders, i)
+			}
 		}
 		// Groups with neither a receiver identifier nor a named receiver
 		// say nothing of who receives them: they take no part.
 		groups := slices.DeleteFunc(receiverGroups(nodes, orders), func(grp []int) bool {
 			return !slices.ContainsFunc(grp, func(i int) bool { return len(nodes[i].recv) > 0 || named(personOf(nodes[i].rec)) })
 		})
-		if len(groups) < 2 {
+		if len(groups) == 0 {
 			continue
 		}
-		best, bestScore := -1, -1
-		for g, grp := range groups {
-			score := len(grp)
-			var ps []match.Person
-			for _, i := range grp {
-				ps = append(ps, personOf(nodes[i].rec))
-			}
-			for _, i := range own {
-				if p := personOf(nodes[i].rec); named(p) && anyConsistent([]match.Person{p}, ps) {
-					score++
+		best := 0
+		if len(groups) > 1 {
+			bestScore, tie := -1, false
+			for g, grp := range groups {
+				score := len(grp)
+				var ps []match.Person
+				for _, i := range grp {
+					ps = append(ps, personOf(nodes[i].rec))
+				}
+				for _, i := range own {
+					if p := personOf(nodes[i].rec); named(p) && anyConsistent([]match.Person{p}, ps) {
+						score++
+					}
+				}
+				switch {
+				case score > bestScore:
+					best, bestScore, tie = g, score, false
+				case score == bestScore:
+					tie = true
 				}
 			}
-			if score > bestScore {
-				best, bestScore = g, score
+			if tie {
+				best = -1 // nothing tells which receiver is the buyer
+			}
+			for g, grp := range groups {
+				if g != best {
+					mark(grp)
+				}
 			}
 		}
-		for g, grp := range groups {
-			if g == best {
-				continue
-			}
-			for _, i := range grp {
-				if out == nil {
-					out = map[int]bool{}
+		if best < 0 {
+			continue
+		}
+		grp := groups[best]
+		var ids []identity.Identifier
+		for _, i := range grp {
+			for _, id := range nodes[i].recv {
+				if !slices.Contains(ids, id) {
+					ids = append(ids, id)
 				}
-				out[i] = true
+			}
+		}
+		for _, id := range ids {
+			n := 0
+			for _, i := range grp {
+				if slices.Contains(nodes[i].recv, id) {
+					n++
+				}
+			}
+			claims[id] = append(claims[id], claim{orders: n, group: grp})
+		}
+	}
+	// A receiver two buyer accounts take for their own belongs to the
+	// account that ships to it most; on a tie, to neither: a second
+	// account of one person is rarer than a gift to someone who shops too.
+	for _, cs := range claims {
+		if len(cs) < 2 {
+			continue
+		}
+		top, n := 0, 0
+		for _, cl := range cs {
+			switch {
+			case cl.orders > top:
+				top, n = cl.orders, 1
+			case cl.orders == top:
+				n++
+			}
+		}
+		for _, cl := range cs {
+			if cl.orders < top || n > 1 {
+				mark(cl.group)
 			}
 		}
 	}
