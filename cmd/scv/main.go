@@ -24,8 +24,11 @@
 //
 // --as-of YYYY-MM-DD computes stages as of the end of that day in China
 // Standard Time (now, when the day is today); the default is now.
-// Read commands (get, stage, stats, export, explain) refresh the stored
-// stages to that time before they read.
+// Read commands (get, stage, stats, export, explain) given --as-of
+// compute stages as of that time for their answer only: they store
+// nothing and add nothing to the change feed. Without --as-of they
+// refresh the stored stages to now before they read; "scv refresh" moves
+// the stored stages to any time.
 //
 // # Exit status
 //
