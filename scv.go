@@ -316,6 +316,14 @@ func (db *DB) Unmerge(ctx context.Context, record identity.RecordKey) (*merge.Ch
 // the erasure.
 func (db *DB) Erase(ctx context.Context, id string) error { return db.s.Erase(ctx, id) }
 
+// Unsuppress lifts the suppression an erasure put on an identifier
+// (normalised, as in records), so that records carrying it are ingested
+// again; see [store.Store.Unsuppress]. It returns [ErrNotFound] when the
+// identifier is not suppressed.
+func (db *DB) Unsuppress(ctx context.Context, id identity.Identifier) error {
+	return db.s.Unsuppress(ctx, id)
+}
+
 // Refresh recomputes time-dependent stages, risks and metrics as of asOf.
 func (db *DB) Refresh(ctx context.Context, asOf time.Time) (store.RefreshSummary, error) {
 	return db.s.Refresh(ctx, asOf)

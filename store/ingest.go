@@ -26,6 +26,8 @@ const (
 	OutcomeMerged    Outcome = "merged"    // the record linked profiles that became one
 	OutcomeUnchanged Outcome = "unchanged" // the same record with the same content was ingested before
 	OutcomeErased    Outcome = "erased"    // the record belongs to an erased profile and was refused
+	// OutcomeSuppressed (suppress.go): the record carries an erased
+	// person's identifier and was refused.
 )
 
 // Result is what ingesting one record did.
@@ -34,6 +36,8 @@ type Result struct {
 	Profile string // the id of the profile holding the record; empty if erased
 	Created int    // profiles created (a split can create more than one)
 	Merged  int    // profile ids merged away
+
+	suppressed identity.Kind // the suppressed identifier's kind
 }
 
 // maxAttempts bounds the retries of a transaction that keeps conflicting.
@@ -158,6 +162,11 @@ func (t *txn) ingest(rec *identity.Record) (Result, error) {
 	}
 	if lr.erased {
 		return Result{Outcome: OutcomeErased}, nil
+	}
+	if kind, ok, err := t.suppressed(rec); err != nil {
+		return Result{}, err
+	} else if ok {
+		return Result{Outcome: OutcomeSuppressed, suppressed: kind}, nil
 	}
 	c, err := t.s.resolver.Add(t, *rec, newProfileID, t.asOf)
 	if err != nil {

@@ -118,6 +118,9 @@ func (s *Store) reapply(ctx context.Context, js []*erasure) error {
 					return err
 				}
 			}
+			if err := t.suppress(j.Suppressed); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -235,7 +238,7 @@ func (t *txn) split(lp *liveProfile, keep []merge.RecordRef, tags map[string]boo
 		t.touchIndex(ie)
 	}
 	for _, id := range append([]ProfileID{pid}, lp.absorbed...) {
-		if err := t.tx.Set(purgeKey(id), []byte{1}); err != nil {
+		if err := t.tx.Set(purgeKey(id), purgeOwed); err != nil {
 			return err
 		}
 	}
