@@ -415,7 +415,7 @@ func bankRound(t *testing.T, seed uint64, people int) bankStats {
 		t.Fatalf("final state: %v", err)
 	}
 	t.Logf("%d people, %d records, %d paid orders, %d fen; %v", w.people, tot.Records, tot.PaidOrders, tot.SpendFen, st)
-	t.Logf("protection: %d hub receipts (%d names), %d gift orders, %d separations; %d profiles of several people seen while writing",
-		len(w.hubRecs[0]), len(w.hubNames[0]), len(w.links)-len(w.hubRecs[0]), len(w.separations), w.mixed.Load())
+	t.Logf("protection: %d hub receipts (%d names), %d gift orders, %d separations, %d family receipts; %d profiles of several people seen while writing",
+		len(w.hubRecs[0]), len(w.hubNames[0]), len(w.links)-len(w.hubRecs[0]), len(w.separations), w.families, w.mixed.Load())
 	return st
 }

@@ -33,6 +33,11 @@ import (
 //     apart with a do-not-link (separations) between the gift and every
 //     record of the account's owner.
 //
+// And one kind must never link them: family receipts, where the cashier
+// scanned a person's member card and then another member's; the limit
+// of one member number per source excludes the second from linking, so
+// even while writing no profile may join the two.
+//
 // So whatever order the records and the separations arrive in, they end
 // as one profile per person: the final check is strict (no two people in
 // one profile, by the ground truth). While writers and the operator are
@@ -61,6 +66,8 @@ type workload struct {
 	links map[identity.RecordKey]bool
 	// buyerRecs are, per person, the records carrying their buyer id.
 	buyerRecs map[int][]identity.RecordKey
+	members   map[int]identity.Identifier // per person with a member card
+	families  int                         // family receipts
 	// separations are the operator's do-not-links: a gift order and a
 	// record of the buyer account's owner.
 	separations [][2]identity.RecordKey
@@ -90,6 +97,7 @@ func newWorkload(seed uint64, people int) *workload {
 		hubPhones: []identity.Identifier{{Kind: identity.KindPhone, Value: "+8617700000001"}},
 		links:     map[identity.RecordKey]bool{},
 		buyerRecs: map[int][]identity.RecordKey{},
+		members:   map[int]identity.Identifier{},
 		hubNames:  []map[string]bool{{}},
 		hubRecs:   make([][]identity.RecordKey, 1),
 	}
@@ -132,6 +140,29 @@ func newWorkload(seed uint64, people int) *workload {
 			w.separations = append(w.separations, [2]identity.RecordKey{gift.Key(), k})
 		}
 		w.versions = append(w.versions, gift)
+	}
+	// About one member in ten shows the next member's card too.
+	var members []int
+	for p := range people {
+		if _, ok := w.members[p]; ok {
+			members = append(members, p)
+		}
+	}
+	for i := 0; i+1 < len(members); i++ {
+		p := members[i]
+		g := rand.New(rand.NewPCG(seed, 0xfa31_0000+uint64(p)))
+		if g.IntN(100) >= 10 {
+			continue
+		}
+		mine, theirs := w.members[p], w.members[members[i+1]]
+		at := asOf.Add(-time.Duration(1+g.IntN(300)) * merge.Day)
+		id := fmt.Sprintf("pos-f#%d", p)
+		w.versions = append(w.versions, identity.Record{
+			Channel: identity.ChannelPOS, Source: "pos", ID: id, Observed: at,
+			Identifiers: []identity.Identifier{w.phones[p], mine, theirs},
+			Orders:      []identity.Order{{Platform: "pos", ID: id, Status: identity.OrderPaid, AmountFen: int64(20+g.IntN(500)) * 100, Currency: "CNY", Time: at}},
+		})
+		w.families++
 	}
 	// Re-send about 15% of the versions unchanged, then shuffle: records
 	// of one person arrive in any order, updates before what they update.
@@ -202,6 +233,7 @@ func (w *workload) person(p int) []identity.Record {
 		switch ch {
 		case identity.ChannelPOS:
 			member := identity.Identifier{Kind: identity.KindMember, Scope: "pos", Value: fmt.Sprintf("M%07d", p)}
+			w.members[p] = member
 			for k := range 1 + r.IntN(6) {
 				id := fmt.Sprintf("pos-%d%s", k, tag)
 				rec := identity.Record{
