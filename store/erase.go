@@ -117,8 +117,10 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 				break
 			}
 		}
-		// Suppressed: what the erased person alone carried.
-		if len(ie.pids) > 0 || ie.hub || st.Status == merge.StatusHub || st.Status == merge.StatusBlocked {
+		// Suppressed: what linked the erased person's records and no
+		// one else carries (an excluded identifier, such as a second
+		// member card on a receipt, may be someone else's).
+		if len(ie.pids) > 0 || ie.hub || st.Status != merge.StatusLinking {
 			continue
 		}
 		keys, err := t.suppressionKeys(st.Identifier)

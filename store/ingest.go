@@ -36,8 +36,9 @@ type Result struct {
 	Profile string // the id of the profile holding the record; empty if erased
 	Created int    // profiles created (a split can create more than one)
 	Merged  int    // profile ids merged away
-
-	suppressed identity.Kind // the suppressed identifier's kind
+	// Suppressed is, for [OutcomeSuppressed], the kind of the record's
+	// first suppressed identifier.
+	Suppressed identity.Kind
 }
 
 // maxAttempts bounds the retries of a transaction that keeps conflicting.
@@ -166,7 +167,7 @@ func (t *txn) ingest(rec *identity.Record) (Result, error) {
 	if kind, ok, err := t.suppressed(rec); err != nil {
 		return Result{}, err
 	} else if ok {
-		return Result{Outcome: OutcomeSuppressed, suppressed: kind}, nil
+		return Result{Outcome: OutcomeSuppressed, Suppressed: kind}, nil
 	}
 	c, err := t.s.resolver.Add(t, *rec, newProfileID, t.asOf)
 	if err != nil {

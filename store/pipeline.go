@@ -274,7 +274,7 @@ func (t *txn) ingestBatch(recs []identity.Record, quarantined []*identity.Record
 			return sum, err
 		}
 		if r.Outcome == OutcomeSuppressed {
-			q := &identity.RecordError{Channel: recs[i].Channel, Source: recs[i].Source, Line: recs[i].Line, RecordID: recs[i].ID, Field: r.suppressed.String(), Reason: ReasonSuppressed}
+			q := &identity.RecordError{Channel: recs[i].Channel, Source: recs[i].Source, Line: recs[i].Line, RecordID: recs[i].ID, Field: r.Suppressed.String(), Reason: ReasonSuppressed}
 			quarantined = append(quarantined, q)
 			continue
 		}

@@ -18,9 +18,9 @@ import (
 //
 //	N kind tag   a suppressed identifier (no value)
 //
-// A hub, a blocked value, and an identifier another live profile still
-// carries (a member card two people shared) are not suppressed: they are
-// not the erased person's alone. The erasure journal keeps the entries,
+// Only identifiers that linked the erased person's records are: not a
+// hub, a blocked value or an identifier a limit excluded, and not one
+// another live profile still carries (a member card two people shared). The erasure journal keeps the entries,
 // so a restore suppresses again what the erasures it re-applies
 // suppressed (a lift made since must be made again).
 // [Store.Unsuppress] lifts a suppression.
