@@ -111,3 +111,33 @@ func TestSuppressionAfterErasure(t *testing.T) {
 	check("after lifting the phone", []Outcome{OutcomeCreated, OutcomeSuppressed})
 	mustVerify(t, s)
 }
+
+// TestSuppressionSparesOthersIdentifiers erases a customer whose receipt
+// also shows another member's card, which the limit of one member number
+// per source excluded from linking: the other member, not yet a customer
+// of the store, must not find their card suppressed.
+func TestSuppressionSparesOthersIdentifiers(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	mine := identity.Identifier{Kind: identity.KindMember, Scope: "pos", Value: "M1"}
+	theirs := identity.Identifier{Kind: identity.KindMember, Scope: "pos", Value: "M2"}
+	res, err := s.Ingest(ctx, identity.Record{Channel: identity.ChannelPOS, Source: "pos", ID: "family",
+		Identifiers: []identity.Identifier{phoneID(t, "13912340001"), mine, theirs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Erase(ctx, res.Profile); err != nil {
+		t.Fatal(err)
+	}
+	var got []Outcome // of a later receipt with my card, then theirs
+	for i, id := range []identity.Identifier{mine, theirs} {
+		r, err := s.Ingest(ctx, identity.Record{Channel: identity.ChannelPOS, Source: "pos", ID: "later-" + itoa(i), Identifiers: []identity.Identifier{id}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r.Outcome)
+	}
+	if diff := cmp.Diff([]Outcome{OutcomeSuppressed, OutcomeCreated}, got); diff != "" {
+		t.Errorf("later receipts with each card (-want +got):\n%s", diff)
+	}
+}
