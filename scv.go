@@ -312,8 +312,10 @@ func (db *DB) Unmerge(ctx context.Context, record identity.RecordKey) (*merge.Ch
 
 // Erase crypto-shreds a profile: its data key is destroyed, every stored
 // copy of its sealed values becomes unreadable, its records are
-// tombstoned so a re-import cannot bring it back, and restores re-apply
-// the erasure.
+// tombstoned so a re-import cannot bring it back, its identifiers are
+// suppressed so a record of another source carrying them is quarantined
+// (see [DB.Unsuppress]), and restores re-apply the erasure to its records
+// only.
 func (db *DB) Erase(ctx context.Context, id string) error { return db.s.Erase(ctx, id) }
 
 // Unsuppress lifts the suppression an erasure put on an identifier
