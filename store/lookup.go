@@ -139,12 +139,12 @@ type Filter struct {
 }
 
 // match reports whether a profile with the stage index entry s matches.
-// With f.AsOf set and s due by then, the stage and risk are left to
-// [Filter.matchAsOf].
+// With f.AsOf set and s due by then, its risk is left to the profile
+// computed as of f.AsOf (see [Store.readPage]).
 func (f Filter) match(s summary) bool {
-	timeless := !f.AsOf.IsZero() && s.due(f.AsOf)
+	due := !f.AsOf.IsZero() && s.due(f.AsOf)
 	switch {
-	case !timeless && f.Risk != "" && s.Risk != f.Risk:
+	case !due && f.Risk != "" && s.Risk != f.Risk:
 		return false
 	case f.Channel != "" && s.Channels&channelBit(f.Channel) == 0:
 		return false
@@ -428,7 +428,7 @@ type Stats struct {
 
 // Stats counts profiles by stage and risk, records, quarantined records,
 // hubs, erasures and forwards. It reads index keys and small values only,
-// never a profile.
+// never a profile (see [Store.StatsAsOf] for stages as of another time).
 func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	return s.stats(ctx, time.Time{})
 }
