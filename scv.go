@@ -65,6 +65,7 @@ type Options struct {
 type DB struct {
 	s      *store.Store
 	phones *identity.PhoneParser
+	asOf   time.Time // reads compute stages as of this time; zero: as stored
 }
 
 // Errors returned by DB methods, testable with [errors.Is].
@@ -128,6 +129,30 @@ func Open(dir string, opts Options) (*DB, error) {
 	return &DB{s: s, phones: phones}, nil
 }
 
+// AsOf returns a view of db whose reads (ByPhone, ByIdentifier, ByID,
+// ByStage, All, Export, Stats, Explain) answer with stages, churn risks
+// and windowed metrics computed as of t: a what-if read. Nothing is
+// stored and no change-feed event is emitted; only the profiles a read
+// returns, and in listings and Stats those whose stage may differ by t,
+// are computed. The stored stages move only through [DB.Refresh]. The
+// view shares db's store: closing one closes both.
+func (db *DB) AsOf(t time.Time) *DB {
+	v := *db
+	v.asOf = t
+	return &v
+}
+
+// at returns p as db's reads answer it.
+func (db *DB) at(p *merge.Profile) (*Profile, error) {
+	if !db.asOf.IsZero() {
+		var err error
+		if p, err = db.s.AsOf(p, db.asOf); err != nil {
+			return nil, err
+		}
+	}
+	return newProfile(p), nil
+}
+
 // GenerateKey returns a new root key in the key-file format: the text
 // "scv keygen" prints. Write it to a file of mode 0600 on another volume
 // than the database, or to a secret manager.
@@ -182,7 +207,7 @@ func (db *DB) ByIdentifier(ctx context.Context, id identity.Identifier) (*Profil
 	if err != nil {
 		return nil, err
 	}
-	return newProfile(p), nil
+	return db.at(p)
 }
 
 // ByID returns the profile with an id, following the forward of an id
@@ -192,7 +217,7 @@ func (db *DB) ByID(ctx context.Context, id string) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newProfile(p), nil
+	return db.at(p)
 }
 
 // Filter narrows listings by churn risk, channel, consent and last
@@ -204,6 +229,9 @@ type Filter = store.Filter
 // filter, ordered by profile id. Each profile's Cursor resumes the listing
 // after it.
 func (db *DB) ByStage(ctx context.Context, stage Stage, f Filter) iter.Seq2[*Profile, error] {
+	if f.AsOf.IsZero() {
+		f.AsOf = db.asOf
+	}
 	return profiles(db.s.ByStage(ctx, stage, f))
 }
 
@@ -212,6 +240,9 @@ func (db *DB) ByStage(ctx context.Context, stage Stage, f Filter) iter.Seq2[*Pro
 // [ErrDamaged] (a [*store.DamagedError] naming its id) and goes on with
 // the next if the caller's loop continues.
 func (db *DB) All(ctx context.Context, f Filter) iter.Seq2[*Profile, error] {
+	if f.AsOf.IsZero() {
+		f.AsOf = db.asOf
+	}
 	return profiles(db.s.All(ctx, f))
 }
 
@@ -257,8 +288,14 @@ func profiles(seq iter.Seq2[store.Page, error]) iter.Seq2[*Profile, error] {
 type Stats = store.Stats
 
 // Stats counts profiles by stage and risk, records, quarantined records,
-// hubs, erasures and forwards, without opening a profile.
-func (db *DB) Stats(ctx context.Context) (Stats, error) { return db.s.Stats(ctx) }
+// hubs, erasures and forwards, without opening a profile (a view of
+// [DB.AsOf] opens those whose stage or risk may differ by its time).
+func (db *DB) Stats(ctx context.Context) (Stats, error) {
+	if !db.asOf.IsZero() {
+		return db.s.StatsAsOf(ctx, db.asOf)
+	}
+	return db.s.Stats(ctx)
+}
 
 // Explanation is a profile and, for each of its records, what links it to
 // the others.
@@ -274,7 +311,11 @@ func (db *DB) Explain(ctx context.Context, id string) (*Explanation, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Explanation{Profile: newProfile(p), Links: links}, nil
+	q, err := db.at(p)
+	if err != nil {
+		return nil, err
+	}
+	return &Explanation{Profile: q, Links: links}, nil
 }
 
 // ExplainPair says whether two source records (keys as
@@ -292,9 +333,19 @@ func (db *DB) Unmerge(ctx context.Context, record identity.RecordKey) (*merge.Ch
 
 // Erase crypto-shreds a profile: its data key is destroyed, every stored
 // copy of its sealed values becomes unreadable, its records are
-// tombstoned so a re-import cannot bring it back, and restores re-apply
-// the erasure.
+// tombstoned so a re-import cannot bring it back, its identifiers are
+// suppressed so a record of another source carrying them is quarantined
+// (see [DB.Unsuppress]), and restores re-apply the erasure to its records
+// only.
 func (db *DB) Erase(ctx context.Context, id string) error { return db.s.Erase(ctx, id) }
+
+// Unsuppress lifts the suppression an erasure put on an identifier
+// (normalised, as in records), so that records carrying it are ingested
+// again; see [store.Store.Unsuppress]. It returns [ErrNotFound] when the
+// identifier is not suppressed.
+func (db *DB) Unsuppress(ctx context.Context, id identity.Identifier) error {
+	return db.s.Unsuppress(ctx, id)
+}
 
 // Refresh recomputes time-dependent stages, risks and metrics as of asOf.
 func (db *DB) Refresh(ctx context.Context, asOf time.Time) (store.RefreshSummary, error) {

@@ -9,12 +9,16 @@ import (
 )
 
 // Detach takes the record with key k out of its profile. Without k the
-// profile's records may fall apart; the part holding most of them keeps
-// the profile (and its id), and Detach adds a do-not-link pair between k
-// and each of that part's records. Records that were in the profile only
-// through k follow it. The component is then recomputed; k's new profile
-// gets an id from newID. [Resolver.Reattach] undoes it. It returns
-// [ErrNotFound] if no profile holds k.
+// profile's records may fall apart; Detach adds a do-not-link pair between
+// k and each record of the part holding most of them. Records that were
+// in the profile only through k follow it. The component is then
+// recomputed, and ids go as after any recomputation: the part holding
+// most of the old profile's records keeps its id, and the others get ids
+// from newID ([Change].Created). That is usually k's side, but not
+// always: when k was a bridge between two parts of equal size, k's side
+// (the other part and k) is the larger one and keeps the id, and the
+// part k is kept apart from gets the new one. [Resolver.Reattach] undoes
+// it. It returns [ErrNotFound] if no profile holds k.
 func (r *Resolver) Detach(rd Reader, k identity.RecordKey, newID func() string, asOf time.Time) (*Change, error) {
 	if err := checkCall(newID, asOf); err != nil {
 		return nil, err

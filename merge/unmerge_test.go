@@ -130,3 +130,29 @@ func TestResolveAppliesChangedOptions(t *testing.T) {
 		t.Errorf("second Resolve = %+v, want NoOp", ch)
 	}
 }
+
+// TestDetachBridge detaches a record that is the only link between two
+// equal halves of its profile: the half it still links to, with the
+// record, is the larger part and keeps the profile id, and the other half
+// is the one that gets a new id.
+func TestDetachBridge(t *testing.T) {
+	s := newTestStore(t, newResolver(t, merge.Options{}))
+	s.add(rec("left", day(2026, 1, 1), email("left")), asOf)
+	s.add(rec("bridge", day(2026, 2, 1), email("left"), email("right")), asOf)
+	s.add(rec("right", day(2026, 3, 1), email("right")), asOf)
+	id := s.of("bridge").ID
+	ch := s.do(s.r.Detach(s, s.key("bridge"), s.newID, asOf))
+	type ids struct{ Bridge, Alone string }
+	// The half Detach keeps apart from the record.
+	alone := "left"
+	if s.of("left").ID == s.of("bridge").ID {
+		alone = "right"
+	}
+	if len(ch.Created) != 1 {
+		t.Fatalf("created %v, want one profile", ch.Created)
+	}
+	want := ids{Bridge: id, Alone: ch.Created[0]}
+	if diff := cmp.Diff(want, ids{Bridge: s.of("bridge").ID, Alone: s.of(alone).ID}); diff != "" {
+		t.Errorf("ids after detaching a bridge (-want +got):\n%s", diff)
+	}
+}

@@ -282,6 +282,8 @@ func crashChild(t *testing.T, env string) {
 	}
 	fmt.Println("open")
 	w := newWorkload(p.Seed, p.People)
+	in := map[identity.RecordKey]bool{} // the records ingested so far
+	pending := w.separations
 	for b := 0; b*crashBatch < len(w.versions); b++ {
 		if b == p.Acked+1 {
 			fmt.Println("resume")
@@ -289,6 +291,14 @@ func crashChild(t *testing.T, env string) {
 		chunk := w.versions[b*crashBatch : min((b+1)*crashBatch, len(w.versions))]
 		res, err := s.IngestBatch(ctx, chunk)
 		if err != nil {
+			t.Fatalf("batch %d: %v", b, err)
+		}
+		// The operator's separations of the records in so far, again
+		// after a kill (a second Separate changes nothing).
+		for _, v := range chunk {
+			in[v.Key()] = true
+		}
+		if pending, err = w.separate(ctx, s, pending, func(k identity.RecordKey) bool { return in[k] }); err != nil {
 			t.Fatalf("batch %d: %v", b, err)
 		}
 		if b <= p.Acked {

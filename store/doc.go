@@ -27,7 +27,10 @@
 //	E pid           the erasure journal: an erased profile id and its record tags, sealed
 //	U pid           an erased profile id whose purge (below) and journal line have not both been
 //	                written: set by the erasure, deleted after them; Open, Maintain and Restore
-//	                finish what a crash or an engine error left
+//	                finish what a crash or an engine error left (on an engine that cannot purge,
+//	                it stays, marked journaled: see [Store.ErasureRetention])
+//	N kind tag      a suppressed identifier of an erased person: a record carrying it is
+//	                quarantined (see [Store.Unsuppress])
 //	Z rtag          the tombstones' index, for counting
 //	B tag pid       the blocking index of duplicate suggestions: a blind index of a name, or of a birthday and
 //	                a word of a name, and a profile that has it (see [Store.Suggest])
@@ -85,6 +88,10 @@
 // CockroachDB or YugabyteDB with a table of key and value bytes) by
 // implementing KV, and optionally [Purger], [Snapshotter], [Maintainer]
 // and [Notifier], then calling [OpenKV]: merge and the API do not change.
+// An engine that keeps old versions and cannot purge them (PostgreSQL
+// until VACUUM, CockroachDB for gc.ttlseconds) leaves an erased profile's
+// wrapped data key in them until it drops them; it should say how long
+// ([Retainer]), which Verify and "scv erase" report.
 // Such an engine is not [Exclusive]: bulk ingest then runs batch by batch
 // with conflict retries.
 package store

@@ -2,22 +2,29 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/scv-go/scv/merge"
 )
 
 // erasure is one entry of the erasure journal: an erased profile id, the
 // ids merged into it over time, and the blind-index tags of its source
 // records. It holds no personal data.
 type erasure struct {
-	Profile  string    `json:"profile"`
-	Absorbed []string  `json:"absorbed,omitempty"`
-	Records  [][]byte  `json:"records,omitempty"` // record tags under every live blind-index version
-	Time     time.Time `json:"time"`
+	Profile  string   `json:"profile"`
+	Absorbed []string `json:"absorbed,omitempty"`
+	Records  [][]byte `json:"records,omitempty"` // record tags under every live blind-index version
+	// Suppressed are the suppression entries the erasure wrote (N keys
+	// without the namespace byte: an identifier kind and a blind-index
+	// tag), see suppress.go.
+	Suppressed [][]byte  `json:"suppressed,omitempty"`
+	Time       time.Time `json:"time"`
 }
 
 // EventErased is the change-feed event of an erased profile: downstream
@@ -31,9 +38,12 @@ const EventErased EventKind = "erased"
 // journals the erasure; then it purges every stored version of the
 // profile's key, which holds its wrapped data key (and those of the
 // profiles merged into it), so no older copy of its sealed values can be
-// opened again. id may be a
-// forwarded id; the profile it forwards to is erased. Erase returns
-// [ErrNotFound] for an unknown id and [ErrErased] for one erased before.
+// opened again. The identifiers that linked the profile's records and
+// that no other profile carries are suppressed: a later record carrying
+// one, from any source, is refused ([OutcomeSuppressed]) until
+// [Store.Unsuppress] lifts it. id may be a forwarded id; the profile it
+// forwards to is erased. Erase returns [ErrNotFound] for an unknown id
+// and [ErrErased] for one erased before.
 //
 // An error after the erasing transaction committed (writing the external
 // journal, or the purge) leaves the customer erased and the rest owed:
@@ -87,7 +97,7 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 	// transaction has dropped every version of these profiles' keys, U
 	// says they are owed (see [Store.settle]).
 	for _, x := range append([]ProfileID{pid}, lp.absorbed...) {
-		if err := t.tx.Set(purgeKey(x), []byte{1}); err != nil {
+		if err := t.tx.Set(purgeKey(x), purgeOwed); err != nil {
 			return nil, err
 		}
 	}
@@ -115,6 +125,20 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 				break
 			}
 		}
+		// Suppressed: what linked the erased person's records and no
+		// one else carries (an excluded identifier, such as a second
+		// member card on a receipt, may be someone else's).
+		if len(ie.pids) > 0 || ie.hub || st.Status != merge.StatusLinking {
+			continue
+		}
+		keys, err := t.suppressionKeys(st.Identifier)
+		if err != nil {
+			return nil, err
+		}
+		j.Suppressed = append(j.Suppressed, keys...)
+	}
+	if err := t.suppress(j.Suppressed); err != nil {
+		return nil, err
 	}
 	if err := t.tx.Delete(stageKey(stageCode(lp.origStage), pid)); err != nil {
 		return nil, err
@@ -165,6 +189,43 @@ func erasedIDs(js []*erasure) []ProfileID {
 	return ids
 }
 
+// Retainer is implemented by engines that keep old versions of deleted
+// and overwritten values for a while and cannot drop them on demand (they
+// do not implement [Purger]): PostgreSQL keeps dead rows until VACUUM
+// reclaims them, CockroachDB keeps MVCC versions for the zone's
+// gc.ttlseconds (25 hours by default), TiKV until its GC safe point
+// passes them. On such an engine an erased profile's wrapped data key
+// stays readable in those old versions, by whoever holds the engine's
+// files and the keyring, until the engine drops them.
+type Retainer interface {
+	// Retention says, in words for an operator, how long the engine
+	// keeps old versions: "until VACUUM reclaims the dead rows", "for
+	// gc.ttlseconds (25 hours by default)".
+	Retention() string
+}
+
+// ErasureRetention says what an erasure leaves in the engine: "" on an
+// engine that purges every version of an erased profile's keys at once
+// ([Purger]; Badger), else how long the engine keeps their old versions
+// (its [Retainer] words, or that it does not say). On such an engine the
+// purge stays owed: [Store.Verify] reports each erased profile's U entry
+// with these words until an engine that can purge finishes it.
+func (s *Store) ErasureRetention() string {
+	if _, ok := s.kv.(Purger); ok {
+		return ""
+	}
+	if r, ok := s.kv.(Retainer); ok {
+		return r.Retention()
+	}
+	return "until the engine reclaims them (it does not say when)"
+}
+
+// The values of a U entry.
+var (
+	purgeOwed = []byte{1} // the journal line and the purge are owed
+	purgeKept = []byte{2} // the journal line is written; the engine cannot purge
+)
+
 // settle finishes what erasures owe once their transaction has
 // committed: it appends their entries js to the external journal, and it
 // drops every stored version of the erased profiles' keys ids (P and K,
@@ -172,8 +233,10 @@ func erasedIDs(js []*erasure) []ProfileID {
 // one does not wait for the other: a journal that cannot be written must
 // not keep the keys on disk. Only when both are done are the profiles' U
 // entries deleted; until then they are owed (see [Store.finishErasures]).
-// It holds the write lock exclusively: Badger refuses writes, and a
-// second purge, while one runs.
+// On an engine that cannot purge they stay owed for good, marked as
+// journaled, so that Verify goes on saying what the engine keeps. It
+// holds the write lock exclusively: Badger refuses writes, and a second
+// purge, while one runs.
 func (s *Store) settle(ctx context.Context, js []*erasure, ids []ProfileID) error {
 	if len(ids) == 0 {
 		return nil
@@ -181,7 +244,8 @@ func (s *Store) settle(ctx context.Context, js []*erasure, ids []ProfileID) erro
 	jerr := s.appendJournal(js)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if p, ok := s.kv.(Purger); ok {
+	p, purges := s.kv.(Purger)
+	if purges {
 		prefixes := make([][]byte, 0, 2*len(ids))
 		for _, pid := range ids {
 			prefixes = append(prefixes, dataKeyKey(pid), profileKey(pid))
@@ -195,7 +259,13 @@ func (s *Store) settle(ctx context.Context, js []*erasure, ids []ProfileID) erro
 	}
 	return s.kv.Update(ctx, func(tx Txn) error {
 		for _, pid := range ids {
-			if err := tx.Delete(purgeKey(pid)); err != nil {
+			var err error
+			if purges {
+				err = tx.Delete(purgeKey(pid))
+			} else {
+				err = tx.Set(purgeKey(pid), purgeKept)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -206,13 +276,15 @@ func (s *Store) settle(ctx context.Context, js []*erasure, ids []ProfileID) erro
 // finishErasures finishes what erasures still owe after their transactions
 // committed (their U entries remain: a crash, a full disk, an engine
 // error): the external journal's lines, written again (reading the
-// journal drops repeats), and the purges. Open, Maintain and Restore call
-// it.
+// journal drops repeats), and the purges. An entry that only a purge the
+// engine cannot do keeps is left as it is. Open, Maintain and Restore
+// call it.
 func (s *Store) finishErasures(ctx context.Context) (int, error) {
-	var ids []ProfileID
+	_, purges := s.kv.(Purger)
+	var ids, journaled []ProfileID
 	var js []*erasure
 	err := s.kv.View(ctx, func(tx Txn) error {
-		for e, err := range tx.Scan([]byte{nsPurge}, nil, true) {
+		for e, err := range tx.Scan([]byte{nsPurge}, nil, false) {
 			if err != nil {
 				return err
 			}
@@ -220,7 +292,12 @@ func (s *Store) finishErasures(ctx context.Context) (int, error) {
 			if err != nil {
 				return fmt.Errorf("store: U %x: %w", e.Key[1:], err)
 			}
-			ids = append(ids, pid)
+			switch {
+			case !bytes.Equal(e.Value, purgeKept):
+				ids = append(ids, pid)
+			case purges:
+				journaled = append(journaled, pid)
+			}
 		}
 		for _, pid := range ids {
 			sealed, err := tx.Get(erasureKey(pid))
@@ -241,7 +318,7 @@ func (s *Store) finishErasures(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return len(ids), s.settle(ctx, js, ids)
+	return len(ids) + len(journaled), s.settle(ctx, js, append(ids, journaled...))
 }
 
 // openErasure opens an E entry.
@@ -341,79 +418,4 @@ func (s *Store) readJournal(ctx context.Context) ([]*erasure, error) {
 		add(&j)
 	}
 	return js, sc.Err()
-}
-
-// reapply erases again, in the engine's current contents, every profile
-// the journal names: the profile ids, the ids merged into them, and the
-// profiles holding their source records (a backup may predate a merge).
-// It writes the journal entries and tombstones back.
-func (s *Store) reapply(ctx context.Context, js []*erasure) error {
-	var erased []*erasure
-	err := s.update(ctx, func(t *txn) error {
-		erased = erased[:0]
-		targets := map[ProfileID]bool{}
-		for _, j := range js {
-			for _, id := range append([]string{j.Profile}, j.Absorbed...) {
-				pid, err := ParseProfileID(id)
-				if err != nil {
-					return err
-				}
-				p, err := t.byID(pid)
-				if errors.Is(err, ErrNotFound) || errors.Is(err, ErrErased) {
-					continue
-				}
-				if err != nil {
-					return err
-				}
-				live, _ := ParseProfileID(p.ID)
-				targets[live] = true
-			}
-			for _, tag := range j.Records {
-				lr, err := t.record(tag)
-				if err != nil {
-					return err
-				}
-				if !lr.pid.IsZero() {
-					targets[lr.pid] = true
-				}
-			}
-		}
-		for pid := range targets {
-			lp, err := t.profile(pid)
-			if err != nil {
-				return err
-			}
-			if lp == nil || lp.p == nil {
-				continue
-			}
-			e, err := t.erase(pid)
-			if err != nil {
-				return err
-			}
-			erased = append(erased, e)
-		}
-		for _, j := range js {
-			pid, err := ParseProfileID(j.Profile)
-			if err != nil {
-				return err
-			}
-			plain, err := json.Marshal(j)
-			if err != nil {
-				return err
-			}
-			if err := t.tx.Set(erasureKey(pid), t.kr.Seal(purposeErasure, plain)); err != nil {
-				return err
-			}
-			for _, tag := range j.Records {
-				if err := t.tombstone(tag); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return s.settle(ctx, erased, erasedIDs(erased))
 }

@@ -28,6 +28,8 @@ const (
 	OutcomeUpdated   Outcome = "updated"   // a new version of a record held: combined with the version held
 	OutcomeStale     Outcome = "stale"     // a version of a record held that adds nothing to it: older, or saying nothing new
 	OutcomeErased    Outcome = "erased"    // the record belongs to an erased profile and was refused
+	// OutcomeSuppressed (suppress.go): the record carries an erased
+	// person's identifier and was refused.
 )
 
 // Result is what ingesting one record did.
@@ -36,6 +38,9 @@ type Result struct {
 	Profile string // the id of the profile holding the record; empty if erased
 	Created int    // profiles created (a split can create more than one)
 	Merged  int    // profile ids merged away
+	// Suppressed is, for [OutcomeSuppressed], the kind of the record's
+	// first suppressed identifier.
+	Suppressed identity.Kind
 }
 
 // maxAttempts bounds the retries of a transaction that keeps conflicting.
@@ -160,6 +165,11 @@ func (t *txn) ingest(rec *identity.Record) (Result, error) {
 	}
 	if lr.erased {
 		return Result{Outcome: OutcomeErased}, nil
+	}
+	if kind, ok, err := t.suppressed(rec); err != nil {
+		return Result{}, err
+	} else if ok {
+		return Result{Outcome: OutcomeSuppressed, Suppressed: kind}, nil
 	}
 	c, err := t.s.resolver.Add(t, *rec, newProfileID, t.asOf)
 	if err != nil {

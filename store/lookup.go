@@ -129,11 +129,22 @@ type Filter struct {
 	After string
 	// Limit stops after this many profiles; 0 means no limit.
 	Limit int
+	// AsOf, if set, is the time the listing's stages, churn risks and
+	// windowed metrics are computed for, for the answer only: nothing is
+	// stored and no change-feed event is emitted. A profile whose stage
+	// index entry says its values do not change by AsOf is answered from
+	// the index; only the others are opened and computed to decide
+	// whether they match. Cursors then order by stored stage and id.
+	AsOf time.Time
 }
 
+// match reports whether a profile with the stage index entry s matches.
+// With f.AsOf set and s due by then, its risk is left to the profile
+// computed as of f.AsOf (see [Store.readPage]).
 func (f Filter) match(s summary) bool {
+	due := !f.AsOf.IsZero() && s.due(f.AsOf)
 	switch {
-	case f.Risk != "" && s.Risk != f.Risk:
+	case !due && f.Risk != "" && s.Risk != f.Risk:
 		return false
 	case f.Channel != "" && s.Channels&channelBit(f.Channel) == 0:
 		return false
@@ -175,16 +186,21 @@ func (s *Store) ByStage(ctx context.Context, stage merge.Stage, f Filter) iter.S
 			yield(Page{}, fmt.Errorf("store: unknown stage %q", stage))
 		}
 	}
-	return s.list(ctx, []byte{nsStage, code}, f)
+	if !f.AsOf.IsZero() {
+		return s.list(ctx, []byte{nsStage}, stage, f)
+	}
+	return s.list(ctx, []byte{nsStage, code}, "", f)
 }
 
 // All streams every profile that matches the filter, by stage and then by
 // profile id, each with the cursor that resumes after it.
 func (s *Store) All(ctx context.Context, f Filter) iter.Seq2[Page, error] {
-	return s.list(ctx, []byte{nsStage}, f)
+	return s.list(ctx, []byte{nsStage}, "", f)
 }
 
-func (s *Store) list(ctx context.Context, prefix []byte, f Filter) iter.Seq2[Page, error] {
+// list streams the profiles of the stage index entries under prefix that
+// match f and, if stage is set, are in stage as of f.AsOf.
+func (s *Store) list(ctx context.Context, prefix []byte, stage merge.Stage, f Filter) iter.Seq2[Page, error] {
 	return func(yield func(Page, error) bool) {
 		start := prefix
 		if f.After != "" {
@@ -214,7 +230,7 @@ func (s *Store) list(ctx context.Context, prefix []byte, f Filter) iter.Seq2[Pag
 			}
 			ch := make(chan result, 1)
 			go func() {
-				page, more, err := s.readPage(ctx, prefix, &start, f, want)
+				page, more, err := s.readPage(ctx, prefix, &start, stage, f, want)
 				ch <- result{page, more, err}
 			}()
 			return ch
@@ -268,8 +284,10 @@ type rawProfile struct {
 
 // readPage reads up to want matching profiles from the stage index at
 // *start, in one short read transaction, and moves *start past them. The
-// profiles are read and opened on every core (see [Store.openPage]).
-func (s *Store) readPage(ctx context.Context, prefix []byte, start *[]byte, f Filter, want int) (page []Page, more bool, err error) {
+// profiles are read and opened on every core (see [Store.openPage]). With
+// f.AsOf set, it may return fewer: the profiles due by then are computed
+// as of f.AsOf and dropped unless they match stage and f.Risk.
+func (s *Store) readPage(ctx context.Context, prefix []byte, start *[]byte, stage merge.Stage, f Filter, want int) (page []Page, more bool, err error) {
 	err = s.read(ctx, func(t *txn) error {
 		var raw []rawProfile
 		for e, err := range t.tx.Scan(prefix, *start, false) {
@@ -288,6 +306,9 @@ func (s *Store) readPage(ctx context.Context, prefix []byte, start *[]byte, f Fi
 			if !f.match(sum) {
 				continue
 			}
+			if stage != "" && !sum.due(f.AsOf) && e.Key[1] != stageCode(stage) {
+				continue // in another stage as of f.AsOf too
+			}
 			pid, err := profileIDFrom(e.Key[2:])
 			if err != nil {
 				return err
@@ -297,7 +318,22 @@ func (s *Store) readPage(ctx context.Context, prefix []byte, start *[]byte, f Fi
 		page, err = s.openPage(ctx, t.tx, raw)
 		return err
 	})
-	return page, more, err
+	if err != nil || f.AsOf.IsZero() {
+		return page, more, err
+	}
+	kept := page[:0]
+	for _, pg := range page {
+		q, _, err := s.resolver.Refresh(pg.Profile, f.AsOf)
+		if err != nil {
+			return nil, false, err
+		}
+		if stage != "" && q.Stage != stage || f.Risk != "" && q.Risk != f.Risk {
+			continue
+		}
+		pg.Profile = q
+		kept = append(kept, pg)
+	}
+	return kept, more, nil
 }
 
 // openPage reads a page of profiles from tx and unseals and decodes them,
@@ -413,8 +449,23 @@ type Stats struct {
 
 // Stats counts profiles by stage and risk, records, quarantined records,
 // hubs, erasures and forwards. It reads index keys and small values only,
-// never a profile.
+// never a profile (see [Store.StatsAsOf] for stages as of another time).
 func (s *Store) Stats(ctx context.Context) (Stats, error) {
+	return s.stats(ctx, time.Time{})
+}
+
+// StatsAsOf is [Store.Stats] with stages and risks as of asOf, for the
+// answer only: nothing is stored and no change-feed event is emitted. It
+// opens only the profiles whose stage index entry says their stage or
+// risk changes by asOf (or was computed for a later time).
+func (s *Store) StatsAsOf(ctx context.Context, asOf time.Time) (Stats, error) {
+	if asOf.IsZero() {
+		return Stats{}, errors.New("store: StatsAsOf: zero time")
+	}
+	return s.stats(ctx, asOf)
+}
+
+func (s *Store) stats(ctx context.Context, asOf time.Time) (Stats, error) {
 	done, err := s.begin()
 	if err != nil {
 		return Stats{}, err
@@ -438,9 +489,17 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 			if err != nil {
 				return err
 			}
+			risk := sum.Risk
+			if !asOf.IsZero() && sum.due(asOf) {
+				p, err := t.profileAsOf(e.Key[2:], asOf)
+				if err != nil {
+					return err
+				}
+				stage, risk = p.Stage, p.Risk
+			}
 			st.Profiles++
 			st.Stages[stage]++
-			st.Risks[sum.Risk]++
+			st.Risks[risk]++
 		}
 		counts := []struct {
 			ns byte
@@ -466,6 +525,33 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		return nil
 	})
 	return st, err
+}
+
+// profileAsOf opens the profile with id b, named by a stage index entry,
+// and computes it as of asOf, storing nothing.
+func (t *txn) profileAsOf(b []byte, asOf time.Time) (*merge.Profile, error) {
+	pid, err := profileIDFrom(b)
+	if err != nil {
+		return nil, err
+	}
+	lp, err := t.profile(pid)
+	if err != nil {
+		return nil, err
+	}
+	if lp == nil || lp.p == nil {
+		return nil, fmt.Errorf("store: stage index points at missing profile %v", pid)
+	}
+	delete(t.profiles, pid) // a scan keeps none of them
+	q, _, err := t.s.resolver.Refresh(lp.p, asOf)
+	return q, err
+}
+
+// AsOf returns a copy of p with its stage, churn risk and windowed
+// metrics computed as of asOf, for an answer only: nothing is stored and
+// no change-feed event is emitted (a what-if read). p is not modified.
+func (s *Store) AsOf(p *merge.Profile, asOf time.Time) (*merge.Profile, error) {
+	q, _, err := s.resolver.Refresh(p, asOf)
+	return q, err
 }
 
 func isErased(err error) bool { return errors.Is(err, ErrErased) }

@@ -273,6 +273,11 @@ func (t *txn) ingestBatch(recs []identity.Record, quarantined []*identity.Record
 		if err != nil {
 			return sum, err
 		}
+		if r.Outcome == OutcomeSuppressed {
+			q := &identity.RecordError{Channel: recs[i].Channel, Source: recs[i].Source, Line: recs[i].Line, RecordID: recs[i].ID, Field: r.Suppressed.String(), Reason: ReasonSuppressed}
+			quarantined = append(quarantined, q)
+			continue
+		}
 		sum.count(r, &recs[i])
 	}
 	for _, q := range quarantined {

@@ -52,7 +52,7 @@ func (s *Store) Rotate(ctx context.Context, opts RotateOptions) (RotateSummary, 
 	// A transaction that began before the rotation may still commit a
 	// key under the old epoch: repeat the pass until it changes nothing.
 	for pass := 0; ; pass++ {
-		n, err := s.rewrapAll(ctx, &sum)
+		n, err := s.rewrapAll(ctx, &sum, pass == 0)
 		if err != nil {
 			return sum, err
 		}
@@ -79,8 +79,10 @@ func (s *Store) saveKeyring(ctx context.Context) error {
 }
 
 // rewrapAll moves every data key and keyring-sealed value to the primary
-// epoch and returns how many it changed.
-func (s *Store) rewrapAll(ctx context.Context, sum *RotateSummary) (int, error) {
+// epoch and returns how many it changed. It adds what it changed to sum,
+// and the data keys it saw only when first is set: a later pass sees the
+// same profiles again.
+func (s *Store) rewrapAll(ctx context.Context, sum *RotateSummary, first bool) (int, error) {
 	changed := 0
 	for _, ns := range []byte{nsDataKey, nsQuarantine, nsErasure, nsEvent, nsLog, nsCredit} {
 		start := []byte{ns}
@@ -120,7 +122,9 @@ func (s *Store) rewrapAll(ctx context.Context, sum *RotateSummary) (int, error) 
 				return changed, err
 			}
 			if ns == nsDataKey {
-				sum.Profiles += n
+				if first {
+					sum.Profiles += n
+				}
 				sum.Rewraps += c
 			} else {
 				sum.Reseals += c

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
 )
@@ -149,4 +150,27 @@ func TestRotateRootRefusesOpenDatabase(t *testing.T) {
 	// Nothing changed: the old key still opens it.
 	s = openTestStore(t, dir, oldRoot)
 	mustVerify(t, s)
+}
+
+func TestRotateCountsEachProfileOnce(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	if _, err := s.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := s.Rotate(ctx, RotateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rotate repeats its pass until a pass changes nothing; the profiles
+	// a second pass sees again are not new ones.
+	type counts struct{ Profiles, Rewraps int }
+	want := counts{Profiles: st.Profiles, Rewraps: st.Profiles}
+	if diff := cmp.Diff(want, counts{sum.Profiles, sum.Rewraps}); diff != "" {
+		t.Errorf("rotate summary (-want +got):\n%s", diff)
+	}
 }

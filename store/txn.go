@@ -36,6 +36,10 @@ type txn struct {
 	pending  map[string]*pendingEntry
 	events   []Event
 
+	// suppressRead says anySuppressed holds: whether suppression entries
+	// exist (see suppress.go).
+	suppressRead, anySuppressed bool
+
 	// What changed since the last flush, in the order it changed.
 	dirtyP []*liveProfile
 	dirtyR []*liveRecord

@@ -171,9 +171,13 @@ func (t *txn) verify(ctx context.Context, r *Report) error {
 	if err := t.verifyDataKeys(ctx, r, keyed); err != nil {
 		return err
 	}
-	for e, err := range t.tx.Scan([]byte{nsPurge}, nil, true) {
+	for e, err := range t.tx.Scan([]byte{nsPurge}, nil, false) {
 		if err != nil {
 			return err
+		}
+		if bytes.Equal(e.Value, purgeKept) {
+			r.problem("U %x: erased, but the engine cannot purge: old versions of the erased profile's wrapped data key stay in it %s (see Store.ErasureRetention)", e.Key[1:], t.s.ErasureRetention())
+			continue
 		}
 		r.problem("U %x: an erasure's journal line or purge is not done (or is running); until it is, old versions of its keys may stay on disk; Open, Maintain and Restore finish it", e.Key[1:])
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/scv-go/scv"
 	"github.com/scv-go/scv/crypto"
@@ -142,8 +143,70 @@ func setupErase(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 			return err
 		}
 		fmt.Fprintf(e.stdout, "erased profile %s: %d source record%s tombstoned, a re-import of them is refused\n", p.ID, len(p.Sources), plural(len(p.Sources)))
+		fmt.Fprintln(e.stdout, "its identifiers no one else has are suppressed: a record from any source carrying one is quarantined as suppressed (\"scv unsuppress\" lifts it)")
+		if kept := db.Store().ErasureRetention(); kept != "" {
+			fmt.Fprintf(e.stdout, "the engine cannot purge: old versions of the profile's wrapped data key stay in it %s; \"scv verify\" reports the purge owed\n", kept)
+		} else {
+			fmt.Fprintln(e.stdout, "every stored version of its wrapped data key is purged: no older copy of its data opens again")
+		}
 		return nil
 	}
+}
+
+func setupUnsuppress(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
+	e.dbFlags(flags)
+	e.regionFlag(flags)
+	kind := flags.String("kind", "phone", "the identifier's kind: "+kindNames())
+	scope := flags.String("scope", "", "the scope of an openid (app id), member number (source) or buyer id (platform)")
+	return func(ctx context.Context, args []string) (err error) {
+		if err := wantArgs("unsuppress", args, 1, "one identifier VALUE (a PHONE by default)"); err != nil {
+			return err
+		}
+		k, err := identity.ParseKind(*kind)
+		if err != nil {
+			return usageError("unsuppress: unknown --kind %s: want one of %s", shown(*kind), kindNames())
+		}
+		id := identity.Identifier{Kind: k, Value: args[0]}
+		switch {
+		case k == identity.KindPhone:
+			ph, err := identity.ParsePhone(args[0], e.region)
+			if err != nil {
+				return usageError("unsuppress: not a phone number that can be a key (see --region), or pass --kind")
+			}
+			id.Value = ph.String()
+		case k == identity.KindEmail:
+			if id.Value, err = identity.NormaliseEmail(args[0]); err != nil {
+				return usageError("unsuppress: not an email address")
+			}
+		case k.Scoped():
+			if *scope == "" {
+				return usageError("unsuppress: a %s identifier needs --scope", k)
+			}
+			id.Scope = *scope
+		}
+		db, err := e.open(openOptions{})
+		if err != nil {
+			return err
+		}
+		defer closeDB(db, &err)
+		switch err := db.Unsuppress(ctx, id); {
+		case errors.Is(err, scv.ErrNotFound):
+			return notFound("that %s identifier is not suppressed", k)
+		case err != nil:
+			return err
+		}
+		fmt.Fprintf(e.stdout, "suppression lifted: records carrying that %s identifier are imported again\n", k)
+		return nil
+	}
+}
+
+// kindNames lists the identifier kinds.
+func kindNames() string {
+	names := make([]string, len(identity.Kinds))
+	for i, k := range identity.Kinds {
+		names[i] = k.String()
+	}
+	return strings.Join(names, ", ")
 }
 
 func setupRotateKey(flags *flag.FlagSet, e *env) func(context.Context, []string) error {

@@ -39,12 +39,18 @@ func setupGet(flags *flag.FlagSet, e *env) func(context.Context, []string) error
 	}
 }
 
-// openRefreshed opens the database and refreshes its stages to the as-of
-// time, for commands that read profiles.
+// openRefreshed opens the database for commands that read profiles.
+// With --as-of, it returns a view that computes stages as of that time
+// for the answer only, and writes nothing (a what-if read must not move
+// the stored stages nor put transitions in the change feed); without,
+// it refreshes the stored stages to now first.
 func (e *env) openRefreshed(ctx context.Context) (*scv.DB, error) {
 	db, err := e.open(openOptions{})
 	if err != nil {
 		return nil, err
+	}
+	if e.asOfSet {
+		return db.AsOf(e.asOf), nil
 	}
 	if _, err := db.Refresh(ctx, e.asOf); err != nil {
 		db.Close()

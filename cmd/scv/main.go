@@ -24,8 +24,11 @@
 //
 // --as-of YYYY-MM-DD computes stages as of the end of that day in China
 // Standard Time (now, when the day is today); the default is now.
-// Read commands (get, stage, stats, export, explain) refresh the stored
-// stages to that time before they read.
+// Read commands (get, stage, stats, export, explain) given --as-of
+// compute stages as of that time for their answer only: they store
+// nothing and add nothing to the change feed. Without --as-of they
+// refresh the stored stages to now before they read; "scv refresh" moves
+// the stored stages to any time.
 //
 // # Exit status
 //
@@ -119,7 +122,8 @@ func commands() []*command {
 		{"explain", "[--json] PHONE|ID  |  --pair RECORDKEY RECORDKEY", "show what links a profile's records, or why two records are (not) one profile", setupExplain},
 		{"suggest", "[--json] [--limit N] [--min-score X] [--max-block N] [--show-names] [PHONE|ID]", "list pairs of profiles that may be the same person, for review (nothing is merged)", setupSuggest},
 		{"unmerge", "RECORDKEY", "take a source record (channel/source/id) out of its profile and keep it apart", setupUnmerge},
-		{"erase", "--yes PHONE|ID", "erase a customer for good (crypto-shredding)", setupErase},
+		{"erase", "--yes PHONE|ID", "erase a customer for good (crypto-shredding) and suppress their identifiers", setupErase},
+		{"unsuppress", "[--kind KIND] [--scope SCOPE] [--region CC] VALUE", "lift the suppression an erasure put on an identifier (a phone by default)", setupUnsuppress},
 		{"rotate-key", "[--retire]  |  --new-key-file FILE", "rotate the key-encryption key online, or the root key offline", setupRotateKey},
 		{"refresh", "", "recompute time-dependent stages and risks as of --as-of", setupRefresh},
 		{"backup", "FILE", "write a consistent backup to a new FILE (- is stdout)", setupBackup},

@@ -1,0 +1,262 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/scv-go/scv/merge"
+)
+
+// reapply erases again, in the engine's current contents (a restored
+// backup), what the journal entries js erased: their source records and
+// profile ids, never more. A profile that holds only journaled records is
+// erased whole. A profile that also holds records of someone else (the
+// backup predates an unmerge) is split: the journaled records are
+// tombstoned, and the rest move to a new profile id under a new data key
+// and are recomputed from their records alone, so nothing the journaled
+// records contributed (identifiers, names, orders, do-not-link pairs)
+// survives; the old id is shredded like an erased one, since its data key
+// sealed the erased records, and forwards to the new id unless the journal
+// names it. A journaled id is never left live nor forwarding to a live
+// profile. It writes the journal entries and tombstones back.
+//
+// reapply is idempotent: run again on its own result it changes nothing,
+// so an interrupted restore may run it again.
+func (s *Store) reapply(ctx context.Context, js []*erasure) error {
+	var erased []*erasure
+	var shredded []ProfileID
+	err := s.update(ctx, func(t *txn) error {
+		erased, shredded = erased[:0], shredded[:0]
+		tags := map[string]bool{}
+		ids := map[ProfileID]bool{}
+		for _, j := range js {
+			for _, tag := range j.Records {
+				tags[string(tag)] = true
+			}
+			for _, id := range append([]string{j.Profile}, j.Absorbed...) {
+				pid, err := ParseProfileID(id)
+				if err != nil {
+					return fmt.Errorf("store: erasure journal: %w", err)
+				}
+				ids[pid] = true
+			}
+		}
+		// A split recomputes a component, which may move records between
+		// profiles: look for targets again until there are none.
+		for round := 0; ; round++ {
+			targets, err := t.reapplyTargets(tags, ids)
+			if err != nil {
+				return err
+			}
+			if len(targets) == 0 {
+				break
+			}
+			if round > len(tags)+len(ids) {
+				return fmt.Errorf("store: re-applying erasures: %d profiles still hold erased records after %d rounds", len(targets), round)
+			}
+			for _, pid := range targets {
+				lp, err := t.profile(pid)
+				if err != nil {
+					return err
+				}
+				if lp == nil || lp.p == nil {
+					continue // changed by an earlier split of this round
+				}
+				var keep []merge.RecordRef
+				for _, ref := range lp.p.Records {
+					journaled, err := t.journaled(ref, tags)
+					if err != nil {
+						return err
+					}
+					if !journaled {
+						keep = append(keep, ref)
+					}
+				}
+				if len(keep) == 0 {
+					e, err := t.erase(pid)
+					if err != nil {
+						return err
+					}
+					erased = append(erased, e)
+					continue
+				}
+				if err := t.split(lp, keep, tags, ids); err != nil {
+					return err
+				}
+				shredded = append(shredded, pid)
+				shredded = append(shredded, lp.absorbed...)
+			}
+		}
+		for _, j := range js {
+			pid, err := ParseProfileID(j.Profile)
+			if err != nil {
+				return err
+			}
+			plain, err := json.Marshal(j)
+			if err != nil {
+				return err
+			}
+			if err := t.tx.Set(erasureKey(pid), t.kr.Seal(purposeErasure, plain)); err != nil {
+				return err
+			}
+			// The erased id names no one (ErrErased); the ids merged
+			// into it lead to it, as after the erasure itself.
+			if err := t.tx.Delete(forwardKey(pid)); err != nil {
+				return err
+			}
+			for _, a := range j.Absorbed {
+				aid, _ := ParseProfileID(a)
+				if err := t.tx.Set(forwardKey(aid), pid[:]); err != nil {
+					return err
+				}
+			}
+			for _, tag := range j.Records {
+				if err := t.tombstone(tag); err != nil {
+					return err
+				}
+			}
+			if err := t.suppress(j.Suppressed); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.settle(ctx, erased, append(erasedIDs(erased), shredded...))
+}
+
+// reapplyTargets returns, in id order, the live profiles that hold a
+// record whose tag is in tags or whose id is in ids.
+func (t *txn) reapplyTargets(tags map[string]bool, ids map[ProfileID]bool) ([]ProfileID, error) {
+	var out []ProfileID
+	for pid := range ids {
+		lp, err := t.profile(pid)
+		if err != nil {
+			return nil, err
+		}
+		if lp != nil && lp.p != nil {
+			out = append(out, pid)
+		}
+	}
+	for tag := range tags {
+		lr, err := t.record([]byte(tag))
+		if err != nil {
+			return nil, err
+		}
+		if !lr.pid.IsZero() {
+			out = append(out, lr.pid)
+		}
+	}
+	slices.SortFunc(out, func(a, b ProfileID) int { return bytes.Compare(a[:], b[:]) })
+	return slices.Compact(out), nil
+}
+
+// journaled reports whether the record ref is one of tags, under any live
+// blind-index version.
+func (t *txn) journaled(ref merge.RecordRef, tags map[string]bool) (bool, error) {
+	all, err := t.kr.BlindIndexAll(tagRecord, recordValue(ref.Key))
+	if err != nil {
+		return false, err
+	}
+	for _, tag := range all {
+		if tags[string(tag)] {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// split takes the journaled records out of the live profile lp, which
+// keeps keep (not empty): it tombstones them, moves keep to a new profile
+// id under a new data key, and recomputes that profile from keep's
+// records. lp's id is marked for the purge of an erasure: its data key
+// sealed the journaled records.
+func (t *txn) split(lp *liveProfile, keep []merge.RecordRef, tags map[string]bool, ids map[ProfileID]bool) error {
+	pid := lp.id
+	erasedKey := map[string]bool{}
+	for _, ref := range lp.p.Records {
+		if !slices.ContainsFunc(keep, func(k merge.RecordRef) bool { return k.Key == ref.Key }) {
+			erasedKey[ref.Key.String()] = true
+		}
+	}
+	x := NewProfileID()
+	q := lp.p.Clone()
+	q.ID, q.Records = x.String(), keep
+	q.DoNotLink = slices.DeleteFunc(q.DoNotLink, func(pr merge.Pair) bool {
+		return erasedKey[pr.A.String()] || erasedKey[pr.B.String()]
+	})
+	q.Separations = slices.DeleteFunc(q.Separations, func(sp merge.Separation) bool {
+		return erasedKey[sp.A.String()] || erasedKey[sp.B.String()]
+	})
+	dk, wrapped := t.kr.NewDataKey(x[:])
+	lx := &liveProfile{id: x, p: q, dk: dk, wrapped: wrapped}
+	for _, a := range lp.absorbed {
+		if !ids[a] {
+			lx.absorbed = append(lx.absorbed, a)
+		}
+	}
+	t.profiles[x] = lx
+	t.touchProfile(lx)
+	for _, ref := range keep {
+		lr, err := t.record(t.recordTag(ref.Key))
+		if err != nil {
+			return err
+		}
+		if _, err := t.content(lr); err != nil { // sealed again under x's key
+			return err
+		}
+		lr.pid = x
+		t.touchRecord(lr)
+	}
+	for _, ref := range lp.p.Records {
+		if !erasedKey[ref.Key.String()] {
+			continue
+		}
+		if err := t.tombstone(t.recordTag(ref.Key)); err != nil {
+			return err
+		}
+	}
+	for _, st := range lp.p.Identifiers {
+		ie, err := t.indexEntry(st.Identifier)
+		if err != nil {
+			return err
+		}
+		i := slices.Index(ie.pids, pid)
+		if i < 0 {
+			continue
+		}
+		if slices.Contains(ie.pids, x) {
+			ie.pids = slices.Delete(ie.pids, i, i+1)
+		} else {
+			ie.pids[i] = x
+		}
+		t.touchIndex(ie)
+	}
+	for _, id := range append([]ProfileID{pid}, lp.absorbed...) {
+		if err := t.tx.Set(purgeKey(id), purgeOwed); err != nil {
+			return err
+		}
+	}
+	for _, a := range lx.absorbed {
+		if err := t.tx.Set(forwardKey(a), x[:]); err != nil {
+			return err
+		}
+	}
+	if ids[pid] {
+		t.events = append(t.events, Event{Time: t.now, Kind: EventErased, Profile: pid.String(), From: lp.origStage})
+	} else {
+		lp.forward = x
+	}
+	lp.p = nil // flush deletes the profile, its data key, stage and blocking entries
+	t.touchProfile(lp)
+	c, err := t.s.resolver.Resolve(t, []*merge.Profile{q}, newProfileID, t.asOf)
+	if err != nil {
+		return fmt.Errorf("store: re-applying erasures to profile %v: %w", pid, err)
+	}
+	return t.apply(c, nil)
+}

@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/scv-go/scv/identity"
+)
+
+// Suppression after erasure (PIPL Art. 47): an erasure puts the
+// identifiers that only the erased person carried on a suppression list,
+// so that a later record carrying one of them, from any channel and
+// source, is quarantined as [ReasonSuppressed] instead of bringing the
+// person back under a new record key (a tombstone refuses only the same
+// record). Entries are blind-indexed like the identifier index, under
+// every live blind-index version:
+//
+//	N kind tag   a suppressed identifier (no value)
+//
+// Only identifiers that linked the erased person's records are: not a
+// hub, a blocked value or an identifier a limit excluded, and not one
+// another live profile still carries (a member card two people shared). The erasure journal keeps the entries,
+// so a restore suppresses again what the erasures it re-applies
+// suppressed (a lift made since must be made again).
+// [Store.Unsuppress] lifts a suppression.
+const nsSuppress byte = 'N'
+
+// metaSuppress is the M entry that says suppression entries exist: an
+// ingest that reads it absent (the common case, one point read per
+// transaction) reads no N entry.
+const metaSuppress = "suppress"
+
+// ReasonSuppressed is the quarantine reason of a record that carries an
+// identifier of an erased person: see [Store.Unsuppress].
+const ReasonSuppressed identity.Reason = "suppressed"
+
+// OutcomeSuppressed is the outcome of ingesting a record that carries a
+// suppressed identifier: it is refused (and quarantined by
+// [Store.IngestAll]).
+const OutcomeSuppressed Outcome = "suppressed"
+
+// suppressionKeys returns the N keys of identifier id, one per live
+// blind-index version, without the namespace byte: what the journal
+// keeps.
+func (t *txn) suppressionKeys(id identity.Identifier) ([][]byte, error) {
+	tags, err := t.kr.BlindIndexAll(id.Kind.String(), identifierValue(id))
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(tags))
+	for i, tag := range tags {
+		out[i] = append([]byte{byte(id.Kind)}, tag...)
+	}
+	return out, nil
+}
+
+// suppress writes suppression entries (keys without their namespace
+// byte).
+func (t *txn) suppress(keys [][]byte) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	for _, k := range keys {
+		if err := t.tx.Set(key(nsSuppress, k), nil); err != nil {
+			return err
+		}
+	}
+	t.anySuppressed, t.suppressRead = true, true
+	return t.tx.Set(metaKey(metaSuppress), []byte("1"))
+}
+
+// suppressed returns the first identifier of rec that is suppressed.
+func (t *txn) suppressed(rec *identity.Record) (identity.Kind, bool, error) {
+	if !t.suppressRead {
+		_, err := t.tx.Get(metaKey(metaSuppress))
+		switch {
+		case err == nil:
+			t.anySuppressed = true
+		case !errors.Is(err, ErrKeyNotFound):
+			return 0, false, err
+		}
+		t.suppressRead = true
+	}
+	if !t.anySuppressed {
+		return 0, false, nil
+	}
+	for _, id := range rec.Identifiers {
+		k := t.identifierKey(id)
+		_, err := t.tx.Get(key(nsSuppress, k[1:]))
+		switch {
+		case err == nil:
+			return id.Kind, true, nil
+		case !errors.Is(err, ErrKeyNotFound):
+			return 0, false, err
+		}
+	}
+	return 0, false, nil
+}
+
+// Unsuppress lifts the suppression of an identifier (normalised, as in
+// records: a phone in E.164) that an erasure put on the suppression
+// list: records carrying it are ingested again. It returns an error
+// wrapping [ErrNotFound] when the identifier is not suppressed. Lift a
+// suppression only when the identifier now belongs to someone else (a
+// recycled phone number) or the person asked to come back.
+func (s *Store) Unsuppress(ctx context.Context, id identity.Identifier) error {
+	done, err := s.begin()
+	if err != nil {
+		return err
+	}
+	defer done()
+	return s.update(ctx, func(t *txn) error {
+		keys, err := t.suppressionKeys(id)
+		if err != nil {
+			return fmt.Errorf("store: unsuppress: %w", err)
+		}
+		found := false
+		for _, k := range keys {
+			_, err := t.tx.Get(key(nsSuppress, k))
+			switch {
+			case err == nil:
+				found = true
+			case !errors.Is(err, ErrKeyNotFound):
+				return err
+			}
+			if err := t.tx.Delete(key(nsSuppress, k)); err != nil {
+				return err
+			}
+		}
+		if !found {
+			return fmt.Errorf("store: %s identifier is not suppressed: %w", id.Kind, ErrNotFound)
+		}
+		return nil
+	})
+}
