@@ -21,8 +21,15 @@ type Options struct {
 	// Keys supplies the root key. It is required: a store never makes up
 	// a key of its own.
 	Keys crypto.KeyProvider
-	// Merge configures identity resolution; see [merge.Options].
+	// Merge configures identity resolution; see [merge.Options]. The
+	// rules a database is first opened with are stored in it; Rules says
+	// what Open does when they differ from Merge.
 	Merge merge.Options
+	// Rules says what Open does when the database was resolved under
+	// other merge rules than Merge: refuse (the default, with
+	// [ErrRulesChanged]), use the stored rules, or re-resolve and
+	// re-stage everything under Merge.
+	Rules RulesPolicy
 	// Badger configures the engine: durability (NoSync) and memory
 	// (memtables, caches). Dir and EncryptionKey are set by Open.
 	Badger BadgerOptions
@@ -58,6 +65,8 @@ type Store struct {
 	kr       *crypto.Keyring
 	root     *crypto.RootKey
 	resolver *merge.Resolver
+	rules    merge.Options   // the rules resolver decides by, as stored in the database
+	restaged *RestageSummary // what Open's restage did, if it ran one
 	clock    func() time.Time
 	asOf     func() time.Time
 	journal  string
@@ -168,14 +177,12 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 // opts.NoAtRestEncryption are ignored. The store takes ownership of kv and
 // closes it on Close.
 func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*Store, error) {
-	res, err := merge.New(opts.Merge)
-	if err != nil {
+	if _, err := merge.New(opts.Merge); err != nil { // invalid options are refused before anything is written
 		return nil, err
 	}
 	s := &Store{
 		kv:       kv,
 		root:     root,
-		resolver: res,
 		clock:    opts.Clock,
 		journal:  opts.ErasureJournal,
 		log:      opts.Logger,
@@ -195,6 +202,14 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 	if err := s.loadKeyring(ctx); err != nil {
 		return nil, err
 	}
+	use, restage, err := s.checkRules(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if s.resolver, err = merge.New(use); err != nil {
+		return nil, fmt.Errorf("store: stored rules: %w", err)
+	}
+	s.rules = use
 	// What interrupted erasures owe is finished now if it can be; if not
 	// (a full disk), the database still opens, Verify reports it, and
 	// Maintain tries again.
@@ -202,6 +217,22 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 		s.log.Warn("store: could not finish interrupted erasures; Maintain will try again", "error", err)
 	} else if n > 0 {
 		s.log.Info("store: finished interrupted erasures", "profiles", n)
+	}
+	if restage {
+		var diff []RuleDiff
+		if err := s.kv.View(ctx, func(tx Txn) error {
+			stored, _, _, err := s.storedRules(tx)
+			diff = diffRules(stored, use)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		sum, err := s.restage(ctx, diff)
+		if err != nil {
+			return nil, err
+		}
+		s.restaged = &sum
+		s.log.Info("store: re-resolved and re-staged every profile under new rules", "profiles", sum.Profiles, "changed", sum.Changed, "stage_changed", sum.StageChanged)
 	}
 	return s, nil
 }
