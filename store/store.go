@@ -181,11 +181,11 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 		return nil, err
 	}
 	s := &Store{
-		kv:       kv,
-		root:     root,
-		clock:    opts.Clock,
-		journal:  opts.ErasureJournal,
-		log:      opts.Logger,
+		kv:      kv,
+		root:    root,
+		clock:   opts.Clock,
+		journal: opts.ErasureJournal,
+		log:     opts.Logger,
 
 		absentAfter: defaultAbsentAfter,
 	}
