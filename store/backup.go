@@ -12,13 +12,16 @@ import (
 )
 
 // backupMagic starts every backup: the format name and version. Version
-// 3 holds schema 3 (values may use the codec's string table); version 2,
-// schema 2 (wrapped data keys under K), which this build restores and then
-// marks schema 3; a version 1 backup is refused with [ErrOldSchema] before
-// anything is replaced. A build of schema 2 refuses a version 3 backup as
-// not a backup, before it replaces anything.
+// 4 holds schema 4 (e-commerce records keyed by platform); version 3,
+// schema 3 (values may use the codec's string table); version 2, schema 2
+// (wrapped data keys under K). This build restores versions 2 and 3, then
+// marks them schema 4 and re-keys their e-commerce records; a version 1
+// backup is refused with [ErrOldSchema] before anything is replaced. An
+// older build refuses a backup of a newer version as not a backup, before
+// it replaces anything.
 const (
-	backupMagic   = "SCV-BACKUP\x00\x03"
+	backupMagic   = "SCV-BACKUP\x00\x04"
+	backupMagicV3 = "SCV-BACKUP\x00\x03"
 	backupMagicV2 = "SCV-BACKUP\x00\x02"
 	backupMagicV1 = "SCV-BACKUP\x00\x01"
 )
@@ -74,7 +77,7 @@ func (s *Store) Restore(ctx context.Context, r io.Reader) error {
 	}
 	br := bufio.NewReader(r)
 	magic := make([]byte, len(backupMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != backupMagic && string(magic) != backupMagicV2 {
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != backupMagic && string(magic) != backupMagicV3 && string(magic) != backupMagicV2 {
 		if string(magic) == backupMagicV1 {
 			return fmt.Errorf("%w: the backup holds schema 1", ErrOldSchema)
 		}
@@ -110,6 +113,17 @@ func (s *Store) Restore(ctx context.Context, r io.Reader) error {
 	// restored schema 2 database schema 3, and a store left marked 2
 	// would go on writing values a schema 2 build cannot decode.
 	if err := s.loadKeyring(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("store: restore: %w", err)
+	}
+	// A backup of an older schema is re-keyed now; if this is cut short,
+	// the next Open finishes it.
+	if err := s.rekey(ctx); err != nil {
+		return fmt.Errorf("store: restore: %w", err)
+	}
+	// The restored database keeps the rules it was resolved under; this
+	// store resolves by them from now on (Open applies Options.Rules to
+	// them next time).
+	if err := s.adoptRules(ctx); err != nil {
 		return fmt.Errorf("store: restore: %w", err)
 	}
 	// The backup's own journal, opened with the restored keyring, joins

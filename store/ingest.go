@@ -159,6 +159,11 @@ func (t *txn) ingest(rec *identity.Record) (Result, error) {
 	if lr.erased {
 		return Result{Outcome: OutcomeErased}, nil
 	}
+	if lr.pid.IsZero() {
+		if erased, err := t.erasedLegacy(rec); err != nil || erased {
+			return Result{Outcome: OutcomeErased}, err
+		}
+	}
 	c, err := t.s.resolver.Add(t, *rec, newProfileID, t.asOf)
 	if err != nil {
 		return Result{}, err

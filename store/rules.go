@@ -266,6 +266,30 @@ func (s *Store) checkRules(ctx context.Context, opts Options) (use merge.Options
 	return use, restage, err
 }
 
+// adoptRules makes the rules stored in the database (a restored backup)
+// the ones the store resolves by, storing the store's own if it has none.
+func (s *Store) adoptRules(ctx context.Context) error {
+	return s.kv.Update(ctx, func(tx Txn) error {
+		stored, _, ok, err := s.storedRules(tx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return s.saveRules(tx, s.rules)
+		}
+		if len(diffRules(stored, s.rules)) == 0 {
+			return nil
+		}
+		res, err := merge.New(stored)
+		if err != nil {
+			return fmt.Errorf("store: stored rules: %w", err)
+		}
+		s.resolver, s.rules = res, stored
+		s.log.Warn("store: the restored database was resolved under other merge rules than this store's; using them")
+		return nil
+	})
+}
+
 // RestageSummary counts what [Store.Restage] did.
 type RestageSummary struct {
 	Profiles     int        `json:"profiles"`          // live profiles before the restage

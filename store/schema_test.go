@@ -121,12 +121,12 @@ func TestSchema2Marked(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	setSchema("4")
+	setSchema("5")
 	if s, err := Open(ctx, dir, Options{Keys: testKeys(root)}); err == nil {
 		s.Close()
-		t.Error("a database of schema 4 opened")
+		t.Error("a database of schema 5 opened")
 	} else if !strings.Contains(err.Error(), "newer build") {
-		t.Errorf("Open of a schema 4 database: %v, want an error saying a newer build wrote it", err)
+		t.Errorf("Open of a schema 5 database: %v, want an error saying a newer build wrote it", err)
 	}
 	for _, v := range []string{"x", "0"} { // not a schema at all: refused, not taken for an old one
 		setSchema(v)

@@ -67,6 +67,9 @@ type Store struct {
 	resolver *merge.Resolver
 	rules    merge.Options   // the rules resolver decides by, as stored in the database
 	restaged *RestageSummary // what Open's restage did, if it ran one
+	// legacyTombstones says that erased e-commerce records may be
+	// tombstoned under their keys of schema 3 and before (see rekey.go).
+	legacyTombstones bool
 	clock    func() time.Time
 	asOf     func() time.Time
 	journal  string
@@ -112,14 +115,17 @@ var (
 // each wrapped data key at the head of its P value; schema 2 keeps it
 // under K; schema 3 has the same keys, and values whose strings may refer
 // to a string table (internal/codec), which a build of schema 2 cannot
-// decode. There is no migration from schema 1 yet: a schema 1 database or
-// backup is refused with [ErrOldSchema]. A schema 2 database (or restored
-// backup) is marked schema 3 when it is opened, before anything is written
-// in the new form, so that a schema 2 build refuses it ("unsupported
-// schema version") instead of failing on its values.
-const schemaVersion = 3
+// decode; schema 4 keys e-commerce records by platform
+// ("ecommerce/taobao/<id>" where schema 3 had "ecommerce/ecommerce/<id>",
+// see rekey.go). There is no migration from schema 1 yet: a schema 1
+// database or backup is refused with [ErrOldSchema]. A schema 2 or 3
+// database (or restored backup) is marked schema 4 when it is opened,
+// before anything is written in the new form, so that an older build
+// refuses it instead of failing on its values or keying records anew, and
+// its e-commerce records are re-keyed before Open returns.
+const schemaVersion = 4
 
-// schemaReadable is the older schema this build reads as it is.
+// schemaReadable is the oldest schema this build reads (and migrates).
 const schemaReadable = 2
 
 // schemaValue is the M schema entry of a schema.
@@ -218,6 +224,9 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 	} else if n > 0 {
 		s.log.Info("store: finished interrupted erasures", "profiles", n)
 	}
+	if err := s.rekey(ctx); err != nil {
+		return nil, err
+	}
 	if restage {
 		var diff []RuleDiff
 		if err := s.kv.View(ctx, func(tx Txn) error {
@@ -264,14 +273,17 @@ func (s *Store) loadKeyring(ctx context.Context) error {
 		}
 		switch n, _ := strconv.Atoi(string(v)); { // n is 0 for a value that is not a number
 		case n == schemaVersion:
-		case n == schemaReadable:
+		case n >= schemaReadable && n < schemaVersion:
 			if err := tx.Set(metaKey("schema"), schemaValue(schemaVersion)); err != nil {
+				return err
+			}
+			if err := tx.Set(metaKey(metaRekey), []byte("1")); err != nil {
 				return err
 			}
 		case n == 1:
 			return fmt.Errorf("%w (schema %q)", ErrOldSchema, v)
 		case n > schemaVersion:
-			return fmt.Errorf("store: database written by a newer build (schema %q); this build reads schemas %d and %d", v, schemaReadable, schemaVersion)
+			return fmt.Errorf("store: database written by a newer build (schema %q); this build reads schemas %d to %d", v, schemaReadable, schemaVersion)
 		default:
 			return fmt.Errorf("store: unsupported schema version %q", v)
 		}
