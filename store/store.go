@@ -70,10 +70,10 @@ type Store struct {
 	// legacyTombstones says that erased e-commerce records may be
 	// tombstoned under their keys of schema 3 and before (see rekey.go).
 	legacyTombstones bool
-	clock    func() time.Time
-	asOf     func() time.Time
-	journal  string
-	log      *slog.Logger
+	clock            func() time.Time
+	asOf             func() time.Time
+	journal          string
+	log              *slog.Logger
 
 	// mu is held shared by every operation and exclusively by Restore,
 	// which swaps the engine's contents and the keyring.
