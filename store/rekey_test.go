@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -161,6 +162,11 @@ func TestRekeyLegacyDatabase(t *testing.T) {
 	if got := view(t, old); !strings.Contains(fmt.Sprint(slices.Collect(maps.Keys(got))), "ecommerce/ecommerce/") {
 		t.Fatal("the legacy database holds no legacy keys: the test proves nothing")
 	}
+	var backup bytes.Buffer // as a build of schema 3 wrote it
+	if err := old.Backup(ctx, &backup); err != nil {
+		t.Fatal(err)
+	}
+	v3 := append([]byte(backupMagicV3), backup.Bytes()[len(backupMagic):]...)
 	if err := old.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -201,4 +207,14 @@ func TestRekeyLegacyDatabase(t *testing.T) {
 	}
 	checkSameNumberKept(t, s)
 	mustVerify(t, s)
+
+	// A backup of schema 3, restored, is re-keyed too.
+	r := openTestStore(t, "", root)
+	if err := r.Restore(ctx, bytes.NewReader(v3)); err != nil {
+		t.Fatalf("Restore of a schema 3 backup: %v", err)
+	}
+	if diff := cmp.Diff(want, view(t, r)); diff != "" {
+		t.Errorf("profiles of a restored schema 3 backup, against a database built by this build (-want +got):\n%s", diff)
+	}
+	mustVerify(t, r)
 }

@@ -184,3 +184,68 @@ func TestRulesStored(t *testing.T) {
 		t.Errorf("Open with the defaults after the restage: %v, want ErrRulesChanged", err)
 	}
 }
+
+// TestRestageReresolves checks that re-applying changed protection rules
+// re-resolves the profiles: after a restage under a lower phone limit and
+// hub threshold, the database holds the profiles a database built under
+// those rules from the start holds.
+func TestRestageReresolves(t *testing.T) {
+	ctx := context.Background()
+	root := crypto.GenerateRootKey()
+	strict := merge.Options{Limits: map[identity.Kind]int{identity.KindPhone: 1, identity.KindBuyer: 1}, HubThreshold: 1}
+	open := func(dir string, m merge.Options, p RulesPolicy) *Store {
+		t.Helper()
+		o := Options{Keys: testKeys(root), Clock: func() time.Time { return asOf }, Merge: m, Rules: p}
+		o.Badger.InMemory = dir == ""
+		s, err := Open(ctx, dir, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	fresh := open("", strict, RulesRefuse)
+	if _, err := fresh.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := partition(t, fresh)
+
+	dir := t.TempDir()
+	s := open(dir, merge.Options{}, RulesRefuse)
+	if _, err := s.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := partition(t, s)
+	if maps.Equal(before, want) {
+		t.Fatal("the strict rules change no profile of the fixtures: the test proves nothing")
+	}
+	s.Close()
+	s = open(dir, strict, RulesReapply)
+	if diff := cmp.Diff(want, partition(t, s)); diff != "" {
+		t.Errorf("profiles after the restage, against a database built under the new rules (-want +got):\n%s", diff)
+	}
+	if sum := s.Restaged(); sum == nil || sum.Changed == 0 {
+		t.Errorf("restage summary %+v, want profiles changed", sum)
+	}
+	mustVerify(t, s)
+}
+
+// partition maps each profile's record keys to its stage and phones.
+func partition(t *testing.T, s *Store) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	if err := s.Snapshot(context.Background(), func(p *merge.Profile) error {
+		var keys, phones []string
+		for _, r := range p.Records {
+			keys = append(keys, r.Key.String())
+		}
+		for _, id := range p.Linking() {
+			phones = append(phones, id.String())
+		}
+		out[strings.Join(keys, " ")] = string(p.Stage) + " " + strings.Join(phones, " ")
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
