@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -233,6 +234,32 @@ func (s *Store) saveRules(tx Txn, o merge.Options) error {
 		return fmt.Errorf("store: encode rules: %w", err)
 	}
 	return tx.Set(metaKey(metaRules), s.kr.Seal(purposeRules, plain))
+}
+
+// resealRules moves the stored rules to the keyring's primary epoch, for
+// a rotation; it returns 1 if it changed them.
+func (s *Store) resealRules(ctx context.Context) (int, error) {
+	changed := 0
+	err := s.update(ctx, func(t *txn) error {
+		changed = 0
+		v, err := t.tx.Get(metaKey(metaRules))
+		if errors.Is(err, ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		nv, err := s.kr.Reseal(purposeRules, v)
+		if err != nil {
+			return fmt.Errorf("store: rotate the stored rules: %w", err)
+		}
+		if bytes.Equal(nv, v) {
+			return nil
+		}
+		changed = 1
+		return t.tx.Set(metaKey(metaRules), nv)
+	})
+	return changed, err
 }
 
 // checkRules compares the rules stored in the database with opts.Merge

@@ -249,3 +249,31 @@ func partition(t *testing.T, s *Store) map[string]string {
 	}
 	return out
 }
+
+// TestRulesSurviveRotation checks that the stored rules move to the new
+// key-encryption key when the old one is retired: the database still
+// opens, and still refuses other rules.
+func TestRulesSurviveRotation(t *testing.T) {
+	ctx := context.Background()
+	root := crypto.GenerateRootKey()
+	dir := t.TempDir()
+	loyal2 := merge.Options{Stage: merge.StageRules{LoyalOrders: 2}}
+	s, err := Open(ctx, dir, Options{Keys: testKeys(root), Merge: loyal2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rotate(ctx, RotateOptions{Retire: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, dir, Options{Keys: testKeys(root), Merge: loyal2})
+	if err != nil {
+		t.Fatalf("Open after a rotation that retired the old key: %v", err)
+	}
+	s.Close()
+	if _, err := Open(ctx, dir, Options{Keys: testKeys(root)}); !errors.Is(err, ErrRulesChanged) {
+		t.Errorf("Open with other rules after a rotation: %v, want ErrRulesChanged", err)
+	}
+}
