@@ -84,18 +84,28 @@ func (e *RulesError) Error() string {
 	if e.Interrupted {
 		b.WriteString(" (a restage under new rules was interrupted)")
 	}
+	if len(e.Fields) > 0 {
+		b.WriteString(": ")
+		b.WriteString(e.Diff())
+	}
+	b.WriteString(" (Options.Rules: RulesStored opens under the stored rules, RulesReapply re-resolves and re-stages every profile under the new ones)")
+	return b.String()
+}
+
+// Diff describes the differing fields as the error does: "Stage.LoyalOrders
+// stored default, given 2; ...".
+func (e *RulesError) Diff() string {
+	var b strings.Builder
 	for i, d := range e.Fields {
 		if i == maxRulesInDiff {
 			fmt.Fprintf(&b, "; and %d more", len(e.Fields)-i)
 			break
 		}
-		sep := "; "
-		if i == 0 {
-			sep = ": "
+		if i > 0 {
+			b.WriteString("; ")
 		}
-		fmt.Fprintf(&b, "%s%s stored %s, given %s", sep, d.Field, ruleText(d.Stored), ruleText(d.Given))
+		fmt.Fprintf(&b, "%s stored %s, given %s", d.Field, ruleText(d.Stored), ruleText(d.Given))
 	}
-	b.WriteString("; open with the stored rules, or re-resolve and re-stage every profile under the new ones (Options.Rules = RulesReapply; scv restage)")
 	return b.String()
 }
 

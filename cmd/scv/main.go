@@ -59,6 +59,7 @@ import (
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
 	"github.com/scv-go/scv/merge"
+	"github.com/scv-go/scv/store"
 )
 
 // The exit statuses.
@@ -499,6 +500,7 @@ func (e *env) open(o openOptions) (*scv.DB, error) {
 		ErasureJournal:     journal,
 		Logger:             engineLogger(logs),
 	})
+	var rerr *store.RulesError
 	// The engine's own complaint about a wrong key or a lock says less
 	// than the message below: drop what it logged while opening.
 	logs.release(!errors.Is(err, scv.ErrWrongKey) && !errors.Is(err, scv.ErrLocked))
@@ -509,9 +511,12 @@ func (e *env) open(o openOptions) (*scv.DB, error) {
 	case errors.Is(err, scv.ErrLocked):
 		return nil, &exitError{code: exitFailure, err: err, msg: fmt.Sprintf(
 			"database %s is locked: another process (an scv command or a service embedding scv) has it open", dir)}
-	case errors.Is(err, scv.ErrRulesChanged):
-		return nil, &exitError{code: exitUsage, err: err, msg: err.Error() +
-			" (scv: drop --rules to use the database's rules, or run scv restage with the new ones)"}
+	case errors.As(err, &rerr):
+		msg := fmt.Sprintf("the database in %s was resolved under other merge rules: %s; drop --rules to open it under its own, or run scv restage --rules FILE to re-resolve and re-stage every profile under the new ones", dir, rerr.Diff())
+		if rerr.Interrupted {
+			msg = fmt.Sprintf("a restage of the database in %s under new merge rules did not finish; run scv restage again (with the same --rules) to finish it", dir)
+		}
+		return nil, &exitError{code: exitUsage, err: err, msg: msg}
 	case err != nil:
 		return nil, err
 	}
