@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"maps"
@@ -275,5 +276,47 @@ func TestRulesSurviveRotation(t *testing.T) {
 	s.Close()
 	if _, err := Open(ctx, dir, Options{Keys: testKeys(root)}); !errors.Is(err, ErrRulesChanged) {
 		t.Errorf("Open with other rules after a rotation: %v, want ErrRulesChanged", err)
+	}
+}
+
+// TestRestoreKeepsRules checks that a restored backup brings its rules:
+// the store resolves by them at once, and opening the database with the
+// store's former rules is refused afterwards.
+func TestRestoreKeepsRules(t *testing.T) {
+	ctx := context.Background()
+	root := crypto.GenerateRootKey()
+	loyal2 := merge.Options{Stage: merge.StageRules{LoyalOrders: 2}}
+	src, err := Open(ctx, "", Options{Keys: testKeys(root), Merge: loyal2, Clock: func() time.Time { return asOf }, Badger: BadgerOptions{InMemory: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if _, err := src.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var backup bytes.Buffer
+	if err := src.Backup(ctx, &backup); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	s, err := Open(ctx, dir, Options{Keys: testKeys(root), Clock: func() time.Time { return asOf }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Restore(ctx, &backup); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(loyal2, s.rules); diff != "" {
+		t.Errorf("rules after restoring a backup made under LoyalOrders 2 (-want +got):\n%s", diff)
+	}
+	if _, err := s.Refresh(ctx, asOf.Add(merge.Day)); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(stagesByRecord(t, src), stagesByRecord(t, s)); diff != "" {
+		t.Errorf("stages after a refresh of the restored database (-want +got):\n%s", diff)
+	}
+	s.Close()
+	if _, err := Open(ctx, dir, Options{Keys: testKeys(root)}); !errors.Is(err, ErrRulesChanged) {
+		t.Errorf("Open with the defaults after restoring a LoyalOrders 2 backup: %v, want ErrRulesChanged", err)
 	}
 }
