@@ -218,3 +218,63 @@ func TestRekeyLegacyDatabase(t *testing.T) {
 	}
 	mustVerify(t, r)
 }
+
+// TestRekeyReresolves checks that re-keying re-resolves the profiles it
+// touched: survivorship breaks ties by record key, and a JD order 9 and a
+// Taobao trade 1 of one person, seen at one time with two spellings of
+// her name, swap order when their keys gain the platform
+// (ecommerce/ecommerce/1 < /9, but ecommerce/jd/9 < ecommerce/taobao/1).
+func TestRekeyReresolves(t *testing.T) {
+	ctx := context.Background()
+	root := crypto.GenerateRootKey()
+	clock := func() time.Time { return asOf }
+	const input = `{"tid":1,"buyer_open_uid":"AAtie","receiver_name":"王芳","receiver_mobile":"13912340009","payment":"10","created":"2026-06-01 10:00:00","status":"TRADE_FINISHED"}
+{"orderId":"9","orderTotalPrice":"20","orderState":"FINISHED_L","orderStartTime":"2026-06-01 10:00:00","pin":"jd_tie","consigneeInfo":{"fullname":"王小芳","mobile":"13912340009"}}`
+	records := func(legacy bool) iter.Seq2[identity.Record, error] {
+		return func(yield func(identity.Record, error) bool) {
+			for rec, err := range decodeString(input, identity.FormatEcommerce, identity.Options{}) {
+				if legacy {
+					rec.Source = legacySource
+				}
+				if !yield(rec, err) {
+					return
+				}
+			}
+		}
+	}
+	fresh := openTestStore(t, "", root)
+	if _, err := fresh.IngestAll(ctx, records(false), IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := view(t, fresh)
+	dir := t.TempDir()
+	old, err := Open(ctx, dir, Options{Keys: testKeys(root), Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.IngestAll(ctx, records(true), IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.kv.Update(ctx, func(tx Txn) error { return tx.Set(metaKey("schema"), []byte("3")) }); err != nil {
+		t.Fatal(err)
+	}
+	name := func(m map[string]*merge.Profile) string {
+		for _, p := range m {
+			f, _ := p.Field(merge.FieldPersonName)
+			return f.Value
+		}
+		return ""
+	}
+	if name(view(t, old)) == name(want) {
+		t.Fatal("the legacy keys pick the same name: the test proves nothing")
+	}
+	old.Close()
+	s, err := Open(ctx, dir, Options{Keys: testKeys(root), Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if diff := cmp.Diff(want, view(t, s)); diff != "" {
+		t.Errorf("profile after re-keying, against one built by this build (-want +got):\n%s", diff)
+	}
+}
