@@ -283,7 +283,8 @@ func (s *Store) checkRules(ctx context.Context, opts Options) (use merge.Options
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if !ok { // made by an older build, under rules unknown: re-apply them if asked
+			restage = opts.Rules == RulesReapply
 			return s.saveRules(tx, opts.Merge)
 		}
 		diff := diffRules(stored, opts.Merge)

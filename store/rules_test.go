@@ -320,3 +320,39 @@ func TestRestoreKeepsRules(t *testing.T) {
 		t.Errorf("Open with the defaults after restoring a LoyalOrders 2 backup: %v, want ErrRulesChanged", err)
 	}
 }
+
+// TestRulesRoundTrip checks that rules read back from the database equal
+// the rules stored, for options that set every kind of field.
+func TestRulesRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	o := merge.Options{
+		Priority:     map[merge.FieldName][]string{merge.FieldPhone: {"pos", "wechat"}},
+		Limits:       map[identity.Kind]int{identity.KindPhone: 2, identity.KindBuyer: -1},
+		HubThreshold: 4,
+		HubKinds:     []identity.Kind{identity.KindPhone},
+		Blocked:      []identity.Identifier{{Kind: identity.KindMember, Scope: "crm", Value: "0000"}},
+		Placeholders: []string{"N/A"},
+		Lifespan:     2 * 365 * merge.Day,
+		Stage:        merge.StageRules{RepeatOrders: 3, PromoterScore: -1},
+		Churn:        merge.ChurnRules{AtRiskFactor: 1.25, OneTimeLapsed: 400 * merge.Day},
+	}
+	s, err := Open(ctx, "", Options{Keys: testKeys(crypto.GenerateRootKey()), Merge: o, Badger: BadgerOptions{InMemory: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var got merge.Options
+	if err := s.kv.View(ctx, func(tx Txn) error {
+		var err error
+		got, _, _, err = s.storedRules(tx)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := diffRules(o, got); diff != nil {
+		t.Errorf("rules read back differ: %+v", diff)
+	}
+	if diff := cmp.Diff(o, got); diff != "" {
+		t.Errorf("rules read back (-stored +read):\n%s", diff)
+	}
+}
