@@ -29,8 +29,17 @@ type Options struct {
 	// without a country code; "" means CN.
 	Region string
 	// Merge configures identity resolution: survivorship, merge
-	// protection, lifecycle thresholds. See [merge.Options].
+	// protection, lifecycle thresholds. See [merge.Options]. The rules a
+	// database is first opened with are stored in it, so that every
+	// process resolves and stages it alike; Rules says what Open does
+	// when Merge differs from them.
 	Merge merge.Options
+	// Rules says what Open does when the database was resolved under
+	// other rules than Merge: [RulesRefuse] (the default) refuses with
+	// [ErrRulesChanged] naming the fields that differ, [RulesStored] uses
+	// the stored rules, [RulesReapply] re-resolves and re-stages every
+	// profile under Merge ([DB.Restaged] says how many changed).
+	Rules RulesPolicy
 	// NoSync turns off the fsync after every commit: faster bulk loads,
 	// at the price of losing roughly the last second of acknowledged
 	// writes on power loss. See [store.BadgerOptions].
@@ -91,7 +100,10 @@ var (
 	// ErrDamaged matches the error of a profile that cannot be opened
 	// (failed authentication or decoding), which listings skip.
 	ErrDamaged = store.ErrDamaged
-	ErrNoKey   = errors.New("scv: no key: set Options.Keys or Options.KeyFile")
+	// ErrRulesChanged is returned by Open (in a [*store.RulesError]
+	// naming the fields) for merge rules other than the database's.
+	ErrRulesChanged = store.ErrRulesChanged
+	ErrNoKey        = errors.New("scv: no key: set Options.Keys or Options.KeyFile")
 )
 
 // Open opens the database in dir, creating it if needed. The root key
@@ -117,6 +129,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		Keys:               keys,
 		Merge:              opts.Merge,
 		Badger:             bo,
+		Rules:              opts.Rules,
 		NoAtRestEncryption: opts.NoAtRestEncryption,
 		Clock:              opts.Clock,
 		AsOf:               opts.AsOf,
@@ -152,6 +165,28 @@ func (db *DB) at(p *merge.Profile) (*Profile, error) {
 	}
 	return newProfile(p), nil
 }
+
+// RulesPolicy says what [Open] does when a database was resolved under
+// other merge rules than [Options].Merge.
+type RulesPolicy = store.RulesPolicy
+
+// The policies of [Options].Rules.
+const (
+	RulesRefuse  = store.RulesRefuse  // refuse with ErrRulesChanged (the default)
+	RulesStored  = store.RulesStored  // use the rules stored in the database
+	RulesReapply = store.RulesReapply // re-resolve and re-stage everything under Options.Merge
+)
+
+// RestageSummary counts what a restage did.
+type RestageSummary = store.RestageSummary
+
+// Restaged returns what the restage Open ran under [RulesReapply] did, or
+// nil if it ran none (the rules were unchanged).
+func (db *DB) Restaged() *RestageSummary { return db.s.Restaged() }
+
+// Restage re-resolves and re-stages every profile under the database's
+// rules; see [store.Store.Restage].
+func (db *DB) Restage(ctx context.Context) (RestageSummary, error) { return db.s.Restage(ctx) }
 
 // GenerateKey returns a new root key in the key-file format: the text
 // "scv keygen" prints. Write it to a file of mode 0600 on another volume

@@ -48,8 +48,13 @@ func (f Format) channel() Channel { return Channel(f) }
 type Options struct {
 	// Source names the source, such as "tmall-flagship" or "crm-2026"; it
 	// becomes Record.Source and the scope of member numbers and of openids
-	// read without an appid. The default is the format's name. E-commerce
-	// orders are scoped by their platform ("taobao", "jd") regardless.
+	// read without an appid. The default is the format's name, except for
+	// e-commerce, whose records default to their platform ("taobao" or
+	// "jd"), so that a Taobao trade and a JD order with the same number
+	// have different keys ("ecommerce/taobao/N", "ecommerce/jd/N"). An
+	// explicit source names one shop, on one platform: give each
+	// platform's export its own. E-commerce buyers and orders are scoped
+	// by their platform regardless.
 	Source string
 	// Region is the default region for phone numbers written without a
 	// country code, as an ISO 3166 code; "" means "CN".
@@ -155,6 +160,7 @@ type config struct {
 	format  Format
 	channel Channel
 	source  string
+	given   bool // the caller named the source
 	loc     *time.Location
 	phones  *PhoneParser
 	mapping map[string]string
@@ -166,7 +172,8 @@ func newConfig(f Format, opts Options) (*config, error) {
 		return nil, fmt.Errorf("identity: unknown format %q", string(f))
 	}
 	c := &config{format: f, channel: f.channel(), source: strings.TrimSpace(opts.Source), loc: opts.Location}
-	if c.source == "" {
+	c.given = c.source != ""
+	if !c.given {
 		c.source = string(f)
 	}
 	if strings.ContainsAny(c.source, ":/") || !utf8.ValidString(c.source) {

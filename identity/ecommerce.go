@@ -60,6 +60,7 @@ func decodeEcommerce(b *builder, o jsonObject) {
 func decodeTaobao(b *builder, o jsonObject) {
 	tid := b.requiredID(o, "tid")
 	b.rec.ID = tid
+	b.platformSource(PlatformTaobao)
 
 	// Taobao masks buyer_nick (王**) when it gives buyer_open_uid; a masked
 	// nick says nothing and is dropped, with a warning only when it was the
@@ -155,6 +156,7 @@ func decodeTaobao(b *builder, o jsonObject) {
 func decodeJD(b *builder, o jsonObject) {
 	id := b.requiredID(o, "orderId")
 	b.rec.ID = id
+	b.platformSource(PlatformJD)
 	pin := cleanText(b.text(o, "pin"))
 	if strings.Contains(pin, "*") {
 		b.warn("pin", ReasonMaskedValue)
@@ -223,6 +225,14 @@ func decodeJD(b *builder, o jsonObject) {
 	}
 	order.Status = status
 	b.rec.Orders = append(b.rec.Orders, order)
+}
+
+// platformSource makes the platform the record's source when the caller
+// named none, so that its key names the platform.
+func (b *builder) platformSource(platform string) {
+	if !b.c.given {
+		b.rec.Source = platform
+	}
 }
 
 // amount reads the required order amount in field key; a missing or

@@ -1,7 +1,10 @@
 package identity_test
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/scv-go/scv/identity"
 )
@@ -168,4 +171,34 @@ func TestEcommerce(t *testing.T) {
 			want:  map[string]string{"quarantine": "tid: missing_id"},
 		},
 	})
+}
+
+// TestEcommerceSourceIsPlatform checks that an e-commerce record's key
+// names its platform when the caller gives no source, so that a Taobao
+// trade and a JD order with the same number are two records; and that an
+// explicit source is kept as given.
+func TestEcommerceSourceIsPlatform(t *testing.T) {
+	const input = `{"tid":777,"buyer_open_uid":"AAuid","receiver_mobile":"13912345678","payment":"1","status":"TRADE_FINISHED"}
+{"orderId":"777","orderTotalPrice":"1","orderState":"FINISHED_L","pin":"jd_pin","consigneeInfo":{"mobile":"13812345678"}}`
+	for _, tc := range []struct {
+		name   string
+		source string
+		want   []string
+	}{
+		{"default source: the platform", "", []string{"ecommerce/taobao/777", "ecommerce/jd/777"}},
+		{"explicit source kept", "tmall-flagship", []string{"ecommerce/tmall-flagship/777", "ecommerce/tmall-flagship/777"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for rec, err := range identity.Decode(strings.NewReader(input), identity.FormatEcommerce, identity.Options{Source: tc.source}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, rec.Key().String())
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("record keys (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

@@ -91,11 +91,11 @@ func ExampleDecode_ecommerce() {
 		show(rec, err)
 	}
 	// Output:
-	// ecommerce/ecommerce/3301000000001002
+	// ecommerce/taobao/3301000000001002
 	//   id buyer:taobao:AAKe7P10
 	//   withheld receiver_mobile masked_phone
 	//   order taobao/3301000000001002 paid 28900 fen 2026-08-15 22:41
-	// ecommerce/ecommerce/262145002802
+	// ecommerce/jd/262145002802
 	//   id buyer:jd:jd_fengtao28
 	//   id phone:+8615155112328
 	//   order jd/262145002802 cancelled 39900 fen 2026-08-01 18:00

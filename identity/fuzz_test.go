@@ -135,7 +135,11 @@ func decodeBytes(t *testing.T, f identity.Format, data []byte) []result {
 // checkRecord asserts what every accepted record holds.
 func checkRecord(t *testing.T, f identity.Format, r identity.Record) {
 	t.Helper()
-	if r.ID == "" || r.Channel != identity.Channel(f) || r.Source != string(f) || r.Line <= 0 {
+	sourceOK := r.Source == string(f)
+	if f == identity.FormatEcommerce { // the default source is the platform
+		sourceOK = r.Source == identity.PlatformTaobao || r.Source == identity.PlatformJD
+	}
+	if r.ID == "" || r.Channel != identity.Channel(f) || !sourceOK || r.Line <= 0 {
 		t.Fatalf("record %q: channel %q, source %q, line %d", r.ID, r.Channel, r.Source, r.Line)
 	}
 	if len(r.Identifiers) == 0 {

@@ -279,8 +279,10 @@ func (c *config) oneReceiverGroup(p *Profile, n *node) bool {
 		}
 		addBuyers(n.ids)
 	}
-	if len(buyers) > 1 {
-		return false // accounts that may claim one receiver: see gifts
+	for i, b := range buyers {
+		if slices.ContainsFunc(buyers[i+1:], func(c identity.Identifier) bool { return c.Scope == b.Scope }) {
+			return false // accounts of one platform may claim one receiver: see gifts
+		}
 	}
 	for _, id := range recv {
 		if st, ok := p.identifier(id); !ok || st.Status != StatusLinking ||

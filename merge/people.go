@@ -348,7 +348,11 @@ func (c *config) gifts(nodes []node, u *unionFind) map[int]bool {
 		orders int   // the account's orders shipped to it
 		group  []int // the account's self group
 	}
-	claims := map[identity.Identifier][]claim{}
+	type claimKey struct {
+		id       identity.Identifier
+		platform string
+	}
+	claims := map[claimKey][]claim{}
 	for _, root := range roots {
 		var orders, own []int
 		for _, i := range comps[root] {
@@ -420,12 +424,15 @@ func (c *config) gifts(nodes []node, u *unionFind) map[int]bool {
 					n++
 				}
 			}
-			claims[id] = append(claims[id], claim{orders: n, group: grp})
+			ck := claimKey{id, platformOf(nodes[grp[0]].rec)}
+			claims[ck] = append(claims[ck], claim{orders: n, group: grp})
 		}
 	}
-	// A receiver two buyer accounts take for their own belongs to the
-	// account that ships to it most; on a tie, to neither: a second
-	// account of one person is rarer than a gift to someone who shops too.
+	// A receiver two buyer accounts of one platform take for their own
+	// belongs to the account that ships to it most; on a tie, to neither:
+	// a second account of one person on one platform is rarer than a gift
+	// to someone who shops there too. (One Taobao and one JD account are
+	// common, and claim nothing of each other.)
 	for _, cs := range claims {
 		if len(cs) < 2 {
 			continue
@@ -446,6 +453,21 @@ func (c *config) gifts(nodes []node, u *unionFind) map[int]bool {
 		}
 	}
 	return out
+}
+
+// platformOf returns the platform of an order record: its first order's.
+func platformOf(rec *identity.Record) string {
+	for _, o := range rec.Orders {
+		if o.Platform != "" {
+			return o.Platform
+		}
+	}
+	for _, id := range rec.Identifiers {
+		if id.Kind == identity.KindBuyer {
+			return id.Scope
+		}
+	}
+	return rec.Source
 }
 
 // isOrder reports whether the record with key k is an e-commerce order,

@@ -13,15 +13,18 @@ import (
 	"github.com/scv-go/scv/crypto"
 )
 
-// backupMagic starts every backup: the format name and version. Version 4
-// holds schema 3 and is authenticated from its first byte to its last (see
-// backupstream.go). Versions 3 (schema 3) and 2 (schema 2, marked schema 3
-// when restored) are still restored, unauthenticated, and
-// [RestoreReport].Authenticated says so; a version 1 backup is refused with
-// [ErrOldSchema] before anything is replaced. A build of schema 2 refuses
-// versions 3 and 4 as not a backup, before it replaces anything.
+// backupMagic starts every backup: the format name and version. Version 5
+// holds schema 4 (e-commerce records keyed by platform) and version 4
+// schema 3; both are authenticated from their first byte to their last
+// (see backupstream.go). Versions 3 (schema 3) and 2 (schema 2) are still
+// restored, unauthenticated, and [RestoreReport].Authenticated says so.
+// Whatever the version, a restored database of an older schema is marked
+// schema 4 and its e-commerce records re-keyed. A version 1 backup is
+// refused with [ErrOldSchema] before anything is replaced. An older build
+// refuses a newer version as not a backup, before it replaces anything.
 const (
-	backupMagic   = "SCV-BACKUP\x00\x04"
+	backupMagic   = "SCV-BACKUP\x00\x05"
+	backupMagicV4 = "SCV-BACKUP\x00\x04"
 	backupMagicV3 = "SCV-BACKUP\x00\x03"
 	backupMagicV2 = "SCV-BACKUP\x00\x02"
 	backupMagicV1 = "SCV-BACKUP\x00\x01"
@@ -232,7 +235,20 @@ func (s *Store) RestoreWith(ctx context.Context, r io.Reader, opts RestoreOption
 	if _, err := s.finishRestore(wctx); err != nil {
 		return rep, fmt.Errorf("store: restore: %w", err)
 	}
+	if err := s.afterRestore(wctx); err != nil {
+		return rep, fmt.Errorf("store: restore: %w", err)
+	}
 	return rep, nil
+}
+
+// afterRestore re-keys the e-commerce records of a backup of an older
+// schema (if this is cut short, the next Open finishes it) and makes the
+// restored database's merge rules this store's.
+func (s *Store) afterRestore(ctx context.Context) error {
+	if err := s.rekey(ctx); err != nil {
+		return err
+	}
+	return s.adoptRules(ctx)
 }
 
 // readBackupHeader reads the magic and the keyring state, which must open
@@ -244,6 +260,8 @@ func (s *Store) readBackupHeader(br *bufio.Reader, rep *RestoreReport) ([]byte, 
 	}
 	switch string(magic) {
 	case backupMagic:
+		rep.Format, rep.Authenticated = 5, true
+	case backupMagicV4:
 		rep.Format, rep.Authenticated = 4, true
 	case backupMagicV3:
 		rep.Format = 3
@@ -253,7 +271,7 @@ func (s *Store) readBackupHeader(br *bufio.Reader, rep *RestoreReport) ([]byte, 
 		return nil, fmt.Errorf("%w: the backup holds schema 1", ErrOldSchema)
 	default:
 		if string(magic[:len(magic)-1]) == backupMagic[:len(backupMagic)-1] {
-			return nil, fmt.Errorf("%w: backup format %d, written by a newer build; this build reads formats 2 to 4", ErrNotBackup, magic[len(magic)-1])
+			return nil, fmt.Errorf("%w: backup format %d, written by a newer build; this build reads formats 2 to 5", ErrNotBackup, magic[len(magic)-1])
 		}
 		return nil, ErrNotBackup
 	}
@@ -416,5 +434,8 @@ func (s *Store) replaceUnstaged(ctx context.Context, body io.Reader, journal []*
 	if err != nil {
 		return err
 	}
-	return s.oweRestore(wctx, appendNew(journal, backupJ, known, &rep.FromBackup))
+	if err := s.oweRestore(wctx, appendNew(journal, backupJ, known, &rep.FromBackup)); err != nil {
+		return err
+	}
+	return s.afterRestore(wctx)
 }

@@ -12,7 +12,8 @@
 // namespace byte, a stage code or a sequence number. The namespaces:
 //
 //	M name          meta: schema version, keyring state (sealed under the root key), feed counter,
-//	                and "restore-owed": the erasures a restore must apply again, sealed, while it does
+//	                and "restore-owed": the erasures a restore must apply again, sealed, while it does,
+//	                the merge rules (sealed; see [RulesPolicy]), migration and restage marks
 //	P pid           the profile sealed under its data key
 //	K pid           the profile's data key wrapped under the keyring: apart from P, and
 //	                small, so that it always stays in the LSM tree, where an erasure's

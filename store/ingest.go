@@ -166,6 +166,11 @@ func (t *txn) ingest(rec *identity.Record) (Result, error) {
 	if lr.erased {
 		return Result{Outcome: OutcomeErased}, nil
 	}
+	if lr.pid.IsZero() {
+		if erased, err := t.erasedLegacy(rec); err != nil || erased {
+			return Result{Outcome: OutcomeErased}, err
+		}
+	}
 	if kind, ok, err := t.suppressed(rec); err != nil {
 		return Result{}, err
 	} else if ok {

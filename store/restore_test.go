@@ -177,7 +177,7 @@ func TestRestoreDamagedBackup(t *testing.T) {
 		{"byte flipped near the end", flip(n - 40), ErrBackupDamaged},
 		{"byte flipped in the last tag", flip(n - 1), ErrBackupDamaged},
 		{"byte appended", append(bytes.Clone(sc.backup), 0), ErrBackupDamaged},
-		{"format from a newer build", append([]byte(backupMagic[:len(backupMagic)-1]+"\x05"), sc.backup[len(backupMagic):]...), ErrNotBackup},
+		{"format from a newer build", append([]byte(backupMagic[:len(backupMagic)-1]+"\x06"), sc.backup[len(backupMagic):]...), ErrNotBackup},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := sc.restoreInto(t, context.Background(), bytes.NewReader(tc.backup))
@@ -313,7 +313,7 @@ func TestRestoreIntoNewDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := RestoreReport{Format: 4, Authenticated: true, Unknown: true}
+	want := RestoreReport{Format: 5, Authenticated: true, Unknown: true}
 	if diff := cmp.Diff(want, rep); diff != "" {
 		t.Errorf("report of a forced restore (-want +got):\n%s", diff)
 	}
@@ -332,7 +332,7 @@ func TestRestoreIntoNewDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = RestoreReport{Format: 4, Authenticated: true, FromDatabase: 1}
+	want = RestoreReport{Format: 5, Authenticated: true, FromDatabase: 1}
 	if diff := cmp.Diff(want, rep); diff != "" {
 		t.Errorf("report of a restore into the database that erased (-want +got):\n%s", diff)
 	}

@@ -32,7 +32,7 @@ type RotateSummary struct {
 // Rotate rotates the key-encryption key without downtime: it adds a new
 // epoch, makes it primary, rewraps every profile's data key and reseals
 // every store value sealed under the keyring (quarantine, journal, feed,
-// pending credits), page by page, while ingest and lookups go on. Profiles
+// pending credits, the merge rules), page by page, while ingest and lookups go on. Profiles
 // and records are not re-encrypted: their data keys do not change. With
 // opts.Retire it then deletes the old epochs.
 func (s *Store) Rotate(ctx context.Context, opts RotateOptions) (RotateSummary, error) {
@@ -133,7 +133,9 @@ func (s *Store) rewrapAll(ctx context.Context, sum *RotateSummary, first bool) (
 			start = next
 		}
 	}
-	return changed, nil
+	c, err := s.resealRules(ctx)
+	sum.Reseals += c
+	return changed + c, err
 }
 
 // rewrapDataKey rewraps a K value, a profile's wrapped data key, under

@@ -104,7 +104,7 @@ func TestSchema2Marked(t *testing.T) {
 	// A schema 2 build restores backups of magic version 2 only: this
 	// one, of schema 3 values, must not pass for one.
 	if !bytes.HasPrefix(backup.Bytes(), []byte(backupMagic)) || backupMagic == backupMagicV2 || backupMagic == backupMagicV3 {
-		t.Fatalf("backup starts % x, want the magic of version 4", backup.Bytes()[:len(backupMagic)])
+		t.Fatalf("backup starts % x, want the magic of version 5", backup.Bytes()[:len(backupMagic)])
 	}
 	v2 := legacyBackup(t, s, backupMagicV2)
 	if _, err := s.RestoreWith(ctx, bytes.NewReader(v2), RestoreOptions{Force: true}); err != nil {
@@ -122,12 +122,12 @@ func TestSchema2Marked(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	setSchema("4")
+	setSchema("5")
 	if s, err := Open(ctx, dir, Options{Keys: testKeys(root)}); err == nil {
 		s.Close()
-		t.Error("a database of schema 4 opened")
+		t.Error("a database of schema 5 opened")
 	} else if !strings.Contains(err.Error(), "newer build") {
-		t.Errorf("Open of a schema 4 database: %v, want an error saying a newer build wrote it", err)
+		t.Errorf("Open of a schema 5 database: %v, want an error saying a newer build wrote it", err)
 	}
 	for _, v := range []string{"x", "0"} { // not a schema at all: refused, not taken for an old one
 		setSchema(v)

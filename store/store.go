@@ -20,8 +20,15 @@ type Options struct {
 	// Keys supplies the root key. It is required: a store never makes up
 	// a key of its own.
 	Keys crypto.KeyProvider
-	// Merge configures identity resolution; see [merge.Options].
+	// Merge configures identity resolution; see [merge.Options]. The
+	// rules a database is first opened with are stored in it; Rules says
+	// what Open does when they differ from Merge.
 	Merge merge.Options
+	// Rules says what Open does when the database was resolved under
+	// other merge rules than Merge: refuse (the default, with
+	// [ErrRulesChanged]), use the stored rules, or re-resolve and
+	// re-stage everything under Merge.
+	Rules RulesPolicy
 	// Badger configures the engine: durability (NoSync) and memory
 	// (memtables, caches). Dir and EncryptionKey are set by Open.
 	Badger BadgerOptions
@@ -57,10 +64,15 @@ type Store struct {
 	kr       *crypto.Keyring
 	root     *crypto.RootKey
 	resolver *merge.Resolver
-	clock    func() time.Time
-	asOf     func() time.Time
-	journal  string
-	log      *slog.Logger
+	rules    merge.Options   // the rules resolver decides by, as stored in the database
+	restaged *RestageSummary // what Open's restage did, if it ran one
+	// legacyTombstones says that erased e-commerce records may be
+	// tombstoned under their keys of schema 3 and before (see rekey.go).
+	legacyTombstones bool
+	clock            func() time.Time
+	asOf             func() time.Time
+	journal          string
+	log              *slog.Logger
 
 	// mu is held shared by every operation and exclusively by Restore,
 	// which swaps the engine's contents and the keyring.
@@ -102,14 +114,17 @@ var (
 // each wrapped data key at the head of its P value; schema 2 keeps it
 // under K; schema 3 has the same keys, and values whose strings may refer
 // to a string table (internal/codec), which a build of schema 2 cannot
-// decode. There is no migration from schema 1 yet: a schema 1 database or
-// backup is refused with [ErrOldSchema]. A schema 2 database (or restored
-// backup) is marked schema 3 when it is opened, before anything is written
-// in the new form, so that a schema 2 build refuses it ("unsupported
-// schema version") instead of failing on its values.
-const schemaVersion = 3
+// decode; schema 4 keys e-commerce records by platform
+// ("ecommerce/taobao/<id>" where schema 3 had "ecommerce/ecommerce/<id>",
+// see rekey.go). There is no migration from schema 1 yet: a schema 1
+// database or backup is refused with [ErrOldSchema]. A schema 2 or 3
+// database (or restored backup) is marked schema 4 when it is opened,
+// before anything is written in the new form, so that an older build
+// refuses it instead of failing on its values or keying records anew, and
+// its e-commerce records are re-keyed before Open returns.
+const schemaVersion = 4
 
-// schemaReadable is the older schema this build reads as it is.
+// schemaReadable is the oldest schema this build reads (and migrates).
 const schemaReadable = 2
 
 // schemaValue is the M schema entry of a schema.
@@ -170,17 +185,15 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 // opts.NoAtRestEncryption are ignored. The store takes ownership of kv and
 // closes it on Close.
 func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*Store, error) {
-	res, err := merge.New(opts.Merge)
-	if err != nil {
+	if _, err := merge.New(opts.Merge); err != nil { // invalid options are refused before anything is written
 		return nil, err
 	}
 	s := &Store{
-		kv:       kv,
-		root:     root,
-		resolver: res,
-		clock:    opts.Clock,
-		journal:  opts.ErasureJournal,
-		log:      opts.Logger,
+		kv:      kv,
+		root:    root,
+		clock:   opts.Clock,
+		journal: opts.ErasureJournal,
+		log:     opts.Logger,
 
 		absentAfter: defaultAbsentAfter,
 	}
@@ -197,6 +210,14 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 	if err := s.loadKeyring(ctx); err != nil {
 		return nil, err
 	}
+	use, restage, err := s.checkRules(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if s.resolver, err = merge.New(use); err != nil {
+		return nil, fmt.Errorf("store: stored rules: %w", err)
+	}
+	s.rules = use
 	// A restore stopped after it replaced the data (on an engine that
 	// cannot stage it) left erasures to apply again: no call may read
 	// the data before they are, so a failure here refuses the open.
@@ -212,6 +233,25 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 		s.log.Warn("store: could not finish interrupted erasures; Maintain will try again", "error", err)
 	} else if n > 0 {
 		s.log.Info("store: finished interrupted erasures", "profiles", n)
+	}
+	if err := s.rekey(ctx); err != nil {
+		return nil, err
+	}
+	if restage {
+		var diff []RuleDiff
+		if err := s.kv.View(ctx, func(tx Txn) error {
+			stored, _, _, err := s.storedRules(tx)
+			diff = diffRules(stored, use)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		sum, err := s.restage(ctx, diff)
+		if err != nil {
+			return nil, err
+		}
+		s.restaged = &sum
+		s.log.Info("store: re-resolved and re-staged every profile under new rules", "profiles", sum.Profiles, "changed", sum.Changed, "stage_changed", sum.StageChanged)
 	}
 	return s, nil
 }
@@ -243,14 +283,17 @@ func (s *Store) loadKeyring(ctx context.Context) error {
 		}
 		switch n, _ := strconv.Atoi(string(v)); { // n is 0 for a value that is not a number
 		case n == schemaVersion:
-		case n == schemaReadable:
+		case n >= schemaReadable && n < schemaVersion:
 			if err := tx.Set(metaKey("schema"), schemaValue(schemaVersion)); err != nil {
+				return err
+			}
+			if err := tx.Set(metaKey(metaRekey), []byte("1")); err != nil {
 				return err
 			}
 		case n == 1:
 			return fmt.Errorf("%w (schema %q)", ErrOldSchema, v)
 		case n > schemaVersion:
-			return fmt.Errorf("store: database written by a newer build (schema %q); this build reads schemas %d and %d", v, schemaReadable, schemaVersion)
+			return fmt.Errorf("store: database written by a newer build (schema %q); this build reads schemas %d to %d", v, schemaReadable, schemaVersion)
 		default:
 			return fmt.Errorf("store: unsupported schema version %q", v)
 		}

@@ -312,6 +312,47 @@ func setupRefresh(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 	}
 }
 
+func setupRestage(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
+	e.dbFlags(flags)
+	asJSON := flags.Bool("json", false, "print JSON")
+	return func(ctx context.Context, args []string) (err error) {
+		if err := wantArgs("restage", args, 0, "no arguments"); err != nil {
+			return err
+		}
+		db, err := e.open(openOptions{restage: true})
+		if err != nil {
+			return err
+		}
+		defer closeDB(db, &err)
+		sum := db.Restaged()
+		if sum == nil { // the rules were the database's already: re-resolve anyway
+			s, err := db.Restage(ctx)
+			if err != nil {
+				return err
+			}
+			sum = &s
+		}
+		if *asJSON {
+			return writeJSON(e.stdout, sum)
+		}
+		fmt.Fprintf(e.stdout, "restaged %d profiles: %d changed, %d changed stage\n", sum.Profiles, sum.Changed, sum.StageChanged)
+		if len(sum.Rules) == 0 {
+			fmt.Fprintln(e.stdout, "the rules were unchanged")
+		}
+		for _, d := range sum.Rules {
+			fmt.Fprintf(e.stdout, "  %s: %s -> %s\n", d.Field, ruleText(d.Stored), ruleText(d.Given))
+		}
+		return nil
+	}
+}
+
+func ruleText(v string) string {
+	if v == "" {
+		return "default"
+	}
+	return v
+}
+
 func setupBackup(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
 	e.dbFlags(flags)
 	return func(ctx context.Context, args []string) (err error) {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -574,5 +575,48 @@ func TestFullDiskCLI(t *testing.T) {
 	}
 	if r := c.run("verify"); r.code != exitOK {
 		t.Errorf("verify once space is back: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestRestage checks that the command opens a database under its own
+// stored rules, refuses --rules that differ naming the field, and that
+// restage re-stages everything under new rules, says how many profiles
+// changed, and makes them the database's.
+func TestRestage(t *testing.T) {
+	c := newCLI(t)
+	c.importFixtures()
+	before := c.stats()
+	loyal2 := filepath.Join(c.dir, "loyal2.json")
+	if err := os.WriteFile(loyal2, []byte(`{"Stage": {"LoyalOrders": 2}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defaults := filepath.Join(c.dir, "defaults.json")
+	if err := os.WriteFile(defaults, []byte(`{}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.run("stats", "--rules", loyal2); r.code != exitUsage || !strings.Contains(r.stderr, "Stage.LoyalOrders stored default, given 2") {
+		t.Errorf("stats --rules with other rules: exit %d, stderr %q; want 2 and the rule named", r.code, r.stderr)
+	}
+	var sum scv.RestageSummary
+	if err := json.Unmarshal([]byte(c.ok("restage", "--rules", loyal2, "--json").stdout), &sum); err != nil {
+		t.Fatal(err)
+	}
+	after := c.stats()
+	if sum.StageChanged == 0 || sum.Changed < sum.StageChanged || len(sum.Rules) != 1 || sum.Rules[0].Field != "Stage.LoyalOrders" {
+		t.Errorf("restage summary %+v, want stages changed and the rule named", sum)
+	}
+	if after.Stages["loyal"] <= before.Stages["loyal"] {
+		t.Errorf("loyal profiles: %d before, %d after LoyalOrders 2", before.Stages["loyal"], after.Stages["loyal"])
+	}
+	c.ok("stats", "--rules", loyal2) // the database's rules now
+	if r := c.run("stats", "--rules", defaults); r.code != exitUsage {
+		t.Errorf("stats with the defaults after the restage: exit %d, want 2", r.code)
+	}
+	r := c.ok("restage", "--rules", defaults)
+	if !strings.Contains(r.stdout, "Stage.LoyalOrders: 2 -> default") {
+		t.Errorf("restage back to the defaults printed:\n%s", r.stdout)
+	}
+	if got := c.stats(); !maps.Equal(got.Stages, before.Stages) {
+		t.Errorf("stages after restaging back to the defaults: %v, want %v", got.Stages, before.Stages)
 	}
 }

@@ -35,7 +35,7 @@ func setupImport(flags *flag.FlagSet, e *env) func(context.Context, []string) er
 	e.dbFlags(flags)
 	e.regionFlag(flags)
 	format := flags.String("format", "", "input format: wechat, weibo, ecommerce, pos or csv (required)")
-	source := flags.String("source", "", "source name, such as tmall-flagship (default the format's name)")
+	source := flags.String("source", "", "source name, such as tmall-flagship, in record keys (default the format's name; for ecommerce the platform, taobao or jd)")
 	mapping := flags.String("map", "", "csv column mapping, field=column,... (default: columns named as fields)")
 	asJSON := flags.Bool("json", false, "print the summary as one JSON object")
 	noSync := flags.Bool("no-sync", false, "do not fsync every commit: faster bulk loads, but about the last second of writes may be lost on power loss")

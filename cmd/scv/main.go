@@ -39,7 +39,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -59,6 +61,8 @@ import (
 	"github.com/scv-go/scv"
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/merge"
+	"github.com/scv-go/scv/store"
 )
 
 // The exit statuses.
@@ -126,6 +130,7 @@ func commands() []*command {
 		{"unsuppress", "[--kind KIND] [--scope SCOPE] [--region CC] VALUE", "lift the suppression an erasure put on an identifier (a phone by default)", setupUnsuppress},
 		{"rotate-key", "[--retire]  |  --new-key-file FILE", "rotate the key-encryption key online, or the root key offline", setupRotateKey},
 		{"refresh", "", "recompute time-dependent stages and risks as of --as-of", setupRefresh},
+		{"restage", "[--rules FILE] [--json]", "re-resolve and re-stage every profile under the rules of FILE (default: the built-in defaults) and store them as the database's", setupRestage},
 		{"backup", "FILE", "write a consistent backup to a new FILE (- is stdout)", setupBackup},
 		{"restore", "[--force] FILE", "replace the database with a backup; erasures made since stay applied", setupRestore},
 		{"verify", "[--repair] [--json]", "check every index both ways; exit status 1 on any problem", setupVerify},
@@ -309,6 +314,7 @@ type env struct {
 
 	// Common flags, bound by the commands that use them.
 	db, keyFile, journal, region, asOfText string
+	rulesFile                              string
 	noAtRest                               bool
 
 	asOf    time.Time // --as-of resolved by parse; now when not given
@@ -322,6 +328,7 @@ func (e *env) dbFlags(fs *flag.FlagSet) {
 	fs.StringVar(&e.journal, "erasure-journal", "", "external erasure journal file (default $SCV_ERASURE_JOURNAL)")
 	fs.StringVar(&e.asOfText, "as-of", "", "compute stages as of the end of this day, YYYY-MM-DD (default now)")
 	fs.BoolVar(&e.noAtRest, "no-at-rest-encryption", false, "the database was made without Badger's own encryption at rest (the store's sealing stays on)")
+	fs.StringVar(&e.rulesFile, "rules", "", "merge rules, a JSON file of merge.Options: refused if the database's differ (default: the database's own rules; the defaults for a new one)")
 }
 
 // regionFlag binds --region, the default region of phone numbers.
@@ -428,8 +435,36 @@ func inside(path, dir string) bool {
 
 // openOptions are what a command asks of open besides the common flags.
 type openOptions struct {
-	create bool // import and restore create the database; others need it
-	noSync bool // import --no-sync
+	create  bool // import and restore create the database; others need it
+	noSync  bool // import --no-sync
+	restage bool // restage: re-resolve everything under --rules (or the defaults)
+}
+
+// rules returns the merge rules and policy to open the database with:
+// the --rules file's, refused if they differ from the database's; without
+// --rules, the database's own (restage: the defaults, re-applied).
+func (e *env) rules(o openOptions) (merge.Options, scv.RulesPolicy, error) {
+	policy := scv.RulesRefuse
+	if o.restage {
+		policy = scv.RulesReapply
+	}
+	if e.rulesFile == "" {
+		if !o.restage {
+			policy = scv.RulesStored
+		}
+		return merge.Options{}, policy, nil
+	}
+	b, err := os.ReadFile(e.rulesFile)
+	if err != nil {
+		return merge.Options{}, 0, usageError("--rules: %v", err)
+	}
+	var m merge.Options
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return merge.Options{}, 0, usageError("--rules %s: not a JSON object of merge.Options: %v", e.rulesFile, err)
+	}
+	return m, policy, nil
 }
 
 // open opens the database with the common flags. It maps the library's
@@ -453,9 +488,15 @@ func (e *env) open(o openOptions) (*scv.DB, error) {
 	if journal == "" {
 		journal = e.getenv("SCV_ERASURE_JOURNAL")
 	}
+	rules, policy, err := e.rules(o)
+	if err != nil {
+		return nil, err
+	}
 	logs := &heldWriter{w: e.stderr, held: true}
 	db, err := scv.Open(dir, scv.Options{
 		Keys:               crypto.KeyProviderFunc(func(context.Context) (*crypto.RootKey, error) { return root, nil }),
+		Merge:              rules,
+		Rules:              policy,
 		Region:             e.region,
 		NoSync:             o.noSync,
 		NoAtRestEncryption: e.noAtRest,
@@ -463,6 +504,7 @@ func (e *env) open(o openOptions) (*scv.DB, error) {
 		ErasureJournal:     journal,
 		Logger:             engineLogger(logs),
 	})
+	var rerr *store.RulesError
 	// The engine's own complaint about a wrong key or a lock says less
 	// than the message below: drop what it logged while opening.
 	logs.release(!errors.Is(err, scv.ErrWrongKey) && !errors.Is(err, scv.ErrLocked))
@@ -473,6 +515,12 @@ func (e *env) open(o openOptions) (*scv.DB, error) {
 	case errors.Is(err, scv.ErrLocked):
 		return nil, &exitError{code: exitFailure, err: err, msg: fmt.Sprintf(
 			"database %s is locked: another process (an scv command or a service embedding scv) has it open", dir)}
+	case errors.As(err, &rerr):
+		msg := fmt.Sprintf("the database in %s was resolved under other merge rules: %s; drop --rules to open it under its own, or run scv restage --rules FILE to re-resolve and re-stage every profile under the new ones", dir, rerr.Diff())
+		if rerr.Interrupted {
+			msg = fmt.Sprintf("a restage of the database in %s under new merge rules did not finish; run scv restage again (with the same --rules) to finish it", dir)
+		}
+		return nil, &exitError{code: exitUsage, err: err, msg: msg}
 	case err != nil:
 		return nil, err
 	}

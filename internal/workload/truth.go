@@ -178,7 +178,13 @@ func (g *Generator) Lines(f File) iter.Seq[Line] {
 			}
 			buf = g.appendRecordID(buf[:0], p, l)
 			key := identity.RecordKey{Channel: fileChannel(idx), Source: f.Source, ID: string(buf)}
-			if key.Source == "" {
+			switch {
+			case key.Source != "":
+			case idx == fileTaobao: // e-commerce records default to their platform
+				key.Source = identity.PlatformTaobao
+			case idx == fileJD:
+				key.Source = identity.PlatformJD
+			default:
 				key.Source = string(f.Format)
 			}
 			if !yield(Line{File: f.Name, Line: lineNumber(idx, c.n), Key: key, Person: personID(p.idx), Reason: l.reason}) {
