@@ -78,6 +78,10 @@ type Store struct {
 	// defaultAbsentAfter but in tests.
 	absentAfter int
 	absentLoads atomic.Int64 // filters loaded, for tests
+
+	// suggestModel is the match model the last Suggest estimated, for
+	// SuggestFor (see suggest_model.go); nil until then.
+	suggestModel atomic.Pointer[suggestModel]
 }
 
 // Errors of this package, testable with [errors.Is].
