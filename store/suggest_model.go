@@ -235,8 +235,16 @@ type suggestModel struct {
 // the database (the denominator of name frequencies).
 func estimateModel(pairs []comparedPair, pop *population, total int) *suggestModel {
 	mod := &suggestModel{m: defaultM, u: defaultU, lambda: defaultLambda, names: pop.names,
-		total: max(total, pop.n, 1), pairs: len(pairs)}
+		total: max(total, pop.n, 1)}
 	mod.estimateU(pop)
+	mod.fit(pairs)
+	return mod
+}
+
+// fit estimates m and the share of matches by EM over the candidate pairs,
+// with u fixed, then the weights and the prior that score.
+func (mod *suggestModel) fit(pairs []comparedPair) {
+	mod.pairs = len(pairs)
 	lv := make([][nFields]int8, len(pairs))
 	for i, pr := range pairs {
 		lv[i] = levels(pr.e)
@@ -290,7 +298,6 @@ func estimateModel(pairs []comparedPair, pop *population, total int) *suggestMod
 	}
 	all := float64(mod.total) * float64(mod.total-1) / 2
 	mod.prior = min(max(expected, 1)/max(all, 1), 0.5)
-	return mod
 }
 
 // estimateU sets u from random pairs of the sampled profiles: all pairs
