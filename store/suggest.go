@@ -142,7 +142,9 @@ func (o SuggestOptions) withDefaults() (SuggestOptions, error) {
 // share a name (its words in any order), or a birthday and a word of a
 // name, among the two best names and birthdays of each. Blocks of more
 // than opts.MaxBlock profiles are skipped; pairs an operator separated, or
-// that a limit keeps apart, are left out. Suggest reads the index block by
+// that a limit keeps apart, are left out, and so are pairs whose names
+// differ ([match.Different]: another surname, another given name), which
+// only inform the model. Suggest reads the index block by
 // block, a page per short transaction, and opens only the profiles of
 // blocks that hold two or more; it never scans the profiles. A database
 // made before the index existed is indexed first, once.
@@ -171,8 +173,10 @@ func (s *Store) Suggest(ctx context.Context, opts SuggestOptions) iter.Seq2[Sugg
 			return
 		}
 		for _, pr := range pairs {
-			sg := mod.suggestion(pr)
-			if sg.Probability >= opts.MinProbability && !yield(sg, nil) {
+			if !pr.suggestible() {
+				continue
+			}
+			if sg := mod.suggestion(pr); sg.Probability >= opts.MinProbability && !yield(sg, nil) {
 				return
 			}
 		}
@@ -438,7 +442,7 @@ func (s *Store) SuggestFor(ctx context.Context, id string, opts SuggestOptions) 
 				if lp == nil || lp.p == nil {
 					return fmt.Errorf("store: blocking index points at missing profile %v", id)
 				}
-				if pr, ok := comparePair(a, newCandidate(lp.p)); ok {
+				if pr, ok := comparePair(a, newCandidate(lp.p)); ok && pr.suggestible() {
 					if sg := mod.suggestion(pr); sg.Probability >= opts.MinProbability {
 						out = append(out, sg)
 					}

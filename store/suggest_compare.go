@@ -93,6 +93,11 @@ func comparePair(a, b *candidate) (comparedPair, bool) {
 	return pr, true
 }
 
+// suggestible reports whether the pair may be suggested: not when their
+// names differ, however near the rest (a parent and child share an address
+// and a surname, not a name). Such pairs still inform the model.
+func (pr comparedPair) suggestible() bool { return pr.e.Name != match.Different }
+
 // keptApart reports whether a do-not-link or a limit keeps a record of p
 // apart from a record of q: an operator said they are different people,
 // or merging them would break a limit.

@@ -360,6 +360,7 @@ func TestSuggest(t *testing.T) {
 		csvRecord(t, "5", "Li Xiaoming", "1985-11-30", "13912345602"), // another birthday
 		csvRecord(t, "6", "Zhang Wei", "1990-05-01", "13912345603"),   // shares only the birthday
 		csvRecord(t, "7", "Li Xiaomin", "1990-05-01", "13912345604"),  // one edit from 1's name (in a block with it: "li" and the birthday), one digit from 1's phone
+		csvRecord(t, "8", "Li Daming", "1990-05-01", "13912345605"),   // another given name, in a block with 1: never suggested
 	)
 	id := func(i int) string { return res[i-1].Profile }
 	// Forty other people, none of them in a block with the seven, so that
@@ -385,6 +386,11 @@ func TestSuggest(t *testing.T) {
 		}
 	}
 	prob := func(i, j int) float64 { return all[pair(id(i), id(j))].Probability }
+	for p := range all {
+		if p.A == id(8) || p.B == id(8) {
+			t.Errorf("profile 8 (another given name) suggested: %+v", all[p])
+		}
+	}
 	if want := (Evidence{Name: match.Exact, Birthday: match.Exact, Phone: PhoneTransposed}); all[pair(id(1), id(2))].Evidence.Name != want.Name ||
 		all[pair(id(1), id(2))].Evidence.Phone != want.Phone || all[pair(id(1), id(2))].Evidence.Birthday != want.Birthday {
 		t.Errorf("evidence of 1 and 2: %+v, want %+v", all[pair(id(1), id(2))].Evidence, want)
