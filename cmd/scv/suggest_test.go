@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -94,8 +95,17 @@ func TestSuggestCommand(t *testing.T) {
 	if len(one) != 1 || [2]string{one[0].A, one[0].B} != pairOf(li1, li2) {
 		t.Errorf("suggest PHONE: %+v, want the Li Na pair", one)
 	}
-	if r := c.ok("suggest", "--min-score", "0.99"); !strings.Contains(r.stdout, "no suggestions") {
-		t.Errorf("suggest --min-score 0.99:\n%s", r.stdout)
+	// A threshold above the most probable pair lists none; --min-score,
+	// the first name of the flag, still works.
+	top := 0.0
+	for _, sg := range got {
+		top = max(top, sg.Probability)
+	}
+	above := strconv.FormatFloat(top+(1-top)/2, 'g', -1, 64)
+	for _, flag := range []string{"--min-probability", "--min-score"} {
+		if r := c.ok("suggest", flag, above); !strings.Contains(r.stdout, "no suggestions") {
+			t.Errorf("suggest %s %s (the best pair has %v):\n%s", flag, above, top, r.stdout)
+		}
 	}
 
 	for _, tc := range []struct {
