@@ -224,7 +224,7 @@ func (s *Store) loadKeyring(ctx context.Context) error {
 			if err := tx.Set(metaKey("schema"), schemaValue(schemaVersion)); err != nil {
 				return err
 			}
-			if err := tx.Set(metaKey(metaBlocks), []byte("1")); err != nil { // an empty index is complete
+			if err := tx.Set(metaKey(metaBlocks), []byte(blocksVersion)); err != nil { // an empty index is complete
 				return err
 			}
 			return tx.Set(metaKey("keyring"), s.kr.State())

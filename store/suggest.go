@@ -158,7 +158,7 @@ func (o SuggestOptions) withDefaults() (SuggestOptions, error) {
 // the same name adjusted by that name's frequency among the candidates
 // (see [Evidence.NameFrequency]). Suggest therefore compares every
 // candidate pair before it yields the first, holding their evidence in
-// memory (about 100 bytes a pair); suggestions come in the index's order,
+// memory (about 150 bytes a pair); suggestions come in the index's order,
 // not by probability. The model is kept for [Store.SuggestFor].
 func (s *Store) Suggest(ctx context.Context, opts SuggestOptions) iter.Seq2[Suggestion, error] {
 	return func(yield func(Suggestion, error) bool) {
