@@ -249,10 +249,13 @@ func (n *Name) parseLatin(rs []rune) {
 	}
 	if g, ok := latinHonorifics[words[0]]; ok {
 		words = words[1:]
-		n.gender = g
-		if len(words) == 1 {
+		switch len(words) {
+		case 0:
+			return // an honorific alone: Dr
+		case 1:
 			n.partial = true
 		}
+		n.gender = g
 	}
 	n.kind, n.norm = kindLatin, strings.Join(words, " ")
 }
