@@ -368,13 +368,7 @@ func TestSuggest(t *testing.T) {
 	// Forty other people, none of them in a block with the seven, so that
 	// Li Xiaoming is not the name of most of the database (the model
 	// weighs a name by its frequency among the profiles).
-	var others []identity.Record
-	for i := range 40 {
-		letters := string(rune('a'+i%26)) + string(rune('a'+i/26))
-		others = append(others, csvRecord(t, "o"+strconv.Itoa(i), "Person"+letters+" Other"+letters,
-			time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 40*i).Format(time.DateOnly), strconv.Itoa(13712345678+7919*i)))
-	}
-	ingest(t, s, others...)
+	ingest(t, s, others(t, 40)...)
 
 	// The same name and birthday are shared by five profiles: the phones
 	// decide.
@@ -580,54 +574,6 @@ func TestSuggestBuildsIndex(t *testing.T) {
 	checkBlocks(t, s)
 }
 
-// TestSuggestRebuildsVersion1 checks that an index of the first version's
-// values (without name keys, marked "1") is built again: 王芳 and Wang
-// Fang meet only in a name-key block.
-func TestSuggestRebuildsVersion1(t *testing.T) {
-	ctx := context.Background()
-	s := openTestStore(t, "", crypto.GenerateRootKey())
-	res := ingest(t, s,
-		csvRecord(t, "1", "王芳", "1990-05-01", "13912345601"),
-		csvRecord(t, "2", "Wang Fang", "1990-05-01", "13912345610"))
-	// Make it look like version 1: the name-key entries gone, marked "1".
-	err := s.kv.Update(ctx, func(tx Txn) error {
-		var keys [][]byte
-		for e, err := range tx.Scan([]byte{nsBlock}, nil, true) {
-			if err != nil {
-				return err
-			}
-			keys = append(keys, bytes.Clone(e.Key))
-		}
-		for _, k := range keys {
-			if err := tx.Delete(k); err != nil {
-				return err
-			}
-		}
-		if err := tx.Set(blockKey(blockTag(s.kr, "n\x00王芳"), mustParseID(t, res[0].Profile)), nil); err != nil {
-			return err
-		}
-		return tx.Set(metaKey(metaBlocks), []byte("1"))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustVerify(t, s) // an index of another version is not checked
-	got := suggestAll(t, s, SuggestOptions{MinProbability: 1e-9})
-	if diff := cmp.Diff([]Suggestion{pair(res[0].Profile, res[1].Profile)}, pairsOf(got)); diff != "" {
-		t.Errorf("Suggest after the rebuild (-want +got):\n%s", diff)
-	}
-	checkBlocks(t, s)
-}
-
-func mustParseID(t *testing.T, id string) ProfileID {
-	t.Helper()
-	pid, err := ParseProfileID(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid
-}
-
 // TestSuggestNoPersonalData checks that suggestions carry profile ids,
 // scores and evidence words only.
 func TestSuggestNoPersonalData(t *testing.T) {
@@ -728,40 +674,5 @@ func TestSuggestForClosed(t *testing.T) {
 	_, err = s.SuggestFor(ctx, NewProfileID().String(), SuggestOptions{})
 	if !errors.Is(err, ErrClosed) {
 		t.Fatalf("SuggestFor on a closed store: %v", err)
-	}
-}
-
-// TestSuggestSpellings checks that spellings of one name in other scripts
-// and forms meet in a block (the name's match.NameKey) and are
-// suggested: 王芳, 王 芳, Wang Fang and 王芳 in traditional characters
-// share no word.
-func TestSuggestSpellings(t *testing.T) {
-	s := openTestStore(t, "", crypto.GenerateRootKey())
-	res := ingest(t, s,
-		csvRecord(t, "1", "王芳", "1990-05-01", "13912345601"),
-		csvRecord(t, "2", "Wang Fang", "1990-05-01", "13912345681"),
-		csvRecord(t, "3", "王 芳", "1990-05-01", "13912345610"),
-	)
-	var others []identity.Record
-	for i := range 40 {
-		letters := string(rune('a'+i%26)) + string(rune('a'+i/26))
-		others = append(others, csvRecord(t, "o"+strconv.Itoa(i), "Person"+letters+" Other"+letters,
-			time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 40*i).Format(time.DateOnly), strconv.Itoa(13712345678+7919*i)))
-	}
-	ingest(t, s, others...)
-	id := func(i int) string { return res[i-1].Profile }
-	got := map[Suggestion]Suggestion{}
-	for _, sg := range suggestAll(t, s, SuggestOptions{MinProbability: 1e-9}) {
-		got[pair(sg.A, sg.B)] = sg
-	}
-	for _, p := range [][2]int{{1, 2}, {1, 3}, {2, 3}} {
-		sg, ok := got[pair(id(p[0]), id(p[1]))]
-		if !ok {
-			t.Errorf("pair %v not suggested", p)
-			continue
-		}
-		if sg.Evidence.Name != match.Same {
-			t.Errorf("pair %v: name %v, want same", p, sg.Evidence.Name)
-		}
 	}
 }
