@@ -231,7 +231,7 @@ func (s *Store) estimate(ctx context.Context, maxBlock int) ([]comparedPair, *su
 	if err != nil {
 		return nil, nil, err
 	}
-	if pop.sample, err = s.sampleProfiles(ctx, uSampleSize); err != nil {
+	if pop.sample, err = s.sampleProfiles(ctx, uSampleSize, st.Profiles); err != nil {
 		return nil, nil, err
 	}
 	mod := estimateModel(pairs, pop, st.Profiles)

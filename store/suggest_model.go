@@ -155,13 +155,36 @@ func (p *population) add(pid ProfileID, c *candidate) {
 }
 
 // sampleProfiles draws up to n distinct profiles at random from the whole
-// database: each draw seeks to a random profile id and takes the profile
-// at or after it (ids are random, so every profile is about as likely).
+// database of total profiles: each draw seeks to a random profile id and
+// takes the profile at or after it (ids are random, so every profile is
+// about as likely). A database of n profiles or fewer gives them all.
 // The seed is fixed, so that a database gives the same model every time.
-func (s *Store) sampleProfiles(ctx context.Context, n int) ([]*candidate, error) {
+func (s *Store) sampleProfiles(ctx context.Context, n, total int) ([]*candidate, error) {
 	var out []*candidate
 	err := s.read(ctx, func(t *txn) error {
 		out = nil
+		if total <= n { // a small database: every profile
+			var ids []ProfileID
+			for e, err := range t.tx.Scan([]byte{nsProfile}, nil, true) {
+				if err != nil {
+					return err
+				}
+				if len(e.Key) != 1+ProfileIDSize {
+					return fmt.Errorf("store: profile key of %d bytes", len(e.Key))
+				}
+				ids = append(ids, ProfileID(e.Key[1:]))
+			}
+			for _, pid := range ids {
+				lp, err := t.profile(pid)
+				if err != nil {
+					return err
+				}
+				if lp != nil && lp.p != nil {
+					out = append(out, newCandidate(lp.p))
+				}
+			}
+			return nil
+		}
 		rng := rand.New(rand.NewPCG(5, 6))
 		seen := map[ProfileID]bool{}
 		first := func(start []byte) (ProfileID, bool, error) {
