@@ -43,11 +43,11 @@ func ExampleDB_Suggest() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("%.2f %v\n", sg.Score, sg.Evidence)
+		fmt.Printf("%.2f %v\n", sg.Probability, sg.Evidence)
 	}
 	// Output:
 	// profiles: 3
-	// 1.00 name exact, birthday agree, phone transposed, city agree
+	// 1.00 name exact, birthday exact, phone transposed, city exact
 }
 
 func TestDBSuggestFor(t *testing.T) {

@@ -1,7 +1,6 @@
 package match
 
 import (
-	"strings"
 	"unicode/utf8"
 )
 
@@ -187,7 +186,7 @@ func compareWords(a []string, ap bool, b []string, bp bool) Agreement {
 	if sortedEqual(a, b) {
 		return Same
 	}
-	if ja, jb := strings.Join(a, ""), strings.Join(b, ""); ja == jb || (len(a) == 2 && a[1]+a[0] == jb) || (len(b) == 2 && b[1]+b[0] == ja) {
+	if concatEqual(a, b) || (len(a) == 2 && concatEqual([]string{a[1], a[0]}, b)) || (len(b) == 2 && concatEqual(a, []string{b[1], b[0]})) {
 		return Close // the same letters spaced differently
 	}
 	var ag Agreement
@@ -342,4 +341,25 @@ outer:
 		return false
 	}
 	return true
+}
+
+// concatEqual reports whether the words of a, run together, equal those
+// of b.
+func concatEqual(a, b []string) bool {
+	i, j, x, y := 0, 0, 0, 0 // word and byte in a, in b
+	for {
+		for i < len(a) && x == len(a[i]) {
+			i, x = i+1, 0
+		}
+		for j < len(b) && y == len(b[j]) {
+			j, y = j+1, 0
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		if a[i][x] != b[j][y] {
+			return false
+		}
+		x, y = x+1, y+1
+	}
 }

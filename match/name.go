@@ -249,10 +249,13 @@ func (n *Name) parseLatin(rs []rune) {
 	}
 	if g, ok := latinHonorifics[words[0]]; ok {
 		words = words[1:]
-		n.gender = g
-		if len(words) == 1 {
+		switch len(words) {
+		case 0:
+			return // an honorific alone: Dr
+		case 1:
 			n.partial = true
 		}
+		n.gender = g
 	}
 	n.kind, n.norm = kindLatin, strings.Join(words, " ")
 }
@@ -269,27 +272,42 @@ func pinyinOf(r rune) string {
 // surnamePinyin returns the pinyin of a Han surname, with its surname
 // reading (单 is Shan).
 func surnamePinyin(s string) string {
+	var buf [24]byte
+	return string(appendSurnamePinyin(buf[:0], s))
+}
+
+// appendSurnamePinyin appends the pinyin of a Han surname to b.
+func appendSurnamePinyin(b []byte, s string) []byte {
 	if p, ok := compoundReadings[s]; ok {
-		return p
+		return append(b, p...)
 	}
-	var b strings.Builder
 	for _, r := range s {
 		if p, ok := surnameReadings[r]; ok && len(s) == utf8.RuneLen(r) {
-			b.WriteString(p)
+			b = append(b, p...)
 			continue
 		}
-		b.WriteString(pinyinOf(r))
+		b = appendPinyin(b, r)
 	}
-	return b.String()
+	return b
 }
 
 // hanPinyin returns the pinyin of Han characters, run together.
 func hanPinyin(s string) string {
-	var b strings.Builder
+	var buf [48]byte
+	b := buf[:0]
 	for _, r := range s {
-		b.WriteString(pinyinOf(r))
+		b = appendPinyin(b, r)
 	}
-	return b.String()
+	return string(b)
+}
+
+// appendPinyin appends the pinyin of a Han character to b, or the
+// character itself when the table has no reading.
+func appendPinyin(b []byte, r rune) []byte {
+	if i := syllable(r); i != 0 {
+		return append(b, syllables()[i]...)
+	}
+	return utf8.AppendRune(b, r)
 }
 
 // words returns the name as words: a Han name as the pinyin of its surname
@@ -325,13 +343,29 @@ func (n Name) Partial() bool { return n.partial }
 
 // Key returns the name's canonical key (see [NameKey]).
 func (n Name) Key() string {
-	w := n.words()
 	switch {
-	case len(w) == 0:
+	case n.kind == kindNone:
 		return ""
+	case n.kind == kindHan:
+		var buf, out [64]byte
+		b := appendSurnamePinyin(buf[:0], n.norm[:n.sn])
+		if n.partial {
+			return string(append(b, " *"...))
+		}
+		split := len(b)
+		for _, r := range n.norm[n.sn:] {
+			b = appendPinyin(b, r)
+		}
+		first, second := b[:split], b[split:]
+		if string(second) < string(first) {
+			first, second = second, first
+		}
+		o := append(append(append(out[:0], first...), ' '), second...)
+		return string(o)
 	case n.partial:
-		return w[0] + " *"
+		return n.norm + " *"
 	}
+	w := strings.Fields(n.norm)
 	slices.Sort(w)
 	return strings.Join(w, " ")
 }

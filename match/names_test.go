@@ -138,7 +138,7 @@ func TestPlaceholder(t *testing.T) {
 	}{
 		{"微信用户", true}, {"微信用户8848", true}, {"未知", true}, {"匿名", true}, {"客户", true},
 		{"顾客", true}, {"先生", true}, {"女士", true}, {"unknown", true}, {"Test", true},
-		{"N/A", true}, {"", true}, {"  ", true}, {"***", true}, {"123456", true}, {"某先生", true},
+		{"N/A", true}, {"Dr", true}, {"Prof.", true}, {"", true}, {"  ", true}, {"***", true}, {"123456", true}, {"某先生", true},
 		{"王芳", false}, {"王女士", false}, {"Wang Fang", false}, {"Mr Wang", false}, {"王**", false},
 	} {
 		if diff := cmp.Diff(tc.want, Placeholder(tc.in)); diff != "" {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/match"
 	"github.com/scv-go/scv/merge"
 )
 
@@ -26,7 +27,9 @@ import (
 // blocking value of the profile's names and birthdays:
 //
 //   - "n" and the name's words, case-folded and sorted: profiles with the
-//     same name, whatever the word order;
+//     same name, whatever the word order; and "n" and the name's
+//     [match.NameKey]: spellings of one name in other scripts and forms
+//     (王芳, Wang Fang, 王 芳, homophones such as 汪芳; 陳芳 and 陈芳);
 //   - "b", a birthday and one word of a name (words of one letter left out
 //     when the name has several): profiles born the same day that share a
 //     word of their names, so that a typo in one word of a name still
@@ -56,6 +59,11 @@ const tagBlock = "block"
 // is complete: every profile's blocks are indexed. Databases made before
 // the index existed lack it until [Store.Suggest] builds the index.
 const metaBlocks = "blocks"
+
+// blocksVersion is the value of metaBlocks for an index of this build's
+// blocking values; an index of other values (version "1", before the
+// name keys) is built again, once, by the next Suggest.
+const blocksVersion = "2"
 
 // maxBlocksPerProfile bounds the blocking entries of one profile.
 const maxBlocksPerProfile = 8
@@ -110,6 +118,14 @@ func (s blockSource) values() []string {
 		words[i] = nameWords(n)
 		if len(words[i]) > 0 {
 			add("n\x00" + strings.Join(sortedWords(words[i]), " "))
+		}
+	}
+	for _, n := range s.names {
+		// The name's canonical key, a name block too: 王芳, 王 芳, 汪芳 and
+		// Wang Fang share "fang wang", 陳芳 and 陈芳 "chen fang". For most
+		// Latin names it is the block of their words already.
+		if k := match.NameKey(n); k != "" {
+			add("n\x00" + k)
 		}
 	}
 	for _, b := range s.births {
@@ -203,11 +219,11 @@ func (t *txn) flushBlocks(lp *liveProfile) error {
 
 // blocksBuilt reports whether the blocking index is complete.
 func (t *txn) blocksBuilt() (bool, error) {
-	_, err := t.tx.Get(metaKey(metaBlocks))
+	v, err := t.tx.Get(metaKey(metaBlocks))
 	if errors.Is(err, ErrKeyNotFound) {
 		return false, nil
 	}
-	return err == nil, err
+	return err == nil && string(v) == blocksVersion, err
 }
 
 // buildBlocks serialises builds of the blocking index in this process.
@@ -304,7 +320,7 @@ func (s *Store) ensureBlocks(ctx context.Context) error {
 		}
 		start = next
 	}
-	return s.put(ctx, metaKey(metaBlocks), []byte("1"))
+	return s.put(ctx, metaKey(metaBlocks), []byte(blocksVersion))
 }
 
 // blockVerifier checks the blocking index for [Store.Verify]: that every

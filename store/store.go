@@ -89,6 +89,10 @@ type Store struct {
 	// defaultAbsentAfter but in tests.
 	absentAfter int
 	absentLoads atomic.Int64 // filters loaded, for tests
+
+	// suggestModel is the match model the last Suggest estimated, for
+	// SuggestFor (see suggest_model.go); nil until then.
+	suggestModel atomic.Pointer[suggestModel]
 }
 
 // Errors of this package, testable with [errors.Is].
@@ -270,7 +274,7 @@ func (s *Store) loadKeyring(ctx context.Context) error {
 			if err := tx.Set(metaKey("schema"), schemaValue(schemaVersion)); err != nil {
 				return err
 			}
-			if err := tx.Set(metaKey(metaBlocks), []byte("1")); err != nil { // an empty index is complete
+			if err := tx.Set(metaKey(metaBlocks), []byte(blocksVersion)); err != nil { // an empty index is complete
 				return err
 			}
 			return tx.Set(metaKey("keyring"), s.kr.State())

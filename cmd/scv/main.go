@@ -124,7 +124,7 @@ func commands() []*command {
 		{"stats", "[--json]", "count profiles by stage and risk, records, quarantined records", setupStats},
 		{"export", "--purpose internal|marketing|personalisation|third_party", "write the profiles a purpose may use, one JSON object per line", setupExport},
 		{"explain", "[--json] PHONE|ID  |  --pair RECORDKEY RECORDKEY", "show what links a profile's records, or why two records are (not) one profile", setupExplain},
-		{"suggest", "[--json] [--limit N] [--min-score X] [--max-block N] [--show-names] [PHONE|ID]", "list pairs of profiles that may be the same person, for review (nothing is merged)", setupSuggest},
+		{"suggest", "[--json] [--limit N] [--min-probability P] [--max-block N] [--show-names] [PHONE|ID]", "list pairs of profiles that may be the same person, for review (nothing is merged)", setupSuggest},
 		{"unmerge", "RECORDKEY", "take a source record (channel/source/id) out of its profile and keep it apart", setupUnmerge},
 		{"erase", "--yes PHONE|ID", "erase a customer for good (crypto-shredding) and suppress their identifiers", setupErase},
 		{"unsuppress", "[--kind KIND] [--scope SCOPE] [--region CC] VALUE", "lift the suppression an erasure put on an identifier (a phone by default)", setupUnsuppress},

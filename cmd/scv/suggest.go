@@ -19,10 +19,11 @@ func init() {
 	commandHelp["suggest"] = `Lists pairs of profiles that may be the same person although no
 identifier links them: the same name, or a birthday and a word of the
 name, with phones a digit or two apart, say. Nothing is merged: review
-each pair ("scv get ID", "scv explain ID"). Pairs come best score first,
-with the evidence per field (name exact/swapped/one_edit; birthday, gender,
-province, city agree/close/differ; phone equal/one_digit/transposed/
-two_digits/far) and a score from 0 to 1. With PHONE or ID, only that
+each pair ("scv get ID", "scv explain ID"). Pairs come most probable
+first, with the match probability (a Fellegi-Sunter model whose weights
+are estimated from the database itself) and the evidence per field (name,
+birthday, gender, province, city exact/same/close/compatible/different;
+phone equal/one_digit/transposed/two_digits/far). With PHONE or ID, only that
 profile's pairs. Names are personal data and are shown only with
 --show-names.`
 }
@@ -32,7 +33,8 @@ func setupSuggest(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 	e.regionFlag(flags)
 	asJSON := flags.Bool("json", false, "print one JSON object per pair")
 	limit := flags.Int("limit", 0, "print at most the N best pairs (0: all)")
-	minScore := flags.Float64("min-score", store.DefaultMinScore, "the lowest score listed, above 0 and at most 1")
+	minProb := flags.Float64("min-probability", store.DefaultMinProbability, "the lowest match probability listed, above 0 and at most 1")
+	minScore := flags.Float64("min-score", 0, "the first name of --min-probability, read when set")
 	maxBlock := flags.Int("max-block", store.DefaultMaxBlock, "skip blocks (profiles sharing a name, or a birthday and a word of a name) larger than this, as placeholders")
 	showNames := flags.Bool("show-names", false, "print the two profiles' names (personal data) beside each pair")
 	return func(ctx context.Context, args []string) (err error) {
@@ -42,13 +44,16 @@ func setupSuggest(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 		if *limit < 0 {
 			return usageError("suggest: --limit must not be negative")
 		}
-		if !(*minScore > 0 && *minScore <= 1) {
-			return usageError("suggest: --min-score must be above 0 and at most 1")
+		if *minScore != 0 {
+			*minProb = *minScore
+		}
+		if !(*minProb > 0 && *minProb <= 1) {
+			return usageError("suggest: --min-probability must be above 0 and at most 1")
 		}
 		if *maxBlock < 1 {
 			return usageError("suggest: --max-block must be at least 1")
 		}
-		opts := scv.SuggestOptions{MinScore: *minScore, MaxBlock: *maxBlock}
+		opts := scv.SuggestOptions{MinProbability: *minProb, MaxBlock: *maxBlock}
 		db, err := e.open(openOptions{})
 		if err != nil {
 			return err
@@ -72,7 +77,7 @@ func setupSuggest(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 			}
 		}
 		slices.SortFunc(sgs, func(x, y scv.Suggestion) int {
-			return cmp.Or(cmp.Compare(y.Score, x.Score), cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B))
+			return cmp.Or(cmp.Compare(y.Probability, x.Probability), cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B))
 		})
 		more := 0
 		if *limit > 0 && len(sgs) > *limit {
@@ -143,9 +148,9 @@ func writeSuggestions(w io.Writer, sgs []scv.Suggestion, names func(string) (str
 		fmt.Fprintln(w, "no suggestions")
 		return nil
 	}
-	fmt.Fprintf(w, "%-5s  %-32s  %-32s  %s\n", "SCORE", "PROFILE A", "PROFILE B", "EVIDENCE")
+	fmt.Fprintf(w, "%-5s  %-32s  %-32s  %s\n", "PROB", "PROFILE A", "PROFILE B", "EVIDENCE")
 	for _, sg := range sgs {
-		fmt.Fprintf(w, "%.2f   %-32s  %-32s  %v\n", sg.Score, sg.A, sg.B, sg.Evidence)
+		fmt.Fprintf(w, "%.3f  %-32s  %-32s  %v\n", sg.Probability, sg.A, sg.B, sg.Evidence)
 		if names != nil {
 			a, err := names(sg.A)
 			if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -31,11 +32,11 @@ func newSuggestCLI(t *testing.T) *cli {
 
 // suggestionOut is the part of a --json line the tests read.
 type suggestionOut struct {
-	A        string  `json:"a"`
-	B        string  `json:"b"`
-	Score    float64 `json:"score"`
-	Evidence struct{ Name, Birthday, Phone string }
-	Names    []string `json:"names"`
+	A           string  `json:"a"`
+	B           string  `json:"b"`
+	Probability float64 `json:"probability"`
+	Evidence    struct{ Name, Birthday, Phone string }
+	Names       []string `json:"names"`
 }
 
 func TestSuggestCommand(t *testing.T) {
@@ -57,8 +58,8 @@ func TestSuggestCommand(t *testing.T) {
 			t.Errorf("unexpected pair %s %s", sg.A, sg.B)
 			continue
 		}
-		if sg.Evidence.Name != "exact" || sg.Evidence.Birthday != "agree" || sg.Evidence.Phone != phone || sg.Score != 0.95 {
-			t.Errorf("pair %s %s: score %v, evidence %+v; want 0.95, name exact, birthday agree, phone %s", sg.A, sg.B, sg.Score, sg.Evidence, phone)
+		if sg.Evidence.Name != "exact" || sg.Evidence.Birthday != "exact" || sg.Evidence.Phone != phone || sg.Probability < 0.8 {
+			t.Errorf("pair %s %s: probability %v, evidence %+v; want at least the default, name exact, birthday exact, phone %s", sg.A, sg.B, sg.Probability, sg.Evidence, phone)
 		}
 		if sg.Names != nil {
 			t.Errorf("names printed without --show-names: %v", sg.Names)
@@ -94,15 +95,25 @@ func TestSuggestCommand(t *testing.T) {
 	if len(one) != 1 || [2]string{one[0].A, one[0].B} != pairOf(li1, li2) {
 		t.Errorf("suggest PHONE: %+v, want the Li Na pair", one)
 	}
-	if r := c.ok("suggest", "--min-score", "0.99"); !strings.Contains(r.stdout, "no suggestions") {
-		t.Errorf("suggest --min-score 0.99:\n%s", r.stdout)
+	// A threshold above the most probable pair lists none; --min-score,
+	// the first name of the flag, still works.
+	top := 0.0
+	for _, sg := range got {
+		top = max(top, sg.Probability)
+	}
+	above := strconv.FormatFloat(top+(1-top)/2, 'g', -1, 64)
+	for _, flag := range []string{"--min-probability", "--min-score"} {
+		if r := c.ok("suggest", flag, above); !strings.Contains(r.stdout, "no suggestions") {
+			t.Errorf("suggest %s %s (the best pair has %v):\n%s", flag, above, top, r.stdout)
+		}
 	}
 
 	for _, tc := range []struct {
 		args []string
 		code int
 	}{
-		{[]string{"suggest", "--min-score", "0"}, exitUsage},
+		{[]string{"suggest", "--min-probability", "0"}, exitUsage},
+		{[]string{"suggest", "--min-probability", "1.5"}, exitUsage},
 		{[]string{"suggest", "--min-score", "1.5"}, exitUsage},
 		{[]string{"suggest", "--limit", "-1"}, exitUsage},
 		{[]string{"suggest", "--max-block", "0"}, exitUsage},
