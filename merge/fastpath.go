@@ -206,42 +206,54 @@ func (c *config) foldKeepsPeople(p *Profile, n *node) bool {
 		return true
 	}
 	t := utc(n.rec.Observed)
+	// A phone's carrier without a time takes it from the records its
+	// other identifiers link it to: n joining them may date it.
+	if !t.IsZero() && slices.ContainsFunc(n.link, func(id identity.Identifier) bool {
+		_, ok := p.identifier(id)
+		return id.Kind != identity.KindPhone && ok
+	}) && slices.ContainsFunc(p.Records, func(r RecordRef) bool {
+		return r.Observed.IsZero() && slices.ContainsFunc(r.Identifiers, func(id identity.Identifier) bool { return id.Kind == identity.KindPhone })
+	}) {
+		return false
+	}
 	if t.IsZero() && slices.ContainsFunc(n.link, func(id identity.Identifier) bool {
 		_, ok := p.identifier(id)
 		return id.Kind == identity.KindPhone && ok
 	}) {
 		return false // n's time comes from p's records: only a recomputation places it
 	}
+	// No phone of p, n's included, may have a silence among its
+	// carriers: where it has one, whoever n is and whatever n links can
+	// change who the carriers on either side are, and so the epochs.
 	var uses []time.Time
-	for _, id := range n.link {
+	for k := range p.Identifiers {
+		id := p.Identifiers[k].Identifier
 		if id.Kind != identity.KindPhone {
 			continue
 		}
-		if _, ok := p.identifier(id); !ok {
-			continue
-		}
 		uses = uses[:0]
+		carried := slices.Contains(n.link, id)
 		for i := range p.Records {
 			if r := &p.Records[i]; slices.Contains(r.Identifiers, id) {
 				if r.Observed.IsZero() {
-					// A carrier without a time takes its time from the
-					// records around it, which n may change.
-					return false
+					if carried {
+						// A carrier without a time takes its time from
+						// the records around it, which n may change.
+						return false
+					}
+					continue
 				}
 				uses = append(uses, r.Observed)
 			}
 		}
-		if len(uses) == 0 {
-			continue
+		if carried && !t.IsZero() {
+			uses = append(uses, t)
 		}
 		slices.SortFunc(uses, time.Time.Compare)
 		for k := 1; k < len(uses); k++ {
 			if c.silence(uses[k-1], uses[k]) {
 				return false
 			}
-		}
-		if !t.IsZero() && (c.silence(t, uses[0]) || c.silence(uses[len(uses)-1], t)) {
-			return false
 		}
 	}
 	return true
