@@ -323,6 +323,10 @@ func (s *Store) readPage(ctx context.Context, prefix []byte, start *[]byte, stag
 	}
 	kept := page[:0]
 	for _, pg := range page {
+		if pg.damaged != nil {
+			kept = append(kept, pg) // reported as it is: nothing to compute
+			continue
+		}
 		q, _, err := s.resolver.Refresh(pg.Profile, f.AsOf)
 		if err != nil {
 			return nil, false, err

@@ -130,9 +130,23 @@ func newWorkload(seed uint64, people int) *workload {
 		}
 		at := asOf.Add(-time.Duration(1+g.IntN(300)) * merge.Day)
 		id := fmt.Sprintf("G#%d", p)
+		// The order names its receiver, the person: without the name,
+		// the phone used long after the person's own records by someone
+		// the account names otherwise would be a recycled number.
+		var name string
+		for i := range w.versions {
+			if v := &w.versions[i]; personOf(v) == p && v.Attributes.Name != "" {
+				name = v.Attributes.Name
+				break
+			}
+		}
+		if name == "" {
+			continue // nothing would tell the order's receiver is the person
+		}
 		gift := identity.Record{
 			Channel: identity.ChannelEcommerce, Source: "tmall-gift", ID: id, Observed: at,
 			Identifiers: []identity.Identifier{w.phones[p], {Kind: identity.KindBuyer, Scope: "tmall", Value: fmt.Sprintf("tb%08d", p+1)}},
+			Attributes:  identity.Attributes{Name: name},
 			Orders:      []identity.Order{{Platform: "tmall", ID: id, Status: identity.OrderPaid, AmountFen: int64(50+g.IntN(500)) * 100, Currency: "CNY", Time: at}},
 		}
 		w.links[gift.Key()] = true

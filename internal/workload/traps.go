@@ -49,12 +49,17 @@ const (
 	// member number and with no phone or a placeholder, a CRM row without
 	// phone or e-mail.
 	TrapNoID
+	// TrapLoneGift is a gift order of a buyer account seen nowhere else:
+	// nothing in the data names the buyer, so no resolver can tell the
+	// order from one the receiver placed with an account of their own. It
+	// always comes with TrapGift.
+	TrapLoneGift
 )
 
 // AllTraps lists every trap, in the order of their bits.
-var AllTraps = []Trap{TrapGift, TrapRecycled, TrapCashier, TrapMasked, TrapSpelling, TrapLead, TrapFamily, TrapNoID}
+var AllTraps = []Trap{TrapGift, TrapRecycled, TrapCashier, TrapMasked, TrapSpelling, TrapLead, TrapFamily, TrapNoID, TrapLoneGift}
 
-var trapNames = []string{"gift", "recycled", "cashier", "masked", "spelling", "lead", "family", "noid"}
+var trapNames = []string{"gift", "recycled", "cashier", "masked", "spelling", "lead", "family", "noid", "lonegift"}
 
 // String returns the trap names joined by "+" ("gift+spelling"), or ""
 // for none.

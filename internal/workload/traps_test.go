@@ -208,6 +208,7 @@ func TestTraps(t *testing.T) {
 		{workload.TrapLead, 0.01, 0.05, n},
 		{workload.TrapFamily, 0.10, 0.30, n},
 		{workload.TrapNoID, 0.003, 0.03, n},
+		{workload.TrapLoneGift, 0.02, 0.15, ecommerce},
 	} {
 		if s := share(tc.trap, tc.of); s < tc.lo || s > tc.hi {
 			t.Errorf("%s: %.3f of its records (%d), want %.3f to %.3f", tc.trap, s, count[tc.trap], tc.lo, tc.hi)

@@ -164,6 +164,9 @@ func (t *trapGen) ecommerce(i int32, lo, hi int64, traps Trap) {
 		to, lineTraps := i, traps
 		if chance(r, giftRate) {
 			to, lineTraps = t.receiver(i), traps&^TrapRecycled|TrapGift
+			if n == 1 {
+				lineTraps |= TrapLoneGift // the account's only order
+			}
 		}
 		q := &t.w.people[to]
 		name, nameTrap := t.spelledName(to)
