@@ -58,17 +58,59 @@
 //     exceed a limit is refused and recorded as a [Separation] on both
 //     profiles. A record that itself carries more than N has the excess
 //     marked [StatusExcluded]: they link nothing.
+//
 //   - Hubs ([Options].HubThreshold, HubKinds): a phone or e-mail whose
-//     records show more than 3 distinct names, or more than 3 distinct
-//     member numbers, is a placeholder typed by staff. It is flagged
+//     records show more than 3 people, or more than 3 distinct member
+//     numbers, is a placeholder typed by staff. People are counted by
+//     package match, not by spelling: two descriptions (name, gender,
+//     birthday) that [match.Consistent] finds could be one person are
+//     one, transitively, so 王芳, 王 芳, Wang Fang, 王女士, 王方 and 陳芳/陈芳
+//     on one phone are one person, and copies of one person with typos
+//     in different places never make a hub; more than 64 distinct
+//     descriptions are a hub whatever they are. A hub is flagged
 //     ([Change].Hubs), links nothing from then on, and the records it had
-//     joined are separated again in the same change. Hub flags are sticky:
-//     a later version of a record that drops the phone does not un-flag
-//     it, and [Resolver.Resolve] keeps them.
+//     joined are separated again in the same change. Hub flags are
+//     sticky: a later version of a record that replaces the phone does
+//     not un-flag it, and [Resolver.Resolve] keeps them.
+//
 //   - Blocked values ([Options].Blocked) never link.
+//
 //   - Do-not-link pairs, set by an operator ([Resolver.Detach],
 //     [Resolver.Separate]), refuse any join that would put both records in
 //     one profile.
+//
+//   - Receivers ([identity.Record].Receivers): an e-commerce order names
+//     its receiver, who is the buyer or someone the buyer sends a gift
+//     to. Records first join through every identifier but receivers';
+//     then each buyer account's orders (linked by the buyer id) are
+//     grouped by receiver (orders sharing a receiver phone, and groups
+//     whose named receivers are all consistent; a masked receiver joins
+//     by name). The buyer is the group with the most orders plus the
+//     account's own records consistent with it; its receiver phones
+//     link. Every other group is a gift: its receiver phones link nothing
+//     in those orders ([StatusReceiver]), the orders stay the buyer's,
+//     their names and addresses are not the buyer's, and both profiles
+//     list the gift ([Profile].Gifts, sent and received). When two groups
+//     tie, nothing tells which receiver is the buyer and none links. A
+//     receiver two accounts of one platform take for their own stays
+//     with the one that ships to it most, and with neither on a tie
+//     (a Taobao and a JD account claim nothing of each other). An order
+//     shipped to an organisation ([match.Organisation]: 公司, 前台, 驿站)
+//     links nobody. Explain names [RuleReceiver].
+//
+//   - Recycled numbers ([Options].RecycleAfter, 180 days): a phone's
+//     carriers, in time order, fall into epochs. A carrier is described
+//     and dated by the records its other identifiers link it to (a mini
+//     program's record with the phone and no name or time takes its
+//     follower record's). A new epoch starts after a silence longer than
+//     RecycleAfter when nobody described after it is consistent with
+//     anybody described since the epoch began, or after a silence longer
+//     than three times RecycleAfter when no name on one side is
+//     consistent with a name on the other. Records link through the
+//     phone only within an epoch; the earlier profiles keep their records
+//     and list the phone as [StatusRecycled]. Explain names
+//     [RuleRecycled]. A customer who comes back after a year under a name
+//     consistent with theirs is not split.
 //
 // [Resolver.Explain] tells, for each record of a profile, the identifiers
 // linking it to the others; [Resolver.ExplainPair] tells whether two
@@ -89,13 +131,32 @@
 // # Versions and idempotence
 //
 // A record is identified by its key (channel, source, id). The same key
-// with the same content ([Fingerprint]: every field but Line) is a NoOp. A
-// different content replaces the version held only if it is newer: a later
-// Observed time, or at equal times the greater fingerprint; an older
-// version is a stale NoOp. So versions arriving in any order end at the
-// newest. Orders count once by (platform, order id), in the state of the
-// most recently observed record (at equal times, refunded and cancelled
-// win over paid, paid over unpaid); interactions with a platform id count
+// with the same content ([Fingerprint]: every field but Line) is a NoOp.
+// Versions of one record combine per field, so that nothing a partial
+// export adds is lost: each attribute on its own, the identifiers of one
+// kind and scope together (a version stating phones replaces the phones
+// of an older one; one stating none keeps them), withheld values per
+// source field. The newest value stated for a field wins; a field a
+// version does not state is kept from the versions that do; orders,
+// interactions, feedback, referrals, consent and warnings are unions (an
+// order seen in two versions takes the newer's state). The combined
+// record ([Change].Record) remembers when each field was stated
+// ([identity.Record].Stated). A version that adds nothing is a stale
+// NoOp. Among versions with distinct times the result never depends on
+// arrival order.
+//
+// Where order counts, and why:
+//
+//   - At equal or unknown times the version ingested later wins for the
+//     fields it states: what an operator who re-exports a file means.
+//   - Hub flags are sticky: re-evaluating a hub would read every record
+//     that ever carried a placeholder (thousands), on every change near
+//     it. A version that drops or replaces a hub's phone leaves it a hub,
+//     where the other arrival order might not have made it one.
+//
+// Orders count once by (platform, order id), in the state of the most
+// recently observed record (at equal times, refunded and cancelled win
+// over paid, paid over unpaid); interactions with a platform id count
 // once per channel.
 //
 // # Survivorship
