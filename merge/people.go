@@ -73,27 +73,44 @@ func (pc *peopleCounter) over(threshold int) bool {
 // countPeople returns the number of people among descs: the connected
 // components of the consistency graph.
 func countPeople(descs []match.Person) int {
-	parent := make([]int, len(descs))
-	for i := range parent {
-		parent[i] = i
-	}
-	find := func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
+	sets := newDisjointSets(len(descs))
 	n := len(descs)
 	for i := range descs {
 		for j := i + 1; j < len(descs); j++ {
-			if a, b := find(i), find(j); a != b && match.Consistent(descs[i], descs[j]) {
-				parent[b] = a
+			if sets.find(i) != sets.find(j) && match.Consistent(descs[i], descs[j]) {
+				sets.union(i, j)
 				n--
 			}
 		}
 	}
 	return n
+}
+
+// disjointSets is a union-find over 0..n-1 whose roots are the smallest
+// member of their set.
+type disjointSets []int
+
+func newDisjointSets(n int) disjointSets {
+	d := make(disjointSets, n)
+	for i := range d {
+		d[i] = i
+	}
+	return d
+}
+
+func (d disjointSets) find(i int) int {
+	for d[i] != i {
+		d[i] = d[d[i]]
+		i = d[i]
+	}
+	return i
+}
+
+// union joins the sets of a and b.
+func (d disjointSets) union(a, b int) {
+	if a, b = d.find(a), d.find(b); a != b {
+		d[max(a, b)] = min(a, b)
+	}
 }
 
 // anyConsistent reports whether some named description of a is consistent
@@ -479,24 +496,8 @@ func isOrder(k identity.RecordKey) bool { return k.Channel == identity.ChannelEc
 // whose named receivers are all consistent with each other. Groups are
 // ordered by their first node.
 func receiverGroups(nodes []node, orders []int) [][]int {
-	parent := make([]int, len(orders))
-	for k := range parent {
-		parent[k] = k
-	}
-	var find func(int) int
-	find = func(k int) int {
-		for parent[k] != k {
-			parent[k] = parent[parent[k]]
-			k = parent[k]
-		}
-		return k
-	}
-	union := func(a, b int) {
-		a, b = find(a), find(b)
-		if a != b {
-			parent[max(a, b)] = min(a, b)
-		}
-	}
+	sets := newDisjointSets(len(orders))
+	find, union := sets.find, sets.union
 	first := map[identity.Identifier]int{}
 	for k, i := range orders {
 		for _, id := range nodes[i].recv {
@@ -621,17 +622,8 @@ func compareGift(a, b Gift) int {
 // phones link it to, itself included, ignoring every protection rule: who
 // the records around a phone's carrier say it is.
 func contexts(nodes []node) func(i int) []int {
-	parent := make([]int, len(nodes))
-	for i := range parent {
-		parent[i] = i
-	}
-	find := func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
+	sets := newDisjointSets(len(nodes))
+	find := sets.find
 	first := map[identity.Identifier]int{}
 	for i := range nodes {
 		for _, id := range nodes[i].link {
@@ -639,9 +631,7 @@ func contexts(nodes []node) func(i int) []int {
 				continue
 			}
 			if f, ok := first[id]; ok {
-				if a, b := find(f), find(i); a != b {
-					parent[max(a, b)] = min(a, b)
-				}
+				sets.union(f, i)
 			} else {
 				first[id] = i
 			}
