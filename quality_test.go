@@ -3,6 +3,7 @@ package scv_test
 import (
 	"context"
 	"flag"
+	"math"
 	"testing"
 	"time"
 
@@ -51,6 +52,82 @@ func TestResolutionQuality(t *testing.T) {
 	if q.RecallOfCeiling < 0.98 {
 		t.Errorf("recall %.4f is %.4f of the ceiling %.4f, want >= 0.98", q.Recall, q.RecallOfCeiling, q.Ceiling)
 	}
+}
+
+// TestResolutionQualitySuggest measures the calibrated suggestions on the
+// China trap workload: for the true pairs of records that resolution left
+// in two profiles, precision and recall by probability band. Run it with
+//
+//	go test -run TestResolutionQualitySuggest -v .
+func TestResolutionQualitySuggest(t *testing.T) {
+	g, err := workload.New(workload.Config{Records: *qualityN, Seed: 14, Traps: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := openWorkload(t, g)
+	holder := map[string]string{}
+	members := map[string][]string{}
+	for p, err := range db.All(context.Background(), scv.Filter{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range p.Sources {
+			k := identity.RecordKey{Channel: s.Channel, Source: s.Source, ID: s.RecordID}.String()
+			holder[k] = p.ID
+			members[p.ID] = append(members[p.ID], k)
+		}
+	}
+	entity := map[string]string{}
+	byEntity := map[string][]string{}
+	for _, f := range workload.Files() {
+		for l := range g.Lines(f) {
+			k := l.Key.String()
+			if _, ok := holder[k]; ok && entity[k] == "" {
+				entity[k] = l.Person
+				byEntity[l.Person] = append(byEntity[l.Person], k)
+			}
+		}
+	}
+	bands := measureSuggestions(t, db, holder, members, entity, byEntity)
+	t.Logf("%-6s %11s %8s %8s %10s %8s %9s", "P >=", "suggestions", "correct", "found", "precision", "recall", "mean P")
+	for _, b := range bands {
+		t.Logf("%-6.2f %11d %8d %8d %10.4f %8.4f %9.4f", b.min, b.suggestions, b.correct, b.found, b.precision, b.recall, b.meanP)
+	}
+	for i, b := range bands {
+		if i > 0 && b.suggestions > 0 && b.precision+0.02 < bands[i-1].precision {
+			t.Errorf("precision falls from %.4f (>= %.2f) to %.4f (>= %.2f): probabilities are not calibrated",
+				bands[i-1].precision, bands[i-1].min, b.precision, b.min)
+		}
+		// Calibrated: in a band with enough suggestions to say, the mean
+		// probability is the share that is right, give or take 0.1.
+		if b.suggestions >= 30 && math.Abs(b.precision-b.meanP) > 0.1 {
+			t.Errorf("probability >= %.2f: mean probability %.4f, precision %.4f: not calibrated", b.min, b.meanP, b.precision)
+		}
+	}
+}
+
+// openWorkload ingests every file of g into a new in-memory database,
+// closed when the test ends.
+func openWorkload(t *testing.T, g *workload.Generator) *scv.DB {
+	t.Helper()
+	ctx := context.Background()
+	root := crypto.GenerateRootKey()
+	db, err := scv.Open("", scv.Options{
+		Keys:     crypto.KeyProviderFunc(func(context.Context) (*crypto.RootKey, error) { return root, nil }),
+		InMemory: true,
+		NoSync:   true,
+		Clock:    func() time.Time { return workload.DefaultAsOf },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for _, f := range workload.Files() {
+		if _, err := db.IngestAll(ctx, identity.Decode(g.Open(f), f.Format, f.Options()), scv.IngestOptions{File: f.Name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
 }
 
 // resolveWorkload ingests every file of g into a new in-memory database

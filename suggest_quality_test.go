@@ -119,6 +119,16 @@ func suggestBands(t *testing.T, paths []string) []suggestBand {
 			members[p.ID] = append(members[p.ID], s.RecordID)
 		}
 	}
+	return measureSuggestions(t, db, holder, members, entity, byEntity)
+}
+
+// measureSuggestions measures db's suggestions by probability band
+// against the true pairs of records in two profiles: holder gives each
+// record's profile, members each profile's records, entity each record's
+// person, byEntity each person's records (records are any strings).
+func measureSuggestions(t *testing.T, db *scv.DB, holder map[string]string, members map[string][]string, entity map[string]string, byEntity map[string][]string) []suggestBand {
+	t.Helper()
+	ctx := context.Background()
 	// The true pairs beyond the ceiling, as profile pairs.
 	beyond := map[[2]string]bool{}
 	for _, ids := range byEntity {
