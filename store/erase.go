@@ -172,7 +172,7 @@ func (t *txn) tombstone(rtag []byte) error {
 // afterErase finishes erasures after their transaction: see
 // [Store.settle].
 func (s *Store) afterErase(ctx context.Context, js []*erasure) error {
-	return s.settle(ctx, js, erasedIDs(js))
+	return s.settle(ctx, js, erasedIDs(js), js)
 }
 
 // erasedIDs lists the profile ids the journal entries erased, merged-in
@@ -227,32 +227,27 @@ var (
 )
 
 // settle finishes what erasures owe once their transaction has
-// committed: it appends their entries js to the external journal, and it
+// committed: it appends their entries js to the external journal, it
 // drops every stored version of the erased profiles' keys ids (P and K,
-// so of their wrapped data keys) on an engine that can ([Purger]). The
-// one does not wait for the other: a journal that cannot be written must
-// not keep the keys on disk. Only when both are done are the profiles' U
-// entries deleted; until then they are owed (see [Store.finishErasures]).
-// On an engine that cannot purge they stay owed for good, marked as
-// journaled, so that Verify goes on saying what the engine keeps. It
-// holds the write lock exclusively: Badger refuses writes, and a second
-// purge, while one runs.
-func (s *Store) settle(ctx context.Context, js []*erasure, ids []ProfileID) error {
+// so of their wrapped data keys) on an engine that can ([Purger]), and it
+// removes what the change feed and the quarantine hold of the people the
+// entries traces erased ([Store.purgeTraces]). None waits for another: a
+// journal that cannot be written must not keep the keys on disk. Only
+// when all are done are the profiles' U entries deleted; until then they
+// are owed (see [Store.finishErasures]). On an engine that cannot purge
+// they stay owed for good, marked as journaled, so that Verify goes on
+// saying what the engine keeps.
+func (s *Store) settle(ctx context.Context, js []*erasure, ids []ProfileID, traces []*erasure) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	jerr := s.appendJournal(js)
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	p, purges := s.kv.(Purger)
-	if purges {
-		prefixes := make([][]byte, 0, 2*len(ids))
-		for _, pid := range ids {
-			prefixes = append(prefixes, dataKeyKey(pid), profileKey(pid))
-		}
-		if err := p.Purge(ctx, prefixes...); err != nil {
-			return errors.Join(jerr, fmt.Errorf("store: purge erased data keys: %w", err))
-		}
+	_, purges := s.kv.(Purger)
+	if err := s.purgeKeys(ctx, ids); err != nil {
+		return errors.Join(jerr, err)
+	}
+	if err := s.purgeTraces(ctx, traces); err != nil {
+		return errors.Join(jerr, err)
 	}
 	if jerr != nil {
 		return jerr
@@ -271,6 +266,27 @@ func (s *Store) settle(ctx context.Context, js []*erasure, ids []ProfileID) erro
 		}
 		return nil
 	})
+}
+
+// purgeKeys drops every stored version of the keys of the profiles ids
+// (P and K) on an engine that can ([Purger]), and does nothing on one
+// that cannot. It holds the write lock exclusively: Badger refuses
+// writes, and a second purge, while one runs.
+func (s *Store) purgeKeys(ctx context.Context, ids []ProfileID) error {
+	p, ok := s.kv.(Purger)
+	if !ok {
+		return nil
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	prefixes := make([][]byte, 0, 2*len(ids))
+	for _, pid := range ids {
+		prefixes = append(prefixes, dataKeyKey(pid), profileKey(pid))
+	}
+	if err := p.Purge(ctx, prefixes...); err != nil {
+		return fmt.Errorf("store: purge erased data keys: %w", err)
+	}
+	return nil
 }
 
 // finishErasures finishes what erasures still owe after their transactions
@@ -318,7 +334,7 @@ func (s *Store) finishErasures(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return len(ids) + len(journaled), s.settle(ctx, js, append(ids, journaled...))
+	return len(ids) + len(journaled), s.settle(ctx, js, append(ids, journaled...), js)
 }
 
 // openErasure opens an E entry.

@@ -21,7 +21,9 @@ import (
 // survives; the old id is shredded like an erased one, since its data key
 // sealed the erased records, and forwards to the new id unless the journal
 // names it. A journaled id is never left live nor forwarding to a live
-// profile. It writes the journal entries and tombstones back.
+// profile. It writes the journal entries and tombstones back, and removes
+// the change-feed events and quarantine entries of the erased people
+// ([Store.purgeTraces]).
 //
 // reapply is idempotent: run again on its own result it changes nothing,
 // so an interrupted restore may run it again.
@@ -127,7 +129,12 @@ func (s *Store) reapply(ctx context.Context, js []*erasure) error {
 	if err != nil {
 		return err
 	}
-	return s.settle(ctx, erased, append(erasedIDs(erased), shredded...))
+	// The feed and the quarantine of the restored data may name the
+	// erased people even where no profile of theirs was left to erase.
+	if err := s.purgeTraces(ctx, js); err != nil {
+		return err
+	}
+	return s.settle(ctx, erased, append(erasedIDs(erased), shredded...), nil)
 }
 
 // reapplyTargets returns, in id order, the live profiles that hold a

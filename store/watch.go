@@ -131,7 +131,10 @@ func (s *Store) watchStep(ctx context.Context, fn func(*txn) error) error {
 // Watch streams the change feed: stage transitions, detractor feedback and
 // erasures, in the feed's order, starting after the event whose Cursor is
 // after ("" for the beginning). When it has caught up it waits for new
-// events until ctx is done, then ends without an error.
+// events until ctx is done, then ends without an error. An erasure
+// removes the events about the erased person but the [EventErased]
+// notice; a cursor of a removed event stays valid and resumes at the next
+// event that remains.
 func (s *Store) Watch(ctx context.Context, after string) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		start := []byte{nsLog}
@@ -173,8 +176,8 @@ func (s *Store) Watch(ctx context.Context, after string) iter.Seq2[Event, error]
 						return fmt.Errorf("store: event: %w", err)
 					}
 					for i, ev := range list.Events {
-						if bytes.Equal(e.Key, lastKey) && i <= lastIdx {
-							continue
+						if bytes.Equal(e.Key, lastKey) && i <= lastIdx || ev.Kind == "" {
+							continue // yielded, or removed by an erasure
 						}
 						ev.Cursor = eventCursor(e.Key, i)
 						batch = append(batch, ev)
