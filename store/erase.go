@@ -228,29 +228,32 @@ var (
 
 // settle finishes what erasures owe once their transaction has
 // committed: it appends their entries js to the external journal, it
-// drops every stored version of the erased profiles' keys ids (P and K,
-// so of their wrapped data keys) on an engine that can ([Purger]), and it
 // removes what the change feed and the quarantine hold of the people the
-// entries traces erased ([Store.purgeTraces]). None waits for another: a
-// journal that cannot be written must not keep the keys on disk. Only
-// when all are done are the profiles' U entries deleted; until then they
-// are owed (see [Store.finishErasures]). On an engine that cannot purge
-// they stay owed for good, marked as journaled, so that Verify goes on
-// saying what the engine keeps.
+// entries traces erased ([Store.purgeTraces]), and it drops every stored
+// version of the erased profiles' keys ids (P and K, so of their wrapped
+// data keys) and of the feed and quarantine entries it deleted, on an
+// engine that can ([Purger]). None waits for another: a journal that
+// cannot be written must not keep the keys on disk. Only when all are
+// done are the profiles' U entries deleted; until then they are owed (see
+// [Store.finishErasures]). On an engine that cannot purge they stay owed
+// for good, marked as journaled, so that Verify goes on saying what the
+// engine keeps.
 func (s *Store) settle(ctx context.Context, js []*erasure, ids []ProfileID, traces []*erasure) error {
-	if len(ids) == 0 {
+	if len(ids) == 0 && len(traces) == 0 {
 		return nil
 	}
 	jerr := s.appendJournal(js)
 	_, purges := s.kv.(Purger)
-	if err := s.purgeKeys(ctx, ids); err != nil {
-		return errors.Join(jerr, err)
+	deleted, terr := s.purgeTraces(ctx, traces)
+	prefixes := make([][]byte, 0, 2*len(ids)+len(deleted))
+	for _, pid := range ids {
+		prefixes = append(prefixes, dataKeyKey(pid), profileKey(pid))
 	}
-	if err := s.purgeTraces(ctx, traces); err != nil {
-		return errors.Join(jerr, err)
+	if err := s.purgeKeys(ctx, append(prefixes, deleted...)); err != nil {
+		return errors.Join(jerr, terr, err)
 	}
-	if jerr != nil {
-		return jerr
+	if err := errors.Join(jerr, terr); err != nil {
+		return err
 	}
 	return s.kv.Update(ctx, func(tx Txn) error {
 		for _, pid := range ids {
@@ -268,21 +271,17 @@ func (s *Store) settle(ctx context.Context, js []*erasure, ids []ProfileID, trac
 	})
 }
 
-// purgeKeys drops every stored version of the keys of the profiles ids
-// (P and K) on an engine that can ([Purger]), and does nothing on one
-// that cannot. It holds the write lock exclusively: Badger refuses
-// writes, and a second purge, while one runs.
-func (s *Store) purgeKeys(ctx context.Context, ids []ProfileID) error {
+// purgeKeys drops every stored version of the keys with the prefixes on
+// an engine that can ([Purger]), and does nothing on one that cannot. It
+// holds the write lock exclusively: Badger refuses writes, and a second
+// purge, while one runs.
+func (s *Store) purgeKeys(ctx context.Context, prefixes [][]byte) error {
 	p, ok := s.kv.(Purger)
-	if !ok {
+	if !ok || len(prefixes) == 0 {
 		return nil
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	prefixes := make([][]byte, 0, 2*len(ids))
-	for _, pid := range ids {
-		prefixes = append(prefixes, dataKeyKey(pid), profileKey(pid))
-	}
 	if err := p.Purge(ctx, prefixes...); err != nil {
 		return fmt.Errorf("store: purge erased data keys: %w", err)
 	}

@@ -399,6 +399,9 @@ func (s *Store) Quarantine(ctx context.Context) iter.Seq2[QuarantineEntry, error
 				if err != nil {
 					return err
 				}
+				if len(e.Value) == 0 {
+					continue // marked by a purge that failed: see purgeTraces
+				}
 				plain, err := t.kr.Open(purposeQuarantine, e.Value)
 				if err != nil {
 					return fmt.Errorf("store: quarantine entry: %w", err)

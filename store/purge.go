@@ -15,7 +15,11 @@ import (
 // ([EventErased]), which tell downstream copies to delete them too, and
 // the quarantine entries whose record key is one of their source
 // records. It is idempotent, so an erasure or restore that is finished
-// again after a crash runs it again.
+// again after a crash runs it again. It returns the keys of the entries
+// it deleted, whose older versions [Store.settle] purges with the erased
+// data keys; an entry it rewrote (a feed entry that also holds other
+// profiles' events) keeps its older versions, sealed under the keyring,
+// until the engine compacts them.
 //
 // Neither holds an index by person: the feed's entries are sealed event
 // lists keyed by number, the quarantine's are keyed by a blind index of
@@ -25,9 +29,9 @@ import (
 // live blind-index version) per quarantine entry that names a record id.
 // The cost grows with the feed and the quarantine, not with the number
 // of erasures: a restore re-applying many erasures reads them once.
-func (s *Store) purgeTraces(ctx context.Context, js []*erasure) error {
+func (s *Store) purgeTraces(ctx context.Context, js []*erasure) (deleted [][]byte, err error) {
 	if len(js) == 0 {
-		return nil
+		return nil, nil
 	}
 	ids := map[string]bool{}
 	for _, pid := range erasedIDs(js) {
@@ -43,26 +47,31 @@ func (s *Store) purgeTraces(ctx context.Context, js []*erasure) error {
 	// over the feed (L) sees them: the erasing transaction has committed,
 	// so no event about the erased profiles can follow.
 	if err := s.publish(ctx); err != nil {
-		return err
+		return nil, err
 	}
-	if err := s.scanPages(ctx, nsLog, func(t *txn, e Entry) error { return t.redactEvents(e, ids) }); err != nil {
-		return fmt.Errorf("store: removing an erased person's feed events: %w", err)
+	feed, err := s.scanPages(ctx, nsLog, func(t *txn, e Entry) (bool, error) { return t.redactEvents(e, ids) })
+	if err != nil {
+		return nil, fmt.Errorf("store: removing an erased person's feed events: %w", err)
 	}
-	if err := s.scanPages(ctx, nsQuarantine, func(t *txn, e Entry) error { return t.dropQuarantined(e, tags) }); err != nil {
-		return fmt.Errorf("store: removing an erased person's quarantine entries: %w", err)
+	quarantine, err := s.scanPages(ctx, nsQuarantine, func(t *txn, e Entry) (bool, error) { return t.dropQuarantined(e, tags) })
+	if err != nil {
+		return nil, fmt.Errorf("store: removing an erased person's quarantine entries: %w", err)
 	}
-	return nil
+	return append(feed, quarantine...), nil
 }
 
 // scanPages calls fn with every entry of the namespace ns, [pageSize]
 // entries per write transaction, so that neither a transaction's size
-// nor its conflicts grow with the namespace.
-func (s *Store) scanPages(ctx context.Context, ns byte, fn func(*txn, Entry) error) error {
+// nor its conflicts grow with the namespace. It returns the keys of the
+// entries fn deleted (fn returns true).
+func (s *Store) scanPages(ctx context.Context, ns byte, fn func(*txn, Entry) (bool, error)) ([][]byte, error) {
 	start := []byte{ns}
+	var deleted [][]byte
 	for {
 		var next []byte
+		var page [][]byte
 		err := s.update(ctx, func(t *txn) error {
-			next = nil
+			next, page = nil, page[:0]
 			n := 0
 			for e, err := range t.tx.Scan([]byte{ns}, start, false) {
 				if err != nil {
@@ -73,14 +82,22 @@ func (s *Store) scanPages(ctx context.Context, ns byte, fn func(*txn, Entry) err
 					break
 				}
 				n++
-				if err := fn(t, e); err != nil {
+				del, err := fn(t, e)
+				if err != nil {
 					return err
+				}
+				if del {
+					page = append(page, append([]byte(nil), e.Key...))
 				}
 			}
 			return nil
 		})
-		if err != nil || next == nil {
-			return err
+		if err != nil {
+			return nil, err
+		}
+		deleted = append(deleted, page...)
+		if next == nil {
+			return deleted, nil
 		}
 		start = next
 	}
@@ -90,15 +107,20 @@ func (s *Store) scanPages(ctx context.Context, ns byte, fn func(*txn, Entry) err
 // of ids (but erasure notices). A removed event is left in its place as a
 // zero event, which [Store.Watch] skips, so that every other event keeps
 // its cursor; an entry left with no event is deleted, and a consumer
-// resuming after one of its events resumes at the next entry.
-func (t *txn) redactEvents(e Entry, ids map[string]bool) error {
+// resuming after one of its events resumes at the next entry. An empty
+// entry (the mark a purge sets before it drops a key, left by a purge
+// that failed) is deleted again.
+func (t *txn) redactEvents(e Entry, ids map[string]bool) (deleted bool, err error) {
+	if len(e.Value) == 0 {
+		return true, t.tx.Delete(append([]byte(nil), e.Key...)) // left by a purge that failed
+	}
 	plain, err := t.kr.Open(purposeEvent, e.Value)
 	if err != nil {
-		return fmt.Errorf("event %x: %w", e.Key[1:], err)
+		return false, fmt.Errorf("event %x: %w", e.Key[1:], err)
 	}
 	var list eventList
 	if err := codec.Unmarshal(plain, &list); err != nil {
-		return fmt.Errorf("event %x: %w", e.Key[1:], err)
+		return false, fmt.Errorf("event %x: %w", e.Key[1:], err)
 	}
 	changed, left := false, 0
 	for i, ev := range list.Events {
@@ -112,39 +134,42 @@ func (t *txn) redactEvents(e Entry, ids map[string]bool) error {
 	k := append([]byte(nil), e.Key...)
 	switch {
 	case left == 0:
-		return t.tx.Delete(k)
+		return true, t.tx.Delete(k)
 	case !changed:
-		return nil
+		return false, nil
 	}
 	plain, err = codec.Marshal(&list)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return t.tx.Set(k, t.kr.Seal(purposeEvent, plain))
+	return false, t.tx.Set(k, t.kr.Seal(purposeEvent, plain))
 }
 
 // dropQuarantined deletes the quarantine entry e if its record key's tag,
 // under any live blind-index version, is one of tags.
-func (t *txn) dropQuarantined(e Entry, tags map[string]bool) error {
+func (t *txn) dropQuarantined(e Entry, tags map[string]bool) (deleted bool, err error) {
+	if len(e.Value) == 0 {
+		return true, t.tx.Delete(append([]byte(nil), e.Key...)) // left by a purge that failed
+	}
 	plain, err := t.kr.Open(purposeQuarantine, e.Value)
 	if err != nil {
-		return fmt.Errorf("quarantine entry %x: %w", e.Key[1:], err)
+		return false, fmt.Errorf("quarantine entry %x: %w", e.Key[1:], err)
 	}
 	var q QuarantineEntry
 	if err := json.Unmarshal(plain, &q); err != nil {
-		return fmt.Errorf("quarantine entry %x: %w", e.Key[1:], err)
+		return false, fmt.Errorf("quarantine entry %x: %w", e.Key[1:], err)
 	}
 	if q.RecordID == "" {
-		return nil
+		return false, nil
 	}
 	all, err := t.kr.BlindIndexAll(tagRecord, recordValue(identity.RecordKey{Channel: q.Channel, Source: q.Source, ID: q.RecordID}))
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, tag := range all {
 		if tags[string(tag)] {
-			return t.tx.Delete(append([]byte(nil), e.Key...))
+			return true, t.tx.Delete(append([]byte(nil), e.Key...))
 		}
 	}
-	return nil
+	return false, nil
 }

@@ -131,10 +131,7 @@ func (s *Store) reapply(ctx context.Context, js []*erasure) error {
 	}
 	// The feed and the quarantine of the restored data may name the
 	// erased people even where no profile of theirs was left to erase.
-	if err := s.purgeTraces(ctx, js); err != nil {
-		return err
-	}
-	return s.settle(ctx, erased, append(erasedIDs(erased), shredded...), nil)
+	return s.settle(ctx, erased, append(erasedIDs(erased), shredded...), js)
 }
 
 // reapplyTargets returns, in id order, the live profiles that hold a

@@ -100,6 +100,9 @@ func (s *Store) rewrapAll(ctx context.Context, sum *RotateSummary, first bool) (
 						break
 					}
 					n++
+					if len(e.Value) == 0 && (ns == nsLog || ns == nsQuarantine) {
+						continue // marked by a purge that failed: see purgeTraces
+					}
 					var nv []byte
 					if ns == nsDataKey {
 						nv, err = s.rewrapDataKey(e.Key[1:], e.Value)

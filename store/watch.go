@@ -167,6 +167,9 @@ func (s *Store) Watch(ctx context.Context, after string) iter.Seq2[Event, error]
 					if err != nil {
 						return err
 					}
+					if len(e.Value) == 0 {
+						continue // marked by a purge that failed: see purgeTraces
+					}
 					plain, err := t.kr.Open(purposeEvent, e.Value)
 					if err != nil {
 						return fmt.Errorf("store: event: %w", err)
