@@ -191,3 +191,76 @@ func TestEraseLeavesNoTraces(t *testing.T) {
 	}
 	check(t, "after restoring a backup taken before it")
 }
+
+// TestErasedFeedEntryLeavesNoOldVersion erases a person whose stage
+// events fill feed entries of their own, written to a table on disk, and
+// then looks for those entries' sealed values in every file of the
+// database (at-rest encryption off, so that they would show): no version
+// of them may remain. On a database this small the compaction that drops
+// the erased data keys rewrites the table holding the entries too, so the
+// test fails if the entries are not deleted, but does not isolate the
+// purge of their keys, which covers entries in other tables. (Quarantine
+// entries are larger than BadgerOptions.ValueThreshold and live in the
+// value log, whose space only Maintain reclaims.)
+func TestErasedFeedEntryLeavesNoOldVersion(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	opts := Options{Keys: testKeys(crypto.GenerateRootKey()), Clock: func() time.Time { return asOf }, NoAtRestEncryption: true}
+	s, err := Open(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { s.Close() }()
+	var id string
+	for i, rec := range []identity.Record{cardReceipt("r-0", "+8613912340002", "", "o-0"), cardReceipt("r-1", "+8613912340002", "", "o-1")} {
+		res, err := s.IngestBatch(ctx, []identity.Record{rec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			id = res[0].Profile
+		}
+	}
+	if err := s.publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var sealed [][]byte
+	if err := s.kv.View(ctx, func(tx Txn) error {
+		for e, err := range tx.Scan([]byte{nsLog}, nil, false) {
+			if err != nil {
+				return err
+			}
+			sealed = append(sealed, append([]byte(nil), e.Value...))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(sealed) != 2 {
+		t.Fatalf("%d feed entries, want one per receipt", len(sealed))
+	}
+	// Reopened, the entries are in a table on disk, not only in the
+	// memtable's log.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Open(ctx, dir, opts); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range sealed {
+		if f := filesContaining(t, dir, v); len(f) == 0 {
+			t.Fatalf("feed entry %d is not on disk before the erasure: the test cannot see it", i)
+		}
+	}
+	if err := s.Erase(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range sealed {
+		if f := filesContaining(t, dir, v); len(f) > 0 {
+			t.Errorf("after the erasure feed entry %d is still on disk in %v", i, f)
+		}
+	}
+}
