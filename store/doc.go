@@ -35,7 +35,8 @@
 //	Z rtag          the tombstones' index, for counting
 //	B tag pid       the blocking index of duplicate suggestions: a blind index of a name, or of a birthday and
 //	                a word of a name, and a profile that has it (see [Store.Suggest])
-//	W seq, L n      change-feed events: pending per transaction, then published in order
+//	W seq, L n      change-feed events: pending per transaction, then published in order; an
+//	                erasure removes those about the erased person (see [Store.Watch])
 //
 // Values are sealed with XChaCha20-Poly1305: profiles and records under the
 // profile's own data key, bound to the profile id and purpose; values that

@@ -38,9 +38,12 @@ const EventErased EventKind = "erased"
 // journals the erasure; then it purges every stored version of the
 // profile's key, which holds its wrapped data key (and those of the
 // profiles merged into it), so no older copy of its sealed values can be
-// opened again. The identifiers that linked the profile's records and
-// that no other profile carries are suppressed: a later record carrying
-// one, from any source, is refused ([OutcomeSuppressed]) until
+// opened again. The change feed's events about the profile and the
+// profiles merged into it (but the [EventErased] notice) and the
+// quarantine entries of its records are removed after the transaction
+// (see [Store.Watch]). The identifiers that linked the profile's records
+// and that no other profile carries are suppressed: a later record
+// carrying one, from any source, is refused ([OutcomeSuppressed]) until
 // [Store.Unsuppress] lifts it. id may be a forwarded id; the profile it
 // forwards to is erased. Erase returns [ErrNotFound] for an unknown id
 // and [ErrErased] for one erased before.

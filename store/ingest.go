@@ -384,7 +384,8 @@ func (t *txn) quarantine(re *identity.RecordError) error {
 	return t.tx.Set(key(nsQuarantine, tag), t.kr.Seal(purposeQuarantine, plain))
 }
 
-// Quarantine streams the quarantined records.
+// Quarantine streams the quarantined records. An erasure removes the
+// entries of the erased person's records ([Store.Erase]).
 func (s *Store) Quarantine(ctx context.Context) iter.Seq2[QuarantineEntry, error] {
 	return func(yield func(QuarantineEntry, error) bool) {
 		done, err := s.begin()

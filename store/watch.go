@@ -57,7 +57,8 @@ func sameScore(a, b *merge.Score) bool {
 	return b != nil && a.Score == b.Score && a.Time.Equal(b.Time) && a.From.Record == b.From.Record
 }
 
-// eventList is a W or L entry: the events of one transaction.
+// eventList is a W or L entry: the events of one transaction. A zero
+// event is one an erasure removed (see [Store.purgeTraces]).
 type eventList struct{ Events []Event }
 
 // An event cursor is its L entry's key and its index in the entry.
