@@ -64,7 +64,7 @@ func TestResolutionQualitySuggest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := openWorkload(t, g)
+	db, _ := openWorkload(t, g)
 	holder := map[string]string{}
 	members := map[string][]string{}
 	for p, err := range db.All(context.Background(), scv.Filter{}) {
@@ -107,8 +107,8 @@ func TestResolutionQualitySuggest(t *testing.T) {
 }
 
 // openWorkload ingests every file of g into a new in-memory database,
-// closed when the test ends.
-func openWorkload(t *testing.T, g *workload.Generator) *scv.DB {
+// closed when the test ends, and returns it with the import's totals.
+func openWorkload(t *testing.T, g *workload.Generator) (*scv.DB, scv.Summary) {
 	t.Helper()
 	ctx := context.Background()
 	root := crypto.GenerateRootKey()
@@ -122,30 +122,6 @@ func openWorkload(t *testing.T, g *workload.Generator) *scv.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	for _, f := range workload.Files() {
-		if _, err := db.IngestAll(ctx, identity.Decode(g.Open(f), f.Format, f.Options()), scv.IngestOptions{File: f.Name}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return db
-}
-
-// resolveWorkload ingests every file of g into a new in-memory database
-// through identity.Decode, and evaluates the profiles it made.
-func resolveWorkload(t *testing.T, g *workload.Generator) (workload.Quality, scv.Summary) {
-	t.Helper()
-	ctx := context.Background()
-	root := crypto.GenerateRootKey()
-	db, err := scv.Open("", scv.Options{
-		Keys:     crypto.KeyProviderFunc(func(context.Context) (*crypto.RootKey, error) { return root, nil }),
-		InMemory: true,
-		NoSync:   true,
-		Clock:    func() time.Time { return workload.DefaultAsOf },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	var total scv.Summary
 	for _, f := range workload.Files() {
 		sum, err := db.IngestAll(ctx, identity.Decode(g.Open(f), f.Format, f.Options()), scv.IngestOptions{File: f.Name})
@@ -155,6 +131,15 @@ func resolveWorkload(t *testing.T, g *workload.Generator) (workload.Quality, scv
 		total.Read += sum.Read
 		total.Accepted += sum.Accepted
 	}
+	return db, total
+}
+
+// resolveWorkload ingests every file of g into a new in-memory database
+// through identity.Decode, and evaluates the profiles it made.
+func resolveWorkload(t *testing.T, g *workload.Generator) (workload.Quality, scv.Summary) {
+	t.Helper()
+	ctx := context.Background()
+	db, total := openWorkload(t, g)
 	holder := map[identity.RecordKey]string{}
 	for p, err := range db.All(ctx, scv.Filter{}) {
 		if err != nil {
