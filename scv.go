@@ -49,7 +49,7 @@ type Options struct {
 	NoAtRestEncryption bool
 	// Memory tunes Badger's memtables, caches and value log; the zero
 	// value is the default, about 450 MiB of memtables and caches (the
-	// process needs more: see the README's "Durability and memory"). Dir,
+	// process needs more: see docs/operations.md). Dir,
 	// NoSync and EncryptionKey in it are ignored.
 	Memory store.BadgerOptions
 	// InMemory keeps the database in memory, for tests; dir must be "".

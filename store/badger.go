@@ -83,7 +83,7 @@ type BadgerOptions struct {
 	// only): a value read faults in its own pages, not the device's
 	// readahead around them, which matters once the database is larger
 	// than the memory left for its files (measured in a 1 GiB cgroup at
-	// 1,000,000 records, see the README). Set it when the value log is
+	// 1,000,000 records, see docs/benchmarks.md). Set it when the value log is
 	// mostly read in order, as by value-log GC, and memory is plenty.
 	Readahead bool
 	// Logger receives Badger's warnings and errors; nil means
