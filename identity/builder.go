@@ -1,7 +1,6 @@
 package identity
 
 import (
-	"errors"
 	"slices"
 	"time"
 )
@@ -166,12 +165,11 @@ func (b *builder) finish() (Record, error) {
 		b.quarantine("", ReasonMissingID, nil)
 	}
 	if b.fail == nil && len(r.Identifiers) == 0 {
-		if len(r.Withheld) > 0 {
-			w := r.Withheld[0]
-			b.quarantine(w.Field, w.Reason, errors.New("no other identifier"))
-		} else {
-			b.quarantine("", ReasonNoIdentifier, nil)
-		}
+		// A record that no identifier keys is still a customer: it becomes
+		// an anonymous profile of its own, which suggestions and later
+		// versions of the record can reach. The warning says why no key
+		// joins it to anything.
+		b.warn("", ReasonNoIdentifier)
 	}
 	if b.fail != nil {
 		e := b.fail

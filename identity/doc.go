@@ -126,10 +126,12 @@
 // [Reason], so that read = accepted + quarantined. A record is quarantined
 // when it is malformed (bad JSON, a field of the wrong type, a wrong column
 // count, bytes that are not UTF-8), lacks its id or a required field such
-// as an order amount, has an amount that is not an exact decimal of at most
-// two places, or has no usable identifier. A bad optional field (a birthday,
-// a gender code, a score, a timestamp) is dropped with a [Warning] and the
-// record is kept. Names are folded with NFKC and placeholders (微信用户,
+// as an order amount, or has an amount that is not an exact decimal of at
+// most two places. A record with no usable identifier is kept, with a
+// no_identifier [Warning]: it becomes an anonymous profile of its own,
+// which suggestions, a later version of the record and an operator's link
+// can reach. A bad optional field (a birthday, a gender code, a score, a
+// timestamp) is dropped with a [Warning] and the record is kept. Names are folded with NFKC and placeholders (微信用户,
 // 先生, 王先生, 顾客, test, -) are dropped; e-mails are lower-cased and
 // checked; provinces and cities lose their 省 / 市 / 自治区 suffixes.
 //

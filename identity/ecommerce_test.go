@@ -76,14 +76,15 @@ func TestEcommerce(t *testing.T) {
 			want:  map[string]string{"id": "1001", "ids": "buyer:taobao:lanzhou_pan", "nickname": "lanzhou_pan", "orders": "taobao/1001 paid 100 CNY "},
 		},
 		{
-			name:  "a masked nick and a masked mobile leave nothing: quarantined with the phone's reason",
+			name:  "a masked nick and a masked mobile leave no key: an anonymous record with the phone withheld",
 			input: `{"tid":1001,"buyer_nick":"张**","receiver_mobile":"138****5678","payment":"1","status":"TRADE_FINISHED"}`,
-			want:  map[string]string{"id": "1001", "quarantine": "receiver_mobile: masked_phone"},
+			want: map[string]string{"id": "1001", "orders": "taobao/1001 paid 100 CNY ", "warnings": "buyer_nick: masked_value; : no_identifier",
+				"withheld": "receiver_mobile: masked_phone"},
 		},
 		{
-			name:  "no buyer and no phone at all is no_identifier",
+			name:  "no buyer and no phone at all is an anonymous order, warned no_identifier",
 			input: `{"tid":1001,"payment":"1","status":"TRADE_FINISHED"}`,
-			want:  map[string]string{"id": "1001", "quarantine": ": no_identifier"},
+			want:  map[string]string{"id": "1001", "orders": "taobao/1001 paid 100 CNY ", "warnings": ": no_identifier"},
 		},
 		{
 			name:  "receiver_phone: a landline is a phone too",

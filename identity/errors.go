@@ -16,7 +16,7 @@ type Reason string
 const (
 	ReasonMalformed        Reason = "malformed"         // the record as a whole cannot be parsed
 	ReasonMissingID        Reason = "missing_id"        // the record has no source record id
-	ReasonNoIdentifier     Reason = "no_identifier"     // no usable identifier at all
+	ReasonNoIdentifier     Reason = "no_identifier"     // no usable identifier at all: a warning, the record is anonymous
 	ReasonMaskedPhone      Reason = "masked_phone"      // 138****5678
 	ReasonInvalidPhone     Reason = "invalid_phone"     // not a valid number for its region
 	ReasonServicePhone     Reason = "service_phone"     // 400/800, 95xxx, 10xxx and other non-personal numbers

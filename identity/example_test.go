@@ -125,7 +125,10 @@ func ExampleDecode_pos() {
 	//   id member:stores:M8012
 	//   id phone:+8618673112312
 	//   order stores/CS08-26061005 refunded 29900 fen 2026-06-15 11:00
-	// quarantined line 5: mobile placeholder_phone
+	// pos/stores/ZZ04/ZZ04-26083001
+	//   withheld mobile placeholder_phone
+	//   order stores/ZZ04-26083001 paid 8900 fen 2026-08-30 11:30
+	//   warning  no_identifier
 }
 
 func ExampleDecode_csv() {

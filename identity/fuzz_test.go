@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"testing"
 	"unicode/utf8"
 
@@ -142,8 +143,10 @@ func checkRecord(t *testing.T, f identity.Format, r identity.Record) {
 	if r.ID == "" || r.Channel != identity.Channel(f) || !sourceOK || r.Line <= 0 {
 		t.Fatalf("record %q: channel %q, source %q, line %d", r.ID, r.Channel, r.Source, r.Line)
 	}
-	if len(r.Identifiers) == 0 {
-		t.Fatalf("record %q has no identifier", r.ID)
+	// A record no identifier keys is anonymous, and says so; a keyed one
+	// never carries that warning.
+	if anonymous := slices.Contains(r.Warnings, identity.Warning{Reason: identity.ReasonNoIdentifier}); anonymous != (len(r.Identifiers) == 0) {
+		t.Fatalf("record %q: %d identifiers, no_identifier warning %v", r.ID, len(r.Identifiers), anonymous)
 	}
 	for _, id := range r.Identifiers {
 		if id.Value == "" || id.Kind.Scoped() != (id.Scope != "") {
@@ -159,7 +162,7 @@ func checkRecord(t *testing.T, f identity.Format, r identity.Record) {
 		}
 	}
 	for _, w := range r.Warnings {
-		if w.Field == "" || w.Reason == "" {
+		if w.Field == "" && w.Reason != identity.ReasonNoIdentifier || w.Reason == "" {
 			t.Fatalf("record %q: warning %#v", r.ID, w)
 		}
 	}

@@ -290,7 +290,9 @@ type Withheld struct {
 }
 
 // Warning says that an optional field was dropped and why. It names the
-// field, never the value.
+// field, never the value. One warning names no field: no_identifier, on a
+// record that no identifier keys, which becomes an anonymous profile of
+// its own.
 type Warning struct {
 	Field  string
 	Reason Reason

@@ -88,10 +88,12 @@ func TestPOS(t *testing.T) {
 				"withheld": "mobile: placeholder_phone", "name": "何晓", "orders": "pos/R2 paid 25900 CNY 2026-02-20T12:00:00+08:00 store=ZZ04"},
 		},
 		{
-			name:  "a placeholder phone and nothing else is quarantined as placeholder_phone",
+			name:  "a placeholder phone and nothing else is anonymous, the phone withheld as placeholder_phone",
 			opts:  hub,
 			input: posHeader + "ZZ04,R3,,13800000000,余洁,89.00,CNY,2026-08-30 11:30:00,,paid,\n",
-			want:  map[string]string{"id": "ZZ04/R3", "quarantine": "mobile: placeholder_phone"},
+			want: map[string]string{"id": "ZZ04/R3", "name": "余洁", "observed": "2026-08-30T11:30:00+08:00",
+				"orders":   "pos/R3 paid 8900 CNY 2026-08-30T11:30:00+08:00 store=ZZ04",
+				"warnings": ": no_identifier", "withheld": "mobile: placeholder_phone"},
 		},
 		{
 			name:  "an unknown status keeps the record without an order",
@@ -237,14 +239,14 @@ func TestCSV(t *testing.T) {
 			want:  map[string]string{"id": "G1", "ids": "phone:+8613989012340", "warnings": "gender: invalid_gender"},
 		},
 		{
-			name:  "an invalid phone and nothing else is quarantined invalid_phone",
+			name:  "an invalid phone and nothing else is anonymous, the phone withheld as invalid_phone",
 			input: "record_id,phone,name\nP1,1391234,郑某\n",
-			want:  map[string]string{"id": "P1", "quarantine": "phone: invalid_phone"},
+			want:  map[string]string{"id": "P1", "name": "郑某", "warnings": ": no_identifier", "withheld": "phone: invalid_phone"},
 		},
 		{
-			name:  "no identifier at all is no_identifier",
+			name:  "no identifier at all is anonymous, warned no_identifier",
 			input: "record_id,name\nN1,王芳\n",
-			want:  map[string]string{"id": "N1", "quarantine": ": no_identifier"},
+			want:  map[string]string{"id": "N1", "name": "王芳", "warnings": ": no_identifier"},
 		},
 		{
 			name:  "without record_id the id is a hash of the mapped values (field\\0value\\0 in field order, SHA-256, 16 bytes)",

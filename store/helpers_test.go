@@ -35,6 +35,12 @@ func openTestStore(t testing.TB, dir string, root *crypto.RootKey) *Store {
 	return s
 }
 
+// fixtureProfiles is how many profiles the fixtures make: the 40 people
+// of testdata/README.md's cast but P19, the JD pin of jd.json element 9,
+// and the seven anonymous records (P19's receipt and six rows that are
+// nobody but whose only phone is withheld).
+const fixtureProfiles = 47
+
 // fixtures yields every record and quarantine error of testdata/, file by
 // file in name order.
 func fixtures(t testing.TB) iter.Seq2[identity.Record, error] {

@@ -62,8 +62,8 @@ func TestPipelinedIngestMatchesTransactional(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := canonical(t, plain)
-	if len(want) != 40 {
-		t.Fatalf("%d profiles, want the 40 of the cast", len(want))
+	if len(want) != fixtureProfiles {
+		t.Fatalf("%d profiles, want %d", len(want), fixtureProfiles)
 	}
 	mustVerify(t, plain)
 	for _, tc := range []struct {

@@ -291,7 +291,7 @@ func TestListPagesResume(t *testing.T) {
 			break
 		}
 	}
-	if len(all) != 40 || strings.Join(all, ",") != strings.Join(paged, ",") {
+	if len(all) != fixtureProfiles || strings.Join(all, ",") != strings.Join(paged, ",") {
 		t.Fatalf("pages of 7 gave %d profiles, one listing %d; or a different order", len(paged), len(all))
 	}
 	// Filters: every profile listed with a risk has that risk.

@@ -93,7 +93,7 @@ func TestImportStdinAndHuman(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("import -: exit %d: %s", r.code, r.stderr)
 	}
-	for _, want := range []string{"read 28, accepted 24", "quarantined by reason", "invalid_amount", "profiles created", "warnings by reason"} {
+	for _, want := range []string{"read 28, accepted 25", "quarantined by reason", "invalid_amount", "profiles created", "warnings by reason"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("import summary lacks %q:\n%s", want, r.stdout)
 		}

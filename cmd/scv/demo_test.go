@@ -37,9 +37,19 @@ func readmeStages(t *testing.T) map[string]int {
 	if people != 40 {
 		t.Fatalf("read %d people from the README's cast, want 40", people)
 	}
-	// "Rows that are nobody": jd.json element 9 is accepted as "an
-	// anonymous profile without purchases" (a JD pin only): potential.
-	counts["potential"]++
+	// "Rows that are nobody": the accepted ones name their profile's
+	// stage in brackets.
+	nobody := regexp.MustCompile(`^\| \S+ \| .* \| accepted.*\((\w+)\) \|$`)
+	extra := 0
+	for _, line := range strings.Split(string(readme), "\n") {
+		if m := nobody.FindStringSubmatch(line); m != nil {
+			counts[m[1]]++
+			extra++
+		}
+	}
+	if extra != 7 {
+		t.Fatalf("read %d accepted rows that are nobody from the README, want 7", extra)
+	}
 	return counts
 }
 
@@ -83,7 +93,7 @@ func TestDemo(t *testing.T) {
 	for _, s := range []string{
 		"profiles by stage, as of 2026-11-23",
 		"pos/stores.csv", "csv/survey.csv", "wechat/miniprogram.json", "weibo/leads.jsonl", "ecommerce/jd.json",
-		"quarantined by reason", "placeholder_phone", "invalid_encoding",
+		"quarantined by reason", "no_identifier", "invalid_encoding",
 		"the loyal customer", "王芳", "loyal", "what links each record", "member (pos)",
 	} {
 		if !strings.Contains(out, s) {

@@ -550,14 +550,15 @@ func (p *person) buildLines() {
 		if p.posReg {
 			add(filePOS, lineRegistration, 0, false, p.posRegAt, "")
 		}
+		// A receipt without a member number whose typed phone is no key
+		// is accepted all the same: an anonymous profile of its own.
 		for j, rc := range p.receipts[:p.nReceipts] {
-			reason := p.receiptReason(&rc)
-			add(filePOS, lineReceipt, j, false, rc.at, reason)
+			add(filePOS, lineReceipt, j, false, rc.at, "")
 			if rc.resent {
-				add(filePOS, lineReceipt, j, false, rc.at+1, reason)
+				add(filePOS, lineReceipt, j, false, rc.at+1, "")
 			}
 			if rc.refunded {
-				add(filePOS, lineReceipt, j, true, rc.refundAt, reason)
+				add(filePOS, lineReceipt, j, true, rc.refundAt, "")
 			}
 		}
 	}
@@ -569,19 +570,4 @@ func (p *person) buildLines() {
 			add(fileSurvey, lineSurvey, 0, false, p.surveyAt, "")
 		}
 	}
-}
-
-// receiptReason is what Decode makes of a till row: a member number
-// carries any row; without one, the typed phone must be a key.
-func (p *person) receiptReason(rc *receipt) identity.Reason {
-	if p.posMember {
-		return ""
-	}
-	switch rc.typed {
-	case typedPlaceholder:
-		return identity.ReasonPlaceholderPhone
-	case typedTypo:
-		return identity.ReasonInvalidPhone
-	}
-	return ""
 }

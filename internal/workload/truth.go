@@ -120,7 +120,7 @@ func (g *Generator) truth(p *person) Person {
 	}
 	if p.chans&chPOS != 0 {
 		for _, rc := range p.receipts[:p.nReceipts] {
-			if !rc.refunded && p.receiptReason(&rc) == "" {
+			if !rc.refunded {
 				t.PaidOrders++
 				t.SpendFen += rc.amount
 			}

@@ -142,19 +142,20 @@ func TestFeatures(t *testing.T) {
 	}
 	type keyCount = map[identity.RecordKey]int
 	var (
-		quarantined = map[identity.Reason]int{}
-		withheld    = map[identity.Reason]int{}
-		statuses    = map[identity.OrderStatus]int{}
-		seen        = keyCount{}
-		later       int // records seen again with a later observed time
-		identical   int // records seen again identical
-		hubPeople   = map[string]map[string]bool{}
-		leads       int
-		anonymous   int // Weibo records without a phone
-		referrals   int
-		feedback    int
-		consent     int
-		last        = map[identity.RecordKey]identity.Record{}
+		quarantined  = map[identity.Reason]int{}
+		withheld     = map[identity.Reason]int{}
+		anonWithheld = map[identity.Reason]int{}
+		statuses     = map[identity.OrderStatus]int{}
+		seen         = keyCount{}
+		later        int // records seen again with a later observed time
+		identical    int // records seen again identical
+		hubPeople    = map[string]map[string]bool{}
+		leads        int
+		anonymous    int // Weibo records without a phone
+		referrals    int
+		feedback     int
+		consent      int
+		last         = map[identity.RecordKey]identity.Record{}
 	)
 	hubs := map[string]bool{}
 	for _, h := range g.HubPhones() {
@@ -183,6 +184,9 @@ func TestFeatures(t *testing.T) {
 		seen[k]++
 		for _, w := range rec.Withheld {
 			withheld[w.Reason]++
+			if len(rec.Identifiers) == 0 {
+				anonWithheld[w.Reason]++
+			}
 		}
 		for _, o := range rec.Orders {
 			statuses[o.Status]++
@@ -208,8 +212,8 @@ func TestFeatures(t *testing.T) {
 		name  string
 		count int
 	}{
-		{"quarantined placeholder 13800000000", quarantined[identity.ReasonPlaceholderPhone]},
-		{"quarantined typo", quarantined[identity.ReasonInvalidPhone]},
+		{"anonymous receipt, placeholder 13800000000 withheld", anonWithheld[identity.ReasonPlaceholderPhone]},
+		{"anonymous receipt, typo withheld", anonWithheld[identity.ReasonInvalidPhone]},
 		{"withheld masked mobile", withheld[identity.ReasonMaskedPhone]},
 		{"withheld placeholder with a member number", withheld[identity.ReasonPlaceholderPhone]},
 		{"paid orders", statuses[identity.OrderPaid]},
