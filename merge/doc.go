@@ -112,6 +112,22 @@
 //     [RuleRecycled]. A customer who comes back after a year under a name
 //     consistent with theirs is not split.
 //
+// # Assertions
+//
+// An operator accepting a suggestion, or AutoLink above its probability,
+// says that two records are one person although no identifier joins them
+// ([Resolver.Link]; an anonymous record, with no identifier at all, can
+// join a profile only this way). The assertion ([Assertion]: who, when,
+// and AutoLink's probability) is kept on the profiles of both records,
+// like a do-not-link pair, and joins their components after every
+// identifier rule has run: it overrides hubs and limits, but never a
+// do-not-link pair between records of the two sides (the earlier
+// assertion stands when two contradict through one). Linking removes a
+// do-not-link pair between the same two records and separating removes
+// the assertion; [Resolver.Unlink] withdraws it, and so does an unmerge
+// ([Resolver.Detach]) of either record. Explain shows the hop ("linked by
+// auto (p=0.970)").
+//
 // [Resolver.Explain] tells, for each record of a profile, the identifiers
 // linking it to the others; [Resolver.ExplainPair] tells whether two
 // records are one profile and through which records and identifier kinds,

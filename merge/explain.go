@@ -12,6 +12,8 @@ import (
 type RecordLinks struct {
 	Record identity.RecordKey
 	Links  []Link // empty for a profile's only record
+	// Asserted are the assertions ([Resolver.Link]) naming the record.
+	Asserted []Assertion
 }
 
 // Link is one identifier a record shares with other records of its
@@ -27,7 +29,7 @@ func (r RecordLinks) String() string {
 	var b strings.Builder
 	b.WriteString(r.Record.String())
 	b.WriteString(":")
-	if len(r.Links) == 0 {
+	if len(r.Links) == 0 && len(r.Asserted) == 0 {
 		b.WriteString(" no link")
 	}
 	for i, l := range r.Links {
@@ -35,6 +37,16 @@ func (r RecordLinks) String() string {
 			b.WriteString(";")
 		}
 		fmt.Fprintf(&b, " %s -> %s", l.Identifier.Kind, joinKeys(l.With))
+	}
+	for i, a := range r.Asserted {
+		if i > 0 || len(r.Links) > 0 {
+			b.WriteString(";")
+		}
+		other := a.A
+		if other == r.Record {
+			other = a.B
+		}
+		fmt.Fprintf(&b, " linked by %s -> %s", a.By, other)
 	}
 	return b.String()
 }
@@ -73,6 +85,11 @@ func (r *Resolver) Explain(p *Profile) []RecordLinks {
 				out[i].Links = append(out[i].Links, l)
 			}
 		}
+		for _, a := range p.Links {
+			if a.A == ref.Key || a.B == ref.Key {
+				out[i].Asserted = append(out[i].Asserted, a)
+			}
+		}
 	}
 	return out
 }
@@ -98,10 +115,12 @@ type PairExplanation struct {
 }
 
 // Hop is one step of a path: records From and To share identifier Via,
-// which holds personal data; String shows only its kind.
+// which holds personal data; String shows only its kind. A hop through an
+// assertion ([Resolver.Link]) has Link set and no Via.
 type Hop struct {
 	From, To identity.RecordKey
 	Via      identity.Identifier
+	Link     *Assertion
 }
 
 // String returns a one-line explanation naming record keys, identifier
@@ -117,7 +136,14 @@ func (e *PairExplanation) String() string {
 		}
 	}
 	for _, h := range e.Path {
-		fmt.Fprintf(&b, "; %s -%s-> %s", h.From, h.Via.Kind, h.To)
+		switch {
+		case h.Link != nil && h.Link.Probability > 0:
+			fmt.Fprintf(&b, "; %s -linked by %s (p=%.3f)-> %s", h.From, h.Link.By, h.Link.Probability, h.To)
+		case h.Link != nil:
+			fmt.Fprintf(&b, "; %s -linked by %s-> %s", h.From, h.Link.By, h.To)
+		default:
+			fmt.Fprintf(&b, "; %s -%s-> %s", h.From, h.Via.Kind, h.To)
+		}
 	}
 	return b.String()
 }
@@ -146,7 +172,7 @@ func (r *Resolver) ExplainPair(rd Reader, a, b identity.RecordKey) (*PairExplana
 	if err != nil {
 		return nil, err
 	}
-	res := r.c.resolve(nodes, pl.sticky, pl.pairs())
+	res := r.c.resolve(nodes, pl.sticky, pl.pairs(), pl.links())
 	ia := slices.IndexFunc(res.nodes, func(n node) bool { return n.key == a })
 	ib := slices.IndexFunc(res.nodes, func(n node) bool { return n.key == b })
 	e := &PairExplanation{A: a, B: b}
@@ -160,10 +186,16 @@ func (r *Resolver) ExplainPair(rd Reader, a, b identity.RecordKey) (*PairExplana
 			e.Profile = pa.ID
 		}
 		part := res.partOf[ia]
-		e.Path = res.path(ia, ib, func(i int, id identity.Identifier) bool { return res.partOf[i] == part && linking(i, id) })
+		e.Path = res.path(ia, ib, func(i int, id identity.Identifier) bool { return res.partOf[i] == part && linking(i, id) }, res.linked)
 		return e, nil
 	}
-	if e.Path = res.path(ia, ib, linking); e.Path != nil {
+	for _, rf := range res.refusals {
+		if rf.via == (identity.Identifier{}) && (rf.x == ia && rf.y == ib || rf.x == ib && rf.y == ia) {
+			e.Rule = RuleDoNotLink // their assertion is refused
+			return e, nil
+		}
+	}
+	if e.Path = res.path(ia, ib, linking, nil); e.Path != nil {
 		// Linked, but a join was refused: find the refusal between the
 		// two parts where the path first crosses.
 		for _, h := range e.Path {
@@ -182,7 +214,7 @@ func (r *Resolver) ExplainPair(rd Reader, a, b identity.RecordKey) (*PairExplana
 		return nil, &StateError{Record: a, Problem: "linked records apart without a recorded refusal"}
 	}
 	carried := func(i int, id identity.Identifier) bool { return slices.Contains(res.nodes[i].ids, id) }
-	if e.Path = res.path(ia, ib, carried); e.Path == nil {
+	if e.Path = res.path(ia, ib, carried, nil); e.Path == nil {
 		e.Rule = RuleNoSharedIdentifier
 		return e, nil
 	}
@@ -209,10 +241,10 @@ func (res *resolution) index(k identity.RecordKey) int {
 }
 
 // path returns a shortest path from node a to node b through identifiers
-// both ends of each hop carry and allow, or nil. Identifiers are tried in
-// identifier order and nodes in canonical order, so the path is
-// deterministic.
-func (res *resolution) path(a, b int, allow func(i int, id identity.Identifier) bool) []Hop {
+// both ends of each hop carry and allow, and through the asserted edges,
+// or nil. Identifiers are tried in identifier order, then edges in pair
+// order, and nodes in canonical order, so the path is deterministic.
+func (res *resolution) path(a, b int, allow func(i int, id identity.Identifier) bool, edges []assertedEdge) []Hop {
 	carriers := map[identity.Identifier][]int{}
 	for i := range res.nodes {
 		for _, id := range res.nodes[i].ids {
@@ -224,6 +256,7 @@ func (res *resolution) path(a, b int, allow func(i int, id identity.Identifier) 
 	type step struct {
 		prev int
 		via  identity.Identifier
+		link *Assertion
 	}
 	from := map[int]step{a: {prev: -1}}
 	queue := []int{a}
@@ -243,6 +276,19 @@ func (res *resolution) path(a, b int, allow func(i int, id identity.Identifier) 
 				}
 			}
 		}
+		for k := range edges {
+			ed := &edges[k]
+			j := ed.b
+			if ed.b == i {
+				j = ed.a
+			} else if ed.a != i {
+				continue
+			}
+			if !hasKey(from, j) {
+				from[j] = step{prev: i, link: &ed.as}
+				queue = append(queue, j)
+			}
+		}
 	}
 	if !hasKey(from, b) {
 		return nil
@@ -250,7 +296,7 @@ func (res *resolution) path(a, b int, allow func(i int, id identity.Identifier) 
 	var hops []Hop
 	for j := b; j != a; j = from[j].prev {
 		st := from[j]
-		hops = append(hops, Hop{From: res.nodes[st.prev].key, To: res.nodes[j].key, Via: st.via})
+		hops = append(hops, Hop{From: res.nodes[st.prev].key, To: res.nodes[j].key, Via: st.via, Link: st.link})
 	}
 	slices.Reverse(hops)
 	return hops

@@ -55,6 +55,20 @@ type resolution struct {
 	// gifts are the nodes whose receiver identifiers link nothing: orders
 	// shipped to someone other than the buyer.
 	gifts map[int]bool
+	// linked are the assertions that joined (or found already joined)
+	// their two records, by node: what explain follows besides
+	// identifiers.
+	linked []assertedEdge
+	// asserted are the assertions naming two of the records, applied or
+	// refused: each profile keeps those naming its records until they
+	// are withdrawn.
+	asserted []Assertion
+}
+
+// assertedEdge is an assertion applied between nodes a and b.
+type assertedEdge struct {
+	a, b int
+	as   Assertion
 }
 
 // current reports whether node i's use of identifier id is current: id is
@@ -230,9 +244,9 @@ func (u *unionFind) find(i int) int {
 	return i
 }
 
-// check reports whether components a and b may join, and if not, which
-// rule refuses it.
-func (u *unionFind) check(a, b int) (Rule, identity.Kind, bool) {
+// apart reports whether a do-not-link pair joins a record of component a
+// and one of component b.
+func (u *unionFind) apart(a, b int) bool {
 	ca, cb := u.comps[a], u.comps[b]
 	small, other := ca, b
 	if len(cb.members) < len(ca.members) {
@@ -241,9 +255,19 @@ func (u *unionFind) check(a, b int) (Rule, identity.Kind, bool) {
 	for _, m := range small.members {
 		for _, p := range u.partners[m] {
 			if u.find(p) == other {
-				return RuleDoNotLink, 0, false
+				return true
 			}
 		}
+	}
+	return false
+}
+
+// check reports whether components a and b may join, and if not, which
+// rule refuses it.
+func (u *unionFind) check(a, b int) (Rule, identity.Kind, bool) {
+	ca, cb := u.comps[a], u.comps[b]
+	if u.apart(a, b) {
+		return RuleDoNotLink, 0, false
 	}
 	sid, lid := ca, cb
 	if len(cb.ids) < len(ca.ids) {
@@ -300,14 +324,14 @@ type holderKey struct {
 
 // resolve partitions the records of nodes into profiles; it sorts nodes.
 // The records must have distinct keys. sticky are the hubs flagged before;
-// pairs the do-not-link constraints (pairs naming records outside the set
-// are ignored).
+// pairs the do-not-link constraints and links the assertions (those
+// naming records outside the set are ignored).
 //
 // Records join in two passes over the canonical order: first through
 // every linking identifier but the receivers of orders, then, once the
 // buyer accounts are whole, through the receivers of the orders that are
 // not gifts.
-func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pairs []Pair) *resolution {
+func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pairs []Pair, links []Assertion) *resolution {
 	slices.SortFunc(nodes, func(a, b node) int { return compareNodes(&a, &b) })
 	res := &resolution{nodes: nodes}
 	res.hubs, res.newHubs = c.detectHubs(nodes, sticky)
@@ -413,6 +437,26 @@ func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pair
 	}
 	res.receiverRefusals(holders)
 	res.recycledRefusals()
+	// Assertions join last, over every identifier rule but do-not-link:
+	// an operator who links two records means it, unless they also said
+	// that one of the two sides is not the other.
+	for _, l := range links {
+		a, okA := index[l.A]
+		b, okB := index[l.B]
+		if !okA || !okB || a == b {
+			continue
+		}
+		res.asserted = append(res.asserted, l)
+		ra, rb := u.find(a), u.find(b)
+		if ra != rb && u.apart(ra, rb) {
+			res.refusals = append(res.refusals, refusal{x: a, y: b, rule: RuleDoNotLink})
+			continue
+		}
+		if ra != rb {
+			u.union(ra, rb)
+		}
+		res.linked = append(res.linked, assertedEdge{a: a, b: b, as: l})
+	}
 
 	roots := map[int]int{}
 	for i := range nodes {
@@ -487,6 +531,9 @@ func (res *resolution) separations() []Separation {
 	for _, r := range res.refusals {
 		if (r.rule == RuleReceiver || r.rule == RuleRecycled) && res.partOf[r.x] == res.partOf[r.y] {
 			continue // joined through something else: nothing was kept apart
+		}
+		if r.via == (identity.Identifier{}) {
+			continue // an assertion refused: it is withdrawn, not a separation
 		}
 		a, b := res.nodes[r.x].key, res.nodes[r.y].key
 		if compareKey(a, b) > 0 {

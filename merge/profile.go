@@ -37,6 +37,7 @@ type Profile struct {
 	Consent     []ConsentState    `json:"consent,omitempty"`     // by purpose; absent purposes: no consent
 	Credits     []Credit          `json:"credits,omitempty"`     // referrals this person made, by referrer, referred
 	DoNotLink   []Pair            `json:"do_not_link,omitempty"` // operator constraints touching this profile's records
+	Links       []Assertion       `json:"links,omitempty"`       // operator or AutoLink assertions touching this profile's records, by time
 	Separations []Separation      `json:"separations,omitempty"` // joins protection refused, touching this profile's records
 	Gifts       []Gift            `json:"gifts,omitempty"`       // orders sent to or received from other profiles, by record
 
@@ -194,6 +195,26 @@ type Credit struct {
 	Revoked bool `json:"revoked,omitempty"`
 }
 
+// Assertion is a statement that two records are one person although no
+// identifier joins them: an operator accepting a suggestion, or AutoLink
+// above its probability. A < B in record-key order. It joins the records'
+// components after every identifier rule has run, so it overrides hubs
+// and limits but never a do-not-link pair; [Resolver.Unlink] and an
+// unmerge of either record withdraw it.
+type Assertion struct {
+	A identity.RecordKey `json:"a"`
+	B identity.RecordKey `json:"b"`
+	// By names who asserted it: an operator's name, or "auto" for
+	// AutoLink.
+	By string    `json:"by"`
+	At time.Time `json:"at,omitzero"`
+	// Probability is AutoLink's match probability; 0 for an operator.
+	Probability float64 `json:"probability,omitempty"`
+}
+
+// Pair returns the assertion's two records.
+func (a Assertion) Pair() Pair { return Pair{A: a.A, B: a.B} }
+
 // Pair is a do-not-link constraint between two records: they are never in
 // one profile. A < B in record-key order.
 type Pair struct {
@@ -337,6 +358,7 @@ func (p *Profile) Clone() *Profile {
 	}
 	q.Credits = slices.Clone(p.Credits)
 	q.DoNotLink = slices.Clone(p.DoNotLink)
+	q.Links = slices.Clone(p.Links)
 	q.Separations = slices.Clone(p.Separations)
 	q.Gifts = slices.Clone(p.Gifts)
 	q.Metrics.Spend = slices.Clone(p.Metrics.Spend)

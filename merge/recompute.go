@@ -18,6 +18,8 @@ type plan struct {
 	record   *identity.Record
 	addPairs []Pair
 	delPairs []Pair
+	addLinks []Assertion
+	delLinks []Pair
 }
 
 func newPlan() *plan {
@@ -43,6 +45,31 @@ func (pl *plan) pairs() []Pair {
 	return slices.DeleteFunc(out, func(p Pair) bool { return slices.Contains(pl.delPairs, p) })
 }
 
+// links returns the assertions of the component, one per pair, the
+// added ones replacing the stored ones, in pair order.
+func (pl *plan) links() []Assertion {
+	var out []Assertion
+	for _, p := range pl.olds {
+		out = append(out, p.Links...)
+	}
+	out = append(out, pl.addLinks...)
+	slices.SortStableFunc(out, func(a, b Assertion) int { return comparePair(a.Pair(), b.Pair()) })
+	// The last of equal pairs wins: an added assertion replaces the stored.
+	var kept []Assertion
+	for i, l := range out {
+		if i+1 < len(out) && out[i+1].Pair() == l.Pair() {
+			continue
+		}
+		if !slices.Contains(pl.delLinks, l.Pair()) {
+			kept = append(kept, l)
+		}
+	}
+	// Earlier assertions join first: when two contradict through a
+	// do-not-link, the one made first stands.
+	slices.SortStableFunc(kept, func(a, b Assertion) int { return a.At.Compare(b.At) })
+	return kept
+}
+
 // recompute rebuilds the component of pl from its records.
 func (s *session) recompute(pl *plan, newID func() string, asOf time.Time) (*Change, error) {
 	if err := s.expand(pl); err != nil {
@@ -54,7 +81,7 @@ func (s *session) recompute(pl *plan, newID func() string, asOf time.Time) (*Cha
 	}
 	slices.SortFunc(pl.olds, func(a, b *Profile) int { return compareStr(a.ID, b.ID) })
 	pairs := pl.pairs()
-	res := s.c.resolve(nodes, pl.sticky, pairs)
+	res := s.c.resolve(nodes, pl.sticky, pairs, pl.links())
 	parts := s.c.buildParts(res, pairs)
 	created, forwards, err := assignIDs(pl.olds, parts, newID)
 	if err != nil {
@@ -231,6 +258,11 @@ func (c *config) buildParts(res *resolution, pairs []Pair) []*Profile {
 		for _, sp := range seps {
 			if prof.Holds(sp.A) || prof.Holds(sp.B) {
 				prof.Separations = append(prof.Separations, sp)
+			}
+		}
+		for _, l := range res.asserted {
+			if prof.Holds(l.A) || prof.Holds(l.B) {
+				prof.Links = append(prof.Links, l)
 			}
 		}
 		out[p] = prof

@@ -37,7 +37,13 @@ func (r *Resolver) Detach(rd Reader, k identity.RecordKey, newID func() string, 
 	if err != nil {
 		return nil, err
 	}
-	res := r.c.resolve(slices.DeleteFunc(nodes, func(n node) bool { return n.key == k }), pl.sticky, pl.pairs())
+	// An unmerge withdraws the assertions that joined k.
+	for _, l := range pl.links() {
+		if l.A == k || l.B == k {
+			pl.delLinks = append(pl.delLinks, l.Pair())
+		}
+	}
+	res := r.c.resolve(slices.DeleteFunc(nodes, func(n node) bool { return n.key == k }), pl.sticky, pl.pairs(), pl.links())
 	best, bestN := -1, 0
 	for i, part := range res.parts {
 		n := 0
@@ -77,6 +83,20 @@ func (r *Resolver) Relink(rd Reader, a, b identity.RecordKey, newID func() strin
 }
 
 func (r *Resolver) pair(rd Reader, a, b identity.RecordKey, remove bool, newID func() string, asOf time.Time) (*Change, error) {
+	return r.both(rd, a, b, newID, asOf, func(pl *plan) {
+		pr := newPair(a, b)
+		if remove {
+			pl.delPairs = []Pair{pr}
+		} else {
+			pl.addPairs = []Pair{pr}
+			pl.delLinks = []Pair{pr}
+		}
+	})
+}
+
+// both recomputes the component of the records a and b after edit has
+// changed the plan's constraints.
+func (r *Resolver) both(rd Reader, a, b identity.RecordKey, newID func() string, asOf time.Time, edit func(*plan)) (*Change, error) {
 	if err := checkCall(newID, asOf); err != nil {
 		return nil, err
 	}
@@ -95,12 +115,40 @@ func (r *Resolver) pair(rd Reader, a, b identity.RecordKey, remove bool, newID f
 	pl := newPlan()
 	pl.include(pa)
 	pl.include(pb)
-	if remove {
-		pl.delPairs = []Pair{newPair(a, b)}
-	} else {
-		pl.addPairs = []Pair{newPair(a, b)}
-	}
+	edit(pl)
 	return s.recompute(pl, newID, asOf)
+}
+
+// Link says that records a and b are one person although no identifier
+// joins them (an operator accepting a suggestion, or AutoLink above its
+// probability): it removes a do-not-link pair between them, adds the
+// assertion (a Links entry of the profile that holds both, naming by,
+// probability and asOf), and recomputes their component. Assertions join
+// after every identifier rule, so they override hubs and limits, but
+// never a do-not-link pair between other records of the two sides.
+// [Resolver.Unlink], or a [Resolver.Detach] of either record, withdraws
+// it; [Resolver.ExplainPair] shows it.
+func (r *Resolver) Link(rd Reader, a, b identity.RecordKey, by string, probability float64, newID func() string, asOf time.Time) (*Change, error) {
+	if by == "" {
+		return nil, fmt.Errorf("%w: a link names who asserts it", ErrInvalid)
+	}
+	if probability < 0 || probability > 1 {
+		return nil, fmt.Errorf("%w: link probability %v outside [0, 1]", ErrInvalid, probability)
+	}
+	return r.both(rd, a, b, newID, asOf, func(pl *plan) {
+		pr := newPair(a, b)
+		pl.delPairs = []Pair{pr}
+		pl.addLinks = []Assertion{{A: pr.A, B: pr.B, By: by, At: asOf.UTC(), Probability: probability}}
+	})
+}
+
+// Unlink withdraws the assertion between records a and b and recomputes
+// their component, undoing [Resolver.Link]. It is a NoOp if there is no
+// such assertion.
+func (r *Resolver) Unlink(rd Reader, a, b identity.RecordKey, newID func() string, asOf time.Time) (*Change, error) {
+	return r.both(rd, a, b, newID, asOf, func(pl *plan) {
+		pl.delLinks = []Pair{newPair(a, b)}
+	})
 }
 
 // Reattach removes every do-not-link pair of the record with key k and

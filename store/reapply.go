@@ -197,6 +197,9 @@ func (t *txn) split(lp *liveProfile, keep []merge.RecordRef, tags map[string]boo
 	q.Separations = slices.DeleteFunc(q.Separations, func(sp merge.Separation) bool {
 		return erasedKey[sp.A.String()] || erasedKey[sp.B.String()]
 	})
+	q.Links = slices.DeleteFunc(q.Links, func(l merge.Assertion) bool {
+		return erasedKey[l.A.String()] || erasedKey[l.B.String()]
+	})
 	dk, wrapped := t.kr.NewDataKey(x[:])
 	lx := &liveProfile{id: x, p: q, dk: dk, wrapped: wrapped}
 	for _, a := range lp.absorbed {
