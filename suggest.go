@@ -33,3 +33,34 @@ func (db *DB) Suggest(ctx context.Context, opts SuggestOptions) iter.Seq2[Sugges
 func (db *DB) SuggestFor(ctx context.Context, id string, opts SuggestOptions) ([]Suggestion, error) {
 	return db.s.SuggestFor(ctx, id, opts)
 }
+
+// AutoLinkOptions are the options of [DB.AutoLink].
+type AutoLinkOptions struct {
+	// MinProbability is the lowest match probability linked, above 0.5
+	// and at most 1. It has no default: AutoLink is off unless a caller
+	// chooses how sure it must be.
+	MinProbability float64
+	// MaxBlock is the largest block compared, as in [SuggestOptions]; 0
+	// means the default.
+	MaxBlock int
+	// By names who made the links in explanations; "" means "auto".
+	By string
+}
+
+// AutoLinkSummary counts what [DB.AutoLink] did.
+type AutoLinkSummary struct {
+	Suggested int // suggestions at MinProbability or more
+	Linked    int // of them, links that joined two profiles
+}
+
+// AutoLink links every pair of profiles that [DB.Suggest] scores at
+// opts.MinProbability or more, most probable first: each link is an
+// assertion naming opts.By and the probability, which explain shows
+// ("linked by auto (p=0.995)"). Every link is reversible: an unmerge of
+// either record ([DB.Unmerge]) withdraws it. Assertions join after every
+// identifier rule, so a link overrides hubs and limits but never a
+// do-not-link an operator set.
+func (db *DB) AutoLink(ctx context.Context, opts AutoLinkOptions) (AutoLinkSummary, error) {
+	s, err := db.s.AutoLink(ctx, store.AutoLinkOptions(opts))
+	return AutoLinkSummary(s), err
+}

@@ -19,9 +19,9 @@ import (
 // recall by probability band and checks that precision rises with the
 // probability, that it is 0.99 or more from 0.9 up, and that recall is
 // 0.95 or more even at 0.99. (On these sets every such pair scores above
-// 0.99 and the few false pairs below 0.1; the records the phone key
-// cannot reach at all, quarantined without a valid phone, are beyond any
-// suggestion until they are profiles too.) Run it with
+// 0.99 and the few false pairs below 0.1; records without a valid phone
+// are anonymous profiles, which suggestions reach like any other.) Run it
+// with
 //
 //	go test -run TestSuggestQuality -v .
 func TestSuggestQuality(t *testing.T) {
