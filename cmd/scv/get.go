@@ -236,8 +236,19 @@ func writeExplanation(w io.Writer, ex *scv.Explanation) {
 				t.records[k] = true
 			}
 		}
+		for _, a := range rl.Asserted {
+			other := a.A
+			if other == rl.Record {
+				other = a.B
+			}
+			label := "linked by " + a.By
+			if a.Probability > 0 {
+				label += fmt.Sprintf(" (p=%.3f)", a.Probability)
+			}
+			kinds = append(kinds, label+" to "+other.String())
+		}
 		linked := strings.Join(kinds, ", ")
-		if len(rl.Links) == 0 {
+		if len(kinds) == 0 {
 			linked = "nothing (the profile's only record)"
 		}
 		fmt.Fprintf(w, "  %-50s %s\n", rl.Record, linked)

@@ -25,7 +25,12 @@ are estimated from the database itself) and the evidence per field (name,
 birthday, gender, province, city exact/same/close/compatible/different;
 phone equal/one_digit/transposed/two_digits/far). With PHONE or ID, only that
 profile's pairs. Names are personal data and are shown only with
---show-names.`
+--show-names.
+
+With --link-above P, every pair at probability P or more (above 0.5) is
+linked instead of listed: each link is kept as an assertion that "scv
+explain" shows ("linked by auto (p=0.995)"), and "scv unmerge" of either
+record withdraws it.`
 }
 
 func setupSuggest(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
@@ -37,6 +42,7 @@ func setupSuggest(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 	minScore := flags.Float64("min-score", 0, "the first name of --min-probability, read when set")
 	maxBlock := flags.Int("max-block", store.DefaultMaxBlock, "skip blocks (profiles sharing a name, or a birthday and a word of a name) larger than this, as placeholders")
 	showNames := flags.Bool("show-names", false, "print the two profiles' names (personal data) beside each pair")
+	linkAbove := flags.Float64("link-above", 0, "link every pair at this probability or more (above 0.5) instead of listing them")
 	return func(ctx context.Context, args []string) (err error) {
 		if len(args) > 1 {
 			return wantArgs("suggest", args, 1, "no argument, or one PHONE or profile ID")
@@ -53,12 +59,29 @@ func setupSuggest(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 		if *maxBlock < 1 {
 			return usageError("suggest: --max-block must be at least 1")
 		}
+		if *linkAbove != 0 && !(*linkAbove > 0.5 && *linkAbove <= 1) {
+			return usageError("suggest: --link-above must be above 0.5 and at most 1")
+		}
+		if *linkAbove != 0 && len(args) > 0 {
+			return usageError("suggest: --link-above links every pair; it takes no PHONE or ID")
+		}
 		opts := scv.SuggestOptions{MinProbability: *minProb, MaxBlock: *maxBlock}
 		db, err := e.open(openOptions{})
 		if err != nil {
 			return err
 		}
 		defer closeDB(db, &err)
+		if *linkAbove != 0 {
+			sum, err := db.AutoLink(ctx, scv.AutoLinkOptions{MinProbability: *linkAbove, MaxBlock: *maxBlock})
+			if *asJSON {
+				if err := writeJSON(e.stdout, map[string]any{"min_probability": *linkAbove, "suggested": sum.Suggested, "linked": sum.Linked}); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(e.stdout, "linked %d of %d pair%s at probability >= %g\n", sum.Linked, sum.Suggested, plural(sum.Suggested), *linkAbove)
+			}
+			return err
+		}
 		var sgs []scv.Suggestion
 		if len(args) == 1 {
 			p, err := lookup(ctx, db, args[0], e.region)

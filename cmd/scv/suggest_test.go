@@ -128,3 +128,41 @@ func TestSuggestCommand(t *testing.T) {
 		t.Errorf("help suggest: exit %d\n%s", r.code, r.stdout)
 	}
 }
+
+// TestSuggestLinkAbove links the suggested pairs above a probability, and
+// explain names the links.
+func TestSuggestLinkAbove(t *testing.T) {
+	c := newSuggestCLI(t)
+	id := func(phone string) string {
+		return jsonLines[profileJSON](t, c.ok("get", "--json", phone).stdout)[0].ID
+	}
+	if id("13912345601") == id("13912345610") {
+		t.Fatal("the two Wang Fang profiles are one before linking")
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"suggest", "--link-above", "0.4"}, exitUsage},
+		{[]string{"suggest", "--link-above", "1.5"}, exitUsage},
+		{[]string{"suggest", "--link-above", "0.9", "13912345601"}, exitUsage},
+	} {
+		if r := c.run(tc.args...); r.code != tc.code {
+			t.Errorf("scv %s: exit %d, want %d; stderr: %s", strings.Join(tc.args, " "), r.code, tc.code, r.stderr)
+		}
+	}
+	r := c.ok("suggest", "--link-above", "0.8")
+	if !strings.Contains(r.stdout, "linked 2 of 2 pairs") {
+		t.Fatalf("suggest --link-above 0.8:\n%s", r.stdout)
+	}
+	if id("13912345601") != id("13912345610") || id("13800135602") != id("13800135603") {
+		t.Error("the suggested pairs are not one profile each after --link-above")
+	}
+	if got := jsonLines[suggestionOut](t, c.ok("suggest", "--json").stdout); len(got) != 0 {
+		t.Errorf("suggest after linking: %+v, want none", got)
+	}
+	explain := c.ok("explain", id("13912345601")).stdout
+	if !strings.Contains(explain, "linked by auto") {
+		t.Errorf("explain does not name the link:\n%s", explain)
+	}
+}
