@@ -13,7 +13,10 @@ import (
 	"github.com/scv-go/scv/internal/workload"
 )
 
-var qualityN = flag.Int("quality.n", 20_000, "records of TestResolutionQuality's China workload")
+var (
+	qualityN        = flag.Int("quality.n", 20_000, "records of TestResolutionQuality's China workload")
+	qualityAutoLink = flag.Float64("quality.autolink", 0.9, "the probability TestResolutionQualityAutoLink links at")
+)
 
 // TestResolutionQuality measures identity resolution on the China trap
 // workload (internal/workload with Config.Traps: gift orders, recycled
@@ -138,8 +141,14 @@ func openWorkload(t *testing.T, g *workload.Generator) (*scv.DB, scv.Summary) {
 // through identity.Decode, and evaluates the profiles it made.
 func resolveWorkload(t *testing.T, g *workload.Generator) (workload.Quality, scv.Summary) {
 	t.Helper()
-	ctx := context.Background()
 	db, total := openWorkload(t, g)
+	return evaluateWorkload(t, db, g), total
+}
+
+// evaluateWorkload evaluates the profiles of db against g's truth.
+func evaluateWorkload(t *testing.T, db *scv.DB, g *workload.Generator) workload.Quality {
+	t.Helper()
+	ctx := context.Background()
 	holder := map[identity.RecordKey]string{}
 	for p, err := range db.All(ctx, scv.Filter{}) {
 		if err != nil {
@@ -153,7 +162,38 @@ func resolveWorkload(t *testing.T, g *workload.Generator) (workload.Quality, scv
 	if err != nil {
 		t.Fatal(err)
 	}
-	return workload.Evaluate(items), total
+	return workload.Evaluate(items)
+}
+
+// TestResolutionQualityAutoLink measures AutoLink on the China trap
+// workload: pairwise precision and recall after linking every suggestion
+// at 0.9 (-quality.autolink), beside those of the identifiers alone. On this workload a
+// name and birthday are often shared by family members, so AutoLink must
+// not cost precision the identifiers earned. Run it with
+//
+//	go test -run TestResolutionQualityAutoLink -v .
+func TestResolutionQualityAutoLink(t *testing.T) {
+	g, err := workload.New(workload.Config{Records: *qualityN, Seed: 14, Traps: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, _ := openWorkload(t, g)
+	before := evaluateWorkload(t, db, g)
+	sum, err := db.AutoLink(context.Background(), scv.AutoLinkOptions{MinProbability: *qualityAutoLink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := evaluateWorkload(t, db, g)
+	t.Logf("AutoLink at %.2f: %d suggestions, %d links", *qualityAutoLink, sum.Suggested, sum.Linked)
+	t.Logf("identifiers alone: precision %.4f recall %.4f; with AutoLink: precision %.4f recall %.4f",
+		before.Precision, before.Recall, after.Precision, after.Recall)
+	logQuality(t, after)
+	if after.Recall < before.Recall {
+		t.Errorf("recall fell from %.4f to %.4f", before.Recall, after.Recall)
+	}
+	if after.Precision < before.Precision-0.005 {
+		t.Errorf("precision fell from %.4f to %.4f, more than 0.005", before.Precision, after.Precision)
+	}
 }
 
 // logQuality prints the figures of q and the cost of each trap.
