@@ -173,6 +173,9 @@ func purposeOf(ns byte) string {
 // interrupted, run it again with the same keys: each step detects that it
 // was done.
 func RotateRoot(ctx context.Context, dir string, oldRoot, newRoot *crypto.RootKey, opts Options) (err error) {
+	if IsURL(dir) {
+		return errors.New("store: rotating the root key of a PostgreSQL database is not supported yet")
+	}
 	if !opts.NoAtRestEncryption {
 		// Badger's own lock: a process with the database open keeps it,
 		// and must not see its key registry change under it.

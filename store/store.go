@@ -141,7 +141,9 @@ var ErrOldSchema = errors.New("store: database written under an older key schema
 // Open opens the store in dir, creating it if dir holds no database. The
 // root key comes from opts.Keys; a database made with another key is
 // refused at once with [ErrWrongKey], and a directory another process has
-// open with [ErrLocked].
+// open with [ErrLocked]. A dir that is a postgres:// URL opens the
+// PostgreSQL database there instead (package postgres), which many
+// processes may open at once.
 func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if opts.Keys == nil {
 		return nil, errors.New("store: Options.Keys is required: no key, no store")
@@ -149,6 +151,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	root, err := opts.Keys.RootKey(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: get root key: %w", err)
+	}
+	if IsURL(dir) {
+		return openPostgres(ctx, dir, root, opts)
 	}
 	bo := opts.Badger
 	if !bo.InMemory {

@@ -95,12 +95,11 @@ func Drop(u, name string) {
 // skips t without pg_dump.
 func Dump(t testing.TB, u string) []byte {
 	t.Helper()
-	pgDump := "pg_dump"
-	if binDir != "" {
-		pgDump = filepath.Join(binDir, "pg_dump")
-	}
-	if _, err := exec.LookPath(pgDump); err != nil {
-		t.Skip("pg_dump not found")
+	pgDump := filepath.Join(binDir, "pg_dump")
+	if _, err := os.Stat(pgDump); binDir == "" || err != nil {
+		if pgDump, err = exec.LookPath("pg_dump"); err != nil {
+			t.Skip("pg_dump not found")
+		}
 	}
 	p, err := url.Parse(u)
 	if err != nil {
@@ -136,6 +135,9 @@ func start() {
 func findBin() string {
 	if p, err := exec.LookPath("initdb"); err == nil {
 		if _, err := exec.LookPath("postgres"); err == nil {
+			if real, err := filepath.EvalSymlinks(p); err == nil {
+				p = real // Debian's links in /usr/local/bin: pg_dump is beside the target
+			}
 			return filepath.Dir(p)
 		}
 	}
