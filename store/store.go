@@ -90,6 +90,10 @@ type Store struct {
 	absentAfter int
 	absentLoads atomic.Int64 // filters loaded, for tests
 
+	// sh is what a store on a shared engine checks in every transaction
+	// (see shared.go).
+	sh sharedState
+
 	// suggestModel is the match model the last Suggest estimated, for
 	// SuggestFor (see suggest_model.go); nil until then.
 	suggestModel atomic.Pointer[suggestModel]
@@ -262,6 +266,7 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 		s.restaged = &sum
 		s.log.Info("store: re-resolved and re-staged every profile under new rules", "profiles", sum.Profiles, "changed", sum.Changed, "stage_changed", sum.StageChanged)
 	}
+	s.startShared()
 	return s, nil
 }
 
