@@ -168,11 +168,20 @@ func (db *DB) Stage(ctx context.Context, r io.Reader, prepare func(engine.KV) er
 			return mapError(err)
 		}
 	}
-	return mapError(tx.Commit(ctx))
+	if err := tx.Commit(ctx); err != nil {
+		return mapError(err)
+	}
+	// Every row the restore replaced, and every row prepare purged, is a
+	// dead tuple now: reclaim them. The restore is done whatever VACUUM
+	// says; autovacuum would get there too.
+	db.vacuum(context.WithoutCancel(ctx))
+	return nil
 }
 
 // stagedKV is the engine passed to a Stage's prepare: transactions inside
-// the staging one, each update in a savepoint.
+// the staging one, each update in a savepoint. Its Purge deletes the rows
+// in the staging transaction, and the VACUUM after the commit reclaims
+// them.
 type stagedKV struct {
 	db *DB
 	tx pgx.Tx
@@ -202,3 +211,20 @@ func (s *stagedKV) View(ctx context.Context, fn func(engine.Txn) error) error {
 }
 
 func (s *stagedKV) Close() error { return nil }
+
+var _ engine.Purger = (*stagedKV)(nil)
+
+func (s *stagedKV) Purge(ctx context.Context, prefixes ...[]byte) error {
+	for _, p := range prefixes {
+		var err error
+		if end := prefixEnd(p); end != nil {
+			_, err = s.tx.Exec(ctx, "DELETE FROM "+s.db.table+" WHERE k >= $1 AND k < $2", p, end)
+		} else {
+			_, err = s.tx.Exec(ctx, "DELETE FROM "+s.db.table+" WHERE k >= $1", p)
+		}
+		if err != nil {
+			return mapError(err)
+		}
+	}
+	return nil
+}
