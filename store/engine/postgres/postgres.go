@@ -56,6 +56,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -75,6 +76,8 @@ type DB struct {
 	name   string // unquoted, the NOTIFY channel
 	notify bool
 	q      queries
+
+	trips atomic.Int64 // round trips to the server, for benchmarks
 }
 
 var (
@@ -173,6 +176,11 @@ func (db *DB) create(ctx context.Context) error {
 	}
 }
 
+// RoundTrips returns how many statements (each one round trip to the
+// server, a flush of buffered writes counted once) the transactions of db
+// have sent, begin and commit included: where the time of an ingest goes.
+func (db *DB) RoundTrips() int64 { return db.trips.Load() }
+
 // Close implements [engine.KV]: it closes the pool.
 func (db *DB) Close() error {
 	db.pool.Close()
@@ -186,6 +194,7 @@ func (db *DB) Update(ctx context.Context, fn func(engine.Txn) error) error {
 		return mapError(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	db.trips.Add(2) // begin, commit
 	t := db.newTxn(ctx, tx)
 	if err := fn(t); err != nil {
 		return mapError(err)
@@ -204,6 +213,7 @@ func (db *DB) View(ctx context.Context, fn func(engine.Txn) error) error {
 		return mapError(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	db.trips.Add(2) // begin, rollback
 	return mapError(fn(db.newTxn(ctx, tx)))
 }
 

@@ -54,6 +54,7 @@ func (t *txn) Get(key []byte) ([]byte, error) {
 		return slices.Clone(w.value), nil
 	}
 	var v []byte
+	t.db.trips.Add(1)
 	err := t.tx.QueryRow(t.ctx, t.db.q.get, key).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, engine.ErrKeyNotFound
@@ -88,6 +89,7 @@ func (t *txn) GetSorted(prefix []byte, keys [][]byte, fn func(int, []byte, error
 	var err error
 	if len(ask) > 0 {
 		var rows pgx.Rows
+		t.db.trips.Add(1)
 		rows, err = t.tx.Query(t.ctx, t.db.q.getMany, ask)
 		if err == nil {
 			for rows.Next() {
@@ -187,6 +189,7 @@ func (t *txn) flush(last bool) error {
 		b.Queue("SELECT pg_notify($1, $2)", t.db.name, hex.EncodeToString(t.wrote))
 	}
 	t.pending = nil
+	t.db.trips.Add(1)
 	return mapError(t.tx.SendBatch(t.ctx, b).Close())
 }
 
@@ -233,6 +236,7 @@ func (t *txn) page(from, end []byte, n int, keysOnly bool) ([]engine.Entry, erro
 	}
 	var rows pgx.Rows
 	var err error
+	t.db.trips.Add(1)
 	switch {
 	case end == nil && keysOnly:
 		rows, err = t.tx.Query(t.ctx, t.db.q.scanK, from, n)
