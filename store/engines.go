@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"time"
 
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/store/engine/postgres"
@@ -23,10 +25,23 @@ func openPostgres(ctx context.Context, rawURL string, root *crypto.RootKey, opts
 	if err != nil {
 		return nil, err
 	}
-	s, err := OpenKV(ctx, db, root, opts)
-	if err != nil {
-		db.Close()
-		return nil, err
+	// Processes that start together on a new database all create its
+	// keyring and rules; all but one conflict, and open again to find
+	// them made.
+	for attempt := 1; ; attempt++ {
+		s, err := OpenKV(ctx, db, root, opts)
+		if err == nil {
+			return s, nil
+		}
+		if !errors.Is(err, ErrConflict) || attempt == maxAttempts {
+			db.Close()
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			db.Close()
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt) * 10 * time.Millisecond):
+		}
 	}
-	return s, nil
 }

@@ -31,6 +31,10 @@ import (
 // SCV_TEST_POSTGRES=postgres://user@host/db go test ./...
 const Env = "SCV_TEST_POSTGRES"
 
+// Require names the variable that turns a skip for want of a server into
+// a failure, for CI.
+const Require = "SCV_TEST_REQUIRE_POSTGRES"
+
 // Skip is the message of a test skipped for want of a server.
 const Skip = "no PostgreSQL: set " + Env + "=postgres://... or install postgresql (initdb) to run this test"
 
@@ -62,6 +66,9 @@ func Server(t testing.TB) string {
 		t.Fatalf("pgtest: %v", baseErr)
 	}
 	if base == "" {
+		if os.Getenv(Require) != "" {
+			t.Fatalf("pgtest: %s is set and there is no PostgreSQL: %s", Require, Skip)
+		}
 		t.Skip(Skip)
 	}
 	return base
