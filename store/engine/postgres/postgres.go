@@ -38,7 +38,7 @@
 // recycled (and any WAL archive, replica or base backup), and the bytes
 // of a reclaimed tuple on its page until the page is rewritten.
 // Crypto-shredding still holds for all of those as long as the keyring
-// epochs that wrapped the key are retired ("scv rotate --retire").
+// epochs that wrapped the key are retired ("scv rotate-key --retire").
 //
 // # Engines tested
 //
