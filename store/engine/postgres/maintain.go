@@ -28,16 +28,8 @@ func (db *DB) Purge(ctx context.Context, prefixes ...[]byte) error {
 		return mapError(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	for _, p := range prefixes {
-		var err error
-		if end := prefixEnd(p); end != nil {
-			_, err = tx.Exec(ctx, "DELETE FROM "+db.table+" WHERE k >= $1 AND k < $2", p, end)
-		} else {
-			_, err = tx.Exec(ctx, "DELETE FROM "+db.table+" WHERE k >= $1", p)
-		}
-		if err != nil {
-			return mapError(err)
-		}
+	if err := db.deletePrefixes(ctx, tx, prefixes); err != nil {
+		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return mapError(err)
@@ -98,4 +90,20 @@ func (db *DB) Notify(ctx context.Context, prefix []byte, fn func()) error {
 			fn()
 		}
 	}
+}
+
+// deletePrefixes deletes every row under the prefixes in tx.
+func (db *DB) deletePrefixes(ctx context.Context, tx pgx.Tx, prefixes [][]byte) error {
+	for _, p := range prefixes {
+		var err error
+		if end := prefixEnd(p); end != nil {
+			_, err = tx.Exec(ctx, "DELETE FROM "+db.table+" WHERE k >= $1 AND k < $2", p, end)
+		} else {
+			_, err = tx.Exec(ctx, "DELETE FROM "+db.table+" WHERE k >= $1", p)
+		}
+		if err != nil {
+			return mapError(err)
+		}
+	}
+	return nil
 }

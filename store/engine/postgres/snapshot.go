@@ -215,16 +215,5 @@ func (s *stagedKV) Close() error { return nil }
 var _ engine.Purger = (*stagedKV)(nil)
 
 func (s *stagedKV) Purge(ctx context.Context, prefixes ...[]byte) error {
-	for _, p := range prefixes {
-		var err error
-		if end := prefixEnd(p); end != nil {
-			_, err = s.tx.Exec(ctx, "DELETE FROM "+s.db.table+" WHERE k >= $1 AND k < $2", p, end)
-		} else {
-			_, err = s.tx.Exec(ctx, "DELETE FROM "+s.db.table+" WHERE k >= $1", p)
-		}
-		if err != nil {
-			return mapError(err)
-		}
-	}
-	return nil
+	return s.db.deletePrefixes(ctx, s.tx, prefixes)
 }
