@@ -109,7 +109,11 @@ var (
 // Open opens the database in dir, creating it if needed. The root key
 // comes from opts.Keys or opts.KeyFile; a database made with another key
 // is refused at once with [ErrWrongKey], and one another process holds
-// with [ErrLocked].
+// with [ErrLocked]. A dir such as "postgres://user@host/db" opens a
+// PostgreSQL database instead, which many processes share (pool size,
+// statement timeout and TLS from the URL; see package
+// store/engine/postgres); the memory and at-rest options are Badger's
+// and do not apply.
 func Open(dir string, opts Options) (*DB, error) {
 	keys := opts.Keys
 	if keys == nil {

@@ -1,6 +1,7 @@
 package crypto
 
 import (
+	"bytes"
 	"crypto/cipher"
 	"crypto/rand"
 	"errors"
@@ -166,6 +167,26 @@ func (kr *Keyring) update(f func(st *keyringState) error) error {
 // returned slice.
 func (kr *Keyring) State() []byte {
 	return append([]byte(nil), kr.load().sealed...)
+}
+
+// Reload makes state, written by [Keyring.State] of a keyring under the
+// same root key (another process sharing the database rotated it), this
+// keyring's state. It does nothing if the state is the current one, and
+// changes nothing on an error ([ErrWrongKey], [ErrTampered],
+// [ErrMalformed]).
+func (kr *Keyring) Reload(state []byte) error {
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	cur := kr.load()
+	if bytes.Equal(cur.sealed, state) {
+		return nil
+	}
+	st, err := openState(cur.root, state)
+	if err != nil {
+		return err
+	}
+	kr.cur.Store(st)
+	return nil
 }
 
 // KeyringStatus describes a keyring without its key material.

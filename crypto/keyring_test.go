@@ -379,3 +379,42 @@ func TestKeyringConcurrent(t *testing.T) {
 		t.Errorf("Status after the run = %+v", st)
 	}
 }
+
+// TestReload: a keyring adopts the state another copy of it rotated to,
+// and refuses a state under another root without changing.
+func TestReload(t *testing.T) {
+	root := GenerateRootKey()
+	a := NewKeyring(root)
+	b, err := OpenKeyring(root, a.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	epoch, err := a.RotateKEK()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RetireKEK(1); err != nil {
+		t.Fatal(err)
+	}
+	_, wrapped := a.NewDataKey([]byte("pid"))
+	if _, err := b.UnwrapDataKey([]byte("pid"), wrapped); err == nil {
+		t.Fatal("the stale keyring unwraps a key of an epoch it does not have: the test proves nothing")
+	}
+	if err := b.Reload(a.State()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.UnwrapDataKey([]byte("pid"), wrapped); err != nil {
+		t.Fatalf("after Reload: %v", err)
+	}
+	if got := b.Status().PrimaryKEK; got != epoch {
+		t.Fatalf("primary epoch after Reload %d, want %d", got, epoch)
+	}
+	before := b.State()
+	other := NewKeyring(GenerateRootKey())
+	if err := b.Reload(other.State()); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("Reload of another root's state: %v, want ErrWrongKey", err)
+	}
+	if !bytes.Equal(b.State(), before) {
+		t.Fatal("a refused Reload changed the keyring")
+	}
+}

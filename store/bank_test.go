@@ -32,11 +32,13 @@ const (
 	bankRounds  = 3 // rounds without -soak
 )
 
-func TestBank(t *testing.T) {
+func TestBank(t *testing.T) { forEachEngine(t, inMemory, testBank) }
+
+func testBank(t *testing.T, e testEngine) {
 	if *soak == 0 {
 		var sum bankStats
 		for seed := uint64(1); seed <= bankRounds; seed++ {
-			t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { sum.add(bankRound(t, seed, bankPeople)) })
+			t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { sum.add(bankRound(t, e.dir(t), seed, bankPeople)) })
 		}
 		t.Logf("%d rounds: %v", bankRounds, sum)
 		sum.require(t)
@@ -53,7 +55,7 @@ func TestBank(t *testing.T) {
 		if seed%4 == 0 {
 			people = 1000 // listings of more than one page
 		}
-		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { sum.add(bankRound(t, seed, people)) })
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { sum.add(bankRound(t, e.dir(t), seed, people)) })
 		rounds++
 	}
 	t.Logf("soak of %v: %d rounds: %v", *soak, rounds, sum)
@@ -174,12 +176,13 @@ func records(recs []identity.Record) iter.Seq2[identity.Record, error] {
 }
 
 // bankRound runs one round: bankWriters writers ingest a fresh workload
-// into a fresh in-memory store while three readers check it, then the
-// final state is checked against the ground truth.
-func bankRound(t *testing.T, seed uint64, people int) bankStats {
+// into a fresh store in dir ("" for Badger in memory) while three
+// readers check it, then the final state is checked against the ground
+// truth.
+func bankRound(t *testing.T, dir string, seed uint64, people int) bankStats {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s := openTestStore(t, "", crypto.GenerateRootKey())
+	s := openTestStore(t, dir, crypto.GenerateRootKey())
 	w := newWorkload(seed, people)
 	acks := newAckLog()
 

@@ -83,17 +83,23 @@
 // # Engines
 //
 // The store is written against [KV], a small transactional seam (point
-// get, set, delete, prefix scan, a conflict error to retry) that Badger
-// implements ([OpenBadger]). A brand that outgrows one machine can put an
-// existing distributed transactional engine underneath (TiKV's
-// transactional API, FoundationDB, or a Postgres-wire database such as
-// CockroachDB or YugabyteDB with a table of key and value bytes) by
-// implementing KV, and optionally [Purger], [Snapshotter], [Maintainer]
-// and [Notifier], then calling [OpenKV]: merge and the API do not change.
-// An engine that keeps old versions and cannot purge them (PostgreSQL
-// until VACUUM, CockroachDB for gc.ttlseconds) leaves an erased profile's
-// wrapped data key in them until it drops them; it should say how long
-// ([Retainer]), which Verify and "scv erase" report.
-// Such an engine is not [Exclusive]: bulk ingest then runs batch by batch
-// with conflict retries.
+// get, set, delete, prefix scan, a conflict error to retry) defined in
+// package engine, as database/sql keeps its driver interfaces apart. Two
+// engines implement it: package engine/badger, embedded, one process, the
+// default ([OpenBadger]); and package engine/postgres, PostgreSQL or a
+// Postgres-wire engine shared by many processes, which [Open] opens when
+// given a postgres:// URL instead of a directory. Other engines plug in
+// through [OpenKV], optionally with [Purger], [Snapshotter], [Stager],
+// [Maintainer] and [Notifier]: merge and the API do not change. An engine
+// that keeps old versions and cannot purge them (CockroachDB for
+// gc.ttlseconds) leaves an erased profile's wrapped data key in them
+// until it drops them; it should say how long ([Retainer]), which Verify
+// and "scv erase" report.
+//
+// An engine that is not [Exclusive] is shared: bulk ingest then runs
+// batch by batch with conflict retries, and every transaction first reads
+// the keyring, the merge rules and the schema as stored, so that another
+// process's rotation, restage or upgrade is adopted or refused at once
+// rather than worked around with what this process read at Open (see
+// [ErrRulesChanged], [ErrSchemaChanged]).
 package store

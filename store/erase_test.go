@@ -21,9 +21,11 @@ func phoneID(t testing.TB, raw string) identity.Identifier {
 	return identity.Identifier{Kind: identity.KindPhone, Value: p.String()}
 }
 
-func TestBackupEraseRestore(t *testing.T) {
+func TestBackupEraseRestore(t *testing.T) { forEachEngine(t, onDisk, testBackupEraseRestore) }
+
+func testBackupEraseRestore(t *testing.T, e testEngine) {
 	ctx := context.Background()
-	dir := t.TempDir()
+	dir := e.dir(t)
 	journal := filepath.Join(t.TempDir(), "erasures.jsonl")
 	root := crypto.GenerateRootKey()
 	opts := Options{Keys: testKeys(root), Clock: func() time.Time { return asOf }, ErasureJournal: journal}
@@ -91,7 +93,7 @@ func TestBackupEraseRestore(t *testing.T) {
 	// The same holds when the database that made the erasure is lost: a
 	// fresh database restored from the backup, with the external journal.
 	s.Close()
-	fresh, err := Open(ctx, t.TempDir(), opts)
+	fresh, err := Open(ctx, e.dir(t), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

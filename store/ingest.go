@@ -55,6 +55,9 @@ func (s *Store) update(ctx context.Context, fn func(*txn) error) error {
 	backoff := 500 * time.Microsecond
 	for attempt := 1; ; attempt++ {
 		err := s.kv.Update(ctx, func(tx Txn) error {
+			if err := s.checkShared(tx, true); err != nil {
+				return err
+			}
 			t := s.newTxn(tx, s.clock())
 			if err := fn(t); err != nil {
 				return err
@@ -95,7 +98,12 @@ func (s *Store) read(ctx context.Context, fn func(*txn) error) error {
 
 // view runs fn in a read-only transaction.
 func (s *Store) view(ctx context.Context, fn func(*txn) error) error {
-	return s.kv.View(ctx, func(tx Txn) error { return fn(s.newTxn(tx, s.clock())) })
+	return s.kv.View(ctx, func(tx Txn) error {
+		if err := s.checkShared(tx, false); err != nil {
+			return err
+		}
+		return fn(s.newTxn(tx, s.clock()))
+	})
 }
 
 func newProfileID() string { return NewProfileID().String() }

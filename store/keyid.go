@@ -1,13 +1,13 @@
 package store
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/store/engine"
 )
 
 // keyIDFile is a file in the database directory naming the root key the
@@ -20,7 +20,7 @@ const keyIDFile = "SCV-KEY-ID"
 // ErrEngineDamaged is returned by Open and Verify when the engine's own
 // files are damaged (Badger's key registry, a table); the error names the
 // file. Restore a backup.
-var ErrEngineDamaged = errors.New("store: database files are damaged")
+var ErrEngineDamaged = engine.ErrDamaged
 
 func keyIDText(root *crypto.RootKey, atRest bool) string {
 	return fmt.Sprintf("scv database\nroot key id %s\nat-rest encryption %v\n", root.ID(), atRest)

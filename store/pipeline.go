@@ -8,18 +8,6 @@ import (
 	"github.com/scv-go/scv/identity"
 )
 
-// Exclusive is implemented by engines that only one process can write at
-// a time (Badger locks its directory). On such an engine the store's own
-// writers are the only ones, so a bulk ingest may resolve the next batch
-// while the previous one commits (see [Store.IngestAll]).
-type Exclusive interface {
-	Exclusive() bool
-}
-
-// Exclusive implements [Exclusive]: Badger's directory lock keeps other
-// processes out.
-func (b *Badger) Exclusive() bool { return true }
-
 // writeSet records the writes of one flushed batch, to commit later.
 type writeSet struct {
 	read Txn // reads go to the segment's snapshot

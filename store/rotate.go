@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/scv-go/scv/crypto"
@@ -42,11 +43,13 @@ func (s *Store) Rotate(ctx context.Context, opts RotateOptions) (RotateSummary, 
 	}
 	defer done()
 	var sum RotateSummary
-	old := s.kr.Status().KEKEpochs
-	if sum.Epoch, err = s.kr.RotateKEK(); err != nil {
-		return sum, err
-	}
-	if err := s.saveKeyring(ctx); err != nil {
+	var old []uint32
+	err = s.changeKeyring(ctx, func() (err error) {
+		old = s.kr.Status().KEKEpochs
+		sum.Epoch, err = s.kr.RotateKEK()
+		return err
+	})
+	if err != nil {
 		return sum, err
 	}
 	// A transaction that began before the rotation may still commit a
@@ -61,21 +64,24 @@ func (s *Store) Rotate(ctx context.Context, opts RotateOptions) (RotateSummary, 
 		}
 	}
 	if opts.Retire {
-		for _, e := range old {
-			if err := s.kr.RetireKEK(e); err != nil {
-				return sum, err
+		err := s.changeKeyring(ctx, func() error {
+			sum.Retired = nil
+			for _, e := range old {
+				if !slices.Contains(s.kr.Status().KEKEpochs, e) {
+					continue // retired by another process meanwhile
+				}
+				if err := s.kr.RetireKEK(e); err != nil {
+					return err
+				}
+				sum.Retired = append(sum.Retired, e)
 			}
-			sum.Retired = append(sum.Retired, e)
-		}
-		if err := s.saveKeyring(ctx); err != nil {
+			return nil
+		})
+		if err != nil {
 			return sum, err
 		}
 	}
 	return sum, nil
-}
-
-func (s *Store) saveKeyring(ctx context.Context) error {
-	return s.put(ctx, metaKey("keyring"), s.kr.State())
 }
 
 // rewrapAll moves every data key and keyring-sealed value to the primary
@@ -173,6 +179,9 @@ func purposeOf(ns byte) string {
 // interrupted, run it again with the same keys: each step detects that it
 // was done.
 func RotateRoot(ctx context.Context, dir string, oldRoot, newRoot *crypto.RootKey, opts Options) (err error) {
+	if IsURL(dir) {
+		return errors.New("store: rotating the root key of a PostgreSQL database is not supported yet")
+	}
 	if !opts.NoAtRestEncryption {
 		// Badger's own lock: a process with the database open keeps it,
 		// and must not see its key registry change under it.

@@ -362,6 +362,8 @@ func (s *Store) Restage(ctx context.Context) (RestageSummary, error) {
 func (s *Store) restage(ctx context.Context, diff []RuleDiff) (RestageSummary, error) {
 	start := time.Now()
 	sum := RestageSummary{Rules: diff}
+	s.setRestaging(true) // on a shared engine, other processes' writes wait for it (see shared.go)
+	defer s.setRestaging(false)
 	if err := s.kv.Update(ctx, func(tx Txn) error { return tx.Set(metaKey(metaRestage), []byte("1")) }); err != nil {
 		return sum, err
 	}

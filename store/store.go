@@ -90,6 +90,10 @@ type Store struct {
 	absentAfter int
 	absentLoads atomic.Int64 // filters loaded, for tests
 
+	// sh is what a store on a shared engine checks in every transaction
+	// (see shared.go).
+	sh sharedState
+
 	// suggestModel is the match model the last Suggest estimated, for
 	// SuggestFor (see suggest_model.go); nil until then.
 	suggestModel atomic.Pointer[suggestModel]
@@ -141,7 +145,9 @@ var ErrOldSchema = errors.New("store: database written under an older key schema
 // Open opens the store in dir, creating it if dir holds no database. The
 // root key comes from opts.Keys; a database made with another key is
 // refused at once with [ErrWrongKey], and a directory another process has
-// open with [ErrLocked].
+// open with [ErrLocked]. A dir that is a postgres:// URL opens the
+// PostgreSQL database there instead (package postgres), which many
+// processes may open at once.
 func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if opts.Keys == nil {
 		return nil, errors.New("store: Options.Keys is required: no key, no store")
@@ -149,6 +155,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	root, err := opts.Keys.RootKey(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: get root key: %w", err)
+	}
+	if IsURL(dir) {
+		return openPostgres(ctx, dir, root, opts)
 	}
 	bo := opts.Badger
 	if !bo.InMemory {
@@ -257,6 +266,7 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 		s.restaged = &sum
 		s.log.Info("store: re-resolved and re-staged every profile under new rules", "profiles", sum.Profiles, "changed", sum.Changed, "stage_changed", sum.StageChanged)
 	}
+	s.startShared()
 	return s, nil
 }
 

@@ -15,9 +15,11 @@ import (
 	"github.com/scv-go/scv/merge"
 )
 
-func TestIngestFixturesTwice(t *testing.T) {
+func TestIngestFixturesTwice(t *testing.T) { forEachEngine(t, inMemory, testIngestFixturesTwice) }
+
+func testIngestFixturesTwice(t *testing.T, e testEngine) {
 	ctx := context.Background()
-	s := openTestStore(t, "", crypto.GenerateRootKey())
+	s := openTestStore(t, e.dir(t), crypto.GenerateRootKey())
 	sum, err := s.IngestAll(ctx, fixtures(t), IngestOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -65,9 +67,11 @@ func mustVerify(t *testing.T, s *Store) *Report {
 	return r
 }
 
-func TestVerifyFindsDamage(t *testing.T) {
+func TestVerifyFindsDamage(t *testing.T) { forEachEngine(t, inMemory, testVerifyFindsDamage) }
+
+func testVerifyFindsDamage(t *testing.T, e testEngine) {
 	ctx := context.Background()
-	s := openTestStore(t, "", crypto.GenerateRootKey())
+	s := openTestStore(t, e.dir(t), crypto.GenerateRootKey())
 	if _, err := s.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}

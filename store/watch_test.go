@@ -28,9 +28,11 @@ func collect(t *testing.T, s *Store, after string, n int) []Event {
 	return out
 }
 
-func TestWatch(t *testing.T) {
+func TestWatch(t *testing.T) { forEachEngine(t, inMemory, testWatch) }
+
+func testWatch(t *testing.T, e testEngine) {
 	ctx := context.Background()
-	s := openTestStore(t, "", crypto.GenerateRootKey())
+	s := openTestStore(t, e.dir(t), crypto.GenerateRootKey())
 	if _, err := s.IngestAll(ctx, fixtures(t), IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -448,7 +448,7 @@ func setupRestore(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 			closeDB(db, &err)
 			// A refused restore into a new directory leaves no empty
 			// database behind (removed after the close, never before).
-			if err != nil && errors.Is(statErr, fs.ErrNotExist) {
+			if err != nil && errors.Is(statErr, fs.ErrNotExist) && !store.IsURL(dir) {
 				os.RemoveAll(dir)
 			}
 		}()

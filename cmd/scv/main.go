@@ -17,8 +17,10 @@
 // SCV_KEY_FILE, else the key text in SCV_KEY; "scv keygen --out FILE"
 // makes one. The command never generates a key on its own. The database
 // is --db DIR, else SCV_DB, else ./scv-data; only import and restore create
-// it. --erasure-journal FILE (or SCV_ERASURE_JOURNAL) names the external
-// erasure journal of scv.Options.ErasureJournal.
+// it. A postgres:// URL in their place names a PostgreSQL database that
+// many processes share (see package store/engine/postgres for the URL's
+// parameters). --erasure-journal FILE (or SCV_ERASURE_JOURNAL) names the
+// external erasure journal of scv.Options.ErasureJournal.
 //
 // # Time
 //
@@ -323,7 +325,7 @@ type env struct {
 
 // dbFlags binds the flags of commands that open the database.
 func (e *env) dbFlags(fs *flag.FlagSet) {
-	fs.StringVar(&e.db, "db", "", "database directory (default $SCV_DB, else ./scv-data)")
+	fs.StringVar(&e.db, "db", "", "database directory or postgres:// URL (default $SCV_DB, else ./scv-data)")
 	fs.StringVar(&e.keyFile, "key-file", "", "root key file (default $SCV_KEY_FILE, else the key text in $SCV_KEY)")
 	fs.StringVar(&e.journal, "erasure-journal", "", "external erasure journal file (default $SCV_ERASURE_JOURNAL)")
 	fs.StringVar(&e.asOfText, "as-of", "", "compute stages as of the end of this day, YYYY-MM-DD (default now)")
@@ -479,7 +481,7 @@ func (e *env) open(o openOptions) (*scv.DB, error) {
 		return nil, usageError("bad --region: want an ISO 3166 region code such as CN or AU")
 	}
 	dir := e.dbDir()
-	if !o.create {
+	if !o.create && !store.IsURL(dir) {
 		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 			return nil, usageError("no database in %s (import creates one; pass --db DIR or set SCV_DB)", dir)
 		}

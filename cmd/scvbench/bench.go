@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +40,7 @@ type results struct {
 	lookups  lookupRun
 	stages   stageRun
 	quality  *qualityRun  // with -quality
+	pg       *pgRun       // with -engine postgres
 	peakRSS  float64      // MiB
 	peakAnon float64      // MiB: the largest RssAnon sampled
 	memory   []memoryMark // the peak RSS after each phase
@@ -71,6 +73,14 @@ type headline struct {
 	QualityRecall    *float64 `json:"quality_recall,omitempty"`
 	QualityF1        *float64 `json:"quality_f1,omitempty"`
 	QualityCeiling   *float64 `json:"quality_ceiling,omitempty"`
+	// PostgreSQL beside Badger, with -engine postgres.
+	PGIngestRPS    *float64           `json:"pg_ingest_rps,omitempty"`
+	PGIngestRatio  *float64           `json:"pg_ingest_ratio,omitempty"`
+	PGByPhoneP50   *float64           `json:"pg_byphone_p50_us,omitempty"`
+	PGByPhoneP99   *float64           `json:"pg_byphone_p99_us,omitempty"`
+	PGByStagePPS   *float64           `json:"pg_bystage_pps,omitempty"`
+	PGProcsRPS     map[string]float64 `json:"pg_procs_rps,omitempty"`
+	PGConflictRate *float64           `json:"pg_conflict_rate,omitempty"`
 }
 
 // bench runs every measurement in a fresh work directory under c.dir,
@@ -208,6 +218,12 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	db = nil
 	if err != nil {
 		return nil, err
+	}
+	if c.engine == "postgres" {
+		if r.pg, err = benchPostgres(ctx, c, large, keyFile, r.truth.knownPhones, progress); err != nil {
+			return nil, fmt.Errorf("postgres: %w", err)
+		}
+		mark("postgres")
 	}
 
 	progress("scanning what the store wrote")
@@ -728,6 +744,22 @@ func headlineOf(r *results) headline {
 	if q := r.quality; q != nil {
 		f := func(x float64) *float64 { v := round(x, 4); return &v }
 		h.QualityPrecision, h.QualityRecall, h.QualityF1, h.QualityCeiling = f(q.q.Precision), f(q.q.Recall), f(q.q.F1), f(q.q.Ceiling)
+	}
+	if pg := r.pg; pg != nil {
+		f := func(x float64, places int) *float64 { v := round(x, places); return &v }
+		h.PGIngestRPS = f(pg.ingest.rps(), 1)
+		h.PGIngestRatio = f(pg.ingest.rps()/r.large.rps(), 3)
+		h.PGByPhoneP50 = f(float64(pg.lookups.p50.Nanoseconds())/1e3, 1)
+		h.PGByPhoneP99 = f(float64(pg.lookups.p99.Nanoseconds())/1e3, 1)
+		h.PGByStagePPS = f(float64(pg.stages.profiles)/pg.stages.took.Seconds(), 1)
+		h.PGProcsRPS = map[string]float64{}
+		var updates, conflicts int64
+		for _, p := range pg.procs {
+			h.PGProcsRPS[strconv.Itoa(p.procs)] = round(p.rps(), 1)
+			updates += p.updates
+			conflicts += p.conflict
+		}
+		h.PGConflictRate = f(float64(conflicts)/float64(max(updates, 1)), 4)
 	}
 	return h
 }

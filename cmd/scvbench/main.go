@@ -8,6 +8,7 @@
 //
 //	go run ./cmd/scvbench -n N [-json] [-seed S] [-dir DIR] [-keep] [-cpuprofile F]
 //	                      [-memprofile F] [-lookups L] [-batch B] [-stream] [-verify=false] [-quality]
+//	                      [-engine postgres -pg postgres://...]
 //
 // # What it does
 //
@@ -42,6 +43,14 @@
 //   - reads the peak resident set size (VmHWM) of its own process, which
 //     holds the store and not the raw Badger run: peak_rss_mib;
 //   - divides the ingest rate at N by the rate at N/10: scaling_ratio.
+//
+// With -engine postgres it measures the same ingest, lookups and stage
+// scan on the PostgreSQL server of -pg beside Badger's, and ingests the
+// workload from 1, 2 and 4 processes at once into one database (see
+// postgres.go); the JSON object then also has pg_ingest_rps,
+// pg_ingest_ratio (PostgreSQL over Badger, same workload, one process),
+// pg_byphone_p50_us, pg_byphone_p99_us, pg_bystage_pps, pg_procs_rps (by
+// process count) and pg_conflict_rate.
 //
 // With -quality it also measures resolution quality, after everything
 // else (so that neither the timings nor the peak RSS above carry it): the
@@ -80,6 +89,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	child, err := childMain(ctx, os.Stdout, os.Stderr)
 	if !child {
+		child, err = pgChildMain(ctx, os.Stdout)
+	}
+	if !child {
 		err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	}
 	stop()
@@ -110,6 +122,8 @@ type config struct {
 	verify     bool
 	quality    bool                // also measure resolution quality on the China trap workload
 	noAtRest   bool                // Badger's encryption at rest off, for the store and raw Badger alike
+	engine     string              // "badger", or "postgres" for the PostgreSQL phases beside Badger's
+	pg         string              // the PostgreSQL server's URL, with -engine postgres
 	mem        store.BadgerOptions // memtables and caches, for the store and raw Badger alike
 }
 
@@ -134,6 +148,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.stream, "stream", false, "feed IngestAll the generator's record stream (generation timed too) instead of the files")
 	fs.BoolVar(&c.verify, "verify", true, "run DB.Verify after the N-record ingest (untimed)")
 	fs.BoolVar(&c.quality, "quality", false, "also measure resolution quality (precision, recall, F1, ceiling) on the China trap workload of N records")
+	fs.StringVar(&c.engine, "engine", "badger", "badger, or postgres: also measure the ingest, lookups and stage scan on PostgreSQL beside Badger's, and ingest from 1, 2 and 4 processes")
+	fs.StringVar(&c.pg, "pg", os.Getenv("SCV_TEST_POSTGRES"), "with -engine postgres, the server's postgres:// URL (default $SCV_TEST_POSTGRES)")
 	var memtable, blockCache, indexCache, vlogFile int64
 	fs.Int64Var(&vlogFile, "vlog-file-mib", 0, "Badger value log file size in MiB; 0 is the store's default")
 	fs.BoolVar(&c.noAtRest, "no-at-rest", false, "turn Badger's encryption at rest off, for the store and raw Badger alike (scv still seals every value)")
@@ -160,6 +176,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, usageError{"memory sizes must not be negative"}
 	case c.batch < 0:
 		return c, usageError{"-batch must not be negative"}
+	case c.engine != "badger" && c.engine != "postgres":
+		return c, usageError{"-engine must be badger or postgres"}
+	case c.engine == "postgres" && !store.IsURL(c.pg):
+		return c, usageError{"-engine postgres needs -pg postgres://... (or SCV_TEST_POSTGRES)"}
 	}
 	return c, nil
 }

@@ -258,6 +258,9 @@ func printReport(w io.Writer, c config, r *results) {
 	if r.quality != nil {
 		printQuality(p, r.quality)
 	}
+	if r.pg != nil {
+		printPostgres(w, p, r)
+	}
 	p("")
 	note := ""
 	if c.n != 1_000_000 {
@@ -307,4 +310,33 @@ func quarantineSummary[K ~string](q map[K]int) string {
 		return "0"
 	}
 	return fmt.Sprintf("%s (%s)", count(total), strings.Join(parts, ", "))
+}
+
+// printPostgres prints the PostgreSQL figures beside Badger's.
+func printPostgres(w io.Writer, p func(string, ...any), r *results) {
+	pg := r.pg
+	p("")
+	p("postgres   the same workload, lookups and scan on PostgreSQL (a table of its own, one process), beside Badger:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "           \tbadger\tpostgres\tpostgres/badger\n")
+	row := func(name string, b, q float64) {
+		fmt.Fprintf(tw, "           %s\t%s\t%s\t%.2f\n", name, rate(b), rate(q), q/b)
+	}
+	row("ingest (records/s)", r.large.rps(), pg.ingest.rps())
+	row("ByPhone p50 (us)", us(r.lookups.p50), us(pg.lookups.p50))
+	row("ByPhone p99 (us)", us(r.lookups.p99), us(pg.lookups.p99))
+	row("ByStage (profiles/s)", float64(r.stages.profiles)/r.stages.took.Seconds(), float64(pg.stages.profiles)/pg.stages.took.Seconds())
+	tw.Flush()
+	if pg.stages.profiles != r.stages.profiles || pg.stages.paidOrders != r.stages.paidOrders || pg.stages.spendFen != r.stages.spendFen {
+		p("           MISMATCH: PostgreSQL holds %s profiles, %s paid orders, %s fen; Badger %s, %s, %s",
+			count(pg.stages.profiles), count(pg.stages.paidOrders), count(pg.stages.spendFen), count(r.stages.profiles), count(r.stages.paidOrders), count(r.stages.spendFen))
+	}
+	p("           ingest from several processes at once into one database, each taking every P-th record:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "           processes\trecords/s (all)\tper process\tvs 1 process\ttransactions\tconflicts (retried)\n")
+	for _, run := range pg.procs {
+		fmt.Fprintf(tw, "           %d\t%s\t%s\t%.2f\t%s\t%s (%.1f%%)\n", run.procs, rate(run.rps()), rate(run.rps()/float64(run.procs)),
+			run.rps()/pg.procs[0].rps(), count(run.updates), count(run.conflict), 100*float64(run.conflict)/float64(max(run.updates, 1)))
+	}
+	tw.Flush()
 }

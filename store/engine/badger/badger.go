@@ -1,4 +1,10 @@
-package store
+// Package badger is the embedded engine of package store, on
+// github.com/dgraph-io/badger/v4: one process opens a database directory
+// (a second gets [engine.ErrLocked]), every commit synced by default.
+// It implements [engine.KV] and the optional [engine.Purger],
+// [engine.Snapshotter], [engine.Stager], [engine.Maintainer],
+// [engine.Notifier] and [engine.Exclusive].
+package badger
 
 import (
 	"bytes"
@@ -15,19 +21,20 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
+	bdb "github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
 	"github.com/dgraph-io/badger/v4/pb"
 
 	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/store/engine"
 )
 
-// BadgerOptions configures [OpenBadger]. The zero value (with Dir set) is
+// Options configures [Open]. The zero value (with Dir set) is
 // the documented default: durable commits, Badger's encryption at rest off
 // (the store turns it on by passing EncryptionKey), about 450 MiB of
 // caches and memtables, values from 160 bytes in the value log, and the
 // value log's maps marked as read at random (see Readahead).
-type BadgerOptions struct {
+type Options struct {
 	// Dir is the database directory. It is created if missing.
 	Dir string
 	// InMemory keeps everything in memory and writes nothing to disk. It
@@ -91,33 +98,35 @@ type BadgerOptions struct {
 	Logger *slog.Logger
 }
 
-// Badger is the [KV] implementation on github.com/dgraph-io/badger/v4. It
-// also implements [Purger], [Snapshotter], [Maintainer] and [Notifier].
-// A Badger is safe for concurrent use.
-type Badger struct {
-	db         *badger.DB
-	o          BadgerOptions
+// DB is the [engine.KV] implementation on github.com/dgraph-io/badger/v4. It
+// also implements [engine.Purger], [engine.Snapshotter], [engine.Stager],
+// [engine.Maintainer], [engine.Notifier] and [engine.Exclusive].
+// A DB is safe for concurrent use.
+type DB struct {
+	db         *bdb.DB
+	o          Options
 	spaceNext  atomic.Int64  // unix nanoseconds before which checkSpace need not look again
 	stop, done chan struct{} // the advice loop's, when it runs
 	closeOnce  sync.Once
 }
 
 var (
-	_ KV          = (*Badger)(nil)
-	_ Purger      = (*Badger)(nil)
-	_ Snapshotter = (*Badger)(nil)
-	_ Maintainer  = (*Badger)(nil)
-	_ Notifier    = (*Badger)(nil)
-	_ Stager      = (*Badger)(nil)
+	_ engine.KV          = (*DB)(nil)
+	_ engine.Purger      = (*DB)(nil)
+	_ engine.Snapshotter = (*DB)(nil)
+	_ engine.Maintainer  = (*DB)(nil)
+	_ engine.Notifier    = (*DB)(nil)
+	_ engine.Stager      = (*DB)(nil)
+	_ engine.Exclusive   = (*DB)(nil)
 )
 
-// OpenBadger opens or creates a Badger database. It returns an error
-// wrapping [ErrLocked] when another process has the directory open, and
+// Open opens or creates a Badger database. It returns an error
+// wrapping [engine.ErrLocked] when another process has the directory open, and
 // one wrapping [ErrWrongEncryptionKey] when EncryptionKey does not match
 // the key the database was created with.
-func OpenBadger(o BadgerOptions) (*Badger, error) {
+func Open(o Options) (*DB, error) {
 	if o.InMemory == (o.Dir != "") {
-		return nil, errors.New("store: set exactly one of Dir and InMemory")
+		return nil, errors.New("badger: set exactly one of Dir and InMemory")
 	}
 	if !o.InMemory {
 		o.Dir = filepath.Clean(o.Dir)
@@ -125,11 +134,11 @@ func OpenBadger(o BadgerOptions) (*Badger, error) {
 			return nil, err
 		}
 	}
-	db, err := badger.Open(o.Options())
+	db, err := bdb.Open(o.Options())
 	if err != nil {
 		return nil, mapOpenError(err)
 	}
-	b := &Badger{db: db, o: o}
+	b := &DB{db: db, o: o}
 	if !o.InMemory {
 		// With the directory locked, what a restore left beside it (the
 		// data it was building, or the data it replaced) goes.
@@ -179,8 +188,8 @@ func canonicalDir(dir string) string {
 // Options returns the Badger options OpenBadger opens the database with:
 // o's settings over the store's defaults. A benchmark comparing the store
 // with Badger alone uses them to run Badger exactly as the store does.
-func (o BadgerOptions) Options() badger.Options {
-	opt := badger.DefaultOptions(o.Dir).
+func (o Options) Options() bdb.Options {
+	opt := bdb.DefaultOptions(o.Dir).
 		WithInMemory(o.InMemory).
 		WithSyncWrites(!o.NoSync).
 		WithLogger(badgerLogger{o.Logger}).
@@ -203,22 +212,22 @@ func (o BadgerOptions) Options() badger.Options {
 	return opt
 }
 
-// ErrWrongEncryptionKey is returned by [OpenBadger] when the at-rest
+// ErrWrongEncryptionKey is returned by [Open] when the at-rest
 // encryption key does not match the database.
-var ErrWrongEncryptionKey = errors.New("store: wrong at-rest encryption key")
+var ErrWrongEncryptionKey = errors.New("badger: wrong at-rest encryption key")
 
 func mapOpenError(err error) error {
 	switch {
-	case errors.Is(err, badger.ErrEncryptionKeyMismatch):
+	case errors.Is(err, bdb.ErrEncryptionKeyMismatch):
 		return fmt.Errorf("%w: %w", ErrWrongEncryptionKey, err)
 	case errors.Is(err, syscall.EWOULDBLOCK), strings.Contains(err.Error(), "Cannot acquire directory lock"):
-		return fmt.Errorf("%w: %w", ErrLocked, err)
+		return fmt.Errorf("%w: %w", engine.ErrLocked, err)
 	case strings.Contains(err.Error(), "checksum for data key"):
-		return fmt.Errorf("%w: KEYREGISTRY (Badger's registry of at-rest data keys) fails its checksum, and the data cannot be decrypted without it; restore a backup (%v)", ErrEngineDamaged, err)
+		return fmt.Errorf("%w: KEYREGISTRY (Badger's registry of at-rest data keys) fails its checksum, and the data cannot be decrypted without it; restore a backup (%v)", engine.ErrDamaged, err)
 	case strings.Contains(err.Error(), "checksum mismatch"), strings.Contains(err.Error(), "CHECKSUM_MISMATCH"):
-		return fmt.Errorf("%w: %v; restore a backup", ErrEngineDamaged, err)
+		return fmt.Errorf("%w: %v; restore a backup", engine.ErrDamaged, err)
 	}
-	return fmt.Errorf("store: open badger: %w", err)
+	return fmt.Errorf("badger: open badger: %w", err)
 }
 
 func orDefault(v, def int64) int64 {
@@ -228,8 +237,8 @@ func orDefault(v, def int64) int64 {
 	return def
 }
 
-// Update implements [KV].
-func (b *Badger) Update(ctx context.Context, fn func(Txn) error) error {
+// Update implements [engine.KV].
+func (b *DB) Update(ctx context.Context, fn func(engine.Txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -247,8 +256,8 @@ func (b *Badger) Update(ctx context.Context, fn func(Txn) error) error {
 	return mapTxnError(txn.Commit())
 }
 
-// View implements [KV].
-func (b *Badger) View(ctx context.Context, fn func(Txn) error) error {
+// View implements [engine.KV].
+func (b *DB) View(ctx context.Context, fn func(engine.Txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -257,8 +266,8 @@ func (b *Badger) View(ctx context.Context, fn func(Txn) error) error {
 	return mapTxnError(fn(badgerTxn{txn: txn}))
 }
 
-// Close implements [KV].
-func (b *Badger) Close() error {
+// Close implements [engine.KV].
+func (b *DB) Close() error {
 	b.closeOnce.Do(func() {
 		if b.stop != nil {
 			close(b.stop)
@@ -272,20 +281,20 @@ func mapTxnError(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, badger.ErrConflict) && !errors.Is(err, ErrConflict):
-		return fmt.Errorf("%w: %w", ErrConflict, err)
-	case errors.Is(err, badger.ErrTxnTooBig) && !errors.Is(err, ErrTxnTooBig):
-		return fmt.Errorf("%w: %w", ErrTxnTooBig, err)
-	case errors.Is(err, badger.ErrKeyNotFound) && !errors.Is(err, ErrKeyNotFound):
-		return fmt.Errorf("%w: %w", ErrKeyNotFound, err)
+	case errors.Is(err, bdb.ErrConflict) && !errors.Is(err, engine.ErrConflict):
+		return fmt.Errorf("%w: %w", engine.ErrConflict, err)
+	case errors.Is(err, bdb.ErrTxnTooBig) && !errors.Is(err, engine.ErrTxnTooBig):
+		return fmt.Errorf("%w: %w", engine.ErrTxnTooBig, err)
+	case errors.Is(err, bdb.ErrKeyNotFound) && !errors.Is(err, engine.ErrKeyNotFound):
+		return fmt.Errorf("%w: %w", engine.ErrKeyNotFound, err)
 	}
 	return err
 }
 
-// badgerTxn is a [Txn] on Badger; wrote, in a read-write transaction, is
+// badgerTxn is a [engine.Txn] on Badger; wrote, in a read-write transaction, is
 // set by the first write.
 type badgerTxn struct {
-	txn   *badger.Txn
+	txn   *bdb.Txn
 	wrote *bool
 }
 
@@ -317,7 +326,7 @@ func (t badgerTxn) GetSorted(prefix []byte, keys [][]byte, fn func(int, []byte, 
 	if len(keys) == 0 {
 		return nil
 	}
-	opt := badger.DefaultIteratorOptions
+	opt := bdb.DefaultIteratorOptions
 	opt.Prefix = prefix
 	opt.PrefetchValues = false
 	it := t.txn.NewIterator(opt)
@@ -333,7 +342,7 @@ func (t badgerTxn) GetSorted(prefix []byte, keys [][]byte, fn func(int, []byte, 
 			it.Next()
 		}
 		if !it.ValidForPrefix(prefix) || !bytes.Equal(it.Item().Key(), k) {
-			if err := fn(i, nil, ErrKeyNotFound); err != nil {
+			if err := fn(i, nil, engine.ErrKeyNotFound); err != nil {
 				return err
 			}
 			continue
@@ -364,9 +373,9 @@ func (t badgerTxn) Delete(key []byte) error {
 	return mapTxnError(t.txn.Delete(key))
 }
 
-func (t badgerTxn) Scan(prefix, start []byte, keysOnly bool) iter.Seq2[Entry, error] {
-	return func(yield func(Entry, error) bool) {
-		opt := badger.DefaultIteratorOptions
+func (t badgerTxn) Scan(prefix, start []byte, keysOnly bool) iter.Seq2[engine.Entry, error] {
+	return func(yield func(engine.Entry, error) bool) {
+		opt := bdb.DefaultIteratorOptions
 		opt.Prefix = prefix
 		opt.PrefetchValues = !keysOnly
 		it := t.txn.NewIterator(opt)
@@ -376,11 +385,11 @@ func (t badgerTxn) Scan(prefix, start []byte, keysOnly bool) iter.Seq2[Entry, er
 		}
 		for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
 			item := it.Item()
-			e := Entry{Key: item.Key()}
+			e := engine.Entry{Key: item.Key()}
 			if !keysOnly {
 				v, err := item.ValueCopy(nil)
 				if err != nil {
-					yield(Entry{}, err)
+					yield(engine.Entry{}, err)
 					return
 				}
 				e.Value = v
@@ -392,10 +401,10 @@ func (t badgerTxn) Scan(prefix, start []byte, keysOnly bool) iter.Seq2[Entry, er
 	}
 }
 
-// Purge implements [Purger] with Badger's DropPrefix, which rewrites the
+// Purge implements [engine.Purger] with Badger's DropPrefix, which rewrites the
 // tables and memtables that hold the prefixes so that no version of those
 // keys remains in any live file. It blocks writes while it runs.
-func (b *Badger) Purge(ctx context.Context, prefixes ...[]byte) error {
+func (b *DB) Purge(ctx context.Context, prefixes ...[]byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -411,7 +420,7 @@ func (b *Badger) Purge(ctx context.Context, prefixes ...[]byte) error {
 	// at each prefix makes it live for DropPrefix, which then drops it
 	// with every version of every key under the prefix. Readers take an
 	// empty profile entry for none (see the store's profile reads).
-	err := b.db.Update(func(txn *badger.Txn) error {
+	err := b.db.Update(func(txn *bdb.Txn) error {
 		for _, p := range prefixes {
 			if err := txn.Set(p, nil); err != nil {
 				return err
@@ -425,8 +434,8 @@ func (b *Badger) Purge(ctx context.Context, prefixes ...[]byte) error {
 	return b.db.DropPrefix(prefixes...)
 }
 
-// Snapshot implements [Snapshotter] with Badger's backup stream.
-func (b *Badger) Snapshot(ctx context.Context, w io.Writer) error {
+// Snapshot implements [engine.Snapshotter] with Badger's backup stream.
+func (b *DB) Snapshot(ctx context.Context, w io.Writer) error {
 	stream := b.db.NewStream()
 	stream.LogPrefix = "store.Snapshot"
 	_, err := stream.Backup(w, 0)
@@ -436,29 +445,29 @@ func (b *Badger) Snapshot(ctx context.Context, w io.Writer) error {
 	return err
 }
 
-// Replace implements [Snapshotter]: DropAll, then Load.
-func (b *Badger) Replace(ctx context.Context, r io.Reader) error {
+// Replace implements [engine.Snapshotter]: DropAll, then Load.
+func (b *DB) Replace(ctx context.Context, r io.Reader) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err := b.db.DropAll(); err != nil {
-		return fmt.Errorf("store: drop before restore: %w", err)
+		return fmt.Errorf("badger: drop before restore: %w", err)
 	}
 	return b.db.Load(r, 256)
 }
 
-// Maintain implements [Maintainer]: it runs value-log garbage collection
+// Maintain implements [engine.Maintainer]: it runs value-log garbage collection
 // until a pass finds nothing worth rewriting. Badger discards overwritten
 // and deleted versions in the LSM tree during its background compactions;
-// values kept in the value log (from [BadgerOptions].ValueThreshold, by
+// values kept in the value log (from [Options].ValueThreshold, by
 // default 160 bytes: sealed profiles and records) need this call.
-func (b *Badger) Maintain(ctx context.Context) error {
+func (b *DB) Maintain(ctx context.Context) error {
 	for ctx.Err() == nil {
 		if err := b.checkSpace(); err != nil {
 			return err
 		}
 		err := b.db.RunValueLogGC(0.5)
-		if errors.Is(err, badger.ErrNoRewrite) || errors.Is(err, badger.ErrRejected) {
+		if errors.Is(err, bdb.ErrNoRewrite) || errors.Is(err, bdb.ErrRejected) {
 			return nil
 		}
 		if err != nil {
@@ -468,9 +477,9 @@ func (b *Badger) Maintain(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// Notify implements [Notifier] with Badger's Subscribe.
-func (b *Badger) Notify(ctx context.Context, prefix []byte, fn func()) error {
-	err := b.db.Subscribe(ctx, func(*badger.KVList) error { fn(); return nil },
+// Notify implements [engine.Notifier] with Badger's Subscribe.
+func (b *DB) Notify(ctx context.Context, prefix []byte, fn func()) error {
+	err := b.db.Subscribe(ctx, func(*bdb.KVList) error { fn(); return nil },
 		[]pb.Match{{Prefix: prefix}})
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return nil
@@ -480,10 +489,10 @@ func (b *Badger) Notify(ctx context.Context, prefix []byte, fn func()) error {
 
 // VerifyChecksums checks the checksum of every block of every table; the
 // error names the table file that fails.
-func (b *Badger) VerifyChecksums() error { return b.db.VerifyChecksum() }
+func (b *DB) VerifyChecksums() error { return b.db.VerifyChecksum() }
 
 // Size returns the bytes on disk of the LSM tree and the value log.
-func (b *Badger) Size() (lsm, vlog int64) { return b.db.Size() }
+func (b *DB) Size() (lsm, vlog int64) { return b.db.Size() }
 
 // badgerLogger drops Badger's chatter and passes warnings and errors on.
 // Badger's messages name files and key prefixes, never values.
@@ -506,3 +515,7 @@ func (l badgerLogger) Warningf(f string, a ...any) {
 
 func (badgerLogger) Infof(string, ...any)  {}
 func (badgerLogger) Debugf(string, ...any) {}
+
+// Exclusive implements [engine.Exclusive]: Badger's directory lock keeps
+// other processes out.
+func (b *DB) Exclusive() bool { return true }

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package store
+package badger
 
 // adviseSupported says adviseRandom marks maps on this platform.
 const adviseSupported = false

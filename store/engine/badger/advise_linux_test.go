@@ -1,4 +1,4 @@
-package store
+package badger
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scv-go/scv/store/engine"
 )
 
 // vlogMaps returns, for each value-log map of this process under dir, its
@@ -40,13 +42,13 @@ func TestValueLogMarkedRandom(t *testing.T) {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	b, err := OpenBadger(BadgerOptions{Dir: dir, NoSync: true})
+	b, err := Open(Options{Dir: dir, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
 	big := bytes.Repeat([]byte{7}, 4096) // over the threshold: in the value log
-	if err := b.Update(context.Background(), func(tx Txn) error { return tx.Set([]byte("k"), big) }); err != nil {
+	if err := b.Update(context.Background(), func(tx engine.Txn) error { return tx.Set([]byte("k"), big) }); err != nil {
 		t.Fatal(err)
 	}
 	cdir := canonicalDir(dir)
@@ -70,7 +72,7 @@ func TestValueLogMarkedRandom(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	var v []byte
-	err = b.View(context.Background(), func(tx Txn) error {
+	err = b.View(context.Background(), func(tx engine.Txn) error {
 		v, err = tx.Get([]byte("k"))
 		return err
 	})
@@ -81,7 +83,7 @@ func TestValueLogMarkedRandom(t *testing.T) {
 
 func TestReadaheadKept(t *testing.T) {
 	dir := t.TempDir()
-	b, err := OpenBadger(BadgerOptions{Dir: dir, NoSync: true, Readahead: true})
+	b, err := Open(Options{Dir: dir, NoSync: true, Readahead: true})
 	if err != nil {
 		t.Fatal(err)
 	}
