@@ -6,12 +6,22 @@
 // # Format
 //
 // A struct is a sequence of fields, each a key and a payload; fields with
-// the zero value are left out. The key is the uvarint of tag<<3 | wire
-// type, where the tag is a 16-bit hash of the field's Go name (fixed at
-// 1..65535, checked for collisions within each struct type), so fields may
-// be added, removed and reordered without breaking stored values; a field
-// unknown to the decoder is skipped. Renaming a field loses its stored
-// values, as renaming a JSON key would.
+// the zero value are left out. The key is the uvarint of number<<3 | wire
+// type, where the number is the field's: written in its struct tag
+// (`codec:"7"`, 1 to 65535, once per struct), so fields may be renamed,
+// moved, added and removed without breaking stored values; a field
+// unknown to the decoder is skipped. Changing or reusing a number is what
+// breaks them. A struct numbers all its fields or none (`codec:"-"`
+// leaves one out): a number missing, repeated or out of range is an error
+// of Marshal and Unmarshal for the type, found before any value is read.
+//
+// A struct without numbers keys its fields by a 16-bit hash of their Go
+// names, as every struct did before numbers (checked for collisions
+// within the struct); renaming one of its fields loses that field's
+// stored values, as renaming a JSON key would. Every struct a store keeps
+// is numbered ([CheckNumbered] says which is not); the fields older than
+// numbering carry the hash of their name of the time as their number, so
+// no stored byte changed.
 //
 // Wire types: 0 varint (bools, integers zig-zag encoded, unsigned
 // integers, times as zig-zag nanoseconds since 1970); 1 length-prefixed
@@ -30,7 +40,7 @@
 // orders and events (on the profiles scvbench makes, 40 of 68 strings are
 // repeats, and the table makes them 26% shorter). So [Append] writes
 // every string field as a reference (wire type 3) and the distinct
-// strings once, in a table that comes first: key 0x01 (tag 0, which no
+// strings once, in a table that comes first: key 0x01 (number 0, which no
 // field has, wire type 1), then a payload of the uvarint count and each
 // string, length-prefixed, in the order the value first uses them. A
 // decoder reads the table before the fields, so skipping an unknown
@@ -47,6 +57,10 @@
 // written with references cannot be read by a decoder older than the
 // table: a database written by this version must not be opened by an
 // older one.
+//
+// Numbering the fields changed no byte: values written before numbers
+// decode and encode again to the same bytes (testdata/format2-*.bin), so
+// databases of either side of the change open on the other.
 //
 // Times decode in UTC: the instant is kept, the zone is not.
 //

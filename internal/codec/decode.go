@@ -74,7 +74,7 @@ func (d *decoder) left() int { return len(d.b) - d.lim }
 
 // uvarint reads a uvarint as binary.Uvarint does, with the lengths most
 // common here read directly: one byte (lengths, counts, small numbers)
-// and three (field keys: a 16-bit tag and the wire type).
+// and three (field keys: a number up to 16 bits and the wire type).
 func (d *decoder) uvarint() (uint64, error) {
 	b := d.b[:d.left()]
 	switch {

@@ -1,11 +1,13 @@
 package codec
 
 import (
+	"cmp"
 	"encoding"
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
 	"reflect"
+	"strconv"
 	"sync"
 	"time"
 	"unsafe"
@@ -28,13 +30,13 @@ type codec struct {
 type field struct {
 	index  int
 	offset uintptr
-	key    uint64
+	key    uint64 // the field's number
 	c      *codec
 }
 
 type structPlan struct {
 	fields []field
-	byKey  map[uint64]int // tag -> position in fields
+	byKey  map[uint64]int // field number -> position in fields
 }
 
 var (
@@ -87,26 +89,30 @@ func (c *codecWithPlan) fillStruct(t reflect.Type, building map[reflect.Type]*co
 	plan := &structPlan{byKey: map[uint64]int{}}
 	c.plan = plan
 	c.wire = wireBytes
-	tags := map[uint64]string{}
+	nums, numbered, err := fieldNumbers(t)
+	if err != nil {
+		return err
+	}
+	names := map[uint64]string{}
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		if !sf.IsExported() {
-			return fmt.Errorf("codec: cannot encode %v: unexported field %s would be lost", t, sf.Name)
-		}
-		if sf.Tag.Get("codec") == "-" {
-			continue
+		if nums[i] == 0 {
+			continue // codec:"-"
 		}
 		fc, err := build(sf.Type, building)
 		if err != nil {
 			return fmt.Errorf("%v.%s: %w", t, sf.Name, err)
 		}
-		tag := fieldTag(sf.Name)
-		if other, dup := tags[tag]; dup {
-			return fmt.Errorf("codec: %v: fields %s and %s hash to one tag; rename one", t, other, sf.Name)
+		n := nums[i]
+		if other, dup := names[n]; dup {
+			if numbered {
+				return fmt.Errorf("codec: %v: fields %s and %s have one number, %d", t, other, sf.Name, n)
+			}
+			return fmt.Errorf("codec: %v: fields %s and %s hash to one tag; number the fields", t, other, sf.Name)
 		}
-		tags[tag] = sf.Name
-		plan.byKey[tag] = len(plan.fields)
-		plan.fields = append(plan.fields, field{index: i, offset: sf.Offset, key: tag, c: &fc.codec})
+		names[n] = sf.Name
+		plan.byKey[n] = len(plan.fields)
+		plan.fields = append(plan.fields, field{index: i, offset: sf.Offset, key: n, c: &fc.codec})
 	}
 	c.encode = func(e *encoder, dst []byte, v reflect.Value) []byte {
 		dst, start := beginLength(dst)
@@ -125,7 +131,42 @@ func (c *codecWithPlan) fillStruct(t reflect.Type, building map[reflect.Type]*co
 	return nil
 }
 
-// fieldTag returns the 16-bit tag of a field name, never 0.
+// fieldNumbers returns the number of each field of struct t by field
+// index, 0 for a field left out (codec:"-"), and whether the numbers are
+// the ones in the fields' tags (numbered is false when no field has one:
+// the numbers are then hashes of the names, see fieldTag). A struct
+// numbers every field or none: a field added without a number to a
+// numbered struct is an error, never a silent hash of its name.
+func fieldNumbers(t reflect.Type) (nums []uint64, numbered bool, err error) {
+	nums = make([]uint64, t.NumField())
+	var withNumber, without string // the first field of each kind
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if !sf.IsExported() {
+			return nil, false, fmt.Errorf("codec: cannot encode %v: unexported field %s would be lost", t, sf.Name)
+		}
+		switch tag := sf.Tag.Get("codec"); tag {
+		case "-":
+		case "":
+			nums[i] = fieldTag(sf.Name)
+			without = cmp.Or(without, sf.Name)
+		default:
+			n, err := strconv.ParseUint(tag, 10, 16)
+			if err != nil || n == 0 {
+				return nil, false, fmt.Errorf("codec: %v.%s: bad field number %q: want 1 to 65535", t, sf.Name, tag)
+			}
+			nums[i] = n
+			withNumber = cmp.Or(withNumber, sf.Name)
+		}
+	}
+	if withNumber != "" && without != "" {
+		return nil, false, fmt.Errorf("codec: %v.%s has no field number (codec:\"N\"), unlike %s", t, without, withNumber)
+	}
+	return nums, withNumber != "", nil
+}
+
+// fieldTag returns the 16-bit hash of a field name, never 0: the number
+// of a field of a struct without numbers.
 func fieldTag(name string) uint64 {
 	h := fnv.New32a()
 	h.Write([]byte(name))
@@ -135,6 +176,46 @@ func fieldTag(name string) uint64 {
 		t = 1
 	}
 	return t
+}
+
+// CheckNumbered returns an error naming the first struct type reachable
+// from the type of v (through its fields, pointers and slices) whose
+// fields are keyed by hashes of their names rather than by numbers, or
+// whose codec cannot be built; nil when every struct is numbered. The
+// tests of the types a store keeps call it, so that no stored struct
+// loses its values to a rename.
+func CheckNumbered(v any) error {
+	t := reflect.TypeOf(v)
+	if _, err := codecFor(t); err != nil {
+		return err
+	}
+	return checkNumbered(t, map[reflect.Type]bool{})
+}
+
+func checkNumbered(t reflect.Type, seen map[reflect.Type]bool) error {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || t == timeTyp || t.Implements(textTyp) || seen[t] {
+		return nil
+	}
+	seen[t] = true
+	nums, numbered, err := fieldNumbers(t)
+	if err != nil {
+		return err
+	}
+	for i := range t.NumField() {
+		if nums[i] == 0 {
+			continue
+		}
+		if !numbered {
+			return fmt.Errorf("codec: %v is keyed by field names: give its fields numbers (codec:\"N\")", t)
+		}
+		if err := checkNumbered(t.Field(i).Type, seen); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (p *structPlan) encode(e *encoder, dst []byte, v reflect.Value) []byte {
@@ -173,11 +254,11 @@ func (p *structPlan) decodeFields(d *decoder, v unsafe.Pointer) error {
 		if err != nil {
 			return err
 		}
-		wire, tag := int(k&7), k>>3
+		wire, num := int(k&7), k>>3
 		i := next
-		if i >= len(p.fields) || p.fields[i].key != tag {
+		if i >= len(p.fields) || p.fields[i].key != num {
 			var ok bool
-			if i, ok = p.byKey[tag]; !ok {
+			if i, ok = p.byKey[num]; !ok {
 				if err := d.skip(wire); err != nil {
 					return err
 				}
