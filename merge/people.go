@@ -330,7 +330,8 @@ func (c *config) recycledEpochs(nodes []node) map[identity.Identifier][]int {
 // before receivers link), the nodes whose receiver identifiers must not
 // link: the orders shipped to someone other than the buyer.
 func (c *config) gifts(nodes []node, u *unionFind) map[int]bool {
-	roots, comps := orderComponents(nodes, u)
+	comps := map[int][]int{}
+	roots := orderComponents(nodes, u, comps)
 	if len(roots) == 0 {
 		return nil
 	}
@@ -346,9 +347,8 @@ func (c *config) gifts(nodes []node, u *unionFind) map[int]bool {
 }
 
 // orderComponents returns the roots (ascending) of the components of u
-// that hold an order, and the nodes of each.
-func orderComponents(nodes []node, u *unionFind) ([]int, map[int][]int) {
-	comps := map[int][]int{}
+// that hold an order, and notes the nodes of each in comps.
+func orderComponents(nodes []node, u *unionFind, comps map[int][]int) []int {
 	var roots []int
 	for i := range nodes {
 		if !isOrder(nodes[i].key) {
@@ -361,7 +361,7 @@ func orderComponents(nodes []node, u *unionFind) ([]int, map[int][]int) {
 		comps[r] = nil
 	}
 	if len(roots) == 0 {
-		return nil, nil
+		return nil
 	}
 	for i := range nodes {
 		if r := u.find(i); slices.Contains(roots, r) {
@@ -369,7 +369,7 @@ func orderComponents(nodes []node, u *unionFind) ([]int, map[int][]int) {
 		}
 	}
 	slices.Sort(roots)
-	return roots, comps
+	return roots
 }
 
 // giftMarks holds the nodes found to be gifts; nil until there is one.
