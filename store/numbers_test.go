@@ -2,10 +2,14 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
+	"encoding/json"
+	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
 	"github.com/scv-go/scv/internal/codec"
 	"github.com/scv-go/scv/merge"
@@ -49,4 +53,39 @@ func TestEnvelopeBeforeNumbers(t *testing.T) {
 	if !bytes.Equal(again, old) {
 		t.Errorf("encodes again to % x, want % x", again, old)
 	}
+}
+
+// TestOpenBeforeNumbers restores a backup that the build before field
+// numbers made (testdata/before-numbers.backup: the first two fixture
+// records of each channel, under the root key of 32 bytes 0x5c) and
+// checks that every profile reads as that build read it
+// (testdata/before-numbers.json, its view of the same database) and that
+// the database verifies. (The content tags, MACs of each record's literal
+// encoding, still match: internal/codec's TestNumbersKeepFormat.)
+func TestOpenBeforeNumbers(t *testing.T) {
+	ctx := context.Background()
+	root, err := crypto.NewRootKey(bytes.Repeat([]byte{0x5c}, crypto.RootKeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	backup, err := os.ReadFile("testdata/before-numbers.backup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := os.ReadFile("testdata/before-numbers.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]*merge.Profile
+	if err := json.Unmarshal(j, &want); err != nil {
+		t.Fatal(err)
+	}
+	s := openTestStore(t, "", root)
+	if _, err := s.RestoreWith(ctx, bytes.NewReader(backup), RestoreOptions{Force: true}); err != nil {
+		t.Fatalf("Restore of a backup made before field numbers: %v", err)
+	}
+	if diff := cmp.Diff(want, view(t, s)); diff != "" {
+		t.Fatalf("profiles of a database made before field numbers (-want +got):\n%s", diff)
+	}
+	mustVerify(t, s)
 }
