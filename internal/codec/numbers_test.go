@@ -94,7 +94,8 @@ func TestNumberIsTheKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []byte{5<<3 | 0, 3}; !bytes.Equal(b, want) { // zig-zag -2 is 3
+	// The key is number 5, wire type 0 (varint); zig-zag -2 is 3.
+	if want := []byte{5 << 3, 3}; !bytes.Equal(b, want) {
 		t.Fatalf("encoding: % x, want % x", b, want)
 	}
 }
