@@ -78,9 +78,9 @@ func ParseKind(s string) (Kind, error) {
 // Identifiers are comparable; two equal Identifiers name the same person in
 // the eyes of the merge step. Value holds personal data: never log it.
 type Identifier struct {
-	Kind  Kind
-	Scope string // appid, member source or platform for scoped kinds; empty otherwise
-	Value string // normalised value: E.164 for phones, lower case for e-mail
+	Kind  Kind   `codec:"13206"`
+	Scope string `codec:"1645"`  // appid, member source or platform for scoped kinds; empty otherwise
+	Value string `codec:"10285"` // normalised value: E.164 for phones, lower case for e-mail
 }
 
 // String returns "kind:value", or "kind:scope:value" for scoped kinds. It
@@ -130,9 +130,9 @@ const (
 // Date is a calendar date without a time zone, such as a birthday. The zero
 // Date means unknown.
 type Date struct {
-	Year  int
-	Month time.Month
-	Day   int
+	Year  int        `codec:"61794"`
+	Month time.Month `codec:"46035"`
+	Day   int        `codec:"27593"`
 }
 
 // IsZero reports whether d is the zero (unknown) date.
@@ -163,9 +163,9 @@ var Purposes = []Purpose{PurposeMarketing, PurposePersonalisation, PurposeThirdP
 // Consent is one explicit statement of consent for a purpose, as a source
 // recorded it.
 type Consent struct {
-	Purpose Purpose
-	Granted bool
-	Time    time.Time
+	Purpose Purpose   `codec:"36622"`
+	Granted bool      `codec:"61440"`
+	Time    time.Time `codec:"15328"`
 }
 
 // OrderStatus is the state of an order as far as purchases are concerned.
@@ -184,24 +184,24 @@ const (
 // the same order seen again, for example refunded, updates the first sighting
 // rather than adding a purchase.
 type Order struct {
-	Platform  string // "taobao", "jd", or the source name for POS and CSV
-	ID        string // order id (tid, orderId, receipt number), unique within Platform
-	Status    OrderStatus
-	AmountFen int64  // amount paid in the currency's minor unit (fen for CNY)
-	Currency  string // ISO 4217 code, "CNY" unless the source says otherwise
-	Time      time.Time
-	Category  string // product category, when the source gives one
-	Store     string // store id for POS receipts
-	Items     []Item
+	Platform  string      `codec:"38176"` // "taobao", "jd", or the source name for POS and CSV
+	ID        string      `codec:"48520"` // order id (tid, orderId, receipt number), unique within Platform
+	Status    OrderStatus `codec:"62033"`
+	AmountFen int64       `codec:"53322"` // amount paid in the currency's minor unit (fen for CNY)
+	Currency  string      `codec:"13881"` // ISO 4217 code, "CNY" unless the source says otherwise
+	Time      time.Time   `codec:"15328"`
+	Category  string      `codec:"18978"` // product category, when the source gives one
+	Store     string      `codec:"16493"` // store id for POS receipts
+	Items     []Item      `codec:"55321"`
 }
 
 // Item is one line of an order.
 type Item struct {
-	ID       string // line id (Taobao oid)
-	Title    string
-	Quantity int
-	PriceFen int64  // unit price in fen
-	Category string // category id (Taobao cid)
+	ID       string `codec:"48520"` // line id (Taobao oid)
+	Title    string `codec:"21885"`
+	Quantity int    `codec:"6415"`
+	PriceFen int64  `codec:"14329"` // unit price in fen
+	Category string `codec:"18978"` // category id (Taobao cid)
 }
 
 // InteractionType is a kind of contact that is not a purchase.
@@ -226,11 +226,11 @@ func (t InteractionType) Intent() bool {
 
 // Interaction is one contact event: a follow, a comment, a sign-up.
 type Interaction struct {
-	Type   InteractionType
-	ID     string // the platform's id for the event (Weibo mid), if any
-	Time   time.Time
-	Text   string // comment or post text, if any
-	Detail string // extra context such as WeChat's subscribe_scene
+	Type   InteractionType `codec:"312"`
+	ID     string          `codec:"48520"` // the platform's id for the event (Weibo mid), if any
+	Time   time.Time       `codec:"15328"`
+	Text   string          `codec:"4938"`  // comment or post text, if any
+	Detail string          `codec:"18416"` // extra context such as WeChat's subscribe_scene
 }
 
 // FeedbackKind is the scale of a feedback score.
@@ -244,49 +244,49 @@ const (
 
 // Feedback is one satisfaction or recommendation score.
 type Feedback struct {
-	Kind  FeedbackKind
-	Score int
-	Text  string
-	Time  time.Time
+	Kind  FeedbackKind `codec:"13206"`
+	Score int          `codec:"30174"`
+	Text  string       `codec:"4938"`
+	Time  time.Time    `codec:"15328"`
 }
 
 // Referral says that the record's customer was referred by the owner of
 // the Referrer phone number.
 type Referral struct {
-	Referrer Phone
-	Time     time.Time
+	Referrer Phone     `codec:"46754"`
+	Time     time.Time `codec:"15328"`
 }
 
 // Attributes are the descriptive fields of a record. Empty strings and zero
 // values mean the source did not say; placeholders (WeChat's "微信用户",
 // "先生", sex 0) are never stored here.
 type Attributes struct {
-	Name     string // personal name, normalised (NFKC, trimmed)
-	Nickname string // social display name: WeChat nickname, Weibo screen_name, buyer nick
-	Gender   Gender
-	Birthday Date
-	Country  string
-	Province string // without the 省 / 市 / 自治区 suffix
-	City     string // without the 市 suffix
-	District string
-	Language string // WeChat language code such as "zh_CN"
-	Remark   string // the brand's note on a WeChat follower
-	Bio      string // Weibo description
-	Tags     []string
+	Name     string   `codec:"31974"` // personal name, normalised (NFKC, trimmed)
+	Nickname string   `codec:"60258"` // social display name: WeChat nickname, Weibo screen_name, buyer nick
+	Gender   Gender   `codec:"44172"`
+	Birthday Date     `codec:"30236"`
+	Country  string   `codec:"64133"`
+	Province string   `codec:"45610"` // without the 省 / 市 / 自治区 suffix
+	City     string   `codec:"42505"` // without the 市 suffix
+	District string   `codec:"14632"`
+	Language string   `codec:"16872"` // WeChat language code such as "zh_CN"
+	Remark   string   `codec:"25810"` // the brand's note on a WeChat follower
+	Bio      string   `codec:"44320"` // Weibo description
+	Tags     []string `codec:"54909"`
 	// Followers is the Weibo followers_count; 0 when unknown.
-	Followers int
+	Followers int `codec:"16521"`
 	// AccountCreated is when the social account was created (Weibo
 	// created_at); zero when unknown.
-	AccountCreated time.Time
+	AccountCreated time.Time `codec:"36382"`
 }
 
 // Withheld is a value a record carried that cannot serve as an identifier:
 // a masked, invalid, service or placeholder phone number. The record is kept
 // and linked by its other identifiers, if it has any.
 type Withheld struct {
-	Field  string // the source field, such as "receiver_mobile"
-	Reason Reason
-	Value  string // the value as normalised as it could be (may be masked); personal data
+	Field  string `codec:"12991"` // the source field, such as "receiver_mobile"
+	Reason Reason `codec:"8"`
+	Value  string `codec:"10285"` // the value as normalised as it could be (may be masked); personal data
 }
 
 // Warning says that an optional field was dropped and why. It names the
@@ -294,8 +294,8 @@ type Withheld struct {
 // record that no identifier keys, which becomes an anonymous profile of
 // its own.
 type Warning struct {
-	Field  string
-	Reason Reason
+	Field  string `codec:"12991"`
+	Reason Reason `codec:"8"`
 }
 
 // Record is the normalised form of one source record: what one channel
@@ -303,37 +303,44 @@ type Warning struct {
 //
 // A Record is a plain value owned by whoever holds it; it is not safe for
 // concurrent mutation. Every string in it may be personal data.
+//
+// The store keeps a Record in the binary form of internal/codec, which knows
+// each field of it, and of every struct in it, by the number in its codec
+// tag: a field may be renamed or moved, but its number never changes and
+// is never reused. A new field takes a number no other field of its
+// struct has (1 to 15 make the shortest keys); the numbers of the fields
+// older than numbering are the hashes of their names at the time.
 type Record struct {
-	Channel Channel
-	Source  string // the source's name, such as "tmall-flagship"; defaults to the channel
-	ID      string // the source record id, unique within (Channel, Source)
+	Channel Channel `codec:"61209"`
+	Source  string  `codec:"49690"` // the source's name, such as "tmall-flagship"; defaults to the channel
+	ID      string  `codec:"48520"` // the source record id, unique within (Channel, Source)
 	// Line is the 1-based line (CSV, JSON Lines) or element (JSON array)
 	// the record was read from; 0 when not read from a file. It is for
 	// diagnostics only and not part of the record's identity.
-	Line     int
-	Observed time.Time // when the source saw this state of the record
+	Line     int       `codec:"27983"`
+	Observed time.Time `codec:"61229"` // when the source saw this state of the record
 
-	Identifiers  []Identifier
-	Withheld     []Withheld
-	Attributes   Attributes
-	Orders       []Order
-	Interactions []Interaction
-	Feedback     []Feedback
-	Referrals    []Referral
-	Consent      []Consent
-	Warnings     []Warning
+	Identifiers  []Identifier  `codec:"44150"`
+	Withheld     []Withheld    `codec:"6946"`
+	Attributes   Attributes    `codec:"6346"`
+	Orders       []Order       `codec:"27006"`
+	Interactions []Interaction `codec:"39372"`
+	Feedback     []Feedback    `codec:"52855"`
+	Referrals    []Referral    `codec:"43361"`
+	Consent      []Consent     `codec:"50560"`
+	Warnings     []Warning     `codec:"34734"`
 	// Receivers are the identifiers among Identifiers that name an
 	// order's receiver (Taobao receiver_mobile, JD consigneeInfo.mobile)
 	// rather than the record's own account: the receiver may be the buyer,
 	// or someone the buyer sends a gift to. Attributes then describe the
 	// receiver too. The merge step decides whether they are the buyer's.
-	Receivers []Identifier
+	Receivers []Identifier `codec:"12799"`
 	// Stated is set on a record combined from several versions of one
 	// source record (by the merge step): for each field a version other
 	// than the newest stated, when that version was observed. A field not
 	// listed was stated at Observed. Records read from a source leave it
 	// empty.
-	Stated []Stated
+	Stated []Stated `codec:"42353"`
 }
 
 // Stated says when the value of one field of a combined record was
@@ -341,8 +348,8 @@ type Record struct {
 // identifier kind and scope ("id:phone:", "id:openid:wx123"), or
 // "withheld:" and a source field.
 type Stated struct {
-	Field string
-	Time  time.Time
+	Field string    `codec:"12991"`
+	Time  time.Time `codec:"15328"`
 }
 
 // Key returns the record's identity: the same key ingested twice is the
@@ -364,9 +371,9 @@ func (r *Record) Phones() []Identifier {
 
 // RecordKey identifies a source record: its channel, source and id.
 type RecordKey struct {
-	Channel Channel
-	Source  string
-	ID      string
+	Channel Channel `codec:"61209"`
+	Source  string  `codec:"49690"`
+	ID      string  `codec:"48520"`
 }
 
 // String returns "channel/source/id". The id may be personal data (an

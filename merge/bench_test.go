@@ -181,3 +181,29 @@ func BenchmarkProfileJSON(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRefresh measures recomputing the time-dependent values of a
+// profile of n records (metrics, stage, risk; Refresh clones the profile
+// first), what a store's Refresh does for every profile due.
+func BenchmarkRefresh(b *testing.B) {
+	r := newResolver(b, merge.Options{})
+	for _, n := range []int{10, 100} {
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
+			m := grown(b, r, n)
+			var p *merge.Profile
+			for _, v := range m.decoded {
+				p = v
+			}
+			later := asOf.Add(90 * merge.Day)
+			if q, _, err := r.Refresh(p, later); err != nil || q.Metrics.PaidOrders != n {
+				b.Fatalf("Refresh: %v; want %d paid orders", err, n)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := r.Refresh(p, later); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

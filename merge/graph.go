@@ -335,68 +335,16 @@ func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pair
 	slices.SortFunc(nodes, func(a, b node) int { return compareNodes(&a, &b) })
 	res := &resolution{nodes: nodes}
 	res.hubs, res.newHubs = c.detectHubs(nodes, sticky)
-	isHub := func(id identity.Identifier) bool { return res.hubs[id] }
-
+	// index and u stay on resolve's stack: the functions below fill
+	// them in.
 	index := make(map[identity.RecordKey]int, len(nodes))
-	for i := range nodes {
-		n := &nodes[i]
-		n.link = c.linkingIdentifiers(n.ids, isHub)
-		n.recv = nil
-		for _, id := range n.rec.Receivers {
-			if slices.Contains(n.link, id) && !slices.Contains(n.recv, id) {
-				n.recv = append(n.recv, id)
-			}
-		}
-		index[n.key] = i
-	}
+	c.linkNodes(nodes, res.hubs, index)
 	res.recycled = c.recycledEpochs(nodes)
 	u := &unionFind{c: c, parent: make([]int, len(nodes)), comps: make([]*component, len(nodes)), partners: map[int][]int{}}
-	for i := range u.parent {
-		u.parent[i] = i // nodes not yet visited are their own roots
-	}
-	for _, p := range pairs {
-		a, okA := index[p.A]
-		b, okB := index[p.B]
-		if okA && okB && a != b {
-			u.partners[a] = append(u.partners[a], b)
-			u.partners[b] = append(u.partners[b], a)
-		}
-	}
-
+	u.init(pairs, index)
 	// holders maps an identifier to one node per component holding it:
 	// the first node, in canonical order, of that component to carry it.
 	holders := map[holderKey][]int{}
-	join := func(i int, x identity.Identifier) {
-		hk := holderKey{id: x}
-		if ep, ok := res.recycled[x]; ok {
-			hk.epoch = ep[i]
-		}
-		hs := holders[hk]
-		// One holder per component, earliest first; try the components
-		// in the order of their first record.
-		var reps []int
-		for _, h := range hs {
-			if !slices.ContainsFunc(reps, func(r int) bool { return u.find(r) == u.find(h) }) {
-				reps = append(reps, h)
-			}
-		}
-		slices.SortStableFunc(reps, func(a, b int) int { return u.comps[u.find(a)].first - u.comps[u.find(b)].first })
-		for _, h := range reps {
-			ri, rh := u.find(i), u.find(h)
-			if ri == rh {
-				continue
-			}
-			if rule, lim, ok := u.check(ri, rh); ok {
-				u.union(ri, rh)
-			} else {
-				res.refusals = append(res.refusals, refusal{x: i, y: h, rule: rule, limit: lim, via: x})
-			}
-		}
-		if !slices.ContainsFunc(reps, func(r int) bool { return u.find(r) == u.find(i) }) {
-			reps = append(reps, i)
-		}
-		holders[hk] = reps
-	}
 	for i := range nodes {
 		n := &nodes[i]
 		comp := &component{members: []int{i}, ids: map[identity.Identifier]bool{}, count: map[kindScope]int{}, first: i}
@@ -409,11 +357,90 @@ func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pair
 		u.comps[i] = comp
 		for _, x := range n.link {
 			if !slices.Contains(n.recv, x) {
-				join(i, x)
+				res.join(u, holders, i, x)
 			}
 		}
 	}
 	res.gifts = c.gifts(nodes, u)
+	c.joinReceivers(res, u, holders)
+	res.receiverRefusals(holders)
+	res.recycledRefusals()
+	res.joinAssertions(u, index, links)
+	res.partition(u)
+	return res
+}
+
+// linkNodes sets each node's linking identifiers and the receivers among
+// them, and notes in index the position of each node by record key.
+func (c *config) linkNodes(nodes []node, hubs map[identity.Identifier]bool, index map[identity.RecordKey]int) {
+	isHub := func(id identity.Identifier) bool { return hubs[id] }
+	for i := range nodes {
+		n := &nodes[i]
+		n.link = c.linkingIdentifiers(n.ids, isHub)
+		n.recv = nil
+		for _, id := range n.rec.Receivers {
+			if slices.Contains(n.link, id) && !slices.Contains(n.recv, id) {
+				n.recv = append(n.recv, id)
+			}
+		}
+		index[n.key] = i
+	}
+}
+
+// init makes every node its own root and notes the do-not-link partners
+// of pairs (by the positions in index).
+func (u *unionFind) init(pairs []Pair, index map[identity.RecordKey]int) {
+	for i := range u.parent {
+		u.parent[i] = i // nodes not yet visited are their own roots
+	}
+	for _, p := range pairs {
+		a, okA := index[p.A]
+		b, okB := index[p.B]
+		if okA && okB && a != b {
+			u.partners[a] = append(u.partners[a], b)
+			u.partners[b] = append(u.partners[b], a)
+		}
+	}
+}
+
+// join joins node i with the components of u holding x (holders), where
+// the merge protections allow, and records the refusals.
+func (res *resolution) join(u *unionFind, holders map[holderKey][]int, i int, x identity.Identifier) {
+	hk := holderKey{id: x}
+	if ep, ok := res.recycled[x]; ok {
+		hk.epoch = ep[i]
+	}
+	hs := holders[hk]
+	// One holder per component, earliest first; try the components
+	// in the order of their first record.
+	var reps []int
+	for _, h := range hs {
+		if !slices.ContainsFunc(reps, func(r int) bool { return u.find(r) == u.find(h) }) {
+			reps = append(reps, h)
+		}
+	}
+	slices.SortStableFunc(reps, func(a, b int) int { return u.comps[u.find(a)].first - u.comps[u.find(b)].first })
+	for _, h := range reps {
+		ri, rh := u.find(i), u.find(h)
+		if ri == rh {
+			continue
+		}
+		if rule, lim, ok := u.check(ri, rh); ok {
+			u.union(ri, rh)
+		} else {
+			res.refusals = append(res.refusals, refusal{x: i, y: h, rule: rule, limit: lim, via: x})
+		}
+	}
+	if !slices.ContainsFunc(reps, func(r int) bool { return u.find(r) == u.find(i) }) {
+		reps = append(reps, i)
+	}
+	holders[hk] = reps
+}
+
+// joinReceivers joins the orders that are not gifts with the buyer's
+// records through their receivers' identifiers: the second pass.
+func (c *config) joinReceivers(res *resolution, u *unionFind, holders map[holderKey][]int) {
+	nodes := res.nodes
 	for i := range nodes {
 		n := &nodes[i]
 		if len(n.recv) == 0 || res.gifts[i] {
@@ -432,14 +459,16 @@ func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pair
 				comp.ids[x] = true
 				comp.count[ks]++
 			}
-			join(i, x)
+			res.join(u, holders, i, x)
 		}
 	}
-	res.receiverRefusals(holders)
-	res.recycledRefusals()
-	// Assertions join last, over every identifier rule but do-not-link:
-	// an operator who links two records means it, unless they also said
-	// that one of the two sides is not the other.
+}
+
+// joinAssertions joins the records of each assertion naming two nodes,
+// last, over every identifier rule but do-not-link: an operator who links
+// two records means it, unless they also said that one of the two sides
+// is not the other.
+func (res *resolution) joinAssertions(u *unionFind, index map[identity.RecordKey]int, links []Assertion) {
 	for _, l := range links {
 		a, okA := index[l.A]
 		b, okB := index[l.B]
@@ -457,9 +486,13 @@ func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pair
 		}
 		res.linked = append(res.linked, assertedEdge{a: a, b: b, as: l})
 	}
+}
 
+// partition sets res's parts, the components of u as lists of nodes, and
+// the part of each node.
+func (res *resolution) partition(u *unionFind) {
 	roots := map[int]int{}
-	for i := range nodes {
+	for i := range res.nodes {
 		r := u.find(i)
 		p, ok := roots[r]
 		if !ok {
@@ -471,13 +504,12 @@ func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pair
 	}
 	// Nodes were visited in ascending order, so parts are ordered by their
 	// first node and their members ascend.
-	res.partOf = make([]int, len(nodes))
+	res.partOf = make([]int, len(res.nodes))
 	for p, part := range res.parts {
 		for _, i := range part {
 			res.partOf[i] = p
 		}
 	}
-	return res
 }
 
 // receiverRefusals records, for each gift, that its order and the first

@@ -15,33 +15,77 @@ import (
 func (c *config) finalize(p *Profile, asOf time.Time) {
 	asOf = asOf.UTC()
 	p.AsOf = asOf
-	var next time.Time
-	// due notes a time at which the derived values change.
-	due := func(t time.Time) {
-		if t.After(asOf) && (next.IsZero() || t.Before(next)) {
-			next = t
-		}
-	}
+	next := nextChange{asOf: asOf}
 	p.FirstSeen, p.LastSeen = seen(p)
 
-	var m Metrics
 	var datedBuf [8]time.Time
-	dated := datedBuf[:0] // dated paid orders
-	intent, promotes := false, false
-	// Per currency and per channel: a handful each, kept in slices on
-	// the stack rather than in maps.
-	var spendBuf [2]spendAgg
-	var buysBuf, touchesBuf [4]channelAgg
-	spend, buys, touches := spendBuf[:0], buysBuf[:0], touchesBuf[:0]
+	var sig signals
+	var dated []time.Time // dated paid orders, ascending
+	p.Metrics, dated = c.metrics(p, &next, &sig, datedBuf[:0])
+	p.Stage = c.ladder(&p.Metrics, sig.intent, sig.promotes)
+	var riskDue [2]time.Time
+	var n int
+	p.Risk, riskDue, n = c.risk(dated, asOf)
+	for _, t := range riskDue[:n] {
+		next.at(t)
+	}
+	p.NextRefresh = next.t
+}
 
-	for i := range p.Orders {
-		o := &p.Orders[i]
-		if o.Time.After(asOf) {
-			due(o.Time)
+// nextChange finds the earliest time after asOf at which a derived value
+// changes: the profile's next refresh.
+type nextChange struct {
+	asOf, t time.Time
+}
+
+// at notes a time at which a derived value changes.
+func (n *nextChange) at(t time.Time) {
+	if t.After(n.asOf) && (n.t.IsZero() || t.Before(n.t)) {
+		n.t = t
+	}
+}
+
+// signals are what the ladder needs besides the metrics.
+type signals struct {
+	intent   bool // purchase intent: an unpaid order, an intent event, a member number
+	promotes bool // a repost or a mention of the brand
+}
+
+// metrics computes p's metrics as of next.asOf, noting in next when they
+// change and in sig what the ladder needs; it returns them with the times
+// of p's dated paid orders, ascending, appended to dated.
+func (c *config) metrics(p *Profile, next *nextChange, sig *signals, dated []time.Time) (Metrics, []time.Time) {
+	var m Metrics
+	// Per channel: a handful each, kept in slices on the stack rather
+	// than in maps.
+	var buysBuf, touchesBuf [4]channelAgg
+	var buys []channelAgg
+	dated, buys = c.orderMetrics(&m, p.Orders, next, sig, dated, buysBuf[:0])
+	touches := engagement(p, next, sig, touchesBuf[:0])
+	latestScores(&m, p.Feedback, next)
+	referrals(&m, p, next)
+	m.PreferredChannel = preferred(buys)
+	if m.PreferredChannel == "" {
+		m.PreferredChannel = preferred(touches)
+	}
+	return m, dated
+}
+
+// orderMetrics counts the paid orders in m (orders, first and last
+// purchase, orders in the window, spend per currency) and the channels
+// they came from in buys; an unpaid order is a sign of intent. It returns
+// dated and buys with the paid orders appended.
+func (c *config) orderMetrics(m *Metrics, orders []OrderState, next *nextChange, sig *signals, dated []time.Time, buys []channelAgg) ([]time.Time, []channelAgg) {
+	var spendBuf [2]spendAgg // per currency, as buys per channel
+	spend := spendBuf[:0]
+	for i := range orders {
+		o := &orders[i]
+		if o.Time.After(next.asOf) {
+			next.at(o.Time)
 			continue
 		}
 		if o.Status != identity.OrderPaid {
-			intent = true
+			sig.intent = true
 			continue
 		}
 		m.PaidOrders++
@@ -69,15 +113,23 @@ func (c *config) finalize(p *Profile, asOf time.Time) {
 		m.FirstPurchase, m.LastPurchase = dated[0], dated[len(dated)-1]
 	}
 	for _, t := range dated {
-		if end := t.Add(c.window); end.After(asOf) {
+		if end := t.Add(c.window); end.After(next.asOf) {
 			m.OrdersInWindow++
-			due(end)
+			next.at(end)
 		}
 	}
-	slices.SortFunc(spend, func(a, b spendAgg) int { return compareStr(a.currency, b.currency) })
-	if len(spend) > 0 {
-		m.Spend = make([]CurrencySpend, len(spend))
+	m.Spend = c.currencySpend(spend)
+	return dated, buys
+}
+
+// currencySpend returns the spend, average order value and predicted
+// lifetime value in each currency, by currency code; nil for none.
+func (c *config) currencySpend(spend []spendAgg) []CurrencySpend {
+	if len(spend) == 0 {
+		return nil
 	}
+	slices.SortFunc(spend, func(a, b spendAgg) int { return compareStr(a.currency, b.currency) })
+	out := make([]CurrencySpend, len(spend))
 	for i, s := range spend {
 		cs := CurrencySpend{Currency: s.currency, Orders: s.orders, TotalFen: s.total}
 		cs.AOVFen = mulDivRound(s.total, 1, int64(s.orders))
@@ -86,34 +138,45 @@ func (c *config) finalize(p *Profile, asOf time.Time) {
 			spanDays = int64(s.last.Sub(s.first) / Day)
 		}
 		cs.CLVFen = mulDivRound(s.total, c.lifespanDays, max(spanDays, 365))
-		m.Spend[i] = cs
+		out[i] = cs
 	}
+	return out
+}
 
+// engagement counts p's events by channel in touches, and notes in sig
+// the events that show intent or promote the brand, and the member
+// numbers (a member registration is intent). It returns touches.
+func engagement(p *Profile, next *nextChange, sig *signals, touches []channelAgg) []channelAgg {
 	for i := range p.Events {
 		e := &p.Events[i]
-		if e.Time.After(asOf) {
-			due(e.Time)
+		if e.Time.After(next.asOf) {
+			next.at(e.Time)
 			continue
 		}
 		touches = count(touches, e.Record.Channel, e.Time)
 		switch {
 		case e.Type.Intent():
-			intent = true
+			sig.intent = true
 		case e.Type == identity.InteractionRepost || e.Type == identity.InteractionMention:
-			promotes = true
+			sig.promotes = true
 		}
 	}
 	for _, s := range p.Identifiers {
 		if s.Identifier.Kind == identity.KindMember && s.Status != StatusHub && s.Status != StatusBlocked {
-			intent = true // a member number means a member registration
+			sig.intent = true // a member number means a member registration
 		}
 	}
+	return touches
+}
+
+// latestScores sets m's NPS and CSAT to the latest score of each kind.
+func latestScores(m *Metrics, feedback []FeedbackEntry, next *nextChange) {
 	var nps, csat Score
 	hasNPS, hasCSAT := false, false
-	for i := range p.Feedback {
-		f := &p.Feedback[i]
-		if f.Time.After(asOf) {
-			due(f.Time)
+	for i := range feedback {
+		f := &feedback[i]
+		if f.Time.After(next.asOf) {
+			next.at(f.Time)
 			continue
 		}
 		score := Score{Score: f.Score, Category: category(f.Kind, f.Score), Time: f.Time, From: f.From}
@@ -134,9 +197,13 @@ func (c *config) finalize(p *Profile, asOf time.Time) {
 	if hasCSAT {
 		m.CSAT = clonePtr(&csat)
 	}
+}
+
+// referrals counts in m the people p referred, and those who paid.
+func referrals(m *Metrics, p *Profile, next *nextChange) {
 	for _, cr := range p.Credits {
-		if cr.Time.After(asOf) {
-			due(cr.Time)
+		if cr.Time.After(next.asOf) {
+			next.at(cr.Time)
 			continue
 		}
 		if cr.Revoked || p.Holds(cr.Referred) {
@@ -147,20 +214,6 @@ func (c *config) finalize(p *Profile, asOf time.Time) {
 			m.PaidReferrals++
 		}
 	}
-	m.PreferredChannel = preferred(buys)
-	if m.PreferredChannel == "" {
-		m.PreferredChannel = preferred(touches)
-	}
-	p.Metrics = m
-
-	p.Stage = c.ladder(&m, intent, promotes)
-	var riskDue [2]time.Time
-	var n int
-	p.Risk, riskDue, n = c.risk(dated, asOf)
-	for _, t := range riskDue[:n] {
-		due(t)
-	}
-	p.NextRefresh = next
 }
 
 // spendAgg sums the paid orders in one currency.

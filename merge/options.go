@@ -167,9 +167,19 @@ func newConfig(o Options) (*config, error) {
 		blocked:      map[identity.Identifier]bool{},
 		placeholders: map[string]bool{},
 	}
+	for _, set := range []func(Options) error{c.setPriority, c.setLimits, c.setProtection, c.setLifecycle} {
+		if err := set(o); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// setPriority sets the source ranks of every survivorship field.
+func (c *config) setPriority(o Options) error {
 	for f := range o.Priority {
 		if fieldIndex(f) == len(FieldNames) {
-			return nil, optionErr("Priority: unknown field %q", string(f))
+			return optionErr("Priority: unknown field %q", string(f))
 		}
 	}
 	for fi, f := range FieldNames {
@@ -183,7 +193,7 @@ func newConfig(o Options) (*config, error) {
 		ranks := map[string]int{}
 		for i, s := range order {
 			if s == "" {
-				return nil, optionErr("Priority[%s]: empty source name", f)
+				return optionErr("Priority[%s]: empty source name", f)
 			}
 			if _, dup := ranks[s]; !dup {
 				ranks[s] = i
@@ -202,10 +212,14 @@ func newConfig(o Options) (*config, error) {
 		}
 		c.unlisted[fi] = len(ranks)
 	}
+	return nil
+}
 
+// setLimits sets the identifiers a profile may hold of each kind.
+func (c *config) setLimits(o Options) error {
 	for k := range o.Limits {
 		if !validKind(k) {
-			return nil, optionErr("Limits: unknown identifier kind %d", uint8(k))
+			return optionErr("Limits: unknown identifier kind %d", uint8(k))
 		}
 	}
 	for _, k := range identity.Kinds {
@@ -219,7 +233,12 @@ func newConfig(o Options) (*config, error) {
 			c.limits[k] = n
 		}
 	}
+	return nil
+}
 
+// setProtection sets the merge protections other than limits: hubs,
+// recycled numbers, blocked values and placeholders.
+func (c *config) setProtection(o Options) error {
 	c.hubThreshold = intOption(o.HubThreshold, 3)
 	switch {
 	case o.RecycleAfter == 0:
@@ -233,13 +252,13 @@ func newConfig(o Options) (*config, error) {
 	}
 	for _, k := range kinds {
 		if !validKind(k) {
-			return nil, optionErr("HubKinds: unknown identifier kind %d", uint8(k))
+			return optionErr("HubKinds: unknown identifier kind %d", uint8(k))
 		}
 		c.hubKinds[k] = true
 	}
 	for i, id := range o.Blocked {
 		if err := checkIdentifier(id); err != nil {
-			return nil, optionErr("Blocked[%d]: %v", i, err)
+			return optionErr("Blocked[%d]: %v", i, err)
 		}
 		c.blocked[id] = true
 	}
@@ -250,13 +269,18 @@ func newConfig(o Options) (*config, error) {
 	for _, v := range ph {
 		c.placeholders[foldPlaceholder(v)] = true
 	}
+	return nil
+}
 
+// setLifecycle sets what metrics, stages and churn risk are computed
+// with.
+func (c *config) setLifecycle(o Options) error {
 	var err error
 	if c.lifespanDays, err = days("Lifespan", o.Lifespan, 3*365*Day); err != nil {
-		return nil, err
+		return err
 	}
 	if o.Window < 0 {
-		return nil, optionErr("Window is negative")
+		return optionErr("Window is negative")
 	}
 	c.window = durationOption(o.Window, 365*Day)
 
@@ -268,15 +292,15 @@ func newConfig(o Options) (*config, error) {
 		PromoterScore:     intOption(s.PromoterScore, 9),
 	}
 	if s.RepeatOrders < 0 || c.rules.RepeatOrders < 2 {
-		return nil, optionErr("Stage.RepeatOrders must be at least 2")
+		return optionErr("Stage.RepeatOrders must be at least 2")
 	}
 	if c.rules.PromoterScore > 10 {
-		return nil, optionErr("Stage.PromoterScore must be at most 10")
+		return optionErr("Stage.PromoterScore must be at most 10")
 	}
 
 	ch := o.Churn
 	if ch.AtRiskFactor < 0 || ch.LapsedFactor < 0 || ch.MinInterval < 0 || ch.OneTimeAtRisk < 0 || ch.OneTimeLapsed < 0 {
-		return nil, optionErr("Churn values must not be negative")
+		return optionErr("Churn values must not be negative")
 	}
 	c.churn = ChurnRules{
 		AtRiskFactor:  floatOption(ch.AtRiskFactor, 1.5),
@@ -286,12 +310,12 @@ func newConfig(o Options) (*config, error) {
 		OneTimeLapsed: durationOption(ch.OneTimeLapsed, 365*Day),
 	}
 	if c.churn.AtRiskFactor > c.churn.LapsedFactor || c.churn.AtRiskFactor < 1 {
-		return nil, optionErr("Churn.AtRiskFactor must be at least 1 and at most LapsedFactor")
+		return optionErr("Churn.AtRiskFactor must be at least 1 and at most LapsedFactor")
 	}
 	if c.churn.OneTimeAtRisk > c.churn.OneTimeLapsed {
-		return nil, optionErr("Churn.OneTimeAtRisk must not exceed OneTimeLapsed")
+		return optionErr("Churn.OneTimeAtRisk must not exceed OneTimeLapsed")
 	}
-	return c, nil
+	return nil
 }
 
 // intOption returns def for zero, 0 (off) for negative values, v otherwise.

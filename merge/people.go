@@ -331,6 +331,24 @@ func (c *config) recycledEpochs(nodes []node) map[identity.Identifier][]int {
 // link: the orders shipped to someone other than the buyer.
 func (c *config) gifts(nodes []node, u *unionFind) map[int]bool {
 	comps := map[int][]int{}
+	roots := orderComponents(nodes, u, comps)
+	if len(roots) == 0 {
+		return nil
+	}
+	var g giftMarks
+	claims := map[claimKey][]claim{}
+	for _, root := range roots {
+		if grp, ok := g.buyerGroup(nodes, comps[root]); ok {
+			addClaims(claims, nodes, grp)
+		}
+	}
+	g.settle(claims)
+	return g.out
+}
+
+// orderComponents returns the roots (ascending) of the components of u
+// that hold an order, and notes the nodes of each in comps.
+func orderComponents(nodes []node, u *unionFind, comps map[int][]int) []int {
 	var roots []int
 	for i := range nodes {
 		if !isOrder(nodes[i].key) {
@@ -351,105 +369,127 @@ func (c *config) gifts(nodes []node, u *unionFind) map[int]bool {
 		}
 	}
 	slices.Sort(roots)
-	var out map[int]bool
-	mark := func(grp []int) {
-		for _, i := range grp {
-			if out == nil {
-				out = map[int]bool{}
-			}
-			out[i] = true
+	return roots
+}
+
+// giftMarks holds the nodes found to be gifts; nil until there is one.
+type giftMarks struct {
+	out map[int]bool
+}
+
+func (g *giftMarks) mark(grp []int) {
+	for _, i := range grp {
+		if g.out == nil {
+			g.out = map[int]bool{}
+		}
+		g.out[i] = true
+	}
+}
+
+// claim is a receiver identifier a buyer account takes for its own.
+type claim struct {
+	orders int   // the account's orders shipped to it
+	group  []int // the account's self group
+}
+
+type claimKey struct {
+	id       identity.Identifier
+	platform string
+}
+
+// buyerGroup returns the buyer's own receiver group among the orders of
+// one component, marking the orders of the other groups and those
+// shipped to organisations as gifts; false when no group tells who the
+// buyer is (none names a receiver, or the best ones tie).
+func (g *giftMarks) buyerGroup(nodes []node, comp []int) ([]int, bool) {
+	var orders, own []int
+	for _, i := range comp {
+		switch {
+		case !isOrder(nodes[i].key):
+			own = append(own, i)
+		case match.Organisation(nodes[i].rec.Attributes.Name):
+			// Shipped to a front desk or a company: its phone is
+			// nobody's own.
+			g.mark([]int{i})
+		default:
+			orders = append(orders, i)
 		}
 	}
-	// claim is a receiver identifier a buyer account takes for its own.
-	type claim struct {
-		orders int   // the account's orders shipped to it
-		group  []int // the account's self group
+	// Groups with neither a receiver identifier nor a named receiver
+	// say nothing of who receives them: they take no part.
+	groups := slices.DeleteFunc(receiverGroups(nodes, orders), func(grp []int) bool {
+		return !slices.ContainsFunc(grp, func(i int) bool { return len(nodes[i].recv) > 0 || named(personOf(nodes[i].rec)) })
+	})
+	if len(groups) == 0 {
+		return nil, false
 	}
-	type claimKey struct {
-		id       identity.Identifier
-		platform string
-	}
-	claims := map[claimKey][]claim{}
-	for _, root := range roots {
-		var orders, own []int
-		for _, i := range comps[root] {
-			switch {
-			case !isOrder(nodes[i].key):
-				own = append(own, i)
-			case match.Organisation(nodes[i].rec.Attributes.Name):
-				// Shipped to a front desk or a company: its phone is
-				// nobody's own.
-				mark([]int{i})
-			default:
-				orders = append(orders, i)
-			}
-		}
-		// Groups with neither a receiver identifier nor a named receiver
-		// say nothing of who receives them: they take no part.
-		groups := slices.DeleteFunc(receiverGroups(nodes, orders), func(grp []int) bool {
-			return !slices.ContainsFunc(grp, func(i int) bool { return len(nodes[i].recv) > 0 || named(personOf(nodes[i].rec)) })
-		})
-		if len(groups) == 0 {
-			continue
-		}
-		best := 0
-		if len(groups) > 1 {
-			bestScore, tie := -1, false
-			for g, grp := range groups {
-				score := len(grp)
-				var ps []match.Person
-				for _, i := range grp {
-					ps = append(ps, personOf(nodes[i].rec))
-				}
-				for _, i := range own {
-					if p := personOf(nodes[i].rec); named(p) && anyConsistent([]match.Person{p}, ps) {
-						score++
-					}
-				}
-				switch {
-				case score > bestScore:
-					best, bestScore, tie = g, score, false
-				case score == bestScore:
-					tie = true
-				}
-			}
-			if tie {
-				best = -1 // nothing tells which receiver is the buyer
-			}
-			for g, grp := range groups {
-				if g != best {
-					mark(grp)
-				}
-			}
-		}
-		if best < 0 {
-			continue
-		}
-		grp := groups[best]
-		var ids []identity.Identifier
-		for _, i := range grp {
-			for _, id := range nodes[i].recv {
-				if !slices.Contains(ids, id) {
-					ids = append(ids, id)
-				}
-			}
-		}
-		for _, id := range ids {
-			n := 0
+	best := 0
+	if len(groups) > 1 {
+		bestScore, tie := -1, false
+		for k, grp := range groups {
+			score := len(grp)
+			var ps []match.Person
 			for _, i := range grp {
-				if slices.Contains(nodes[i].recv, id) {
-					n++
+				ps = append(ps, personOf(nodes[i].rec))
+			}
+			for _, i := range own {
+				if p := personOf(nodes[i].rec); named(p) && anyConsistent([]match.Person{p}, ps) {
+					score++
 				}
 			}
-			ck := claimKey{id, platformOf(nodes[grp[0]].rec)}
-			claims[ck] = append(claims[ck], claim{orders: n, group: grp})
+			switch {
+			case score > bestScore:
+				best, bestScore, tie = k, score, false
+			case score == bestScore:
+				tie = true
+			}
+		}
+		if tie {
+			best = -1 // nothing tells which receiver is the buyer
+		}
+		for i, grp := range groups {
+			if i != best {
+				g.mark(grp)
+			}
 		}
 	}
-	// A receiver two buyer accounts of one platform take for their own
-	// belongs to the account that ships to it most; on a tie, to neither:
-	// a second account of one person on one platform is rarer than a gift
-	// to someone who shops there too. (One Taobao and one JD account are
-	// common, and claim nothing of each other.)
+	if best < 0 {
+		return nil, false
+	}
+	return groups[best], true
+}
+
+// addClaims notes, for each receiver identifier of a buyer's own group,
+// how many of the group's orders ship to it.
+func addClaims(claims map[claimKey][]claim, nodes []node, grp []int) {
+	var ids []identity.Identifier
+	for _, i := range grp {
+		for _, id := range nodes[i].recv {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	for _, id := range ids {
+		n := 0
+		for _, i := range grp {
+			if slices.Contains(nodes[i].recv, id) {
+				n++
+			}
+		}
+		ck := claimKey{id, platformOf(nodes[grp[0]].rec)}
+		claims[ck] = append(claims[ck], claim{orders: n, group: grp})
+	}
+}
+
+// settle gives each receiver claimed by several buyer accounts of one
+// platform to one of them. A receiver two buyer accounts of one platform
+// take for their own belongs to the account that ships to it most; on a
+// tie, to neither: a second account of one person on one platform is
+// rarer than a gift to someone who shops there too. (One Taobao and one
+// JD account are common, and claim nothing of each other.) The groups of
+// the others are marked as gifts.
+func (g *giftMarks) settle(claims map[claimKey][]claim) {
 	for _, cs := range claims {
 		if len(cs) < 2 {
 			continue
@@ -465,11 +505,10 @@ func (c *config) gifts(nodes []node, u *unionFind) map[int]bool {
 		}
 		for _, cl := range cs {
 			if cl.orders < top || n > 1 {
-				mark(cl.group)
+				g.mark(cl.group)
 			}
 		}
 	}
-	return out
 }
 
 // platformOf returns the platform of an order record: its first order's.

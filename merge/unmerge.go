@@ -20,16 +20,10 @@ import (
 // part k is kept apart from gets the new one. [Resolver.Reattach] undoes
 // it. It returns [ErrNotFound] if no profile holds k.
 func (r *Resolver) Detach(rd Reader, k identity.RecordKey, newID func() string, asOf time.Time) (*Change, error) {
-	if err := checkCall(newID, asOf); err != nil {
-		return nil, err
-	}
-	s := newSession(r.c, rd)
-	p, err := s.mustHold(k)
+	s, p, pl, err := r.startOn(rd, k, newID, asOf)
 	if err != nil {
 		return nil, err
 	}
-	pl := newPlan()
-	pl.include(p)
 	if err := s.expand(pl); err != nil {
 		return nil, err
 	}
@@ -156,16 +150,10 @@ func (r *Resolver) Unlink(rd Reader, a, b identity.RecordKey, newID func() strin
 // the profile its identifiers reach, and its detached profile id forwards
 // to the survivor.
 func (r *Resolver) Reattach(rd Reader, k identity.RecordKey, newID func() string, asOf time.Time) (*Change, error) {
-	if err := checkCall(newID, asOf); err != nil {
-		return nil, err
-	}
-	s := newSession(r.c, rd)
-	p, err := s.mustHold(k)
+	s, p, pl, err := r.startOn(rd, k, newID, asOf)
 	if err != nil {
 		return nil, err
 	}
-	pl := newPlan()
-	pl.include(p)
 	for _, pr := range p.DoNotLink {
 		other := pr.A
 		switch k {
@@ -221,6 +209,24 @@ func (r *Resolver) Refresh(p *Profile, asOf time.Time) (*Profile, bool, error) {
 	q := p.Clone()
 	r.c.finalize(q, asOf)
 	return q, q.Stage != p.Stage || q.Risk != p.Risk, nil
+}
+
+// startOn begins a decision about the record with key k, for Detach and
+// Reattach: it checks the call and returns a session, the profile that
+// holds k and a plan that includes it. It returns [ErrNotFound] if no
+// profile holds k.
+func (r *Resolver) startOn(rd Reader, k identity.RecordKey, newID func() string, asOf time.Time) (*session, *Profile, *plan, error) {
+	if err := checkCall(newID, asOf); err != nil {
+		return nil, nil, nil, err
+	}
+	s := newSession(r.c, rd)
+	p, err := s.mustHold(k)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pl := newPlan()
+	pl.include(p)
+	return s, p, pl, nil
 }
 
 func (s *session) mustHold(k identity.RecordKey) (*Profile, error) {

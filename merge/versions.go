@@ -99,14 +99,34 @@ func combineFields(held, next *identity.Record) *identity.Record {
 	if nextWins(nObs, hObs) && !nObs.IsZero() {
 		out.Observed = nObs
 	}
-	var stated []identity.Stated
-	note := func(field string, t time.Time) {
-		if !t.Equal(out.Observed) {
-			stated = append(stated, identity.Stated{Field: field, Time: t})
-		}
-	}
+	st := statedTimes{observed: out.Observed}
+	combineIdentifiers(out, held, next, &st)
+	combineWithheld(out, held, next, &st)
+	combineAttributes(out, held, next, &st)
+	// Collections: unions; an order in both takes the winning version's
+	// state.
+	combineCollections(out, held, next, nextWins(nObs, hObs))
+	slices.SortFunc(st.list, func(a, b identity.Stated) int { return cmp.Compare(a.Field, b.Field) })
+	out.Stated = st.list
+	return out
+}
 
-	// Identifiers by kind and scope.
+// statedTimes collects the times a combined record's fields were stated,
+// where they differ from the record's observed time.
+type statedTimes struct {
+	observed time.Time
+	list     []identity.Stated
+}
+
+func (st *statedTimes) note(field string, t time.Time) {
+	if !t.Equal(st.observed) {
+		st.list = append(st.list, identity.Stated{Field: field, Time: t})
+	}
+}
+
+// combineIdentifiers takes the identifiers of each kind and scope from
+// the version that stated them last, with their receiver marks.
+func combineIdentifiers(out, held, next *identity.Record, st *statedTimes) {
 	groups := map[string]bool{}
 	var order []identity.Identifier // one per group, for sorting
 	for _, rec := range []*identity.Record{held, next} {
@@ -133,10 +153,13 @@ func combineFields(held, next *identity.Record) *identity.Record {
 				}
 			}
 		}
-		note(f, t)
+		st.note(f, t)
 	}
+}
 
-	// Withheld values by source field.
+// combineWithheld takes the withheld values of each source field from the
+// version that stated them last.
+func combineWithheld(out, held, next *identity.Record, st *statedTimes) {
 	var wfields []string
 	for _, rec := range []*identity.Record{held, next} {
 		for _, w := range rec.Withheld {
@@ -158,24 +181,30 @@ func combineFields(held, next *identity.Record) *identity.Record {
 				out.Withheld = append(out.Withheld, w)
 			}
 		}
-		note(f, t)
+		st.note(f, t)
 	}
+}
 
+// combineAttributes takes each attribute from the version that stated it
+// last.
+func combineAttributes(out, held, next *identity.Record, st *statedTimes) {
 	for _, af := range attrFields {
 		hs, ns := af.stated(&held.Attributes), af.stated(&next.Attributes)
 		switch t, nt := statedAt(held, af.name), statedAt(next, af.name); {
 		case ns && (!hs || nextWins(nt, t)):
 			af.copy(&out.Attributes, &next.Attributes)
-			note(af.name, nt)
+			st.note(af.name, nt)
 		case hs:
 			af.copy(&out.Attributes, &held.Attributes)
-			note(af.name, t)
+			st.note(af.name, t)
 		}
 	}
+}
 
-	// Collections: unions; an order in both takes the winning version's
-	// state.
-	nextOrders := nextWins(nObs, hObs)
+// combineCollections sets out's orders, interactions, feedback,
+// referrals, consent and warnings to the unions of held's and next's; an
+// item in both is next's when nextOrders.
+func combineCollections(out, held, next *identity.Record, nextOrders bool) {
 	out.Orders = unionBy(held.Orders, next.Orders, nextOrders, func(a, b identity.Order) int {
 		if c := cmp.Compare(a.Platform, b.Platform); c != 0 {
 			return c
@@ -239,9 +268,6 @@ func combineFields(held, next *identity.Record) *identity.Record {
 		}
 		return cmp.Compare(a.Reason, b.Reason)
 	})
-	slices.SortFunc(stated, func(a, b identity.Stated) int { return cmp.Compare(a.Field, b.Field) })
-	out.Stated = stated
-	return out
 }
 
 // unionBy returns the union of a and b sorted by cmp; for equal keys the

@@ -58,10 +58,11 @@ func recordValue(k identity.RecordKey) []byte {
 // profileEnvelope is what a P value seals: the profile and the ids of the
 // profiles merged into it (whose data keys an erasure must shred too).
 // Profiles and records are encoded with internal/codec: a third of the
-// bytes of JSON and much faster to decode.
+// bytes of JSON and much faster to decode. Its fields are numbered, as
+// merge.Profile's are.
 type profileEnvelope struct {
-	Profile  *merge.Profile
-	Absorbed [][]byte
+	Profile  *merge.Profile `codec:"65433"`
+	Absorbed [][]byte       `codec:"37687"`
 }
 
 // bufs recycles the plaintext buffers values are encoded into before

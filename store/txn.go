@@ -47,31 +47,19 @@ type txn struct {
 	dirtyX []*pendingEntry
 }
 
-func (t *txn) touchProfile(lp *liveProfile) {
-	if !lp.dirty {
-		lp.dirty = true
-		t.dirtyP = append(t.dirtyP, lp)
-	}
-}
+// touchProfile, touchRecord, touchIndex and touchPending mark a value
+// changed: it is written at the next flush.
+func (t *txn) touchProfile(lp *liveProfile)  { touch(&t.dirtyP, &lp.dirty, lp) }
+func (t *txn) touchRecord(lr *liveRecord)    { touch(&t.dirtyR, &lr.dirty, lr) }
+func (t *txn) touchIndex(ie *indexEntry)     { touch(&t.dirtyI, &ie.dirty, ie) }
+func (t *txn) touchPending(pe *pendingEntry) { touch(&t.dirtyX, &pe.dirty, pe) }
 
-func (t *txn) touchRecord(lr *liveRecord) {
-	if !lr.dirty {
-		lr.dirty = true
-		t.dirtyR = append(t.dirtyR, lr)
-	}
-}
-
-func (t *txn) touchIndex(ie *indexEntry) {
-	if !ie.dirty {
-		ie.dirty = true
-		t.dirtyI = append(t.dirtyI, ie)
-	}
-}
-
-func (t *txn) touchPending(pe *pendingEntry) {
-	if !pe.dirty {
-		pe.dirty = true
-		t.dirtyX = append(t.dirtyX, pe)
+// touch appends v to the list of changed values unless its dirty flag
+// says it is there already, and sets the flag.
+func touch[V any](changed *[]V, dirty *bool, v V) {
+	if !*dirty {
+		*dirty = true
+		*changed = append(*changed, v)
 	}
 }
 

@@ -321,8 +321,22 @@ func (g *Generator) generate(p *person, i int, pcg *rand.PCG, r *rand.Rand) {
 	}
 	multi := k > 1
 
-	// WeChat: the official account's follower record, and for most of
-	// those who used the mini program, its phone record.
+	g.drawWeChat(p, r, multi)
+	g.drawWeibo(p, r, multi, end)
+	g.drawTrades(p, r, i, multi, end)
+	g.drawPOS(p, r, i, multi, end)
+	g.drawCSV(p, r, i, end)
+
+	if i == g.people-1 && g.lastRecords > 0 {
+		g.lastPerson(p, r)
+	}
+	p.buildLines()
+}
+
+// drawWeChat draws p's WeChat records: the official account's follower
+// record, and for most of those who used the mini program, its phone
+// record.
+func (g *Generator) drawWeChat(p *person, r *rand.Rand, multi bool) {
 	p.wcSub = chance(r, 0.9)
 	p.wcNick = uint8(r.IntN(9))
 	p.wcNickA, p.wcNickB = uint8(r.IntN(256)), uint8(r.IntN(256))
@@ -332,9 +346,11 @@ func (g *Generator) generate(p *person, i int, pcg *rand.PCG, r *rand.Rand) {
 	p.wcMP = chance(r, 0.4) || multi && chance(r, 0.85)
 	p.wcMPForm = uint8(r.IntN(3))
 	p.wcSpell = uint8(r.IntN(4))
+}
 
-	// Weibo: an anonymous fan, a lead (the same uid, later, with a
-	// mobile), or both.
+// drawWeibo draws p's Weibo records: an anonymous fan, a lead (the same
+// uid, later, with a mobile), or both.
+func (g *Generator) drawWeibo(p *person, r *rand.Rand, multi bool, end int64) {
 	switch u := r.Float64(); {
 	case multi && u < 0.7, !multi && u < 0.3:
 		p.wbFan, p.wbLead = true, true
@@ -355,8 +371,10 @@ func (g *Generator) generate(p *person, i int, pcg *rand.PCG, r *rand.Rand) {
 	p.wbFollowers = int32(r.IntN(5000))
 	p.wbCreated = between(r, 1325347200, 1704038400) // 2012 to 2023
 	p.wbSpell = uint8(spellPick.pick(r))
+}
 
-	// E-commerce: Taobao or JD orders.
+// drawTrades draws p's e-commerce orders, on Taobao or JD.
+func (g *Generator) drawTrades(p *person, r *rand.Rand, i int, multi bool, end int64) {
 	p.ecJD = chance(r, 0.3)
 	p.nTrades = uint8(orderCountPick.pick(r))
 	for j := range p.trades[:p.nTrades] {
@@ -395,9 +413,11 @@ func (g *Generator) generate(p *person, i int, pcg *rand.PCG, r *rand.Rand) {
 		tr.phName = chance(r, 0.05)
 	}
 	insertionSort(p.trades[:p.nTrades], func(t *trade) int64 { return t.created })
+}
 
-	// POS: till receipts at the customer's city's stores, a member card
-	// for most, a member sign-up row for some.
+// drawPOS draws p's POS records: till receipts at the customer's city's
+// stores, a member card for most, a member sign-up row for some.
+func (g *Generator) drawPOS(p *person, r *rand.Rand, i int, multi bool, end int64) {
 	p.posStore = uint8(1 + r.IntN(3))
 	p.posMember = chance(r, 0.7)
 	p.posReg = p.posMember && chance(r, 0.3)
@@ -414,8 +434,11 @@ func (g *Generator) generate(p *person, i int, pcg *rand.PCG, r *rand.Rand) {
 		g.drawReceipt(r, &p.receipts[j], p, i, multi && j == 0)
 	}
 	insertionSort(p.receipts[:p.nReceipts], func(rc *receipt) int64 { return rc.at })
+}
 
-	// CSV: a CRM row with consent statements, a survey row with scores.
+// drawCSV draws p's CSV rows: a CRM row with consent statements, a
+// survey row with scores.
+func (g *Generator) drawCSV(p *person, r *rand.Rand, i int, end int64) {
 	p.crm = chance(r, 0.65)
 	p.survey = !p.crm || chance(r, 0.45)
 	p.crmAt = between(r, p.t0, end)
@@ -441,11 +464,6 @@ func (g *Generator) generate(p *person, i int, pcg *rand.PCG, r *rand.Rand) {
 	p.fbText = uint8(r.IntN(8))
 	p.svReferrer = g.referrer(r, i, 0.05)
 	p.svSpell = uint8(spellPick.pick(r))
-
-	if i == g.people-1 && g.lastRecords > 0 {
-		g.lastPerson(p, r)
-	}
-	p.buildLines()
 }
 
 // drawReceipt draws one till receipt of p.
