@@ -207,13 +207,13 @@ func TestDecodeReading(t *testing.T) {
 			name:   "a line over 1 MiB is quarantined without holding it, and reading goes on",
 			format: identity.FormatWeChat,
 			input:  long + "\n{\"openid\":\"b\"}\n",
-			want:   []string{"1 !malformed", "2 b"},
+			want:   []string{"1 !too_large", "2 b"},
 		},
 		{
-			name:   "a broken JSON array quarantines the element and ends the input",
+			name:   "a syntax error in an array element quarantines the element, and reading goes on",
 			format: identity.FormatWeChat,
 			input:  `[{"openid":"a"}, {"openid": x}, {"openid":"c"}]`,
-			want:   []string{"1 a", "2 !malformed"},
+			want:   []string{"1 a", "2 !malformed", "3 c"},
 		},
 		{
 			name:   "a truncated JSON array is quarantined",
@@ -228,10 +228,10 @@ func TestDecodeReading(t *testing.T) {
 			want:   []string{"1 !malformed"},
 		},
 		{
-			name:   "data after a JSON array is quarantined",
+			name:   "data after a JSON array is reported unread",
 			format: identity.FormatWeChat,
 			input:  `[{"openid":"a"}] {"openid":"b"}`,
-			want:   []string{"1 a", "2 !malformed"},
+			want:   []string{"1 a", "2 !unread"},
 		},
 		{
 			name:   "an empty array and an empty file yield nothing",

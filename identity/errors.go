@@ -33,6 +33,10 @@ const (
 	ReasonMissingField     Reason = "missing_field"    // a field the record needs is absent or empty
 	ReasonInvalidEncoding  Reason = "invalid_encoding" // not valid UTF-8; input must be UTF-8 (convert GBK first)
 	ReasonMaskedValue      Reason = "masked_value"     // a masked value other than a phone, such as a buyer nick 张**
+	ReasonTooLarge         Reason = "too_large"        // the record is longer than [MaxRecordBytes]; it is skipped, not held
+	ReasonInvalidID        Reason = "invalid_id"       // a record id of the wrong form for its platform, such as a tid that is not a positive integer
+	ReasonFutureTime       Reason = "future_time"      // a time more than a year after the decoding, such as a year-9999 order
+	ReasonUnread           Reason = "unread"           // the input breaks at [RecordError.Offset] in a way that cannot be skipped; the rest was not read
 )
 
 // The phone errors, returned (wrapped) by [ParsePhone] and testable with
@@ -69,6 +73,14 @@ type RecordError struct {
 	Field    string  // the field at fault; empty for a malformed record
 	Reason   Reason
 	Err      error // the underlying error, if any; it carries no personal data
+	// Offset is the byte offset in the input at which a [ReasonUnread]
+	// entry stopped reading; 0 for other reasons.
+	Offset int64
+	// Raw is the record as read, for a retry after a fix: the JSON line or
+	// element, or the CSV header and row. It is personal data: never log or
+	// print it. It is nil for records over [MaxRecordBytes], for unread
+	// input and for records refused after decoding.
+	Raw []byte
 }
 
 // Error returns a one-line description free of personal data.
