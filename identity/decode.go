@@ -89,10 +89,10 @@ func ParseMapping(s string) (map[string]string, error) {
 			return nil, fmt.Errorf("identity: mapping pair %d: want field=column", i+1)
 		}
 		if !isCSVField(field) {
-			return nil, fmt.Errorf("identity: mapping pair %d: unknown field %q", i+1, field)
+			return nil, fmt.Errorf("identity: mapping pair %d: unknown field (want one of %s)", i+1, strings.Join(CSVFields, ", "))
 		}
 		if _, dup := m[field]; dup {
-			return nil, fmt.Errorf("identity: mapping pair %d: field %q mapped twice", i+1, field)
+			return nil, fmt.Errorf("identity: mapping pair %d: its field is mapped twice", i+1)
 		}
 		m[field] = column
 	}
@@ -182,7 +182,7 @@ func newConfig(f Format, opts Options) (*config, error) {
 	if strings.ContainsAny(c.source, ":/") || !utf8.ValidString(c.source) {
 		// The source scopes identifiers ("member:source:value") and prefixes
 		// record keys ("channel/source/id").
-		return nil, fmt.Errorf("identity: Options.Source %q must not contain ':' or '/'", c.source)
+		return nil, errors.New("identity: Options.Source must not contain ':' or '/' and must be UTF-8")
 	}
 	if c.loc == nil {
 		c.loc = chinaTime
@@ -192,7 +192,7 @@ func newConfig(f Format, opts Options) (*config, error) {
 	}
 	for field := range opts.Mapping {
 		if !isCSVField(field) {
-			return nil, fmt.Errorf("identity: mapping: unknown field %q", field)
+			return nil, errors.New("identity: mapping: unknown field")
 		}
 	}
 	c.mapping = opts.Mapping
@@ -435,7 +435,7 @@ func (c *config) decodeCSV(br *bufio.Reader, yield func(Record, error) bool) err
 		return nil
 	}
 	if head.fields == nil {
-		return fmt.Errorf("identity: %s line %d: header: %w", c.source, head.line, head.err)
+		return headerErr(false, "identity: %s line %d: header: %v", c.source, head.line, head.err)
 	}
 	header := head.fields
 	cols, err := c.csvColumns(header)
@@ -502,14 +502,14 @@ func (c *config) csvColumns(header []string) (map[string]int, error) {
 	index := map[string]int{}
 	for i, h := range header {
 		if !utf8.ValidString(h) {
-			return nil, fmt.Errorf("identity: %s: header column %d is not valid UTF-8; input must be UTF-8", c.source, i+1)
+			return nil, headerErr(false, "identity: %s: header column %d is not valid UTF-8; input must be UTF-8", c.source, i+1)
 		}
 		h = strings.TrimSpace(h)
 		if h == "" {
 			continue
 		}
 		if j, dup := index[h]; dup {
-			return nil, fmt.Errorf("identity: %s: header columns %d and %d have the same name", c.source, j+1, i+1)
+			return nil, headerErr(false, "identity: %s: header columns %d and %d have the same name", c.source, j+1, i+1)
 		}
 		index[h] = i
 	}
@@ -527,7 +527,7 @@ func (c *config) csvColumns(header []string) (map[string]int, error) {
 			}
 		}
 		if len(missing) > 0 {
-			return nil, fmt.Errorf("identity: %s: header lacks pos columns %s", c.source, strings.Join(missing, ", "))
+			return nil, headerErr(false, "identity: %s: header lacks pos columns %s", c.source, strings.Join(missing, ", "))
 		}
 		return cols, nil
 	}
@@ -538,7 +538,7 @@ func (c *config) csvColumns(header []string) (map[string]int, error) {
 			}
 		}
 		if len(cols) == 0 {
-			return nil, fmt.Errorf("identity: %s: no header column is named as a csv field; give Options.Mapping", c.source)
+			return nil, headerErr(true, "identity: %s: no header column is named as a csv field; give Options.Mapping", c.source)
 		}
 		return cols, nil
 	}
@@ -546,14 +546,16 @@ func (c *config) csvColumns(header []string) (map[string]int, error) {
 	for field, column := range c.mapping {
 		i, ok := index[strings.TrimSpace(column)]
 		if !ok {
-			missing = append(missing, fmt.Sprintf("%q (for %s)", column, field))
+			missing = append(missing, field)
 			continue
 		}
 		cols[field] = i
 	}
 	if len(missing) > 0 {
+		// The fields, not the columns: a column name is what the caller
+		// typed, and may be anything.
 		slices.Sort(missing)
-		return nil, fmt.Errorf("identity: %s: header lacks mapped columns %s", c.source, strings.Join(missing, ", "))
+		return nil, headerErr(false, "identity: %s: header lacks the columns mapped to %s", c.source, strings.Join(missing, ", "))
 	}
 	return cols, nil
 }

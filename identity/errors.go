@@ -48,6 +48,35 @@ var (
 	ErrPlaceholderPhone = errors.New("identity: placeholder phone number")
 )
 
+// The errors that end a [Decode] at the header of a CSV file, testable with
+// [errors.Is]. ErrNoMapping is also an ErrHeader.
+var (
+	// ErrHeader is a header row that does not fit the format: it lacks
+	// columns the format needs, has two columns of one name, or does not
+	// parse.
+	ErrHeader = errors.New("identity: the header does not fit the format")
+	// ErrNoMapping is a generic CSV file read without [Options.Mapping]
+	// none of whose columns is named as a field.
+	ErrNoMapping = errors.New("identity: no column is named as a csv field and there is no mapping")
+)
+
+// headerError is an error wrapping [ErrHeader], and [ErrNoMapping] when
+// noMapping is set, with its own text.
+type headerError struct {
+	msg       string
+	noMapping bool
+}
+
+func headerErr(noMapping bool, format string, args ...any) error {
+	return &headerError{msg: fmt.Sprintf(format, args...), noMapping: noMapping}
+}
+
+func (e *headerError) Error() string { return e.msg }
+
+func (e *headerError) Is(target error) bool {
+	return target == ErrHeader || e.noMapping && target == ErrNoMapping
+}
+
 // PhoneReason returns the [Reason] for an error returned by [ParsePhone].
 func PhoneReason(err error) Reason {
 	switch {
