@@ -10,6 +10,7 @@ import (
 	"iter"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/scv-go/scv/identity"
@@ -41,16 +42,32 @@ type sealedQuarantine struct {
 }
 
 // quarantine keeps a quarantined record's position, reason and raw
-// record. The entry's key is a blind index of the position, so
+// record, unless the raw record names a suppressed (erased) identifier. The entry's key is a blind index of the position, so
 // quarantining the same bad record again (a re-import, a retry) replaces
 // its entry instead of adding one.
 func (t *txn) quarantine(re *identity.RecordError) error {
+	raw := re.Raw
+	if raw != nil {
+		// An erased person's data is never kept again.
+		if _, _, err := t.suppressed(&identity.Record{}); err != nil {
+			return err
+		}
+		if t.anySuppressed {
+			_, hit, err := t.suppressed(&identity.Record{Identifiers: rawIdentifiers(sealedQuarantine{QuarantineEntry: QuarantineEntry{Channel: re.Channel}, Raw: raw})})
+			if err != nil {
+				return err
+			}
+			if hit {
+				raw = nil
+			}
+		}
+	}
 	pos := string(re.Channel) + "\x00" + t.file + "\x00" + re.Source + "\x00" + strconv.Itoa(re.Line) + "\x00" + re.RecordID + "\x00" + re.Field + "\x00" + string(re.Reason)
 	tag, _ := t.kr.BlindIndex(tagQuarantine, []byte(pos))
 	plain, err := json.Marshal(sealedQuarantine{QuarantineEntry: QuarantineEntry{
 		Channel: re.Channel, File: t.file, Source: re.Source, Line: re.Line, RecordID: re.RecordID, Field: re.Field,
 		Reason: re.Reason, Offset: re.Offset, Time: t.now.UTC(),
-	}, Raw: re.Raw})
+	}, Raw: raw})
 	if err != nil {
 		return err
 	}
@@ -255,4 +272,38 @@ func (q heldEntry) decode(opts identity.Options) ([]identity.Record, []*identity
 		}
 	}
 	return recs, bad, nil
+}
+
+// rawIdentifiers returns the identifiers a kept raw record names: those
+// its format's adapter reads from it, and every run of digits and phone
+// punctuation in it that is a valid phone number (of China, or with its
+// country code), so that a record too broken to decode is found too.
+func rawIdentifiers(q sealedQuarantine) []identity.Identifier {
+	var ids []identity.Identifier
+	for rec := range identity.Decode(bytes.NewReader(q.Raw), identity.Format(q.Channel), identity.Options{}) {
+		ids = append(ids, rec.Identifiers...)
+	}
+	text := []rune(string(q.Raw))
+	for i := 0; i < len(text); {
+		j := i
+		for j < len(text) && isPhoneRune(text[j]) {
+			j++
+		}
+		if j-i >= 7 {
+			run := string(text[i:j])
+			// The run as a whole (139 1234 5678), and each of its words
+			// (two numbers side by side).
+			for _, c := range append([]string{run}, strings.Fields(run)...) {
+				if p, err := identity.ParsePhone(c, "CN"); err == nil {
+					ids = append(ids, identity.Identifier{Kind: identity.KindPhone, Value: p.String()})
+				}
+			}
+		}
+		i = j + 1
+	}
+	return ids
+}
+
+func isPhoneRune(r rune) bool {
+	return '0' <= r && r <= '9' || '０' <= r && r <= '９' || strings.ContainsRune("+-() ", r)
 }

@@ -117,3 +117,50 @@ func TestQuarantineUnread(t *testing.T) {
 		t.Errorf("quarantine %+v, want one unread entry of fans.json at offset 17", got)
 	}
 }
+
+// TestEraseDropsQuarantinedRaw checks that an erasure removes the
+// quarantine entries whose kept raw record carries the erased person's
+// phone, though they never became part of the profile, and keeps the
+// others.
+func TestEraseDropsQuarantinedRaw(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	ingestText(t, s, "crm.csv", "record_id,phone,name\nC1,13912345678,王芳\nC2,139 1234 5678,王芳,extra\nC3,13812345679 13512345670,李娜,extra\nC5,13512345671 13912345678,x,extra\nC4,+86 139-1234-5678,王芳\n", identity.FormatCSV, identity.Options{})
+	if diff := cmp.Diff([]string{"crm.csv 3 malformed", "crm.csv 4 malformed", "crm.csv 5 malformed"}, entries(t, s)); diff != "" {
+		t.Fatalf("quarantine before (-want +got):\n%s", diff)
+	}
+	p, err := s.ByIdentifier(ctx, identity.Identifier{Kind: identity.KindPhone, Value: "+8613912345678"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Erase(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"crm.csv 4 malformed"}, entries(t, s)); diff != "" {
+		t.Errorf("quarantine after the erasure (-want +got):\n%s", diff)
+	}
+}
+
+// TestQuarantineKeepsNoRawOfErased checks that a malformed record carrying
+// an erased person's phone, imported after the erasure, is quarantined
+// without its raw record: a retry finds nothing to run.
+func TestQuarantineKeepsNoRawOfErased(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	ingestText(t, s, "a.csv", "record_id,phone,name\nC1,13912345678,王芳\n", identity.FormatCSV, identity.Options{})
+	p, err := s.ByIdentifier(ctx, identity.Identifier{Kind: identity.KindPhone, Value: "+8613912345678"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Erase(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	ingestText(t, s, "b.csv", "record_id,phone,name\nC2,139 1234 5678,王芳,extra\nC3,13812345679,李娜,extra\n", identity.FormatCSV, identity.Options{})
+	sum, err := s.RetryQuarantine(ctx, QuarantineFilter{File: "b.csv"}, identity.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.NotKept != 1 || sum.Read != 1 {
+		t.Errorf("retry %+v; want the erased person's entry without raw (not kept 1) and the other run (read 1)", sum)
+	}
+}
