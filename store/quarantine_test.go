@@ -164,3 +164,19 @@ func TestQuarantineKeepsNoRawOfErased(t *testing.T) {
 		t.Errorf("retry %+v; want the erased person's entry without raw (not kept 1) and the other run (read 1)", sum)
 	}
 }
+
+// TestBadgerTooLargeValueNoDump checks that a value larger than Badger
+// takes is refused with its size, not with Badger's hex dump of its first
+// KiB (a sealed profile).
+func TestBadgerTooLargeValueNoDump(t *testing.T) {
+	b := openTestBadger(t, BadgerOptions{ValueLogFileSize: 1 << 20})
+	err := b.Update(context.Background(), func(tx Txn) error {
+		return tx.Set([]byte("P-big"), make([]byte, 2<<20))
+	})
+	if err == nil {
+		t.Fatal("a 2 MiB value was taken with a 1 MiB value log")
+	}
+	if msg := err.Error(); strings.Contains(msg, "00000000") || len(msg) > 200 || !strings.Contains(msg, "2097152") {
+		t.Errorf("error %q: want its size and no dump", msg)
+	}
+}
