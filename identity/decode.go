@@ -114,7 +114,9 @@ func ParseMapping(s string) (map[string]string, error) {
 // Input must be UTF-8 (a leading byte-order mark is skipped); a record that
 // is not valid UTF-8 is quarantined with [ReasonInvalidEncoding]. JSON formats
 // accept JSON Lines or one JSON array, told apart by the first non-space
-// byte; arrays are streamed, not read into memory. CSV formats need a header
+// byte; arrays are streamed, not read into memory, and an element that
+// does not parse is quarantined and the next one read (see the package documentation for the record
+// cap and resynchronisation). CSV formats need a header
 // row; columns may come in any order, and columns [Decode] does not know are
 // ignored.
 //
