@@ -270,7 +270,11 @@ func (c *config) decodeJSON(br *bufio.Reader, offset func() int64, yield func(Re
 // readLine reads one line with its newline. A line longer than MaxRecordBytes
 // is consumed and reported as tooLong.
 func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
-	var buf []byte
+	return readLineInto(br, nil)
+}
+
+// readLineInto is readLine appending to buf.
+func readLineInto(br *bufio.Reader, buf []byte) (line []byte, tooLong bool, err error) {
 	for {
 		chunk, err := br.ReadSlice('\n')
 		if !tooLong {
@@ -439,7 +443,7 @@ func (c *config) decodeCSV(br *bufio.Reader, yield func(Record, error) bool) err
 	if head.fields == nil {
 		return headerErr(false, "identity: %s line %d: header: %v", c.source, head.line, head.err)
 	}
-	header := head.fields
+	header := slices.Clone(head.fields) // the splitter reuses its fields
 	cols, err := c.csvColumns(header)
 	if err != nil {
 		return err

@@ -40,7 +40,7 @@ func Sniff(head []byte) (f Format, ok bool) {
 	if !utf8.Valid(line) || bytes.ContainsFunc(line, func(r rune) bool { return r < ' ' && r != '\t' }) {
 		return "", false
 	}
-	fields, err := parseCSVRecord(line)
+	fields, _, err := parseCSVRecord(line, nil, nil)
 	if err != nil {
 		return "", false
 	}

@@ -50,7 +50,10 @@ type csvSplitter struct {
 	line    int        // number of the last line read from br
 	pending []physLine // lines to read again, in order
 	eof     bool
-	err     error // a read error; it ends the input
+	err     error    // a read error; it ends the input
+	line0   []byte   // the buffer of the last line read from br
+	fields  []string // reused by each record
+	scratch []byte   // reused by each record
 }
 
 // csvRecord is one record as the splitter cut it.
@@ -73,7 +76,10 @@ func (s *csvSplitter) nextLine() (physLine, bool) {
 	if s.eof || s.err != nil {
 		return physLine{}, false
 	}
-	raw, tooLong, err := readLine(s.br)
+	raw, tooLong, err := readLineInto(s.br, s.line0[:0])
+	if cap(raw) <= MaxRecordBytes {
+		s.line0 = raw[:0]
+	}
 	if err != nil && err != io.EOF {
 		s.err = err
 		return physLine{}, false
@@ -110,7 +116,8 @@ func (s *csvSplitter) next(width int) (rec csvRecord, ok bool) {
 		return csvRecord{line: first.num, lastLine: first.num, reason: ReasonTooLarge,
 			err: fmt.Errorf("line longer than %d bytes", MaxRecordBytes)}, true
 	}
-	lines := []physLine{first}
+	var linesArr [1]physLine
+	lines := append(linesArr[:0], first)
 	text := first.text
 	broken := func(reason Reason, err error) (csvRecord, bool) {
 		if len(lines) > 1 {
@@ -119,7 +126,13 @@ func (s *csvSplitter) next(width int) (rec csvRecord, ok bool) {
 		return csvRecord{line: first.num, lastLine: first.num, text: first.text, reason: reason, err: err}, true
 	}
 	for open := quoteOpen(first.text, false); open; {
+		if len(lines) == 1 {
+			// The next line reuses the buffer of this one.
+			first.text = bytes.Clone(first.text)
+			lines[0], text = first, first.text
+		}
 		l, more := s.nextLine()
+		l.text = bytes.Clone(l.text)
 		if !more {
 			if len(lines) == 1 {
 				break // the parse below reports the open quote
@@ -133,7 +146,11 @@ func (s *csvSplitter) next(width int) (rec csvRecord, ok bool) {
 		text = append(append(bytes.Clone(text), '\n'), l.text...)
 		open = quoteOpen(l.text, true)
 	}
-	fields, err := parseCSVRecord(text)
+	fields, scratch, err := parseCSVRecord(text, s.fields, s.scratch)
+	s.scratch = scratch
+	if err == nil {
+		s.fields = fields
+	}
 	switch {
 	case err != nil && len(lines) > 1:
 		return broken(ReasonMalformed, fmt.Errorf("%v; read again from the next line", err))
@@ -185,38 +202,40 @@ var (
 // parseCSVRecord splits one record (lines joined by '\n') into fields, as
 // encoding/csv does with its defaults: comma-separated, a field that opens
 // with a quote is quoted and may hold commas, newlines and doubled quotes,
-// and a quote anywhere else is an error.
-func parseCSVRecord(text []byte) ([]string, error) {
-	var fields []string
-	var field []byte
+// and a quote anywhere else is an error. Like encoding/csv, it makes one
+// string of the record and slices the fields from it; dst and scratch are
+// reused.
+func parseCSVRecord(text []byte, dst []string, scratch []byte) ([]string, []byte, error) {
+	all := scratch[:0]
+	var ends []int
+	var endsArr [32]int
+	ends = endsArr[:0]
 	for i := 0; ; {
 		if i < len(text) && text[i] == '"' {
-			field = field[:0]
 			i++
 			for {
 				j := bytes.IndexByte(text[i:], '"')
 				if j < 0 {
-					return nil, errCSVQuote
+					return nil, all, errCSVQuote
 				}
-				field = append(field, text[i:i+j]...)
+				all = append(all, text[i:i+j]...)
 				i += j + 1
 				if i < len(text) && text[i] == '"' {
-					field = append(field, '"')
+					all = append(all, '"')
 					i++
 					continue
 				}
 				break
 			}
-			fields = append(fields, string(field))
-			switch {
-			case i == len(text):
-				return fields, nil
-			case text[i] == ',':
-				i++
-				continue
-			default:
-				return nil, errCSVQuote
+			ends = append(ends, len(all))
+			if i == len(text) {
+				break
 			}
+			if text[i] != ',' {
+				return nil, all, errCSVQuote
+			}
+			i++
+			continue
 		}
 		j := bytes.IndexByte(text[i:], ',')
 		end := len(text)
@@ -225,14 +244,23 @@ func parseCSVRecord(text []byte) ([]string, error) {
 		}
 		f := text[i:end]
 		if bytes.IndexByte(f, '"') >= 0 {
-			return nil, errCSVBareQuote
+			return nil, all, errCSVBareQuote
 		}
-		fields = append(fields, string(f))
+		all = append(all, f...)
+		ends = append(ends, len(all))
 		if j < 0 {
-			return fields, nil
+			break
 		}
 		i = end + 1
 	}
+	str := string(all)
+	fields := dst[:0]
+	prev := 0
+	for _, e := range ends {
+		fields = append(fields, str[prev:e])
+		prev = e
+	}
+	return fields, all, nil
 }
 
 // arrayScanner cuts the elements of one JSON array out of its input
