@@ -145,7 +145,8 @@ func (b *builder) region(province, city string) {
 }
 
 // localTime parses a timestamp written in the source's local form; a bad
-// value is dropped with a warning and returns the zero time.
+// value, or one more than a year after the decoding (a year-9999 order),
+// is dropped with a warning and returns the zero time.
 func (b *builder) localTime(field, raw string) time.Time {
 	if cleanText(raw) == "" {
 		return time.Time{}
@@ -153,6 +154,10 @@ func (b *builder) localTime(field, raw string) time.Time {
 	t, err := parseLocalTime(raw, b.c.loc)
 	if err != nil {
 		b.warn(field, ReasonInvalidTime)
+		return time.Time{}
+	}
+	if t.After(b.c.horizon) {
+		b.warn(field, ReasonFutureTime)
 		return time.Time{}
 	}
 	return t

@@ -3,7 +3,6 @@ package identity
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -90,10 +89,10 @@ func ParseMapping(s string) (map[string]string, error) {
 			return nil, fmt.Errorf("identity: mapping pair %d: want field=column", i+1)
 		}
 		if !isCSVField(field) {
-			return nil, fmt.Errorf("identity: mapping pair %d: unknown field %q", i+1, field)
+			return nil, fmt.Errorf("identity: mapping pair %d: unknown field (want one of %s)", i+1, strings.Join(CSVFields, ", "))
 		}
 		if _, dup := m[field]; dup {
-			return nil, fmt.Errorf("identity: mapping pair %d: field %q mapped twice", i+1, field)
+			return nil, fmt.Errorf("identity: mapping pair %d: its field is mapped twice", i+1)
 		}
 		m[field] = column
 	}
@@ -115,7 +114,9 @@ func ParseMapping(s string) (map[string]string, error) {
 // Input must be UTF-8 (a leading byte-order mark is skipped); a record that
 // is not valid UTF-8 is quarantined with [ReasonInvalidEncoding]. JSON formats
 // accept JSON Lines or one JSON array, told apart by the first non-space
-// byte; arrays are streamed, not read into memory. CSV formats need a header
+// byte; arrays are streamed, not read into memory, and an element that
+// does not parse is quarantined and the next one read (see the package documentation for the record
+// cap and resynchronisation). CSV formats need a header
 // row; columns may come in any order, and columns [Decode] does not know are
 // ignored.
 //
@@ -130,7 +131,9 @@ func Decode(r io.Reader, f Format, opts Options) iter.Seq2[Record, error] {
 			yield(Record{}, err)
 			return
 		}
-		br := bufio.NewReaderSize(r, 64<<10)
+		cr := &countingReader{r: r}
+		br := bufio.NewReaderSize(cr, 64<<10)
+		offset := func() int64 { return cr.n - int64(br.Buffered()) }
 		if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
 			_, _ = br.Discard(3)
 		}
@@ -143,7 +146,7 @@ func Decode(r io.Reader, f Format, opts Options) iter.Seq2[Record, error] {
 		}
 		switch f {
 		case FormatWeChat, FormatWeibo, FormatEcommerce:
-			err = c.decodeJSON(br, emit)
+			err = c.decodeJSON(br, offset, emit)
 		case FormatPOS, FormatCSV:
 			err = c.decodeCSV(br, emit)
 		}
@@ -165,6 +168,7 @@ type config struct {
 	phones  *PhoneParser
 	mapping map[string]string
 	json    func(b *builder, o jsonObject) // the JSON adapter
+	horizon time.Time                      // times after it are far in the future
 }
 
 func newConfig(f Format, opts Options) (*config, error) {
@@ -173,13 +177,14 @@ func newConfig(f Format, opts Options) (*config, error) {
 	}
 	c := &config{format: f, channel: f.channel(), source: strings.TrimSpace(opts.Source), loc: opts.Location}
 	c.given = c.source != ""
+	c.horizon = time.Now().AddDate(1, 0, 0)
 	if !c.given {
 		c.source = string(f)
 	}
 	if strings.ContainsAny(c.source, ":/") || !utf8.ValidString(c.source) {
 		// The source scopes identifiers ("member:source:value") and prefixes
 		// record keys ("channel/source/id").
-		return nil, fmt.Errorf("identity: Options.Source %q must not contain ':' or '/'", c.source)
+		return nil, errors.New("identity: Options.Source must not contain ':' or '/' and must be UTF-8")
 	}
 	if c.loc == nil {
 		c.loc = chinaTime
@@ -189,7 +194,7 @@ func newConfig(f Format, opts Options) (*config, error) {
 	}
 	for field := range opts.Mapping {
 		if !isCSVField(field) {
-			return nil, fmt.Errorf("identity: mapping: unknown field %q", field)
+			return nil, errors.New("identity: mapping: unknown field")
 		}
 	}
 	c.mapping = opts.Mapping
@@ -210,13 +215,15 @@ func newConfig(f Format, opts Options) (*config, error) {
 	return c, nil
 }
 
-// maxLine bounds one JSON line or array element; a longer one is
-// quarantined rather than held in memory.
-const maxLine = 1 << 20
+// MaxRecordBytes bounds one record in every format: a JSON line, a JSON
+// array element, a CSV row (with its header for a retry). A longer record
+// is quarantined with [ReasonTooLarge] and skipped without being held in
+// memory.
+const MaxRecordBytes = 1 << 20
 
 // decodeJSON reads JSON Lines or a JSON array and runs the adapter on each
 // object. It returns only errors that end the iteration.
-func (c *config) decodeJSON(br *bufio.Reader, yield func(Record, error) bool) error {
+func (c *config) decodeJSON(br *bufio.Reader, offset func() int64, yield func(Record, error) bool) error {
 	line := 1
 	for {
 		b, err := br.Peek(1)
@@ -228,7 +235,7 @@ func (c *config) decodeJSON(br *bufio.Reader, yield func(Record, error) bool) er
 		}
 		if !isJSONSpace(b[0]) {
 			if b[0] == '[' {
-				return c.decodeJSONArray(br, yield)
+				return c.decodeJSONArray(br, offset, yield)
 			}
 			break
 		}
@@ -244,8 +251,8 @@ func (c *config) decodeJSON(br *bufio.Reader, yield func(Record, error) bool) er
 		}
 		raw = bytes.TrimSpace(raw)
 		if tooLong {
-			e := &RecordError{Source: c.source, Line: line, Reason: ReasonMalformed,
-				Err: fmt.Errorf("line longer than %d bytes", maxLine)}
+			e := &RecordError{Source: c.source, Line: line, Reason: ReasonTooLarge,
+				Err: fmt.Errorf("line longer than %d bytes", MaxRecordBytes)}
 			if !yield(Record{}, e) {
 				return nil
 			}
@@ -260,14 +267,18 @@ func (c *config) decodeJSON(br *bufio.Reader, yield func(Record, error) bool) er
 	}
 }
 
-// readLine reads one line without its newline. A line longer than maxLine
+// readLine reads one line with its newline. A line longer than MaxRecordBytes
 // is consumed and reported as tooLong.
 func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
-	var buf []byte
+	return readLineInto(br, nil)
+}
+
+// readLineInto is readLine appending to buf.
+func readLineInto(br *bufio.Reader, buf []byte) (line []byte, tooLong bool, err error) {
 	for {
 		chunk, err := br.ReadSlice('\n')
 		if !tooLong {
-			if len(buf)+len(chunk) > maxLine {
+			if len(buf)+len(chunk) > MaxRecordBytes {
 				tooLong, buf = true, nil
 			} else {
 				buf = append(buf, chunk...)
@@ -280,39 +291,71 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 	}
 }
 
-// decodeJSONArray streams the elements of one JSON array. A syntax error
-// cannot be skipped over: it quarantines the element it occurs in and ends
-// the input, saying so.
-func (c *config) decodeJSONArray(br *bufio.Reader, yield func(Record, error) bool) error {
-	dec := newJSONDecoder(br)
-	if _, err := dec.Token(); err != nil { // the '['
+// decodeJSONArray streams the elements of one JSON array. An element that
+// does not parse is quarantined and the next one is read; a break the
+// scanner cannot skip (a bracket that does not match, data between or
+// after the elements) quarantines what it cut and reports the rest of the
+// input unread, with its offset, as a [ReasonUnread] entry.
+func (c *config) decodeJSONArray(br *bufio.Reader, offset func() int64, yield func(Record, error) bool) error {
+	a := &arrayScanner{br: br, offset: offset}
+	if _, err := br.ReadByte(); err != nil { // the '['
 		return fmt.Errorf("identity: %s: read: %w", c.source, err)
 	}
 	elem := 0
-	broken := func(err error) error {
-		if !isJSONSyntaxError(err) {
-			return fmt.Errorf("identity: %s element %d: read: %w", c.source, elem, err)
-		}
+	unread := func(at int64, what string) error {
+		yield(Record{}, &RecordError{Source: c.source, Line: elem, Reason: ReasonUnread, Offset: at,
+			Err: fmt.Errorf("%s at byte %d; the rest of the input was not read", what, at)})
+		return nil
+	}
+	truncated := func() error {
 		yield(Record{}, &RecordError{Source: c.source, Line: elem, Reason: ReasonMalformed,
-			Err: fmt.Errorf("broken JSON array near byte %d; the rest of the input was not read", dec.InputOffset())})
+			Err: errors.New("the JSON array ends inside this element")})
 		return nil
 	}
 	for {
 		elem++
-		more, err := dec.more()
+		b, err := a.skipSpace()
+		if err == io.EOF {
+			return truncated()
+		}
 		if err != nil {
-			return broken(err)
+			return fmt.Errorf("identity: %s element %d: read: %w", c.source, elem, err)
 		}
-		if !more {
-			break
+		if elem > 1 {
+			switch b {
+			case ']':
+				return c.arrayEnd(a, elem, unread)
+			case ',':
+			default:
+				return unread(offset()-1, "no comma between elements")
+			}
+			if b, err = a.skipSpace(); err == io.EOF {
+				return truncated()
+			} else if err != nil {
+				return fmt.Errorf("identity: %s element %d: read: %w", c.source, elem, err)
+			}
+		} else if b == ']' {
+			return c.arrayEnd(a, elem, unread)
 		}
-		raw, err := dec.element()
-		if err != nil {
-			return broken(err)
-		}
-		if raw == nil {
-			e := &RecordError{Source: c.source, Line: elem, Reason: ReasonMalformed,
-				Err: fmt.Errorf("element longer than %d bytes", maxLine)}
+		start := offset() - 1
+		raw, tooLarge, err := a.element(b)
+		var broken errArrayBroken
+		switch {
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return truncated()
+		case errors.As(err, &broken):
+			at := offset() - 1
+			if !yield(Record{}, &RecordError{Source: c.source, Line: elem, Reason: ReasonMalformed,
+				Err: fmt.Errorf("%s at byte %d", broken.what, at)}) {
+				return nil
+			}
+			elem++
+			return unread(at, "broken JSON array")
+		case err != nil:
+			return fmt.Errorf("identity: %s element %d: read: %w", c.source, elem, err)
+		case tooLarge:
+			e := &RecordError{Source: c.source, Line: elem, Reason: ReasonTooLarge,
+				Err: fmt.Errorf("element at byte %d longer than %d bytes", start, MaxRecordBytes)}
 			if !yield(Record{}, e) {
 				return nil
 			}
@@ -322,25 +365,50 @@ func (c *config) decodeJSONArray(br *bufio.Reader, yield func(Record, error) boo
 			return nil
 		}
 	}
-	if err := dec.end(); err != nil {
-		return broken(err)
+}
+
+// arrayEnd checks that only white space follows the closing bracket.
+func (c *config) arrayEnd(a *arrayScanner, elem int, unread func(int64, string) error) error {
+	_, err := a.skipSpace()
+	switch {
+	case err == io.EOF:
+		return nil
+	case err != nil:
+		return fmt.Errorf("identity: %s: read: %w", c.source, err)
 	}
-	return nil
+	return unread(a.offset()-1, "data after the JSON array")
 }
 
 // decodeObject runs the adapter on one JSON object.
 func (c *config) decodeObject(line int, raw []byte) (Record, error) {
 	if !utf8.Valid(raw) {
-		return Record{}, &RecordError{Source: c.source, Line: line, Reason: ReasonInvalidEncoding}
+		return Record{}, &RecordError{Source: c.source, Line: line, Reason: ReasonInvalidEncoding, Raw: keepRaw(raw)}
 	}
 	o, ok := parseObject(raw)
 	if !ok {
 		return Record{}, &RecordError{Source: c.source, Line: line, Reason: ReasonMalformed,
-			Err: errors.New("not a JSON object")}
+			Err: errors.New("not a JSON object"), Raw: keepRaw(raw)}
 	}
 	b := c.newBuilder(line)
 	c.json(b, o)
-	return b.finish()
+	rec, err := b.finish()
+	if re, ok := err.(*RecordError); ok {
+		re.Raw = keepRaw(raw)
+	}
+	return rec, err
+}
+
+// keepRaw copies a quarantined record for a retry, unless it is longer
+// than maxRawKept.
+func keepRaw(parts ...[]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n > maxRawKept {
+		return nil
+	}
+	return bytes.Join(parts, nil)
 }
 
 func isJSONSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
@@ -361,63 +429,62 @@ func (r csvRow) get(field string) string {
 }
 
 // decodeCSV reads a CSV file with a header row and runs the POS or the
-// generic CSV adapter on every row.
+// generic CSV adapter on every row. Rows are cut by a [csvSplitter], so a
+// stray quote takes at most its own row.
 func (c *config) decodeCSV(br *bufio.Reader, yield func(Record, error) bool) error {
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if err == io.EOF {
+	sp := &csvSplitter{br: br}
+	head, ok := sp.next(0)
+	if !ok {
+		if sp.err != nil {
+			return fmt.Errorf("identity: %s: read: %w", c.source, sp.err)
+		}
 		return nil
 	}
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return fmt.Errorf("identity: %s line %d: header: %w", c.source, pe.StartLine, pe.Err)
-		}
-		return fmt.Errorf("identity: %s: read: %w", c.source, err)
+	if head.fields == nil {
+		return headerErr(false, "identity: %s line %d: header: %v", c.source, head.line, head.err)
 	}
+	header := slices.Clone(head.fields) // the splitter reuses its fields
 	cols, err := c.csvColumns(header)
 	if err != nil {
 		return err
 	}
+	headText := append(bytes.Clone(head.text), '\n')
 	width := len(header)
 	for {
-		fields, err := cr.Read()
-		if err == io.EOF {
+		row, ok := sp.next(width)
+		if !ok {
+			if sp.err != nil {
+				return fmt.Errorf("identity: %s line %d: read: %w", c.source, sp.line, sp.err)
+			}
 			return nil
 		}
-		var pe *csv.ParseError
-		switch {
-		case errors.As(err, &pe):
-			// pe.Err is one of encoding/csv's fixed messages; pe itself would
-			// be fine too, but its text is not ours to promise.
-			e := &RecordError{Source: c.source, Line: pe.StartLine, Reason: ReasonMalformed, Err: pe.Err}
-			if !yield(Record{}, e) {
-				return nil
-			}
-			continue
-		case err != nil:
-			return fmt.Errorf("identity: %s: read: %w", c.source, err)
-		}
-		line, _ := cr.FieldPos(0)
+		line := row.line
 		var rec Record
 		var rerr error
 		switch {
-		case len(fields) != width:
+		case row.fields == nil:
+			e := &RecordError{Source: c.source, Line: line, Reason: row.reason, Err: row.err}
+			if row.reason != ReasonTooLarge {
+				e.Raw = keepRaw(headText, row.text)
+			}
+			rerr = e
+		case len(row.fields) != width:
 			rerr = &RecordError{Source: c.source, Line: line, Reason: ReasonMalformed,
-				Err: fmt.Errorf("%d columns, header has %d", len(fields), width)}
-		case !validFields(fields):
-			rerr = &RecordError{Source: c.source, Line: line, Reason: ReasonInvalidEncoding}
+				Err: fmt.Errorf("%d columns, header has %d", len(row.fields), width), Raw: keepRaw(headText, row.text)}
+		case !validFields(row.fields):
+			rerr = &RecordError{Source: c.source, Line: line, Reason: ReasonInvalidEncoding, Raw: keepRaw(headText, row.text)}
 		default:
 			b := c.newBuilder(line)
-			row := csvRow{cols: cols, fields: fields}
+			r := csvRow{cols: cols, fields: row.fields}
 			if c.format == FormatPOS {
-				decodePOS(b, row)
+				decodePOS(b, r)
 			} else {
-				decodeCSVRow(b, row)
+				decodeCSVRow(b, r)
 			}
 			rec, rerr = b.finish()
+			if re, ok := rerr.(*RecordError); ok {
+				re.Raw = keepRaw(headText, row.text)
+			}
 		}
 		if !yield(rec, rerr) {
 			return nil
@@ -441,14 +508,14 @@ func (c *config) csvColumns(header []string) (map[string]int, error) {
 	index := map[string]int{}
 	for i, h := range header {
 		if !utf8.ValidString(h) {
-			return nil, fmt.Errorf("identity: %s: header column %d is not valid UTF-8; input must be UTF-8", c.source, i+1)
+			return nil, headerErr(false, "identity: %s: header column %d is not valid UTF-8; input must be UTF-8", c.source, i+1)
 		}
 		h = strings.TrimSpace(h)
 		if h == "" {
 			continue
 		}
 		if j, dup := index[h]; dup {
-			return nil, fmt.Errorf("identity: %s: header columns %d and %d have the same name", c.source, j+1, i+1)
+			return nil, headerErr(false, "identity: %s: header columns %d and %d have the same name", c.source, j+1, i+1)
 		}
 		index[h] = i
 	}
@@ -466,7 +533,7 @@ func (c *config) csvColumns(header []string) (map[string]int, error) {
 			}
 		}
 		if len(missing) > 0 {
-			return nil, fmt.Errorf("identity: %s: header lacks pos columns %s", c.source, strings.Join(missing, ", "))
+			return nil, headerErr(false, "identity: %s: header lacks pos columns %s", c.source, strings.Join(missing, ", "))
 		}
 		return cols, nil
 	}
@@ -477,7 +544,7 @@ func (c *config) csvColumns(header []string) (map[string]int, error) {
 			}
 		}
 		if len(cols) == 0 {
-			return nil, fmt.Errorf("identity: %s: no header column is named as a csv field; give Options.Mapping", c.source)
+			return nil, headerErr(true, "identity: %s: no header column is named as a csv field; give Options.Mapping", c.source)
 		}
 		return cols, nil
 	}
@@ -485,14 +552,16 @@ func (c *config) csvColumns(header []string) (map[string]int, error) {
 	for field, column := range c.mapping {
 		i, ok := index[strings.TrimSpace(column)]
 		if !ok {
-			missing = append(missing, fmt.Sprintf("%q (for %s)", column, field))
+			missing = append(missing, field)
 			continue
 		}
 		cols[field] = i
 	}
 	if len(missing) > 0 {
+		// The fields, not the columns: a column name is what the caller
+		// typed, and may be anything.
 		slices.Sort(missing)
-		return nil, fmt.Errorf("identity: %s: header lacks mapped columns %s", c.source, strings.Join(missing, ", "))
+		return nil, headerErr(false, "identity: %s: header lacks the columns mapped to %s", c.source, strings.Join(missing, ", "))
 	}
 	return cols, nil
 }

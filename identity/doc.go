@@ -131,7 +131,22 @@
 // no_identifier [Warning]: it becomes an anonymous profile of its own,
 // which suggestions, a later version of the record and an operator's link
 // can reach. A bad optional field (a birthday, a gender code, a score, a
-// timestamp) is dropped with a [Warning] and the record is kept. Names are folded with NFKC and placeholders (微信用户,
+// timestamp, a time more than a year ahead) is dropped with a [Warning]
+// and the record is kept. A Taobao tid or JD orderId that is not a
+// positive integer is [ReasonInvalidID].
+//
+// Records are cut before they are parsed, so that bad bytes take no good
+// record with them: every record is at most [MaxRecordBytes]
+// ([ReasonTooLarge], skipped without being held); a CSV field opening a
+// stray quote takes only its own line, and reading resumes at the next; a
+// JSON array element that does not parse is quarantined and the next one
+// read, and a break that cannot be skipped ends the input with one
+// [ReasonUnread] entry giving the byte offset ([RecordError.Offset]).
+// A quarantined record keeps its raw bytes in [RecordError.Raw] (up to 64
+// KiB; the CSV header with its row) for a retry: it is personal data.
+// [Sniff] names the likely format of an input from its first bytes.
+//
+// Names are folded with NFKC and placeholders (微信用户,
 // 先生, 王先生, 顾客, test, -) are dropped; e-mails are lower-cased and
 // checked; provinces and cities lose their 省 / 市 / 自治区 suffixes.
 //

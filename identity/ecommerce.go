@@ -58,7 +58,7 @@ func decodeEcommerce(b *builder, o jsonObject) {
 // and end_time, so that a trade seen again refunded is newer than its first
 // sighting.
 func decodeTaobao(b *builder, o jsonObject) {
-	tid := b.requiredID(o, "tid")
+	tid := b.orderID(o, "tid")
 	b.rec.ID = tid
 	b.platformSource(PlatformTaobao)
 
@@ -154,7 +154,7 @@ func decodeTaobao(b *builder, o jsonObject) {
 // amount is orderPayment, what the buyer paid after discounts, when the
 // order has it.
 func decodeJD(b *builder, o jsonObject) {
-	id := b.requiredID(o, "orderId")
+	id := b.orderID(o, "orderId")
 	b.rec.ID = id
 	b.platformSource(PlatformJD)
 	pin := cleanText(b.text(o, "pin"))
@@ -225,6 +225,21 @@ func decodeJD(b *builder, o jsonObject) {
 	}
 	order.Status = status
 	b.rec.Orders = append(b.rec.Orders, order)
+}
+
+// orderID returns a Taobao tid or a JD orderId: both platforms number
+// their orders with positive integers (up to 2^63-1), written as a JSON
+// number or string. Anything else (1e30, -1, 3.5, "abc", 0, a leading
+// zero) quarantines the record with ReasonInvalidID.
+func (b *builder) orderID(o jsonObject, key string) string {
+	id := b.requiredID(o, key)
+	if id == "" {
+		return ""
+	}
+	if n, ok := parseInt(id); !ok || n <= 0 || id[0] < '1' || id[0] > '9' {
+		b.quarantine(key, ReasonInvalidID, errors.New("not a positive integer"))
+	}
+	return id
 }
 
 // platformSource makes the platform the record's source when the caller

@@ -33,6 +33,10 @@ const (
 	ReasonMissingField     Reason = "missing_field"    // a field the record needs is absent or empty
 	ReasonInvalidEncoding  Reason = "invalid_encoding" // not valid UTF-8; input must be UTF-8 (convert GBK first)
 	ReasonMaskedValue      Reason = "masked_value"     // a masked value other than a phone, such as a buyer nick 张**
+	ReasonTooLarge         Reason = "too_large"        // the record is longer than [MaxRecordBytes]; it is skipped, not held
+	ReasonInvalidID        Reason = "invalid_id"       // a record id of the wrong form for its platform, such as a tid that is not a positive integer
+	ReasonFutureTime       Reason = "future_time"      // a time more than a year after the decoding, such as a year-9999 order
+	ReasonUnread           Reason = "unread"           // the input breaks at [RecordError.Offset] in a way that cannot be skipped; the rest was not read
 )
 
 // The phone errors, returned (wrapped) by [ParsePhone] and testable with
@@ -43,6 +47,35 @@ var (
 	ErrServicePhone     = errors.New("identity: service or shared-cost number")
 	ErrPlaceholderPhone = errors.New("identity: placeholder phone number")
 )
+
+// The errors that end a [Decode] at the header of a CSV file, testable with
+// [errors.Is]. ErrNoMapping is also an ErrHeader.
+var (
+	// ErrHeader is a header row that does not fit the format: it lacks
+	// columns the format needs, has two columns of one name, or does not
+	// parse.
+	ErrHeader = errors.New("identity: the header does not fit the format")
+	// ErrNoMapping is a generic CSV file read without [Options.Mapping]
+	// none of whose columns is named as a field.
+	ErrNoMapping = errors.New("identity: no column is named as a csv field and there is no mapping")
+)
+
+// headerError is an error wrapping [ErrHeader], and [ErrNoMapping] when
+// noMapping is set, with its own text.
+type headerError struct {
+	msg       string
+	noMapping bool
+}
+
+func headerErr(noMapping bool, format string, args ...any) error {
+	return &headerError{msg: fmt.Sprintf(format, args...), noMapping: noMapping}
+}
+
+func (e *headerError) Error() string { return e.msg }
+
+func (e *headerError) Is(target error) bool {
+	return target == ErrHeader || e.noMapping && target == ErrNoMapping
+}
 
 // PhoneReason returns the [Reason] for an error returned by [ParsePhone].
 func PhoneReason(err error) Reason {
@@ -69,6 +102,14 @@ type RecordError struct {
 	Field    string  // the field at fault; empty for a malformed record
 	Reason   Reason
 	Err      error // the underlying error, if any; it carries no personal data
+	// Offset is the byte offset in the input at which a [ReasonUnread]
+	// entry stopped reading; 0 for other reasons.
+	Offset int64
+	// Raw is the record as read, for a retry after a fix: the JSON line or
+	// element, or the CSV header and row. It is personal data: never log or
+	// print it. It is nil for records over [MaxRecordBytes], for unread
+	// input and for records refused after decoding.
+	Raw []byte
 }
 
 // Error returns a one-line description free of personal data.

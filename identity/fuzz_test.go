@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -202,12 +203,21 @@ func countRecords(f identity.Format, data []byte) (int, bool) {
 		r := csv.NewReader(bytes.NewReader(data))
 		r.FieldsPerRecord = -1
 		n := -1 // the header
+		width := 0
 		for {
-			_, err := r.Read()
+			fields, err := r.Read()
 			if err == io.EOF {
 				return max(n, 0), true
 			}
 			if err != nil {
+				return 0, false
+			}
+			if n == -1 {
+				width = len(fields)
+			}
+			if len(fields) != width && slices.ContainsFunc(fields, func(f string) bool { return strings.Contains(f, "\n") }) {
+				// Decode reads a record that spans lines into rows
+				// of another width as a stray quote and resynchronises.
 				return 0, false
 			}
 			n++

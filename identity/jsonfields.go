@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"strconv"
 )
 
@@ -93,56 +92,8 @@ func (o jsonObject) array(key string) ([]json.RawMessage, bool) {
 	return a, true
 }
 
-// jsonDecoder streams the elements of one top-level JSON array.
-type jsonDecoder struct{ *json.Decoder }
-
-func newJSONDecoder(r io.Reader) jsonDecoder { return jsonDecoder{json.NewDecoder(r)} }
-
 // errNotScalar reports an object or array where a string or number belongs.
 var errNotScalar = errors.New("not a string or number")
-
-// errJSONTrailing reports data after the closing bracket of the array.
-var errJSONTrailing = errors.New("data after the JSON array")
-
-// more reports whether another element follows.
-func (d jsonDecoder) more() (bool, error) { return d.More(), nil }
-
-// element returns the next element, or nil when it is longer than maxLine.
-func (d jsonDecoder) element() (json.RawMessage, error) {
-	var raw json.RawMessage
-	if err := d.Decode(&raw); err != nil {
-		return nil, err
-	}
-	if len(raw) > maxLine {
-		return nil, nil
-	}
-	return raw, nil
-}
-
-// end consumes the closing bracket and checks that nothing follows.
-func (d jsonDecoder) end() error {
-	tok, err := d.Token()
-	if err != nil {
-		return err
-	}
-	if tok != json.Delim(']') {
-		return errJSONTrailing
-	}
-	if _, err := d.Token(); err != io.EOF {
-		if err == nil {
-			return errJSONTrailing
-		}
-		return err
-	}
-	return nil
-}
-
-// isJSONSyntaxError reports whether err is a fault of the input rather than
-// of the reader under it.
-func isJSONSyntaxError(err error) bool {
-	var se *json.SyntaxError
-	return errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF || err == errJSONTrailing
-}
 
 // parseInt parses a JSON number or string holding a whole number. It never
 // returns the strconv error, whose text quotes the input.

@@ -24,7 +24,7 @@
 //	S stage pid     the stage index: risk, channels, consent and last activity, for filtering without opening profiles
 //	F pid           a profile id merged into another: the id it forwards to
 //	X tag           referral credits waiting for a phone no profile holds yet, sealed
-//	Q tag           a quarantined record: source, line, record id, field and reason, sealed
+//	Q tag           a quarantined record: source, file, line, record id, field, reason and raw record (for a retry), sealed
 //	E pid           the erasure journal: an erased profile id and its record tags, sealed
 //	U pid           an erased profile id whose purge (below) and journal line have not both been
 //	                written: set by the erasure, deleted after them; Open, Maintain and Restore

@@ -3,13 +3,11 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/scv-go/scv/identity"
@@ -363,74 +361,3 @@ func (s *Summary) add(o Summary) {
 }
 
 func isInvalid(err error) bool { return errors.Is(err, merge.ErrInvalid) }
-
-// QuarantineEntry is a record that was not ingested, with where it came
-// from and why. It holds no content of the record.
-type QuarantineEntry struct {
-	Channel  identity.Channel `json:"channel,omitempty"`
-	File     string           `json:"file,omitempty"`
-	Source   string           `json:"source"`
-	Line     int              `json:"line,omitempty"`
-	RecordID string           `json:"record_id,omitempty"`
-	Field    string           `json:"field,omitempty"`
-	Reason   identity.Reason  `json:"reason"`
-	Time     time.Time        `json:"time"`
-}
-
-// quarantine keeps a quarantined record's position and reason. The entry's
-// key is a blind index of the position, so quarantining the same bad
-// record again (a re-import) replaces its entry instead of adding one.
-func (t *txn) quarantine(re *identity.RecordError) error {
-	pos := string(re.Channel) + "\x00" + t.file + "\x00" + re.Source + "\x00" + strconv.Itoa(re.Line) + "\x00" + re.RecordID + "\x00" + re.Field + "\x00" + string(re.Reason)
-	tag, _ := t.kr.BlindIndex(tagQuarantine, []byte(pos))
-	plain, err := json.Marshal(QuarantineEntry{
-		Channel: re.Channel, File: t.file, Source: re.Source, Line: re.Line, RecordID: re.RecordID, Field: re.Field, Reason: re.Reason, Time: t.now.UTC(),
-	})
-	if err != nil {
-		return err
-	}
-	return t.tx.Set(key(nsQuarantine, tag), t.kr.Seal(purposeQuarantine, plain))
-}
-
-// Quarantine streams the quarantined records. An erasure removes the
-// entries of the erased person's records ([Store.Erase]).
-func (s *Store) Quarantine(ctx context.Context) iter.Seq2[QuarantineEntry, error] {
-	return func(yield func(QuarantineEntry, error) bool) {
-		done, err := s.begin()
-		if err != nil {
-			yield(QuarantineEntry{}, err)
-			return
-		}
-		defer done()
-		var entries []QuarantineEntry
-		err = s.view(ctx, func(t *txn) error {
-			for e, err := range t.tx.Scan([]byte{nsQuarantine}, nil, false) {
-				if err != nil {
-					return err
-				}
-				if len(e.Value) == 0 {
-					continue // marked by a purge that failed: see purgeTraces
-				}
-				plain, err := t.kr.Open(purposeQuarantine, e.Value)
-				if err != nil {
-					return fmt.Errorf("store: quarantine entry: %w", err)
-				}
-				var q QuarantineEntry
-				if err := json.Unmarshal(plain, &q); err != nil {
-					return fmt.Errorf("store: quarantine entry: %w", err)
-				}
-				entries = append(entries, q)
-			}
-			return nil
-		})
-		if err != nil {
-			yield(QuarantineEntry{}, err)
-			return
-		}
-		for _, q := range entries {
-			if !yield(q, nil) {
-				return
-			}
-		}
-	}
-}

@@ -254,7 +254,7 @@ func (t *txn) ingestBatch(recs []identity.Record, quarantined []*identity.Record
 	for i := range recs {
 		r, err := t.ingest(&recs[i])
 		if isInvalid(err) {
-			q := &identity.RecordError{Source: recs[i].Source, Line: recs[i].Line, RecordID: recs[i].ID, Reason: ReasonInvalid}
+			q := &identity.RecordError{Channel: recs[i].Channel, Source: recs[i].Source, Line: recs[i].Line, RecordID: recs[i].ID, Reason: ReasonInvalid}
 			quarantined = append(quarantined, q)
 			continue
 		}

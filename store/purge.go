@@ -155,19 +155,30 @@ func (t *txn) dropQuarantined(e Entry, tags map[string]bool) (deleted bool, err 
 	if err != nil {
 		return false, fmt.Errorf("quarantine entry %x: %w", e.Key[1:], err)
 	}
-	var q QuarantineEntry
-	if err := json.Unmarshal(plain, &q); err != nil {
+	var q heldEntry
+	if err := json.Unmarshal(plain, &q.sealedQuarantine); err != nil {
 		return false, fmt.Errorf("quarantine entry %x: %w", e.Key[1:], err)
 	}
-	if q.RecordID == "" {
-		return false, nil
+	if q.RecordID != "" {
+		all, err := t.kr.BlindIndexAll(tagRecord, recordValue(identity.RecordKey{Channel: q.Channel, Source: q.Source, ID: q.RecordID}))
+		if err != nil {
+			return false, err
+		}
+		for _, tag := range all {
+			if tags[string(tag)] {
+				return true, t.tx.Delete(append([]byte(nil), e.Key...))
+			}
+		}
 	}
-	all, err := t.kr.BlindIndexAll(tagRecord, recordValue(identity.RecordKey{Channel: q.Channel, Source: q.Source, ID: q.RecordID}))
-	if err != nil {
-		return false, err
-	}
-	for _, tag := range all {
-		if tags[string(tag)] {
+	if len(q.Raw) > 0 {
+		// A quarantined record never joined the profile: its raw record
+		// names the person only by the identifiers in it, which the
+		// erasure has suppressed.
+		_, hit, err := t.suppressed(&identity.Record{Identifiers: rawIdentifiers(q.sealedQuarantine)})
+		if err != nil {
+			return false, err
+		}
+		if hit {
 			return true, t.tx.Delete(append([]byte(nil), e.Key...))
 		}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/scv-go/scv"
 	"github.com/scv-go/scv/identity"
@@ -22,25 +24,30 @@ import (
 type fileSummary struct {
 	File string `json:"file"`
 	store.Summary
+	// UnreadFrom is the byte offset from which the file could not be
+	// read (a break in a JSON array the reader cannot skip).
+	UnreadFrom *int64 `json:"unread_from,omitempty"`
 }
 
 // importSummary is the --json output of import: the totals, with the keys
 // of store.Summary at the top level, and each file's own.
 type importSummary struct {
 	store.Summary
-	Files []fileSummary `json:"files"`
+	Files       []fileSummary `json:"files"`
+	Interrupted bool          `json:"interrupted,omitempty"` // by a signal: the counts are what was committed
 }
 
 func setupImport(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
 	e.dbFlags(flags)
 	e.regionFlag(flags)
-	format := flags.String("format", "", "input format: wechat, weibo, ecommerce, pos or csv (required)")
+	format := flags.String("format", "", "input format: wechat, weibo, ecommerce, pos, csv, or auto to tell each file's format by its content (required)")
 	source := flags.String("source", "", "source name, such as tmall-flagship, in record keys (default the format's name; for ecommerce the platform, taobao or jd)")
 	mapping := flags.String("map", "", "csv column mapping, field=column,... (default: columns named as fields)")
+	mapFile := flags.String("map-file", "", "read the csv column mapping from this file (field=column pairs, on one line or one per line)")
 	asJSON := flags.Bool("json", false, "print the summary as one JSON object")
 	noSync := flags.Bool("no-sync", false, "do not fsync every commit: faster bulk loads, but about the last second of writes may be lost on power loss")
 	return func(ctx context.Context, args []string) (err error) {
-		opts, f, err := importOptions(*format, *source, *mapping, e.region)
+		opts, f, err := importOptions(*format, *source, *mapping, *mapFile, e.region)
 		if err != nil {
 			return err
 		}
@@ -67,55 +74,115 @@ func setupImport(flags *flag.FlagSet, e *env) func(context.Context, []string) er
 		defer closeDB(db, &err)
 		prog := newProgress(e.stderr, e.now)
 		total := importSummary{Summary: newSummary(), Files: []fileSummary{}}
+		var unread []string
 		for i, path := range args {
-			sum, err := importFile(ctx, db, path, f, opts, e.stdin, prog, i+1, len(args))
-			total.Files = append(total.Files, fileSummary{File: path, Summary: sum})
-			add(&total.Summary, sum)
-			if !*asJSON && err == nil {
-				fmt.Fprintf(e.stdout, "%s: read %d, accepted %d, quarantined %d\n", path, sum.Read, sum.Accepted, sum.Read-sum.Accepted)
+			fs, err := importOne(ctx, db, path, f, opts, e.stdin, e.stderr, prog, i+1, len(args))
+			if fs.File != "" {
+				total.Files = append(total.Files, fs)
+				add(&total.Summary, fs.Summary)
+			}
+			if !*asJSON && fs.File != "" && (err == nil || ctx.Err() == nil) {
+				fmt.Fprintf(e.stdout, "%s: read %d, accepted %d, quarantined %d\n", path, fs.Read, fs.Accepted, fs.Read-fs.Accepted)
+			}
+			if err == nil && fs.UnreadFrom != nil {
+				unread = append(unread, fmt.Sprintf("%s is not read from byte %d on", path, *fs.UnreadFrom))
 			}
 			if err != nil {
 				if ctx.Err() != nil {
-					writeSummary(e.stderr, total.Summary)
+					total.Interrupted = true
+					if *asJSON {
+						if err := writeJSON(e.stdout, total); err != nil {
+							return err
+						}
+					} else {
+						writeSummary(e.stderr, total.Summary)
+					}
 					return &exitError{code: exitFailure, err: ctx.Err(), msg: fmt.Sprintf(
 						"import interrupted in %s: what was read before it is committed (counted above); run the same import again to finish (records already in are unchanged)", path)}
+				}
+				if *asJSON && len(total.Files) > 0 {
+					_ = writeJSON(e.stdout, total)
+				}
+				var xe *exitError
+				if errors.As(err, &xe) {
+					return err
 				}
 				return fmt.Errorf("%s: %w", path, err)
 			}
 		}
 		if *asJSON {
-			return writeJSON(e.stdout, total)
+			if err := writeJSON(e.stdout, total); err != nil {
+				return err
+			}
+		} else {
+			if len(args) > 1 {
+				fmt.Fprintln(e.stdout, "total:")
+			}
+			writeSummary(e.stdout, total.Summary)
 		}
-		if len(args) > 1 {
-			fmt.Fprintln(e.stdout, "total:")
+		if len(unread) > 0 {
+			return notFound("import: %s: the JSON array breaks where reading cannot resume (see \"scv quarantine\", reason unread); fix the file there and import it again",
+				strings.Join(unread, "; "))
 		}
-		writeSummary(e.stdout, total.Summary)
 		return nil
 	}
 }
 
+// formatAuto is --format auto: each file's format is told by Sniff.
+const formatAuto identity.Format = "auto"
+
 // importOptions checks the import flags and returns the decoder's options.
-func importOptions(format, source, mapping, region string) (identity.Options, identity.Format, error) {
+// Its errors name the flag, never the value typed.
+func importOptions(format, source, mapping, mapFile, region string) (identity.Options, identity.Format, error) {
 	if format == "" {
-		return identity.Options{}, "", usageError("import: --format is required: wechat, weibo, ecommerce, pos or csv")
+		return identity.Options{}, "", usageError("import: --format is required: wechat, weibo, ecommerce, pos, csv or auto")
 	}
 	f, err := identity.ParseFormat(format)
+	if strings.EqualFold(strings.TrimSpace(format), string(formatAuto)) {
+		f, err = formatAuto, nil
+	}
 	if err != nil {
-		return identity.Options{}, "", usageError("import: unknown --format %s: want wechat, weibo, ecommerce, pos or csv", shown(format))
+		return identity.Options{}, "", usageError("import: unknown --format %s: want wechat, weibo, ecommerce, pos, csv or auto", shown(format))
 	}
 	opts := identity.Options{Source: source, Region: region}
+	if strings.ContainsAny(source, ":/") || !utf8.ValidString(source) {
+		return opts, f, usageError("import: --source must not contain ':' or '/' (it names the source in record keys, such as tmall-flagship)")
+	}
+	if _, err := identity.NewPhoneParser(region, nil); err != nil {
+		return opts, f, usageError("import: unknown --region: want an ISO 3166 region code, such as CN or HK")
+	}
+	if mapping != "" && mapFile != "" {
+		return opts, f, usageError("import: give --map or --map-file, not both")
+	}
+	if mapFile != "" {
+		b, err := os.ReadFile(mapFile)
+		if err != nil {
+			return opts, f, usageError("import: cannot read --map-file: %v", errors.Unwrap(err))
+		}
+		mapping = strings.Join(strings.Fields(strings.ReplaceAll(string(b), "\n", ",")), " ")
+		if mapping == "" {
+			return opts, f, usageError("import: --map-file is empty")
+		}
+	}
 	if mapping != "" {
-		if f != identity.FormatCSV {
-			return opts, f, usageError("import: --map is for --format csv only")
+		flagName := "--map"
+		if mapFile != "" {
+			flagName = "--map-file"
+		}
+		if f != identity.FormatCSV && f != formatAuto {
+			return opts, f, usageError("import: %s is for --format csv only", flagName)
 		}
 		if opts.Mapping, err = identity.ParseMapping(mapping); err != nil {
-			return opts, f, usageError("import: bad --map: %v", err)
+			return opts, f, usageError("import: bad %s: %s", flagName, strings.TrimPrefix(err.Error(), "identity: "))
 		}
 	}
 	if other, err := identity.ParseFormat(source); err == nil && other != f {
 		// The quarantine listing takes a source named after a format to
 		// be of that format, to tell which record ids are personal.
 		return opts, f, usageError("import: --source %q is the name of another format; choose another name", source)
+	}
+	if f == formatAuto {
+		return opts, f, nil
 	}
 	// Decoding nothing checks the options exactly as Decode will.
 	for _, err := range identity.Decode(strings.NewReader(""), f, opts) {
@@ -126,18 +193,36 @@ func importOptions(format, source, mapping, region string) (identity.Options, id
 	return opts, f, nil
 }
 
-// importFile reads one file (or stdin) into the database. When ctx is
-// cancelled it stops reading; the batch in progress is still committed,
-// and the error is ctx's.
+// probeRecords is how many records import looks at before it writes
+// anything: when none of them decodes, the file is refused.
+const probeRecords = 64
+
+// importFile is importOne for the demo, whose files name their format.
 func importFile(ctx context.Context, db *scv.DB, path string, f identity.Format, opts identity.Options,
 	stdin io.Reader, prog *progress, index, files int) (store.Summary, error) {
+	fs, err := importOne(ctx, db, path, f, opts, stdin, io.Discard, prog, index, files)
+	if fs.File == "" {
+		fs.Summary = newSummary()
+	}
+	return fs.Summary, err
+}
+
+// importOne reads one file (or stdin) into the database. When ctx is
+// cancelled it stops reading; the batch in progress is still committed,
+// and the error is ctx's. A file of another format than f (none of its
+// first records decodes, or its header does not fit) is refused before
+// anything is written, naming the format it looks like; a file most of
+// whose records are malformed is refused after. The returned summary has
+// no File when nothing was read.
+func importOne(ctx context.Context, db *scv.DB, path string, f identity.Format, opts identity.Options,
+	stdin io.Reader, stderr io.Writer, prog *progress, index, files int) (fileSummary, error) {
 	var r io.Reader = stdin
 	var size int64
 	name := "stdin"
 	if path != "-" {
 		file, err := os.Open(path)
 		if err != nil {
-			return newSummary(), err
+			return fileSummary{}, err
 		}
 		defer file.Close()
 		if info, err := file.Stat(); err == nil && info.Mode().IsRegular() {
@@ -145,18 +230,125 @@ func importFile(ctx context.Context, db *scv.DB, path string, f identity.Format,
 		}
 		r, name = file, path
 	}
-	r = prog.file(name, index, files, size, r)
+	br := bufio.NewReaderSize(prog.file(name, index, files, size, r), 64<<10)
 	defer prog.done()
-	sum, err := db.IngestAll(context.WithoutCancel(ctx), stopOn(ctx, identity.Decode(r, f, opts), prog), scv.IngestOptions{File: filepath.Base(name)})
-	if sum.Quarantined == nil || sum.Warnings == nil {
-		empty := newSummary()
-		add(&empty, sum)
-		sum = empty
+	head, _ := br.Peek(16 << 10)
+	likely, known := identity.Sniff(head)
+	if f == formatAuto {
+		if !known {
+			return fileSummary{}, usageError("import: %s: cannot tell its format from its content; give --format", name)
+		}
+		f = likely
+		fmt.Fprintf(stderr, "%s: %s\n", name, f)
+		if opts.Mapping != nil && f != identity.FormatCSV {
+			return fileSummary{}, usageError("import: %s looks like %s, and --map is for csv files only", name, f)
+		}
 	}
+	hint := func() string {
+		switch {
+		case known && likely != f && likely == identity.FormatCSV:
+			return "; it looks like --format csv (with --map or --map-file if its columns are not named as fields)"
+		case known && likely != f:
+			return "; it looks like --format " + string(likely)
+		}
+		return ""
+	}
+	next, stop := iter.Pull2(identity.Decode(br, f, opts))
+	defer stop()
+	// Look at the first records before writing anything.
+	type yielded struct {
+		rec identity.Record
+		err error
+	}
+	var probe []yielded
+	decodes := false
+	for len(probe) < probeRecords {
+		rec, err, ok := next()
+		if !ok {
+			break
+		}
+		var re *identity.RecordError
+		switch {
+		case errors.Is(err, identity.ErrNoMapping):
+			return fileSummary{}, usageError("import: %s: no column is named as a csv field: give --map field=column,... or --map-file FILE%s", name, hint())
+		case errors.Is(err, identity.ErrHeader) && opts.Mapping != nil:
+			return fileSummary{}, usageError("import: %s: its header does not fit the mapping of --map/--map-file (%s)", name, strings.TrimPrefix(err.Error(), "identity: "))
+		case errors.Is(err, identity.ErrHeader):
+			return fileSummary{}, usageError("import: %s: its header does not fit --format %s (%s)%s", name, f, strings.TrimPrefix(err.Error(), "identity: "), hint())
+		case err != nil && !errors.As(err, &re):
+			return fileSummary{}, err
+		case err == nil || !unreadable(re.Reason):
+			decodes = true
+		}
+		probe = append(probe, yielded{rec, err})
+		if decodes {
+			break
+		}
+	}
+	if len(probe) > 0 && !decodes {
+		return fileSummary{}, usageError("import: %s: none of its first %d records decodes as --format %s%s; nothing was imported", name, len(probe), f, hint())
+	}
+	seq := func(yield func(identity.Record, error) bool) {
+		for _, y := range probe {
+			if !yield(y.rec, y.err) {
+				return
+			}
+		}
+		for {
+			rec, err, ok := next()
+			if !ok || !yield(rec, err) {
+				return
+			}
+		}
+	}
+	fs := fileSummary{File: name}
+	var unreadAt *int64
+	watch := func(yield func(identity.Record, error) bool) {
+		for rec, err := range seq {
+			var re *identity.RecordError
+			if errors.As(err, &re) && re.Reason == identity.ReasonUnread {
+				unreadAt = &re.Offset
+			}
+			if !yield(rec, err) {
+				return
+			}
+		}
+	}
+	sum, err := db.IngestAll(context.WithoutCancel(ctx), stopOn(ctx, watch, prog), scv.IngestOptions{File: filepath.Base(name)})
+	fs.Summary = newSummary()
+	add(&fs.Summary, sum)
+	fs.UnreadFrom = unreadAt
 	if err == nil {
 		err = ctx.Err()
 	}
-	return sum, err
+	if err != nil {
+		return fs, err
+	}
+	bad := 0
+	for reason, n := range fs.Quarantined {
+		if unreadable(reason) && reason != identity.ReasonUnread {
+			bad += n
+		}
+	}
+	// Records quarantined for what they hold (a masked phone, a suppressed
+	// identifier) say nothing about the format; records that do not
+	// decode do.
+	if 2*bad > fs.Read || fs.Accepted == 0 && bad > 0 {
+		return fs, usageError("import: %s: %d of %d records malformed and %d accepted: is it a --format %s file%s? (the accepted records are in; \"scv quarantine drop --file %s\" removes the entries)",
+			name, bad, fs.Read, fs.Accepted, f, hint(), filepath.Base(name))
+	}
+	return fs, nil
+}
+
+// unreadable reports whether a quarantine reason says the record could
+// not be read at all in the format given, rather than read and found
+// unusable.
+func unreadable(r identity.Reason) bool {
+	switch r {
+	case identity.ReasonMalformed, identity.ReasonInvalidEncoding, identity.ReasonMissingID, identity.ReasonUnread:
+		return true
+	}
+	return false
 }
 
 // stopOn yields the records of seq until ctx is done, counting them on

@@ -120,7 +120,7 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		{"keygen", "[--out FILE]", "print a new root key, or write it to a new file of mode 0600", setupKeygen},
-		{"import", "--format wechat|weibo|ecommerce|pos|csv [--source NAME] [--region CC] [--map field=column,...] [--json] FILE...", "read channel exports into the database (- is stdin)", setupImport},
+		{"import", "--format wechat|weibo|ecommerce|pos|csv|auto [--source NAME] [--region CC] [--map field=column,... | --map-file FILE] [--json] FILE...", "read channel exports into the database (- is stdin)", setupImport},
 		{"get", "[--json] [--region CC] PHONE|ID", "show one profile, by phone number or profile id", setupGet},
 		{"stage", "[--json] [--limit N] [--risk R] [--channel C] [--consent PURPOSE] [--active-since DATE] [--after CURSOR] STAGE", "list the profiles in a lifecycle stage", setupStage},
 		{"stats", "[--json]", "count profiles by stage and risk, records, quarantined records", setupStats},
@@ -137,7 +137,7 @@ func commands() []*command {
 		{"restore", "[--force] FILE", "replace the database with a backup; erasures made since stay applied", setupRestore},
 		{"verify", "[--repair] [--json]", "check every index both ways; exit status 1 on any problem", setupVerify},
 		{"maintain", "", "finish interrupted erasure purges and reclaim the space of overwritten and deleted values (run it on a schedule, e.g. nightly)", setupMaintain},
-		{"quarantine", "[--json]", "list the records that were not imported, with reasons", setupQuarantine},
+		{"quarantine", "[list|retry|drop] [--file F] [--reason R] [--source S] [--json] [--region CC] [--map ... | --map-file FILE]", "list the records that were not imported, with reasons; retry them after a fix, or drop them", setupQuarantine},
 		{"watch", "[--after CURSOR]", "print stage transitions, detractor feedback and erasures as JSON lines until interrupted", setupWatch},
 		{"demo", "[--fixtures DIR]", "import the fixtures into a temporary database and show what scv makes of them", setupDemo},
 	}

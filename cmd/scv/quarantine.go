@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -16,63 +17,131 @@ import (
 
 func setupQuarantine(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
 	e.dbFlags(flags)
-	asJSON := flags.Bool("json", false, "print one JSON entry per line")
+	e.regionFlag(flags)
+	asJSON := flags.Bool("json", false, "print one JSON entry per line (list), or the summary as one JSON object (retry)")
+	file := flags.String("file", "", "only the entries of this file (its base name, as the FILE column shows it)")
+	reason := flags.String("reason", "", "only the entries of this reason, such as invalid_phone")
+	source := flags.String("source", "", "only the entries of this source")
+	mapping := flags.String("map", "", "retry: the csv column mapping, field=column,...")
+	mapFile := flags.String("map-file", "", "retry: read the csv column mapping from this file")
 	return func(ctx context.Context, args []string) (err error) {
-		if err := wantArgs("quarantine", args, 0, "no arguments"); err != nil {
-			return err
+		action := "list"
+		if len(args) > 0 {
+			action = args[0]
+		}
+		if len(args) > 1 || !slices.Contains([]string{"list", "retry", "drop"}, action) {
+			return usageError("quarantine: want no argument, list, retry or drop (see \"scv help quarantine\")")
+		}
+		if *reason != "" && !reasonLike.MatchString(*reason) {
+			return usageError("quarantine: --reason is a reason word as the REASON column shows it, such as invalid_phone")
+		}
+		filter := store.QuarantineFilter{File: *file, Source: *source, Reason: identity.Reason(*reason)}
+		var opts identity.Options
+		if action == "retry" {
+			// The same checks as import's; the format is each entry's.
+			opts, _, err = importOptions("csv", "", *mapping, *mapFile, e.region)
+			if err != nil {
+				var xe *exitError
+				if errors.As(err, &xe) {
+					xe.msg = strings.Replace(xe.msg, "import: ", "quarantine retry: ", 1)
+				}
+				return err
+			}
+		} else if *mapping != "" || *mapFile != "" {
+			return usageError("quarantine: --map and --map-file are for retry")
 		}
 		db, err := e.open(openOptions{})
 		if err != nil {
 			return err
 		}
 		defer closeDB(db, &err)
-		var entries []store.QuarantineEntry
-		for q, err := range db.Quarantine(ctx) {
+		switch action {
+		case "drop":
+			n, err := db.DropQuarantine(ctx, filter)
 			if err != nil {
 				return err
 			}
-			if !showRecordID(q) {
-				q.RecordID = ""
+			fmt.Fprintf(e.stdout, "dropped %d quarantine entr%s\n", n, map[bool]string{true: "y", false: "ies"}[n == 1])
+			return nil
+		case "retry":
+			sum, err := db.RetryQuarantine(ctx, filter, opts)
+			if err != nil {
+				return err
 			}
-			entries = append(entries, q)
-		}
-		slices.SortStableFunc(entries, func(a, b store.QuarantineEntry) int {
-			return cmp.Or(strings.Compare(a.Source, b.Source), cmp.Compare(a.Line, b.Line),
-				strings.Compare(a.Field, b.Field), strings.Compare(string(a.Reason), string(b.Reason)))
-		})
-		reasons := map[identity.Reason]int{}
-		n := 0
-		for _, q := range entries {
-			reasons[q.Reason]++
-			n++
 			if *asJSON {
-				if err := writeJSON(e.stdout, q); err != nil {
-					return err
-				}
-				continue
+				return writeJSON(e.stdout, sum)
 			}
-			if n == 1 {
-				fmt.Fprintf(e.stdout, "%-14s %6s  %-18s %-18s %s\n", "SOURCE", "LINE", "FIELD", "REASON", "RECORD")
+			writeSummary(e.stdout, sum.Summary)
+			if sum.NotKept > 0 {
+				fmt.Fprintf(e.stdout, "%d entr%s kept no raw record to retry (too large, unread, or refused after decoding): import their file again\n",
+					sum.NotKept, map[bool]string{true: "y", false: "ies"}[sum.NotKept == 1])
 			}
-			line, field, rec := "-", q.Field, q.RecordID
-			if q.Line > 0 {
-				line = fmt.Sprint(q.Line)
-			}
-			if field == "" {
-				field = "-"
-			}
-			if rec == "" {
-				rec = "-"
-			}
-			fmt.Fprintf(e.stdout, "%-14s %6s  %-18s %-18s %s\n", q.Source, line, field, q.Reason, rec)
-		}
-		if *asJSON {
 			return nil
 		}
-		fmt.Fprintf(e.stdout, "%d quarantined record%s\n", n, plural(n))
-		writeCounts(e.stdout, "by reason", reasons)
+		return listQuarantine(ctx, e, db, filter, *asJSON)
+	}
+}
+
+// reasonLike is the shape of a quarantine reason.
+var reasonLike = regexp.MustCompile(`^[a-z][a-z_]{0,39}$`)
+
+// listQuarantine prints the entries filter selects.
+func listQuarantine(ctx context.Context, e *env, db *scv.DB, filter store.QuarantineFilter, asJSON bool) error {
+	var entries []store.QuarantineEntry
+	for q, err := range db.Quarantine(ctx) {
+		if err != nil {
+			return err
+		}
+		if filter.File != "" && q.File != filter.File || filter.Source != "" && q.Source != filter.Source || filter.Reason != "" && q.Reason != filter.Reason {
+			continue
+		}
+		if !showRecordID(q) {
+			q.RecordID = ""
+		}
+		entries = append(entries, q)
+	}
+	slices.SortStableFunc(entries, func(a, b store.QuarantineEntry) int {
+		return cmp.Or(strings.Compare(a.Source, b.Source), strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line),
+			strings.Compare(a.Field, b.Field), strings.Compare(string(a.Reason), string(b.Reason)))
+	})
+	reasons := map[identity.Reason]int{}
+	n := 0
+	for _, q := range entries {
+		reasons[q.Reason]++
+		n++
+		if asJSON {
+			if err := writeJSON(e.stdout, q); err != nil {
+				return err
+			}
+			continue
+		}
+		if n == 1 {
+			fmt.Fprintf(e.stdout, "%-14s %-20s %6s  %-18s %-18s %s\n", "SOURCE", "FILE", "LINE", "FIELD", "REASON", "RECORD")
+		}
+		line, field, rec, file := "-", q.Field, q.RecordID, q.File
+		if q.Line > 0 {
+			line = fmt.Sprint(q.Line)
+		}
+		if q.Reason == identity.ReasonUnread {
+			field = fmt.Sprintf("from byte %d", q.Offset)
+		}
+		if field == "" {
+			field = "-"
+		}
+		if rec == "" {
+			rec = "-"
+		}
+		if file == "" {
+			file = "-"
+		}
+		fmt.Fprintf(e.stdout, "%-14s %-20s %6s  %-18s %-18s %s\n", q.Source, file, line, field, q.Reason, rec)
+	}
+	if asJSON {
 		return nil
 	}
+	fmt.Fprintf(e.stdout, "%d quarantined record%s\n", n, plural(n))
+	writeCounts(e.stdout, "by reason", reasons)
+	return nil
 }
 
 // showRecordID reports whether a quarantine entry's record id may be

@@ -62,8 +62,16 @@ and its backups cannot be read.`,
 that cannot be used is quarantined with its reason; nothing is dropped:
 read = accepted + quarantined. Importing the same file again changes
 nothing. --map maps CSV fields to column headers, as field=column pairs
-separated by commas. A progress line is drawn on stderr when it is a
-terminal. Ctrl-C stops after the current batch, which is committed.`,
+separated by commas; --map-file reads them from a file (one line, or one
+pair per line). --format auto tells each file's format by its content. A
+file none of whose first records decodes in the format given is refused
+before anything is written (exit status 2), naming the format it looks
+like; so is, after its import, a file most of whose records are
+malformed. A record over 1 MiB is quarantined as too_large. A JSON array
+that breaks where reading cannot resume is reported unread from a byte
+offset, and the import ends with exit status 1. A progress line is drawn
+on stderr when it is a terminal. Ctrl-C stops after the current batch,
+which is committed; with --json the summary is still printed.`,
 	"get": `An argument of 32 hex digits is a profile id; anything else is a phone
 number in any spelling (+86, 0086, spaces, dashes, full-width digits).`,
 	"stage": `Stages: potential, target, first_purchase, repeat, loyal, advocate.
@@ -113,9 +121,13 @@ came from where.`,
 	"maintain": `Badger discards old versions in its background compactions; values
 kept in its value log are reclaimed only when asked. Run this on a schedule
 (for example nightly, from cron); it needs the database to itself.`,
-	"quarantine": `Each entry names the source, line, field and reason. Record ids are
+	"quarantine": `Each entry names the source, file, line, field and reason. Record ids are
 shown only for sources whose ids are order or receipt numbers (ecommerce,
-pos), never for WeChat openids, Weibo uids or member numbers.`,
+pos), never for WeChat openids, Weibo uids or member numbers. The
+quarantine keeps each record as read, sealed (up to 64 KiB): "retry" runs
+the entries --file, --reason and --source select again, with --region and
+--map or --map-file as fixed, and removes the entries of those that are
+now accepted; "drop" removes the entries it selects.`,
 	"demo": `Creates a key and a database in a temporary directory (removed
 afterwards), imports every fixture (the directory name is the format; a
 NAME.map file beside a csv holds its column mapping), and prints what was

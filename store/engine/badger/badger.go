@@ -363,7 +363,13 @@ func (t badgerTxn) Set(key, value []byte) error {
 	if t.wrote != nil {
 		*t.wrote = true
 	}
-	return mapTxnError(t.txn.Set(key, value))
+	err := t.txn.Set(key, value)
+	if err != nil && strings.Contains(err.Error(), " exceeded ") {
+		// Badger's message dumps the first KiB of the key or value in
+		// hex: a sealed profile, or a key holding a blind index.
+		return fmt.Errorf("store: a key of %d bytes or a value of %d bytes is over Badger's limit (ValueLogFileSize)", len(key), len(value))
+	}
+	return mapTxnError(err)
 }
 
 func (t badgerTxn) Delete(key []byte) error {
