@@ -19,8 +19,6 @@ import (
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
 	"github.com/scv-go/scv/internal/workload"
-	"github.com/scv-go/scv/merge"
-	"github.com/scv-go/scv/store"
 )
 
 // The FEBRL evaluation measures identity resolution against data with a
@@ -172,7 +170,7 @@ func logFEBRL(t *testing.T, r febrlResult) {
 	for _, m := range []struct {
 		score float64
 		suggestMeasure
-	}{{store.DefaultMinScore, r.suggest}, {0.3, r.suggestLow}} {
+	}{{scv.DefaultMinProbability, r.suggest}, {0.3, r.suggestLow}} {
 		t.Logf("suggestions at min score %.2f: %d, correct %d, precision %.4f; they find %d missed pairs: %.4f of all missed, %.4f of those in profiles",
 			m.score, m.suggestions, m.correct, m.precision, m.found, m.share, m.findableShare)
 		for _, why := range slices.Sorted(maps.Keys(m.unfound)) {
@@ -268,7 +266,7 @@ func evaluateFEBRL(t *testing.T, paths []string) febrlResult {
 		}
 		r.profiles++
 		for _, id := range p.Identifiers {
-			if id.Kind == identity.KindPhone.String() && id.Status == merge.StatusHub {
+			if id.Kind == identity.KindPhone.String() && id.Status == scv.StatusHub {
 				hubs[id.Value] = true
 			}
 		}
@@ -328,7 +326,7 @@ func evaluateFEBRL(t *testing.T, paths []string) febrlResult {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if pe.Rule == merge.RuleHub || pe.Rule == merge.RuleLimit {
+				if pe.Rule == scv.RuleHub || pe.Rule == scv.RuleLimit {
 					r.protectionMissed++
 				}
 			}

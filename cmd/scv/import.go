@@ -15,19 +15,18 @@ import (
 
 	"github.com/scv-go/scv"
 	"github.com/scv-go/scv/identity"
-	"github.com/scv-go/scv/store"
 )
 
 // fileSummary is what importing one file did.
 type fileSummary struct {
 	File string `json:"file"`
-	store.Summary
+	scv.Summary
 }
 
 // importSummary is the --json output of import: the totals, with the keys
-// of store.Summary at the top level, and each file's own.
+// of scv.Summary at the top level, and each file's own.
 type importSummary struct {
-	store.Summary
+	scv.Summary
 	Files []fileSummary `json:"files"`
 }
 
@@ -130,7 +129,7 @@ func importOptions(format, source, mapping, region string) (identity.Options, id
 // cancelled it stops reading; the batch in progress is still committed,
 // and the error is ctx's.
 func importFile(ctx context.Context, db *scv.DB, path string, f identity.Format, opts identity.Options,
-	stdin io.Reader, prog *progress, index, files int) (store.Summary, error) {
+	stdin io.Reader, prog *progress, index, files int) (scv.Summary, error) {
 	var r io.Reader = stdin
 	var size int64
 	name := "stdin"
@@ -175,12 +174,12 @@ func stopOn(ctx context.Context, seq iter.Seq2[identity.Record, error], prog *pr
 	}
 }
 
-func newSummary() store.Summary {
-	return store.Summary{Quarantined: map[identity.Reason]int{}, Warnings: map[identity.Reason]int{}}
+func newSummary() scv.Summary {
+	return scv.Summary{Quarantined: map[identity.Reason]int{}, Warnings: map[identity.Reason]int{}}
 }
 
 // add adds b's counts to a's.
-func add(a *store.Summary, b store.Summary) {
+func add(a *scv.Summary, b scv.Summary) {
 	a.Read += b.Read
 	a.Accepted += b.Accepted
 	a.Unchanged += b.Unchanged

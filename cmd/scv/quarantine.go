@@ -26,7 +26,7 @@ func setupQuarantine(flags *flag.FlagSet, e *env) func(context.Context, []string
 			return err
 		}
 		defer closeDB(db, &err)
-		var entries []store.QuarantineEntry
+		var entries []scv.QuarantineEntry
 		for q, err := range db.Quarantine(ctx) {
 			if err != nil {
 				return err
@@ -36,7 +36,7 @@ func setupQuarantine(flags *flag.FlagSet, e *env) func(context.Context, []string
 			}
 			entries = append(entries, q)
 		}
-		slices.SortStableFunc(entries, func(a, b store.QuarantineEntry) int {
+		slices.SortStableFunc(entries, func(a, b scv.QuarantineEntry) int {
 			return cmp.Or(strings.Compare(a.Source, b.Source), cmp.Compare(a.Line, b.Line),
 				strings.Compare(a.Field, b.Field), strings.Compare(string(a.Reason), string(b.Reason)))
 		})
@@ -83,7 +83,7 @@ func setupQuarantine(flags *flag.FlagSet, e *env) func(context.Context, []string
 // record ids are openids, Weibo ids are uids, CSV ids may be anything
 // (even a hash of the row), and other source names do not say their
 // channel: their record ids are never shown.
-func showRecordID(q store.QuarantineEntry) bool {
+func showRecordID(q scv.QuarantineEntry) bool {
 	switch q.Source {
 	case string(identity.FormatEcommerce):
 		return true
