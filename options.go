@@ -148,6 +148,13 @@ type MemoryOptions struct {
 	Readahead bool
 }
 
+func (m MemoryOptions) badger(inMemory, noSync bool) store.BadgerOptions {
+	return store.BadgerOptions{InMemory: inMemory, NoSync: noSync,
+		MemTableSize: m.MemTableSize, NumMemtables: m.NumMemtables, BlockCacheSize: m.BlockCacheSize,
+		IndexCacheSize: m.IndexCacheSize, ValueThreshold: m.ValueThreshold, ValueLogFileSize: m.ValueLogFileSize,
+		Readahead: m.Readahead}
+}
+
 // RulesPolicy says what [Open] does when a database was resolved under
 // other merge rules than [Options].Merge.
 type RulesPolicy int

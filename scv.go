@@ -96,14 +96,10 @@ func Open(dir string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := opts.Memory
 	s, err := store.Open(context.Background(), dir, store.Options{
-		Keys:  keys,
-		Merge: opts.Merge.merge(),
-		Badger: store.BadgerOptions{InMemory: opts.InMemory, NoSync: opts.NoSync,
-			MemTableSize: m.MemTableSize, NumMemtables: m.NumMemtables, BlockCacheSize: m.BlockCacheSize,
-			IndexCacheSize: m.IndexCacheSize, ValueThreshold: m.ValueThreshold, ValueLogFileSize: m.ValueLogFileSize,
-			Readahead: m.Readahead},
+		Keys:               keys,
+		Merge:              opts.Merge.merge(),
+		Badger:             opts.Memory.badger(opts.InMemory, opts.NoSync),
 		Rules:              rules,
 		NoAtRestEncryption: opts.NoAtRestEncryption,
 		Clock:              opts.Clock,
