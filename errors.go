@@ -83,6 +83,7 @@ type DamagedError struct {
 	Err error  // why it cannot be opened
 }
 
+// Error names the profile and the cause, never its content.
 func (e *DamagedError) Error() string {
 	return fmt.Sprintf("scv: profile %s is damaged (%v): listings skip it; erase it or restore a backup", e.ID, e.Err)
 }
@@ -97,6 +98,8 @@ type AmbiguousError struct {
 	Profiles []string // the profile ids
 }
 
+// Error names the identifier's kind and how many profiles hold it, never
+// its value.
 func (e *AmbiguousError) Error() string {
 	return fmt.Sprintf("scv: %s identifier belongs to %d profiles", e.Kind, len(e.Profiles))
 }
@@ -118,6 +121,8 @@ type RulesError struct {
 	msg string
 }
 
+// Error names the differing fields, and their values where they are
+// numbers, booleans or durations.
 func (e *RulesError) Error() string { return e.msg }
 
 // Unwrap returns [ErrRulesChanged].
