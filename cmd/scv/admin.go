@@ -122,7 +122,7 @@ func setupErase(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 		}
 		defer closeDB(db, &err)
 		p, err := lookup(ctx, db, args[0], e.region)
-		if de := (*store.DamagedError)(nil); errors.As(err, &de) {
+		if de := (*scv.DamagedError)(nil); errors.As(err, &de) {
 			// Shredding needs no decryption: a profile that cannot be
 			// opened is erased by its id.
 			if err := db.Erase(ctx, de.ID); err != nil {

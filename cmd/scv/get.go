@@ -79,7 +79,7 @@ func lookup(ctx context.Context, db *scv.DB, arg, region string) (*scv.Profile, 
 		return p, err
 	}
 	p, err := db.ByPhone(ctx, arg)
-	var amb *store.AmbiguousError
+	var amb *scv.AmbiguousError
 	switch {
 	case err == nil:
 		return p, nil

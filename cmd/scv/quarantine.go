@@ -11,7 +11,6 @@ import (
 
 	"github.com/scv-go/scv"
 	"github.com/scv-go/scv/identity"
-	"github.com/scv-go/scv/store"
 )
 
 func setupQuarantine(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
@@ -110,7 +109,7 @@ func setupWatch(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 			scv.Event
 		}
 		for ev, err := range db.Watch(ctx, *after) {
-			if errors.Is(err, store.ErrBadCursor) {
+			if errors.Is(err, scv.ErrBadCursor) {
 				return usageError("watch: bad --after cursor: pass a cursor an earlier watch printed")
 			}
 			if err != nil {

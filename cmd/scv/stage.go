@@ -12,7 +12,6 @@ import (
 
 	"github.com/scv-go/scv"
 	"github.com/scv-go/scv/identity"
-	"github.com/scv-go/scv/store"
 )
 
 func setupStage(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
@@ -52,7 +51,7 @@ func setupStage(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 		var skipped damagedSkips
 		defer skipped.report(e, "stage", &err)
 		for p, err := range db.ByStage(ctx, stage, f) {
-			if errors.Is(err, store.ErrBadCursor) {
+			if errors.Is(err, scv.ErrBadCursor) {
 				return usageError("stage: bad --after cursor: pass the cursor an earlier \"scv stage --limit\" printed")
 			}
 			if skipped.skip(e, err) {
@@ -252,7 +251,7 @@ type damagedSkips struct{ n int }
 // skip reports on stderr a profile err says is damaged, by id, and
 // whether it was one.
 func (d *damagedSkips) skip(e *env, err error) bool {
-	var de *store.DamagedError
+	var de *scv.DamagedError
 	if !errors.As(err, &de) {
 		return false
 	}
