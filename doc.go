@@ -9,12 +9,26 @@
 // A channel's native export is read by [identity.Decode] into normalised
 // [identity.Record] values; records that cannot be used come out as
 // [identity.RecordError] values with a reason. [DB.IngestAll] resolves
-// records into profiles ([merge]), seals each profile under its own data
-// key and blind-indexes every identifier ([crypto]), and writes profile,
-// indexes and record map in one transaction ([store], on Badger). Lookups
-// answer by phone ([DB.ByPhone]), by any channel identifier
+// records into profiles, seals each profile under its own data key and
+// blind-indexes every identifier ([crypto]), and writes profile, indexes
+// and record map in one transaction on the embedded engine (Badger).
+// Lookups answer by phone ([DB.ByPhone]), by any channel identifier
 // ([DB.ByIdentifier]), by profile id ([DB.ByID]) and by lifecycle stage
 // ([DB.ByStage]), streamed and paged.
+//
+// # What this package asks you to learn
+//
+// Everything a caller passes or gets back is a type of this package, of
+// the standard library, or of package identity, whose types are the
+// input vocabulary: [identity.Record] is the one thing [DB.Ingest] and
+// [DB.IngestAll] take, and record keys, identifiers, channels, purposes
+// and quarantine reasons are identity's types wherever they appear, so a
+// record's values and a profile's compare without conversion. The keys of
+// [Options].Keys come from package crypto; [Evidence] grades agreement
+// with package match's [match.Agreement]. The packages that resolve and
+// store profiles are this package's business, not the caller's: none of
+// their types appears here. Package scvtest opens throw-away databases
+// for tests and loads [Fixtures] into them.
 //
 // # Keys
 //
@@ -33,7 +47,7 @@
 // contact only), target (showed purchase intent), first_purchase, repeat,
 // loyal (5 or more paid orders in the trailing year) and advocate (refers
 // paying customers, or is a promoter who spreads the word). Thresholds are
-// in [merge.Options].
+// in [MergeOptions].
 //
 // # Safety
 //

@@ -19,8 +19,6 @@ import (
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
 	"github.com/scv-go/scv/internal/workload"
-	"github.com/scv-go/scv/merge"
-	"github.com/scv-go/scv/store"
 )
 
 // The FEBRL evaluation measures identity resolution against data with a
@@ -179,7 +177,7 @@ func logFEBRL(t *testing.T, r febrlResult) {
 	for _, m := range []struct {
 		score float64
 		suggestMeasure
-	}{{store.DefaultMinScore, r.suggest}, {0.3, r.suggestLow}} {
+	}{{scv.DefaultMinProbability, r.suggest}, {0.3, r.suggestLow}} {
 		t.Logf("suggestions at min score %.2f: %d, correct %d, precision %.4f; they find %d missed pairs: %.4f of all missed, %.4f of those in profiles",
 			m.score, m.suggestions, m.correct, m.precision, m.found, m.share, m.findableShare)
 		for _, why := range slices.Sorted(maps.Keys(m.unfound)) {
@@ -308,7 +306,7 @@ func evaluateFEBRL(t *testing.T, paths []string) febrlResult {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if pe.Rule == merge.RuleHub || pe.Rule == merge.RuleLimit {
+				if pe.Rule == scv.RuleHub || pe.Rule == scv.RuleLimit {
 					r.protectionMissed++
 				}
 			}
@@ -430,7 +428,7 @@ func febrlProfiles(t *testing.T, db *scv.DB) (holder map[string]string, members 
 		}
 		members[p.ID] = nil
 		for _, id := range p.Identifiers {
-			if id.Kind == identity.KindPhone.String() && id.Status == merge.StatusHub {
+			if id.Kind == identity.KindPhone.String() && id.Status == scv.StatusHub {
 				hubs[id.Value] = true
 			}
 		}

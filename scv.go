@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"log/slog"
 	"time"
@@ -16,8 +15,8 @@ import (
 )
 
 // Options configure [Open]. The zero value, with a key (KeyFile or Keys),
-// is the default: durable commits, Badger's encryption at rest on under
-// the store's own sealing, phone numbers read with region CN.
+// is the default: durable commits, the engine's encryption at rest on
+// under the database's own sealing, phone numbers read with region CN.
 type Options struct {
 	// Keys supplies the root key. If nil, KeyFile is read.
 	Keys crypto.KeyProvider
@@ -29,30 +28,30 @@ type Options struct {
 	// without a country code; "" means CN.
 	Region string
 	// Merge configures identity resolution: survivorship, merge
-	// protection, lifecycle thresholds. See [merge.Options]. The rules a
-	// database is first opened with are stored in it, so that every
-	// process resolves and stages it alike; Rules says what Open does
-	// when Merge differs from them.
-	Merge merge.Options
+	// protection, lifecycle thresholds. The rules a database is first
+	// opened with are stored in it, so that every process resolves and
+	// stages it alike; Rules says what Open does when Merge differs from
+	// them.
+	Merge MergeOptions
 	// Rules says what Open does when the database was resolved under
-	// other rules than Merge: [RulesRefuse] (the default) refuses with
-	// [ErrRulesChanged] naming the fields that differ, [RulesStored] uses
-	// the stored rules, [RulesReapply] re-resolves and re-stages every
+	// other rules than Merge: [RulesRefuse] (the default) refuses with a
+	// [*RulesError] naming the fields that differ, [RulesStored] uses the
+	// stored rules, [RulesReapply] re-resolves and re-stages every
 	// profile under Merge ([DB.Restaged] says how many changed).
 	Rules RulesPolicy
 	// NoSync turns off the fsync after every commit: faster bulk loads,
 	// at the price of losing roughly the last second of acknowledged
-	// writes on power loss. See [store.BadgerOptions].
+	// writes on power loss (not on a process crash).
 	NoSync bool
-	// NoAtRestEncryption turns off Badger's own encryption at rest. The
-	// store's sealing (per-profile keys, blind indexes) stays on.
+	// NoAtRestEncryption turns off the engine's own encryption at rest.
+	// The database's sealing (per-profile keys, blind indexes) stays on.
 	NoAtRestEncryption bool
-	// Memory tunes Badger's memtables, caches and value log; the zero
+	// Memory tunes the engine's memtables, caches and value log; the zero
 	// value is the default, about 450 MiB of memtables and caches (the
-	// process needs more: see docs/operations.md). Dir,
-	// NoSync and EncryptionKey in it are ignored.
-	Memory store.BadgerOptions
+	// process needs more: see docs/operations.md).
+	Memory MemoryOptions
 	// InMemory keeps the database in memory, for tests; dir must be "".
+	// Package scvtest opens such a database in one call.
 	InMemory bool
 	// Clock returns the current time; nil means time.Now. It stamps
 	// change-feed events, quarantine entries and erasures.
@@ -77,35 +76,6 @@ type DB struct {
 	asOf   time.Time // reads compute stages as of this time; zero: as stored
 }
 
-// Errors returned by DB methods, testable with [errors.Is].
-var (
-	ErrNotFound  = store.ErrNotFound  // no profile matches (ByPhone, ByIdentifier, ByID, Erase, Unmerge)
-	ErrWrongKey  = store.ErrWrongKey  // Open or Restore with another root key than the database's
-	ErrLocked    = store.ErrLocked    // Open of a directory another process has open
-	ErrHub       = store.ErrHub       // ByPhone or ByIdentifier of a shared placeholder value
-	ErrAmbiguous = store.ErrAmbiguous // ByPhone or ByIdentifier of a value on several profiles
-	ErrErased    = store.ErrErased    // ByID or Erase of an erased profile
-	ErrClosed    = store.ErrClosed    // any call after Close
-	ErrNotBackup = store.ErrNotBackup // Restore of a stream Backup did not write
-	ErrOldSchema = store.ErrOldSchema // Open or Restore of a database or backup of an older key schema
-	// ErrBackupDamaged is returned by Restore of a truncated or altered
-	// backup; nothing is replaced.
-	ErrBackupDamaged = store.ErrBackupDamaged
-	// ErrErasuresUnknown is returned by Restore into a new database with
-	// no erasure journal, unless forced; nothing is replaced.
-	ErrErasuresUnknown = store.ErrErasuresUnknown
-	// ErrDiskFull is returned when a write would fill the disk; what was
-	// being written is left as it was.
-	ErrDiskFull = store.ErrDiskFull
-	// ErrDamaged matches the error of a profile that cannot be opened
-	// (failed authentication or decoding), which listings skip.
-	ErrDamaged = store.ErrDamaged
-	// ErrRulesChanged is returned by Open (in a [*store.RulesError]
-	// naming the fields) for merge rules other than the database's.
-	ErrRulesChanged = store.ErrRulesChanged
-	ErrNoKey        = errors.New("scv: no key: set Options.Keys or Options.KeyFile")
-)
-
 // Open opens the database in dir, creating it if needed. The root key
 // comes from opts.Keys or opts.KeyFile; a database made with another key
 // is refused at once with [ErrWrongKey], and one another process holds
@@ -126,14 +96,15 @@ func Open(dir string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scv: %w", err)
 	}
-	bo := opts.Memory
-	bo.InMemory = opts.InMemory
-	bo.NoSync = opts.NoSync
+	rules, err := opts.Rules.store()
+	if err != nil {
+		return nil, err
+	}
 	s, err := store.Open(context.Background(), dir, store.Options{
 		Keys:               keys,
-		Merge:              opts.Merge,
-		Badger:             bo,
-		Rules:              opts.Rules,
+		Merge:              opts.Merge.merge(),
+		Badger:             opts.Memory.badger(opts.InMemory, opts.NoSync),
+		Rules:              rules,
 		NoAtRestEncryption: opts.NoAtRestEncryption,
 		Clock:              opts.Clock,
 		AsOf:               opts.AsOf,
@@ -141,7 +112,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		Logger:             opts.Logger,
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap(err)
 	}
 	return &DB{s: s, phones: phones}, nil
 }
@@ -159,38 +130,18 @@ func (db *DB) AsOf(t time.Time) *DB {
 	return &v
 }
 
-// at returns p as db's reads answer it.
+// at returns p as db's lookups of one profile answer it, with its Detail.
 func (db *DB) at(p *merge.Profile) (*Profile, error) {
 	if !db.asOf.IsZero() {
 		var err error
 		if p, err = db.s.AsOf(p, db.asOf); err != nil {
-			return nil, err
+			return nil, wrap(err)
 		}
 	}
-	return newProfile(p), nil
+	q := newProfile(p)
+	q.Detail = newDetail(p)
+	return q, nil
 }
-
-// RulesPolicy says what [Open] does when a database was resolved under
-// other merge rules than [Options].Merge.
-type RulesPolicy = store.RulesPolicy
-
-// The policies of [Options].Rules.
-const (
-	RulesRefuse  = store.RulesRefuse  // refuse with ErrRulesChanged (the default)
-	RulesStored  = store.RulesStored  // use the rules stored in the database
-	RulesReapply = store.RulesReapply // re-resolve and re-stage everything under Options.Merge
-)
-
-// RestageSummary counts what a restage did.
-type RestageSummary = store.RestageSummary
-
-// Restaged returns what the restage Open ran under [RulesReapply] did, or
-// nil if it ran none (the rules were unchanged).
-func (db *DB) Restaged() *RestageSummary { return db.s.Restaged() }
-
-// Restage re-resolves and re-stages every profile under the database's
-// rules; see [store.Store.Restage].
-func (db *DB) Restage(ctx context.Context) (RestageSummary, error) { return db.s.Restage(ctx) }
 
 // GenerateKey returns a new root key in the key-file format: the text
 // "scv keygen" prints. Write it to a file of mode 0600 on another volume
@@ -198,32 +149,23 @@ func (db *DB) Restage(ctx context.Context) (RestageSummary, error) { return db.s
 func GenerateKey() []byte { return crypto.GenerateRootKey().KeyFile() }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.s.Close() }
-
-// Store returns the store underneath, for operations the DB does not
-// wrap.
-func (db *DB) Store() *store.Store { return db.s }
-
-// Result says what ingesting one record did.
-type Result = store.Result
-
-// Summary counts what [DB.IngestAll] did; Read = Accepted + quarantined.
-type Summary = store.Summary
-
-// IngestOptions configure [DB.IngestAll].
-type IngestOptions = store.IngestOptions
+func (db *DB) Close() error { return wrap(db.s.Close()) }
 
 // Ingest folds one normalised record into the profiles in one
-// transaction. Ingesting the same record again changes nothing.
+// transaction. Ingesting the same record again changes nothing. Records
+// come from the channel adapters of package identity ([identity.Decode]),
+// or are built by the caller: [identity.Record] is the one input type.
 func (db *DB) Ingest(ctx context.Context, rec identity.Record) (Result, error) {
-	return db.s.Ingest(ctx, rec)
+	r, err := db.s.Ingest(ctx, rec)
+	return Result{Outcome: Outcome(r.Outcome), Profile: r.Profile, Created: r.Created, Merged: r.Merged, Suppressed: r.Suppressed}, wrap(err)
 }
 
 // IngestAll ingests the records an adapter yields ([identity.Decode]),
 // in batches, keeping quarantined records with their reasons, and reports
 // progress after each batch.
 func (db *DB) IngestAll(ctx context.Context, recs iter.Seq2[identity.Record, error], opts IngestOptions) (Summary, error) {
-	return db.s.IngestAll(ctx, recs, opts)
+	sum, err := db.s.IngestAll(ctx, recs, opts.store())
+	return Summary(sum), wrap(err)
 }
 
 // ByPhone returns the profile of a phone number, written in any form
@@ -244,7 +186,7 @@ func (db *DB) ByPhone(ctx context.Context, phone string) (*Profile, error) {
 func (db *DB) ByIdentifier(ctx context.Context, id identity.Identifier) (*Profile, error) {
 	p, err := db.s.ByIdentifier(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, wrap(err)
 	}
 	return db.at(p)
 }
@@ -254,15 +196,10 @@ func (db *DB) ByIdentifier(ctx context.Context, id identity.Identifier) (*Profil
 func (db *DB) ByID(ctx context.Context, id string) (*Profile, error) {
 	p, err := db.s.ByID(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, wrap(err)
 	}
 	return db.at(p)
 }
-
-// Filter narrows listings by churn risk, channel, consent and last
-// activity, and pages them: set After to the Cursor of the last profile
-// of the previous page, and Limit to the page size.
-type Filter = store.Filter
 
 // ByStage streams the profiles in a lifecycle stage that match the
 // filter, ordered by profile id. Each profile's Cursor resumes the listing
@@ -271,27 +208,28 @@ func (db *DB) ByStage(ctx context.Context, stage Stage, f Filter) iter.Seq2[*Pro
 	if f.AsOf.IsZero() {
 		f.AsOf = db.asOf
 	}
-	return profiles(db.s.ByStage(ctx, stage, f))
+	return profiles(db.s.ByStage(ctx, merge.Stage(stage), f.store()))
 }
 
 // All streams every profile that matches the filter. Like ByStage and
-// Export, it yields a profile that cannot be opened as an error matching
-// [ErrDamaged] (a [*store.DamagedError] naming its id) and goes on with
-// the next if the caller's loop continues.
+// Export, it yields a profile that cannot be opened as a [*DamagedError]
+// naming its id and goes on with the next if the caller's loop continues.
 func (db *DB) All(ctx context.Context, f Filter) iter.Seq2[*Profile, error] {
 	if f.AsOf.IsZero() {
 		f.AsOf = db.asOf
 	}
-	return profiles(db.s.All(ctx, f))
+	return profiles(db.s.All(ctx, f.store()))
 }
 
-// Export streams the profiles that may be used for purpose: consent for
-// it, or every profile for [PurposeInternal], the brand's own use.
+// Export streams the profiles that may be used for purpose: those that
+// consent to it ([PurposeMarketing], [PurposePersonalisation],
+// [PurposeThirdParty]), or every profile for [PurposeInternal], the
+// brand's own use. Any other purpose yields one error.
 func (db *DB) Export(ctx context.Context, purpose Purpose) iter.Seq2[*Profile, error] {
 	f := Filter{}
 	switch purpose {
 	case PurposeInternal:
-	case identity.PurposeMarketing, identity.PurposePersonalisation, identity.PurposeThirdParty:
+	case PurposeMarketing, PurposePersonalisation, PurposeThirdParty:
 		f.Consent = purpose
 	default:
 		return func(yield func(*Profile, error) bool) {
@@ -305,13 +243,13 @@ func profiles(seq iter.Seq2[store.Page, error]) iter.Seq2[*Profile, error] {
 	return func(yield func(*Profile, error) bool) {
 		for pg, err := range seq {
 			if errors.Is(err, store.ErrDamaged) {
-				if !yield(nil, err) {
+				if !yield(nil, wrap(err)) {
 					return
 				}
 				continue
 			}
 			if err != nil {
-				yield(nil, err)
+				yield(nil, wrap(err))
 				return
 			}
 			p := newProfile(pg.Profile)
@@ -323,24 +261,18 @@ func profiles(seq iter.Seq2[store.Page, error]) iter.Seq2[*Profile, error] {
 	}
 }
 
-// Stats are counts over the whole database.
-type Stats = store.Stats
-
 // Stats counts profiles by stage and risk, records, quarantined records,
 // hubs, erasures and forwards, without opening a profile (a view of
 // [DB.AsOf] opens those whose stage or risk may differ by its time).
 func (db *DB) Stats(ctx context.Context) (Stats, error) {
+	var st store.Stats
+	var err error
 	if !db.asOf.IsZero() {
-		return db.s.StatsAsOf(ctx, db.asOf)
+		st, err = db.s.StatsAsOf(ctx, db.asOf)
+	} else {
+		st, err = db.s.Stats(ctx)
 	}
-	return db.s.Stats(ctx)
-}
-
-// Explanation is a profile and, for each of its records, what links it to
-// the others.
-type Explanation struct {
-	Profile *Profile            `json:"profile"`
-	Links   []merge.RecordLinks `json:"-"`
+	return newStats(st), wrap(err)
 }
 
 // Explain returns a profile and what links each of its records to the
@@ -348,88 +280,49 @@ type Explanation struct {
 func (db *DB) Explain(ctx context.Context, id string) (*Explanation, error) {
 	p, links, err := db.s.Explain(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, wrap(err)
 	}
 	q, err := db.at(p)
 	if err != nil {
 		return nil, err
 	}
-	return &Explanation{Profile: q, Links: links}, nil
+	return newExplanation(q, links), nil
 }
 
 // ExplainPair says whether two source records (keys as
 // "channel/source/id") are one profile and why, or which rule keeps them
 // apart.
-func (db *DB) ExplainPair(ctx context.Context, a, b identity.RecordKey) (*merge.PairExplanation, error) {
-	return db.s.ExplainPair(ctx, a, b)
+func (db *DB) ExplainPair(ctx context.Context, a, b identity.RecordKey) (*PairExplanation, error) {
+	pe, err := db.s.ExplainPair(ctx, a, b)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return newPairExplanation(pe), nil
 }
 
-// Unmerge takes a source record out of its profile and keeps it apart (a
-// do-not-link against the rest). The larger part keeps the profile id.
-func (db *DB) Unmerge(ctx context.Context, record identity.RecordKey) (*merge.Change, error) {
-	return db.s.Detach(ctx, record)
-}
-
-// Erase crypto-shreds a profile: its data key is destroyed, every stored
-// copy of its sealed values becomes unreadable, its records are
-// tombstoned so a re-import cannot bring it back, its identifiers are
-// suppressed so a record of another source carrying them is quarantined
-// (see [DB.Unsuppress]), and restores re-apply the erasure to its records
-// only.
-func (db *DB) Erase(ctx context.Context, id string) error { return db.s.Erase(ctx, id) }
-
-// Unsuppress lifts the suppression an erasure put on an identifier
-// (normalised, as in records), so that records carrying it are ingested
-// again; see [store.Store.Unsuppress]. It returns [ErrNotFound] when the
-// identifier is not suppressed.
-func (db *DB) Unsuppress(ctx context.Context, id identity.Identifier) error {
-	return db.s.Unsuppress(ctx, id)
-}
-
-// Refresh recomputes time-dependent stages, risks and metrics as of asOf.
-func (db *DB) Refresh(ctx context.Context, asOf time.Time) (store.RefreshSummary, error) {
-	return db.s.Refresh(ctx, asOf)
-}
-
-// Rotate rotates the key-encryption key without downtime; see
-// [store.Store.Rotate].
-func (db *DB) Rotate(ctx context.Context, opts store.RotateOptions) (store.RotateSummary, error) {
-	return db.s.Rotate(ctx, opts)
-}
-
-// Maintain finishes erasure purges a crash interrupted and reclaims the
-// engine's space held by old versions; call it on a schedule of your
-// choosing. See [store.Store.Maintain].
-func (db *DB) Maintain(ctx context.Context) error { return db.s.Maintain(ctx) }
-
-// Verify checks the database's consistency; see [store.Store.Verify].
-func (db *DB) Verify(ctx context.Context) (*store.Report, error) { return db.s.Verify(ctx) }
-
-// Backup writes a consistent backup to w; see [store.Store.Backup].
-func (db *DB) Backup(ctx context.Context, w io.Writer) error { return db.s.Backup(ctx, w) }
-
-// Restore replaces the database with a backup, erasures since still
-// applied; see [store.Store.Restore].
-func (db *DB) Restore(ctx context.Context, r io.Reader) error { return db.s.Restore(ctx, r) }
-
-// RestoreWith is Restore with options, reporting which erasures it
-// applied again; see [store.Store.RestoreWith].
-func (db *DB) RestoreWith(ctx context.Context, r io.Reader, opts store.RestoreOptions) (store.RestoreReport, error) {
-	return db.s.RestoreWith(ctx, r, opts)
-}
-
-// Event is an entry of the change feed.
-type Event = store.Event
-
-// Watch streams stage transitions, detractor feedback and erasures,
-// starting after the event with Cursor after ("" from the start), and
-// waits for new ones until ctx is done.
+// Watch streams the change feed: stage transitions, detractor feedback
+// and erasures, starting after the event with Cursor after ("" from the
+// start). When it has caught up it waits for new events until ctx is
+// done, then ends without an error. An erasure removes the events about
+// the erased person but the [EventErased] notice.
 func (db *DB) Watch(ctx context.Context, after string) iter.Seq2[Event, error] {
-	return db.s.Watch(ctx, after)
+	return func(yield func(Event, error) bool) {
+		for e, err := range db.s.Watch(ctx, after) {
+			if !yield(newEvent(e), wrap(err)) {
+				return
+			}
+		}
+	}
 }
 
 // Quarantine streams the records that were not ingested, with their
 // reasons; entries hold no record content.
-func (db *DB) Quarantine(ctx context.Context) iter.Seq2[store.QuarantineEntry, error] {
-	return db.s.Quarantine(ctx)
+func (db *DB) Quarantine(ctx context.Context) iter.Seq2[QuarantineEntry, error] {
+	return func(yield func(QuarantineEntry, error) bool) {
+		for q, err := range db.s.Quarantine(ctx) {
+			if !yield(QuarantineEntry(q), wrap(err)) {
+				return
+			}
+		}
+	}
 }

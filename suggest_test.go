@@ -77,7 +77,7 @@ func TestDBSuggestFor(t *testing.T) {
 	// suggested again.
 	ka := identity.RecordKey{Channel: identity.ChannelCSV, Source: "crm", ID: "c1"}
 	kb := identity.RecordKey{Channel: identity.ChannelCSV, Source: "crm", ID: "c2"}
-	if _, err := db.Store().Separate(ctx, ka, kb); err != nil {
+	if _, err := db.Separate(ctx, ka, kb); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := db.SuggestFor(ctx, a.ID, scv.SuggestOptions{}); err != nil || len(got) != 0 {

@@ -99,7 +99,7 @@ func setupUnmerge(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 			if slices.Contains(ch.Created, p.ID) {
 				created = " (new)"
 			}
-			fmt.Fprintf(e.stdout, "profile %s%s %s %d record%s, stage %s\n", p.ID, created, what, len(p.Records), plural(len(p.Records)), p.Stage)
+			fmt.Fprintf(e.stdout, "profile %s%s %s %d record%s, stage %s\n", p.ID, created, what, len(p.Sources), plural(len(p.Sources)), p.Stage)
 		}
 		return nil
 	}
@@ -122,7 +122,7 @@ func setupErase(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 		}
 		defer closeDB(db, &err)
 		p, err := lookup(ctx, db, args[0], e.region)
-		if de := (*store.DamagedError)(nil); errors.As(err, &de) {
+		if de := (*scv.DamagedError)(nil); errors.As(err, &de) {
 			// Shredding needs no decryption: a profile that cannot be
 			// opened is erased by its id.
 			if err := db.Erase(ctx, de.ID); err != nil {
@@ -144,7 +144,7 @@ func setupErase(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 		}
 		fmt.Fprintf(e.stdout, "erased profile %s: %d source record%s tombstoned, a re-import of them is refused\n", p.ID, len(p.Sources), plural(len(p.Sources)))
 		fmt.Fprintln(e.stdout, "its identifiers no one else has are suppressed: a record from any source carrying one is quarantined as suppressed (\"scv unsuppress\" lifts it)")
-		if kept := db.Store().ErasureRetention(); kept != "" {
+		if kept := db.ErasureRetention(); kept != "" {
 			fmt.Fprintf(e.stdout, "the engine cannot purge: old versions of the profile's wrapped data key stay in it %s; \"scv verify\" reports the purge owed\n", kept)
 		} else {
 			fmt.Fprintln(e.stdout, "every stored version of its wrapped data key is purged: no older copy of its data opens again")
@@ -229,7 +229,7 @@ func setupRotateKey(flags *flag.FlagSet, e *env) func(context.Context, []string)
 			return err
 		}
 		defer closeDB(db, &err)
-		sum, err := db.Rotate(ctx, store.RotateOptions{Retire: *retire})
+		sum, err := db.Rotate(ctx, scv.RotateOptions{Retire: *retire})
 		if err != nil {
 			return err
 		}
@@ -452,7 +452,7 @@ func setupRestore(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 				os.RemoveAll(dir)
 			}
 		}()
-		rep, err := db.RestoreWith(ctx, r, store.RestoreOptions{Force: *force})
+		rep, err := db.RestoreWith(ctx, r, scv.RestoreOptions{Force: *force})
 		switch {
 		case errors.Is(err, scv.ErrWrongKey):
 			return &exitError{code: exitUsage, err: err, msg: "restore: the backup was made under another root key; nothing was replaced"}
@@ -501,7 +501,7 @@ func setupVerify(flags *flag.FlagSet, e *env) func(context.Context, []string) er
 		}
 		defer closeDB(db, &err)
 		if *repair {
-			rr, err := db.Store().Repair(ctx)
+			rr, err := db.Repair(ctx)
 			if err != nil {
 				return err
 			}
@@ -552,7 +552,7 @@ func setupMaintain(flags *flag.FlagSet, e *env) func(context.Context, []string) 
 			return err
 		}
 		defer closeDB(db, &err)
-		if err := db.Store().Maintain(ctx); err != nil {
+		if err := db.Maintain(ctx); err != nil {
 			return err
 		}
 		fmt.Fprintln(e.stdout, "maintenance done: the space of overwritten and deleted values is reclaimed")

@@ -59,21 +59,30 @@ func fixtureFiles(dir string) ([]fixture, error) {
 }
 
 func setupDemo(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
-	fixtures := flags.String("fixtures", "testdata", "fixtures directory, one subdirectory per format")
+	fixtures := flags.String("fixtures", "", "fixtures directory, one subdirectory per format (default the fixtures built into scv)")
 	flags.StringVar(&e.asOfText, "as-of", "", "compute stages as of the end of this day, YYYY-MM-DD (default now)")
 	return func(ctx context.Context, args []string) (err error) {
 		if err := wantArgs("demo", args, 0, "no arguments"); err != nil {
 			return err
-		}
-		files, err := fixtureFiles(*fixtures)
-		if err != nil || len(files) == 0 {
-			return usageError("demo: no fixtures in %s: run it from the repository root, or pass --fixtures DIR", *fixtures)
 		}
 		tmp, err := os.MkdirTemp("", "scv-demo-")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(tmp)
+		dir := *fixtures
+		if dir == "" {
+			// The fixtures embedded in the module, so that the demo runs
+			// from any directory.
+			dir = filepath.Join(tmp, "fixtures")
+			if err := os.CopyFS(dir, scv.Fixtures()); err != nil {
+				return err
+			}
+		}
+		files, err := fixtureFiles(dir)
+		if err != nil || len(files) == 0 {
+			return usageError("demo: no fixtures in %s: pass --fixtures DIR, or leave it out for the built-in ones", *fixtures)
+		}
 		keyFile := filepath.Join(tmp, "demo.key")
 		if err := writeNewFile(keyFile, scv.GenerateKey()); err != nil {
 			return err

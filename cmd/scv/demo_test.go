@@ -125,3 +125,30 @@ func TestDemoWithoutFixtures(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// TestDemoAnywhere runs the demo without --fixtures in a directory with
+// no fixtures: it imports the fixtures embedded in the module, file for
+// file what it reads from the repository's testdata.
+func TestDemoAnywhere(t *testing.T) {
+	abs, err := filepath.Abs(fixturesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", t.TempDir())
+	t.Chdir(t.TempDir())
+	rows := regexp.MustCompile(`(?m)^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)$`)
+	var got [2][][]string
+	for i, args := range [][]string{{"demo", "--as-of", asOfDay}, {"demo", "--fixtures", abs, "--as-of", asOfDay}} {
+		r := run1(t, args...)
+		if r.code != exitOK {
+			t.Fatalf("%s: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
+		}
+		got[i] = rows.FindAllStringSubmatch(r.stdout, -1)
+	}
+	if len(got[0]) != 11 {
+		t.Errorf("%d import rows without --fixtures, want 10 files and a total", len(got[0]))
+	}
+	if diff := cmp.Diff(got[1], got[0]); diff != "" {
+		t.Errorf("import rows (-repository testdata +embedded):\n%s", diff)
+	}
+}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/scv-go/scv"
 	"github.com/scv-go/scv/identity"
-	"github.com/scv-go/scv/merge"
 	"github.com/scv-go/scv/store"
 )
 
@@ -80,7 +79,7 @@ func lookup(ctx context.Context, db *scv.DB, arg, region string) (*scv.Profile, 
 		return p, err
 	}
 	p, err := db.ByPhone(ctx, arg)
-	var amb *store.AmbiguousError
+	var amb *scv.AmbiguousError
 	switch {
 	case err == nil:
 		return p, nil
@@ -273,14 +272,14 @@ func kindLabel(id identity.Identifier) string {
 	return id.Kind.String()
 }
 
-func separationReason(s merge.Separation) string {
-	if s.Rule == merge.RuleLimit {
+func separationReason(s scv.Separation) string {
+	if s.Rule == scv.RuleLimit {
 		return fmt.Sprintf("joining would exceed the limit of %s identifiers per profile", s.Limit)
 	}
 	return fmt.Sprintf("rule %s", s.Rule)
 }
 
-func pairJSON(pe *merge.PairExplanation) any {
+func pairJSON(pe *scv.PairExplanation) any {
 	type hop struct {
 		From string `json:"from"`
 		To   string `json:"to"`
@@ -305,16 +304,16 @@ func pairJSON(pe *merge.PairExplanation) any {
 }
 
 // writePair prints why two records are one profile or apart.
-func writePair(w io.Writer, pe *merge.PairExplanation) {
+func writePair(w io.Writer, pe *scv.PairExplanation) {
 	if pe.Same {
 		fmt.Fprintf(w, "one profile (%s): %s and %s are linked\n", pe.Profile, pe.A, pe.B)
 	} else {
-		why := map[merge.Rule]string{
-			merge.RuleHub:                "the identifier they share is a shared placeholder (hub)",
-			merge.RuleBlocked:            "the identifier they share is a blocked value",
-			merge.RuleLimit:              "joining them would exceed a limit of identifiers per profile",
-			merge.RuleDoNotLink:          "an operator said they are different people (unmerge)",
-			merge.RuleNoSharedIdentifier: "nothing links them",
+		why := map[scv.Rule]string{
+			scv.RuleHub:                "the identifier they share is a shared placeholder (hub)",
+			scv.RuleBlocked:            "the identifier they share is a blocked value",
+			scv.RuleLimit:              "joining them would exceed a limit of identifiers per profile",
+			scv.RuleDoNotLink:          "an operator said they are different people (unmerge)",
+			scv.RuleNoSharedIdentifier: "nothing links them",
 		}[pe.Rule]
 		if why == "" {
 			why = string(pe.Rule)

@@ -17,22 +17,21 @@ import (
 
 	"github.com/scv-go/scv"
 	"github.com/scv-go/scv/identity"
-	"github.com/scv-go/scv/store"
 )
 
 // fileSummary is what importing one file did.
 type fileSummary struct {
 	File string `json:"file"`
-	store.Summary
+	scv.Summary
 	// UnreadFrom is the byte offset from which the file could not be
 	// read (a break in a JSON array the reader cannot skip).
 	UnreadFrom *int64 `json:"unread_from,omitempty"`
 }
 
 // importSummary is the --json output of import: the totals, with the keys
-// of store.Summary at the top level, and each file's own.
+// of scv.Summary at the top level, and each file's own.
 type importSummary struct {
-	store.Summary
+	scv.Summary
 	Files       []fileSummary `json:"files"`
 	Interrupted bool          `json:"interrupted,omitempty"` // by a signal: the counts are what was committed
 }
@@ -199,7 +198,7 @@ const probeRecords = 64
 
 // importFile is importOne for the demo, whose files name their format.
 func importFile(ctx context.Context, db *scv.DB, path string, f identity.Format, opts identity.Options,
-	stdin io.Reader, prog *progress, index, files int) (store.Summary, error) {
+	stdin io.Reader, prog *progress, index, files int) (scv.Summary, error) {
 	fs, err := importOne(ctx, db, path, f, opts, stdin, io.Discard, prog, index, files)
 	if fs.File == "" {
 		fs.Summary = newSummary()
@@ -367,12 +366,12 @@ func stopOn(ctx context.Context, seq iter.Seq2[identity.Record, error], prog *pr
 	}
 }
 
-func newSummary() store.Summary {
-	return store.Summary{Quarantined: map[identity.Reason]int{}, Warnings: map[identity.Reason]int{}}
+func newSummary() scv.Summary {
+	return scv.Summary{Quarantined: map[identity.Reason]int{}, Warnings: map[identity.Reason]int{}}
 }
 
 // add adds b's counts to a's.
-func add(a *store.Summary, b store.Summary) {
+func add(a *scv.Summary, b scv.Summary) {
 	a.Read += b.Read
 	a.Accepted += b.Accepted
 	a.Unchanged += b.Unchanged

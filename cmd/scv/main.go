@@ -63,7 +63,6 @@ import (
 	"github.com/scv-go/scv"
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
-	"github.com/scv-go/scv/merge"
 	"github.com/scv-go/scv/store"
 )
 
@@ -330,7 +329,7 @@ func (e *env) dbFlags(fs *flag.FlagSet) {
 	fs.StringVar(&e.journal, "erasure-journal", "", "external erasure journal file (default $SCV_ERASURE_JOURNAL)")
 	fs.StringVar(&e.asOfText, "as-of", "", "compute stages as of the end of this day, YYYY-MM-DD (default now)")
 	fs.BoolVar(&e.noAtRest, "no-at-rest-encryption", false, "the database was made without Badger's own encryption at rest (the store's sealing stays on)")
-	fs.StringVar(&e.rulesFile, "rules", "", "merge rules, a JSON file of merge.Options: refused if the database's differ (default: the database's own rules; the defaults for a new one)")
+	fs.StringVar(&e.rulesFile, "rules", "", "merge rules, a JSON file of scv.MergeOptions: refused if the database's differ (default: the database's own rules; the defaults for a new one)")
 }
 
 // regionFlag binds --region, the default region of phone numbers.
@@ -445,7 +444,7 @@ type openOptions struct {
 // rules returns the merge rules and policy to open the database with:
 // the --rules file's, refused if they differ from the database's; without
 // --rules, the database's own (restage: the defaults, re-applied).
-func (e *env) rules(o openOptions) (merge.Options, scv.RulesPolicy, error) {
+func (e *env) rules(o openOptions) (scv.MergeOptions, scv.RulesPolicy, error) {
 	policy := scv.RulesRefuse
 	if o.restage {
 		policy = scv.RulesReapply
@@ -454,17 +453,17 @@ func (e *env) rules(o openOptions) (merge.Options, scv.RulesPolicy, error) {
 		if !o.restage {
 			policy = scv.RulesStored
 		}
-		return merge.Options{}, policy, nil
+		return scv.MergeOptions{}, policy, nil
 	}
 	b, err := os.ReadFile(e.rulesFile)
 	if err != nil {
-		return merge.Options{}, 0, usageError("--rules: %v", err)
+		return scv.MergeOptions{}, 0, usageError("--rules: %v", err)
 	}
-	var m merge.Options
+	var m scv.MergeOptions
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		return merge.Options{}, 0, usageError("--rules %s: not a JSON object of merge.Options: %v", e.rulesFile, err)
+		return scv.MergeOptions{}, 0, usageError("--rules %s: not a JSON object of scv.MergeOptions: %v", e.rulesFile, err)
 	}
 	return m, policy, nil
 }

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/scv-go/scv"
-	"github.com/scv-go/scv/merge"
-	"github.com/scv-go/scv/store"
 )
 
 // writeJSON writes v as one line of JSON.
@@ -121,7 +119,7 @@ func writeProfile(w io.Writer, p *scv.Profile) {
 			kind += " (" + id.Scope + ")"
 		}
 		status := ""
-		if id.Status != merge.StatusLinking {
+		if id.Status != scv.StatusLinking {
 			status = "  [" + string(id.Status) + ": links nothing]"
 		}
 		fmt.Fprintf(w, "    %-30s %s%s\n", kind, id.Value, status)
@@ -162,7 +160,7 @@ func writeCounts[K ~string](w io.Writer, title string, m map[K]int) {
 }
 
 // writeSummary prints what an import did.
-func writeSummary(w io.Writer, sum store.Summary) {
+func writeSummary(w io.Writer, sum scv.Summary) {
 	q := 0
 	for _, n := range sum.Quarantined {
 		q += n

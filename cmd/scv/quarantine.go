@@ -12,7 +12,6 @@ import (
 
 	"github.com/scv-go/scv"
 	"github.com/scv-go/scv/identity"
-	"github.com/scv-go/scv/store"
 )
 
 func setupQuarantine(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
@@ -35,7 +34,7 @@ func setupQuarantine(flags *flag.FlagSet, e *env) func(context.Context, []string
 		if *reason != "" && !reasonLike.MatchString(*reason) {
 			return usageError("quarantine: --reason is a reason word as the REASON column shows it, such as invalid_phone")
 		}
-		filter := store.QuarantineFilter{File: *file, Source: *source, Reason: identity.Reason(*reason)}
+		filter := scv.QuarantineFilter{File: *file, Source: *source, Reason: identity.Reason(*reason)}
 		var opts identity.Options
 		if action == "retry" {
 			// The same checks as import's; the format is each entry's.
@@ -86,8 +85,8 @@ func setupQuarantine(flags *flag.FlagSet, e *env) func(context.Context, []string
 var reasonLike = regexp.MustCompile(`^[a-z][a-z_]{0,39}$`)
 
 // listQuarantine prints the entries filter selects.
-func listQuarantine(ctx context.Context, e *env, db *scv.DB, filter store.QuarantineFilter, asJSON bool) error {
-	var entries []store.QuarantineEntry
+func listQuarantine(ctx context.Context, e *env, db *scv.DB, filter scv.QuarantineFilter, asJSON bool) error {
+	var entries []scv.QuarantineEntry
 	for q, err := range db.Quarantine(ctx) {
 		if err != nil {
 			return err
@@ -100,7 +99,7 @@ func listQuarantine(ctx context.Context, e *env, db *scv.DB, filter store.Quaran
 		}
 		entries = append(entries, q)
 	}
-	slices.SortStableFunc(entries, func(a, b store.QuarantineEntry) int {
+	slices.SortStableFunc(entries, func(a, b scv.QuarantineEntry) int {
 		return cmp.Or(strings.Compare(a.Source, b.Source), strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line),
 			strings.Compare(a.Field, b.Field), strings.Compare(string(a.Reason), string(b.Reason)))
 	})
@@ -152,7 +151,7 @@ func listQuarantine(ctx context.Context, e *env, db *scv.DB, filter store.Quaran
 // record ids are openids, Weibo ids are uids, CSV ids may be anything
 // (even a hash of the row), and other source names do not say their
 // channel: their record ids are never shown.
-func showRecordID(q store.QuarantineEntry) bool {
+func showRecordID(q scv.QuarantineEntry) bool {
 	switch q.Source {
 	case string(identity.FormatEcommerce):
 		return true
@@ -179,7 +178,7 @@ func setupWatch(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 			scv.Event
 		}
 		for ev, err := range db.Watch(ctx, *after) {
-			if errors.Is(err, store.ErrBadCursor) {
+			if errors.Is(err, scv.ErrBadCursor) {
 				return usageError("watch: bad --after cursor: pass a cursor an earlier watch printed")
 			}
 			if err != nil {

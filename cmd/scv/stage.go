@@ -12,8 +12,6 @@ import (
 
 	"github.com/scv-go/scv"
 	"github.com/scv-go/scv/identity"
-	"github.com/scv-go/scv/merge"
-	"github.com/scv-go/scv/store"
 )
 
 func setupStage(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
@@ -29,9 +27,9 @@ func setupStage(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 		if err := wantArgs("stage", args, 1, "one STAGE"); err != nil {
 			return err
 		}
-		stage, err := merge.ParseStage(args[0])
+		stage, err := scv.ParseStage(args[0])
 		if err != nil {
-			return usageError("stage: unknown stage %s: want one of %s", shown(args[0]), joinNames(merge.Stages))
+			return usageError("stage: unknown stage %s: want one of %s", shown(args[0]), joinNames(scv.Stages))
 		}
 		f, err := listFilter(*risk, *channel, *consent, *since)
 		if err != nil {
@@ -53,7 +51,7 @@ func setupStage(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 		var skipped damagedSkips
 		defer skipped.report(e, "stage", &err)
 		for p, err := range db.ByStage(ctx, stage, f) {
-			if errors.Is(err, store.ErrBadCursor) {
+			if errors.Is(err, scv.ErrBadCursor) {
 				return usageError("stage: bad --after cursor: pass the cursor an earlier \"scv stage --limit\" printed")
 			}
 			if skipped.skip(e, err) {
@@ -96,9 +94,9 @@ func setupStage(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 func listFilter(risk, channel, consent, since string) (scv.Filter, error) {
 	var f scv.Filter
 	if risk != "" {
-		r, err := merge.ParseRisk(risk)
+		r, err := scv.ParseRisk(risk)
 		if err != nil {
-			return f, usageError("unknown --risk %s: want one of %s", shown(risk), joinNames(merge.Risks))
+			return f, usageError("unknown --risk %s: want one of %s", shown(risk), joinNames(scv.Risks))
 		}
 		f.Risk = r
 	}
@@ -180,15 +178,15 @@ func setupStats(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 
 // completeStats lists every stage and risk, with zero counts too.
 func completeStats(st scv.Stats) scv.Stats {
-	stages := map[merge.Stage]int{}
-	for _, s := range merge.Stages {
+	stages := map[scv.Stage]int{}
+	for _, s := range scv.Stages {
 		stages[s] = st.Stages[s]
 	}
 	for s, n := range st.Stages {
 		stages[s] = n
 	}
-	risks := map[merge.Risk]int{}
-	for _, r := range merge.Risks {
+	risks := map[scv.Risk]int{}
+	for _, r := range scv.Risks {
 		risks[r] = st.Risks[r]
 	}
 	for r, n := range st.Risks {
@@ -201,12 +199,12 @@ func completeStats(st scv.Stats) scv.Stats {
 // writeStats prints the stage summary, ladder order, and the other counts.
 func writeStats(w io.Writer, st scv.Stats, asOf time.Time) {
 	fmt.Fprintf(w, "profiles by stage, as of %s\n", day(asOf))
-	for _, s := range merge.Stages {
+	for _, s := range scv.Stages {
 		fmt.Fprintf(w, "  %-16s %6d\n", s, st.Stages[s])
 	}
 	fmt.Fprintf(w, "  %-16s %6d\n", "total", st.Profiles)
 	fmt.Fprintln(w, "by churn risk")
-	for _, r := range merge.Risks {
+	for _, r := range scv.Risks {
 		fmt.Fprintf(w, "  %-16s %6d\n", r, st.Risks[r])
 	}
 	fmt.Fprintf(w, "source records %d, quarantined %d, hubs %d, erased %d, forwarded ids %d\n",
@@ -253,7 +251,7 @@ type damagedSkips struct{ n int }
 // skip reports on stderr a profile err says is damaged, by id, and
 // whether it was one.
 func (d *damagedSkips) skip(e *env, err error) bool {
-	var de *store.DamagedError
+	var de *scv.DamagedError
 	if !errors.As(err, &de) {
 		return false
 	}

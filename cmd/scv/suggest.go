@@ -10,7 +10,6 @@ import (
 	"slices"
 
 	"github.com/scv-go/scv"
-	"github.com/scv-go/scv/store"
 )
 
 func init() {
@@ -38,9 +37,9 @@ func setupSuggest(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 	e.regionFlag(flags)
 	asJSON := flags.Bool("json", false, "print one JSON object per pair")
 	limit := flags.Int("limit", 0, "print at most the N best pairs (0: all)")
-	minProb := flags.Float64("min-probability", store.DefaultMinProbability, "the lowest match probability listed, above 0 and at most 1")
+	minProb := flags.Float64("min-probability", scv.DefaultMinProbability, "the lowest match probability listed, above 0 and at most 1")
 	minScore := flags.Float64("min-score", 0, "the first name of --min-probability, read when set")
-	maxBlock := flags.Int("max-block", store.DefaultMaxBlock, "skip blocks (profiles sharing a name, or a birthday and a word of a name) larger than this, as placeholders")
+	maxBlock := flags.Int("max-block", scv.DefaultMaxBlock, "skip blocks (profiles sharing a name, or a birthday and a word of a name) larger than this, as placeholders")
 	showNames := flags.Bool("show-names", false, "print the two profiles' names (personal data) beside each pair")
 	linkAbove := flags.Float64("link-above", 0, "link every pair at this probability or more (above 0.5) instead of listing them")
 	return func(ctx context.Context, args []string) (err error) {

@@ -21,7 +21,7 @@ import (
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
 	"github.com/scv-go/scv/internal/workload"
-	"github.com/scv-go/scv/merge"
+	"github.com/scv-go/scv/store"
 )
 
 // results is everything one run measured.
@@ -132,7 +132,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	if err != nil {
 		return nil, err
 	}
-	db, err := scv.Open(filepath.Join(work, "db-small"), scv.Options{KeyFile: keyFile, Memory: c.mem, NoAtRestEncryption: c.noAtRest})
+	db, err := scv.Open(filepath.Join(work, "db-small"), scv.Options{KeyFile: keyFile, Memory: memoryOptions(c.mem), NoAtRestEncryption: c.noAtRest})
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +165,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 		}
 	}
 	dbDir := filepath.Join(work, "db")
-	db, err = scv.Open(dbDir, scv.Options{KeyFile: keyFile, Memory: c.mem, NoAtRestEncryption: c.noAtRest})
+	db, err = scv.Open(dbDir, scv.Options{KeyFile: keyFile, Memory: memoryOptions(c.mem), NoAtRestEncryption: c.noAtRest})
 	if err != nil {
 		return nil, err
 	}
@@ -634,7 +634,7 @@ func noiseFloor(n int) (p50, p99 time.Duration) {
 // stageRun is the timed stream of every stage.
 type stageRun struct {
 	profiles   int
-	byStage    map[merge.Stage]int
+	byStage    map[scv.Stage]int
 	took       time.Duration
 	cpu        time.Duration
 	paidOrders int
@@ -642,9 +642,9 @@ type stageRun struct {
 }
 
 func streamStages(ctx context.Context, db *scv.DB) (stageRun, error) {
-	run := stageRun{byStage: map[merge.Stage]int{}}
+	run := stageRun{byStage: map[scv.Stage]int{}}
 	start, cpu0 := time.Now(), cpuTime()
-	for _, st := range merge.Stages {
+	for _, st := range scv.Stages {
 		for p, err := range db.ByStage(ctx, st, scv.Filter{}) {
 			if err != nil {
 				return run, fmt.Errorf("stage %s: %w", st, err)
@@ -762,4 +762,12 @@ func headlineOf(r *results) headline {
 		h.PGConflictRate = f(float64(conflicts)/float64(max(updates, 1)), 4)
 	}
 	return h
+}
+
+// memoryOptions returns the memory settings of mem as scv.Open takes
+// them, so that the store and raw Badger run with the same.
+func memoryOptions(mem store.BadgerOptions) scv.MemoryOptions {
+	return scv.MemoryOptions{MemTableSize: mem.MemTableSize, NumMemtables: mem.NumMemtables, BlockCacheSize: mem.BlockCacheSize,
+		IndexCacheSize: mem.IndexCacheSize, ValueThreshold: mem.ValueThreshold, ValueLogFileSize: mem.ValueLogFileSize,
+		Readahead: mem.Readahead}
 }

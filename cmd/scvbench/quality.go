@@ -32,7 +32,7 @@ func quality(ctx context.Context, c config, work, keyFile string) (*qualityRun, 
 		return nil, err
 	}
 	dir := filepath.Join(work, "db-quality")
-	db, err := scv.Open(dir, scv.Options{KeyFile: keyFile, Memory: c.mem, NoAtRestEncryption: c.noAtRest, NoSync: true,
+	db, err := scv.Open(dir, scv.Options{KeyFile: keyFile, Memory: memoryOptions(c.mem), NoAtRestEncryption: c.noAtRest, NoSync: true,
 		Clock: func() time.Time { return workload.DefaultAsOf }})
 	if err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/scv-go/scv/merge"
+	"github.com/scv-go/scv"
 )
 
 // machine describes where the run happened.
@@ -193,7 +193,7 @@ func printReport(w io.Writer, c config, r *results) {
 	p("database   %s profiles, %s records, %s quarantined, %s hubs, %s forwards",
 		count(st.Profiles), count(st.Records), count(st.Quarantined), count(st.Hubs), count(st.Forwards))
 	var stages []string
-	for _, s := range merge.Stages {
+	for _, s := range scv.Stages {
 		stages = append(stages, fmt.Sprintf("%s %s", s, count(st.Stages[s])))
 	}
 	p("           stages: %s", strings.Join(stages, ", "))
@@ -244,7 +244,7 @@ func printReport(w io.Writer, c config, r *results) {
 		match = fmt.Sprintf("the ground truth says %s and %s fen: MISMATCH", count(r.truth.paidOrders), count(r.truth.spendFen))
 	}
 	p("bystage    %s profiles in %d stages in %.2f s (process CPU %s), holding %s paid orders and %s fen of spend; %s",
-		count(sg.profiles), len(merge.Stages), sg.took.Seconds(), cpuShare(sg.cpu, sg.took, m.procs), count(sg.paidOrders), count(sg.spendFen), match)
+		count(sg.profiles), len(scv.Stages), sg.took.Seconds(), cpuShare(sg.cpu, sg.took, m.procs), count(sg.paidOrders), count(sg.spendFen), match)
 	var marks, anons []string
 	for _, m := range r.memory {
 		marks = append(marks, fmt.Sprintf("%s %.0f", m.phase, m.peak))

@@ -6,11 +6,11 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/scv-go/scv"
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/internal/codec"
 	"github.com/scv-go/scv/internal/workload"
 	"github.com/scv-go/scv/merge"
+	"github.com/scv-go/scv/store"
 )
 
 // workloadProfiles returns the profiles of a generated workload of n
@@ -24,25 +24,25 @@ func workloadProfiles(tb testing.TB, n int) []*merge.Profile {
 		tb.Fatal(err)
 	}
 	root := crypto.GenerateRootKey()
-	db, err := scv.Open("", scv.Options{
-		Keys:     crypto.KeyProviderFunc(func(context.Context) (*crypto.RootKey, error) { return root, nil }),
-		InMemory: true,
-		Clock:    func() time.Time { return workload.DefaultAsOf },
+	s, err := store.Open(context.Background(), "", store.Options{
+		Keys:   crypto.KeyProviderFunc(func(context.Context) (*crypto.RootKey, error) { return root, nil }),
+		Badger: store.BadgerOptions{InMemory: true},
+		Clock:  func() time.Time { return workload.DefaultAsOf },
 	})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer db.Close()
+	defer s.Close()
 	ctx := context.Background()
-	if _, err := db.IngestAll(ctx, g.Records(), scv.IngestOptions{}); err != nil {
+	if _, err := s.IngestAll(ctx, g.Records(), store.IngestOptions{}); err != nil {
 		tb.Fatal(err)
 	}
 	var out []*merge.Profile
-	for p, err := range db.All(ctx, scv.Filter{}) {
+	for pg, err := range s.All(ctx, store.Filter{}) {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		out = append(out, p.Detail)
+		out = append(out, pg.Profile)
 	}
 	return out
 }
