@@ -7,6 +7,7 @@
 //
 //	scv COMMAND [flags] [arguments]
 //	scv help [COMMAND]
+//	scv version          (or scv --version)
 //
 // Flags may come before or after the arguments. Output is human-readable
 // by default and JSON with --json.
@@ -118,18 +119,18 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		{"keygen", "[--out FILE]", "print a new root key, or write it to a new file of mode 0600", setupKeygen},
-		{"import", "--format wechat|weibo|ecommerce|pos|csv [--source NAME] [--region CC] [--map field=column,...] [--json] FILE...", "read channel exports into the database (- is stdin)", setupImport},
+		{"import", "--format wechat|weibo|ecommerce|pos|csv [--source NAME] [--region CC] [--map field=column,...] [--json] [--no-sync] FILE...", "read channel exports into the database (- is stdin)", setupImport},
 		{"get", "[--json] [--region CC] PHONE|ID", "show one profile, by phone number or profile id", setupGet},
 		{"stage", "[--json] [--limit N] [--risk R] [--channel C] [--consent PURPOSE] [--active-since DATE] [--after CURSOR] STAGE", "list the profiles in a lifecycle stage", setupStage},
 		{"stats", "[--json]", "count profiles by stage and risk, records, quarantined records", setupStats},
-		{"export", "--purpose internal|marketing|personalisation|third_party", "write the profiles a purpose may use, one JSON object per line", setupExport},
-		{"explain", "[--json] PHONE|ID  |  --pair RECORDKEY RECORDKEY", "show what links a profile's records, or why two records are (not) one profile", setupExplain},
-		{"suggest", "[--json] [--limit N] [--min-probability P] [--max-block N] [--show-names] [PHONE|ID]", "list pairs of profiles that may be the same person, for review (nothing is merged)", setupSuggest},
+		{"export", "--purpose internal|marketing|personalisation|third_party [--json]", "write the profiles a purpose may use, one JSON object per line", setupExport},
+		{"explain", "[--json] [--region CC] PHONE|ID  |  --pair RECORDKEY RECORDKEY", "show what links a profile's records, or why two records are (not) one profile", setupExplain},
+		{"suggest", "[--json] [--limit N] [--min-probability P] [--min-score P] [--max-block N] [--show-names] [--region CC] [PHONE|ID]", "list pairs of profiles that may be the same person, for review (nothing is merged)", setupSuggest},
 		{"unmerge", "RECORDKEY", "take a source record (channel/source/id) out of its profile and keep it apart", setupUnmerge},
-		{"erase", "--yes PHONE|ID", "erase a customer for good (crypto-shredding) and suppress their identifiers", setupErase},
+		{"erase", "--yes [--region CC] PHONE|ID", "erase a customer for good (crypto-shredding) and suppress their identifiers", setupErase},
 		{"unsuppress", "[--kind KIND] [--scope SCOPE] [--region CC] VALUE", "lift the suppression an erasure put on an identifier (a phone by default)", setupUnsuppress},
-		{"rotate-key", "[--retire]  |  --new-key-file FILE", "rotate the key-encryption key online, or the root key offline", setupRotateKey},
-		{"refresh", "", "recompute time-dependent stages and risks as of --as-of", setupRefresh},
+		{"rotate-key", "[--json] [--retire]  |  --new-key-file FILE", "rotate the key-encryption key online, or the root key offline", setupRotateKey},
+		{"refresh", "[--json]", "recompute time-dependent stages and risks as of --as-of", setupRefresh},
 		{"restage", "[--rules FILE] [--json]", "re-resolve and re-stage every profile under the rules of FILE (default: the built-in defaults) and store them as the database's", setupRestage},
 		{"backup", "FILE", "write a consistent backup to a new FILE (- is stdout)", setupBackup},
 		{"restore", "[--force] FILE", "replace the database with a backup; erasures made since stay applied", setupRestore},
@@ -137,7 +138,8 @@ func commands() []*command {
 		{"maintain", "", "finish interrupted erasure purges and reclaim the space of overwritten and deleted values (run it on a schedule, e.g. nightly)", setupMaintain},
 		{"quarantine", "[--json]", "list the records that were not imported, with reasons", setupQuarantine},
 		{"watch", "[--after CURSOR]", "print stage transitions, detractor feedback and erasures as JSON lines until interrupted", setupWatch},
-		{"demo", "[--fixtures DIR]", "import the fixtures into a temporary database and show what scv makes of them", setupDemo},
+		{"version", "", "print the version of scv: module version, commit, Go release", setupVersion},
+		{"demo", "[--fixtures DIR] [--as-of YYYY-MM-DD]", "import the fixtures into a temporary database and show what scv makes of them", setupDemo},
 	}
 }
 
@@ -151,6 +153,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 	name, rest := args[0], args[1:]
+	if name == "--version" || name == "-version" {
+		writeVersion(stdout)
+		return exitOK
+	}
 	if name == "help" || name == "-h" || name == "-help" || name == "--help" {
 		if len(rest) == 0 {
 			writeUsage(stdout, cmds)
@@ -261,9 +267,11 @@ func shown(s string) string {
 var wordLike = regexp.MustCompile(`^[A-Za-z][A-Za-z_-]{0,31}$|^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$`)
 
 // flagError returns the flag package's error without the value it
-// quotes, which may be anything the operator typed.
+// quotes, which may be anything the operator typed, and with the flag's
+// name written with two dashes.
 func flagError(err error) string {
-	return quoted.ReplaceAllStringFunc(err.Error(), func(q string) string {
+	msg := singleDash.ReplaceAllString(err.Error(), "$1 --$2")
+	return quoted.ReplaceAllStringFunc(msg, func(q string) string {
 		s, uerr := strconv.Unquote(q)
 		if uerr != nil {
 			return "(value not shown)"
@@ -271,6 +279,8 @@ func flagError(err error) string {
 		return shown(s)
 	})
 }
+
+var singleDash = regexp.MustCompile(`(flag provided but not defined:|flag needs an argument:|for flag) -([a-z])`)
 
 var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 

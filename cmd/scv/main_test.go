@@ -24,7 +24,7 @@ func TestUsageErrors(t *testing.T) {
 		{"no command", nil, exitUsage, "Usage:"},
 		{"unknown command", []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{"help of unknown command", []string{"help", "frobnicate"}, exitUsage, `unknown command "frobnicate"`},
-		{"unknown flag", append([]string{"stats", "--frobnicate"}, db...), exitUsage, "flag provided but not defined: -frobnicate"},
+		{"unknown flag", append([]string{"stats", "--frobnicate"}, db...), exitUsage, "flag provided but not defined: --frobnicate"},
 		{"missing key", []string{"stats", "--db", c.db}, exitUsage, "scv keygen --out FILE"},
 		{"missing key file", []string{"stats", "--db", c.db, "--key-file", filepath.Join(c.dir, "nope.key")}, exitUsage, "does not exist"},
 		{"bad --as-of", append([]string{"stats", "--as-of", "2026-13-01"}, db...), exitUsage, "bad --as-of"},
