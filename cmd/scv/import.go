@@ -22,13 +22,24 @@ import (
 type fileSummary struct {
 	File string `json:"file"`
 	store.Summary
+	QuarantinedTotal int `json:"quarantined_total"`
 }
 
 // importSummary is the --json output of import: the totals, with the keys
 // of store.Summary at the top level, and each file's own.
 type importSummary struct {
 	store.Summary
-	Files []fileSummary `json:"files"`
+	QuarantinedTotal int           `json:"quarantined_total"`
+	Files            []fileSummary `json:"files"`
+}
+
+// withTotals returns s with its quarantined totals counted.
+func (s importSummary) withTotals() importSummary {
+	s.QuarantinedTotal = s.Read - s.Accepted
+	for i := range s.Files {
+		s.Files[i].QuarantinedTotal = s.Files[i].Read - s.Files[i].Accepted
+	}
+	return s
 }
 
 func setupImport(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
@@ -84,7 +95,7 @@ func setupImport(flags *flag.FlagSet, e *env) func(context.Context, []string) er
 			}
 		}
 		if *asJSON {
-			return writeJSON(e.stdout, total)
+			return writeJSON(e.stdout, total.withTotals())
 		}
 		if len(args) > 1 {
 			fmt.Fprintln(e.stdout, "total:")

@@ -179,3 +179,51 @@ func TestGetDetail(t *testing.T) {
 		t.Errorf("stage (-want +got):\n%s", diff)
 	}
 }
+
+// TestStageJSONCursor checks that a listing --limit cuts ends, on stdout,
+// with a {"cursor": ...} line that resumes it.
+func TestStageJSONCursor(t *testing.T) {
+	c := newCLI(t)
+	c.importFixtures()
+	all := jsonLines[profileJSON](t, c.ok("stage", "repeat", "--json").stdout)
+	lines := strings.Split(strings.TrimSpace(c.ok("stage", "repeat", "--json", "--limit", "2").stdout), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("stage --json --limit 2 printed %d lines, want 2 profiles and a cursor:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	var cur map[string]string
+	if err := json.Unmarshal([]byte(lines[2]), &cur); err != nil || len(cur) != 1 || cur["cursor"] == "" {
+		t.Fatalf("last line %q is not {\"cursor\": ...}: %v", lines[2], err)
+	}
+	rest := jsonLines[profileJSON](t, c.ok("stage", "repeat", "--json", "--after", cur["cursor"]).stdout)
+	if len(rest) != len(all)-2 || rest[0].ID != all[2].ID {
+		t.Errorf("resuming after the cursor listed %d profiles from %s, want %d from %s", len(rest), rest[0].ID, len(all)-2, all[2].ID)
+	}
+	if whole := c.ok("stage", "repeat", "--json").stdout; strings.Contains(whole, `"cursor"`) {
+		t.Error("a listing that was not cut prints a cursor")
+	}
+}
+
+// TestImportJSONTotals checks that import --json counts the quarantined
+// records in one number, in the totals and per file: read = accepted +
+// quarantined.
+func TestImportJSONTotals(t *testing.T) {
+	c := newCLI(t)
+	var sum struct {
+		Read, Accepted   int
+		QuarantinedTotal *int `json:"quarantined_total"`
+		Files            []struct {
+			Read, Accepted   int
+			QuarantinedTotal *int `json:"quarantined_total"`
+		}
+	}
+	out := c.ok("import", "--json", "--format", "pos", fixturesDir+"/pos/stores.csv").stdout
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.QuarantinedTotal == nil || *sum.QuarantinedTotal == 0 || sum.Read != sum.Accepted+*sum.QuarantinedTotal {
+		t.Fatalf("import --json: %s; want quarantined_total with read = accepted + quarantined_total", out)
+	}
+	if len(sum.Files) != 1 || sum.Files[0].QuarantinedTotal == nil || *sum.Files[0].QuarantinedTotal != *sum.QuarantinedTotal {
+		t.Errorf("the file's quarantined_total differs from the total: %s", out)
+	}
+}
