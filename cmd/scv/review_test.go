@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -225,5 +229,47 @@ func TestImportJSONTotals(t *testing.T) {
 	}
 	if len(sum.Files) != 1 || sum.Files[0].QuarantinedTotal == nil || *sum.Files[0].QuarantinedTotal != *sum.QuarantinedTotal {
 		t.Errorf("the file's quarantined_total differs from the total: %s", out)
+	}
+}
+
+// TestLink undoes an unmerge with scv link, by the two profile ids get
+// lists, and checks the change feed names who linked them.
+func TestLink(t *testing.T) {
+	c := newCLI(t)
+	c.importFixtures()
+	c.ok("unmerge", wangFangPOS)
+	got := jsonLines[profileJSON](t, c.ok("get", "--json", wangFang).stdout)
+	if len(got) != 2 {
+		t.Fatalf("after unmerge the phone is on %d profiles, want 2", len(got))
+	}
+	t.Setenv("USER", "")
+	r := c.ok("link", got[0].ID, got[1].ID, "--actor", "li.lei")
+	if !strings.Contains(r.stdout, "one profile") {
+		t.Errorf("link says %q, want that they are one profile", r.stdout)
+	}
+	after := jsonLines[profileJSON](t, c.ok("get", "--json", wangFang).stdout)
+	if len(after) != 1 || len(after[0].Sources) != len(got[0].Sources)+len(got[1].Sources) {
+		t.Fatalf("after link: %d profiles, want one holding every record", len(after))
+	}
+	// By record key too, and a second link has nothing to undo.
+	if r := c.ok("link", wangFangPOS, after[0].ID, "--actor", "li.lei"); !strings.Contains(r.stdout, "nothing to undo") {
+		t.Errorf("second link says %q", r.stdout)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	var feed bytes.Buffer
+	run(ctx, []string{"watch", "--db", c.db, "--key-file", c.key}, strings.NewReader(""), &feed, io.Discard)
+	var linked []map[string]any
+	for _, ev := range jsonLines[map[string]any](t, feed.String()) {
+		if ev["kind"] == "linked" {
+			linked = append(linked, ev)
+		}
+	}
+	if len(linked) != 1 || linked[0]["actor"] != "li.lei" || linked[0]["time"] == "" {
+		t.Errorf("linked events in the feed: %v; want one by li.lei", linked)
+	}
+	// Without --actor and $USER, the operator must say who they are.
+	if r := c.run("link", got[0].ID, got[1].ID); r.code != exitUsage || !strings.Contains(r.stderr, "--actor") {
+		t.Errorf("link without an actor: exit %d, %q", r.code, r.stderr)
 	}
 }

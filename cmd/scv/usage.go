@@ -124,8 +124,15 @@ read = accepted + quarantined. Importing the same file again changes
 nothing. --map maps CSV fields to column headers, as field=column pairs
 separated by commas. A progress line is drawn on stderr when it is a
 terminal. Ctrl-C stops after the current batch, which is committed.`,
-	"get": `An argument of 32 hex digits is a profile id; anything else is a phone
-number in any spelling (+86, 0086, spaces, dashes, full-width digits).`,
+	"get": `An argument of 32 hex digits is a profile id, one with slashes a record
+key (channel/source/id, as the sources list them); anything else is a
+phone number in any spelling (+86, 0086, spaces, dashes, full-width
+digits). --kind looks up another identifier: unionid, openid, member,
+buyer, weibo or email; an openid, member number or buyer id needs --scope
+(the app id, the member number's source, the platform). A phone or
+identifier that merge protection keeps on several profiles lists them
+all; exit status 1 only when there is none. --detail adds the orders,
+interactions, surveys and stage history, each with its record key.`,
 	"stage": `Stages: potential, target, first_purchase, repeat, loyal, advocate.
 Risks: none, active, at_risk, lapsed. When --limit cuts the listing, the
 cursor to pass to --after is printed (on stderr with --json). A profile
