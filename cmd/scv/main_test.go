@@ -39,7 +39,7 @@ func TestUsageErrors(t *testing.T) {
 		{"import of a missing file", append([]string{"import", "--format", "pos", filepath.Join(c.dir, "none.csv")}, db...), exitUsage, "cannot read"},
 		{"stdin twice", append([]string{"import", "--format", "pos", "-", "-"}, db...), exitUsage, "given 2 times"},
 		{"no database", append([]string{"stats"}, db...), exitUsage, "no database in"},
-		{"get without argument", append([]string{"get"}, db...), exitUsage, "want one PHONE or profile ID"},
+		{"get without argument", append([]string{"get"}, db...), exitUsage, "want one PHONE, profile ID or RECORDKEY"},
 		{"unknown stage", append([]string{"stage", "vip"}, db...), exitUsage, `unknown stage "vip"`},
 		{"bad --risk", append([]string{"stage", "loyal", "--risk", "high"}, db...), exitUsage, `unknown --risk "high"`},
 		{"bad --channel", append([]string{"stage", "loyal", "--channel", "tiktok"}, db...), exitUsage, `unknown --channel "tiktok"`},
