@@ -177,7 +177,7 @@ func (db *DB) History(ctx context.Context, id string) (*History, error) {
 			next = facts[i+1].t
 		}
 		// The stage may move by itself before the next record.
-		for n := 0; n < 1000 && !q.NextRefresh.IsZero() && !q.NextRefresh.After(next); n++ {
+		for n := 0; n < 1000 && !q.NextRefresh.IsZero() && q.NextRefresh.Before(next); n++ {
 			if q, err = step(q.NextRefresh, ""); err != nil {
 				return nil, err
 			}

@@ -23,8 +23,9 @@
 //
 // # Time
 //
-// --as-of YYYY-MM-DD computes stages as of the end of that day in China
-// Standard Time (now, when the day is today); the default is now.
+// --as-of YYYY-MM-DD (or SCV_AS_OF) computes stages as of the end of that
+// day in China Standard Time (now, when the day is today); the default is
+// now.
 // Read commands (get, stage, stats, export, explain) given --as-of
 // compute stages as of that time for their answer only: they store
 // nothing and add nothing to the change feed. Without --as-of they
@@ -337,7 +338,7 @@ func (e *env) dbFlags(fs *flag.FlagSet) {
 	fs.StringVar(&e.db, "db", "", "database directory (default $SCV_DB, else ./scv-data)")
 	fs.StringVar(&e.keyFile, "key-file", "", "root key file (default $SCV_KEY_FILE, else the key text in $SCV_KEY)")
 	fs.StringVar(&e.journal, "erasure-journal", "", "external erasure journal file (default $SCV_ERASURE_JOURNAL)")
-	fs.StringVar(&e.asOfText, "as-of", "", "compute stages as of the end of this day, YYYY-MM-DD (default now)")
+	fs.StringVar(&e.asOfText, "as-of", "", "compute stages as of the end of this day, YYYY-MM-DD (default $SCV_AS_OF, else now)")
 	fs.BoolVar(&e.noAtRest, "no-at-rest-encryption", false, "the database was made without Badger's own encryption at rest (the store's sealing stays on)")
 	fs.StringVar(&e.rulesFile, "rules", "", "merge rules, a JSON file of merge.Options: refused if the database's differ (default: the database's own rules; the defaults for a new one)")
 }
@@ -347,17 +348,21 @@ func (e *env) regionFlag(fs *flag.FlagSet) {
 	fs.StringVar(&e.region, "region", "", "default region of phone numbers without a country code, ISO 3166 (default CN)")
 }
 
-// resolveAsOf reads --as-of: the end of that day in China Standard Time,
+// resolveAsOf reads --as-of, else $SCV_AS_OF: the end of that day in China Standard Time,
 // or now when the day is today (so that --as-of today is the default).
 func (e *env) resolveAsOf() error {
 	now := e.now()
-	if e.asOfText == "" {
+	text, from := e.asOfText, "--as-of"
+	if text == "" && e.getenv != nil {
+		text, from = e.getenv("SCV_AS_OF"), "SCV_AS_OF"
+	}
+	if text == "" {
 		e.asOf = now
 		return nil
 	}
-	day, err := time.ParseInLocation(time.DateOnly, e.asOfText, chinaTime)
+	day, err := time.ParseInLocation(time.DateOnly, text, chinaTime)
 	if err != nil {
-		return usageError("bad --as-of %s: want a date as YYYY-MM-DD", shown(e.asOfText))
+		return usageError("bad %s %s: want a date as YYYY-MM-DD", from, shown(text))
 	}
 	end := day.AddDate(0, 0, 1).Add(-time.Nanosecond)
 	if !day.After(now) && end.After(now) {

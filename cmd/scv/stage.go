@@ -81,7 +81,6 @@ func setupStage(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 		}
 		if cut {
 			if *asJSON {
-				fmt.Fprintf(e.stderr, "scv: more profiles: resume with --after %s\n", cursor)
 				return writeJSON(e.stdout, map[string]string{"cursor": cursor})
 			} else {
 				fmt.Fprintf(e.stdout, "-- more: resume with --after %s\n", cursor)

@@ -135,9 +135,10 @@ all; exit status 1 only when there is none. --detail adds the orders,
 interactions, surveys and stage history, each with its record key.`,
 	"stage": `Stages: potential, target, first_purchase, repeat, loyal, advocate.
 Risks: none, active, at_risk, lapsed. When --limit cuts the listing, the
-cursor to pass to --after is printed (on stderr with --json). A profile
-that cannot be opened (it fails authentication) is named on stderr and
-skipped; the listing goes on and ends with exit status 3 and the count.`,
+cursor to pass to --after is printed (with --json, as a last line
+{"cursor": CURSOR}). A profile that cannot be opened (it fails
+authentication) is named on stderr and skipped; the listing goes on and
+ends with exit status 3 and the count.`,
 	"export": `"internal" is the brand's own use and lists every profile; the other
 purposes list only the profiles that consented to them. The output is
 one JSON profile per line (--json is accepted and implied). A profile
