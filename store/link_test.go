@@ -105,3 +105,83 @@ func TestFeedMergesSplitsLinks(t *testing.T) {
 		t.Errorf("Link of an unknown id: %v, want ErrNotFound", err)
 	}
 }
+
+// TestLinkWithoutSharedIdentifier accepts a suggestion: two profiles that
+// share no identifier become one, stay one through later imports, and
+// come apart again by an unmerge or a separation, which drop the link.
+func TestLinkWithoutSharedIdentifier(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	phone := func(v string) identity.Identifier { return identity.Identifier{Kind: identity.KindPhone, Value: v} }
+	email := identity.Identifier{Kind: identity.KindEmail, Value: "fang@example.com"}
+	till := identity.Record{Channel: identity.ChannelPOS, Source: "pos", ID: "T1", Observed: asOf.AddDate(0, -2, 0),
+		Identifiers: []identity.Identifier{phone("+8613912345601")}, Attributes: identity.Attributes{Name: "王芳"}}
+	crm := identity.Record{Channel: identity.ChannelCSV, Source: "crm", ID: "C1", Observed: asOf.AddDate(0, -1, 0),
+		Identifiers: []identity.Identifier{email}, Attributes: identity.Attributes{Name: "王芳"}}
+	for _, r := range []identity.Record{till, crm} {
+		if _, err := s.Ingest(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	holder := func(r identity.Record) string {
+		t.Helper()
+		p, err := s.Holder(ctx, r.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.ID
+	}
+	a, b := holder(till), holder(crm)
+	if a == b {
+		t.Fatal("the two records are one profile before the link")
+	}
+	if ch, err := s.Link(ctx, a, b, "ops"); err != nil || ch.NoOp {
+		t.Fatalf("Link: %v, %+v", err, ch)
+	}
+	if holder(till) != holder(crm) {
+		t.Fatal("after Link the two records are apart")
+	}
+	// A later record joining one side, and a new version of the other,
+	// keep them together.
+	later := identity.Record{Channel: identity.ChannelCSV, Source: "crm", ID: "C2", Observed: asOf,
+		Identifiers: []identity.Identifier{email, phone("+8613812345602")}}
+	crm2 := crm
+	crm2.Observed, crm2.Attributes.Gender = asOf, identity.GenderFemale
+	for _, r := range []identity.Record{later, crm2} {
+		if _, err := s.Ingest(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if h := holder(till); h != holder(crm) || h != holder(later) {
+		t.Fatalf("after more imports: %s, %s, %s; want one profile", holder(till), holder(crm), holder(later))
+	}
+	if p, _ := s.Holder(ctx, till.Key()); len(p.Links) != 1 || len(p.Records) != 3 {
+		t.Fatalf("linked profile: %d links, %d records; want 1 and 3", len(p.Links), len(p.Records))
+	}
+	// An unmerge overrides the link, and drops it.
+	if _, err := s.Detach(ctx, crm.Key()); err != nil {
+		t.Fatal(err)
+	}
+	if holder(till) == holder(crm) {
+		t.Fatal("after Detach the records are still one profile")
+	}
+	if p, _ := s.Holder(ctx, till.Key()); len(p.Links) != 0 {
+		t.Errorf("after Detach the profile keeps links %v", p.Links)
+	}
+	// Linked again, then separated: the do-not-link wins.
+	if _, err := s.Link(ctx, holder(till), holder(crm), "ops"); err != nil {
+		t.Fatal(err)
+	}
+	if holder(till) != holder(crm) {
+		t.Fatal("the second Link did not join them")
+	}
+	if _, err := s.Separate(ctx, till.Key(), crm.Key()); err != nil {
+		t.Fatal(err)
+	}
+	if holder(till) == holder(crm) {
+		t.Fatal("after Separate the records are still one profile")
+	}
+	if rep, err := s.Verify(ctx); err != nil || !rep.OK() {
+		t.Errorf("Verify: %v, %+v", err, rep)
+	}
+}
