@@ -12,26 +12,29 @@ import (
 
 // LinkResult says what [DB.Link] did.
 type LinkResult struct {
-	// Changed is false when the two were one profile already: then
-	// nothing changed.
-	Changed bool `json:"changed"`
+	// Unlinked is false when no do-not-link kept the two profiles apart:
+	// then nothing changed.
+	Unlinked bool `json:"unlinked"`
 	// Profile is the profile holding the first profile's records
 	// afterwards.
 	Profile string `json:"profile"`
-	// Joined reports that the two are one profile now; false only when a
-	// limit (phones per profile, say) keeps them apart.
+	// Joined reports that the two are one profile now; false when no
+	// identifier links them, so that they stay apart without the
+	// do-not-link.
 	Joined bool `json:"joined"`
 }
 
-// Link is an operator's word that the profiles with ids a and b are one
-// person: it accepts a suggestion of [DB.Suggest], or undoes [DB.Unmerge]
-// between them. In one transaction it removes every do-not-link between
-// their records, links them (the link is kept, so later imports keep them
-// together), and re-resolves them into one profile. [DB.Unmerge] of a
-// linked record drops its link. The change feed gets a "linked" event
-// naming actor (the operator, not a customer) and the time. Forwards of
-// merged ids are followed. It returns [ErrNotFound] or [ErrErased] for an
-// id that names no live profile.
+// Link is an operator's word that the profiles with ids a and b may be one
+// person after all: it removes every do-not-link between their records
+// (what [DB.Unmerge] and separations put there) and re-resolves them in one
+// transaction, so they rejoin when an identifier links them. The change
+// feed gets a "linked" event naming actor (the operator, not a customer)
+// and the time. Forwards of merged ids are followed. It returns
+// [ErrNotFound] or [ErrErased] for an id that names no live profile.
+//
+// Merging two profiles that share no identifier (accepting a suggestion of
+// [DB.Suggest] whose profiles were never separated) is not an operation
+// of this version: Link then reports Unlinked false.
 func (db *DB) Link(ctx context.Context, a, b, actor string) (LinkResult, error) {
 	ch, err := db.s.Link(ctx, a, b, actor)
 	if err != nil {
@@ -45,7 +48,7 @@ func (db *DB) Link(ctx context.Context, a, b, actor string) (LinkResult, error) 
 	if err != nil {
 		return LinkResult{}, err
 	}
-	return LinkResult{Changed: !ch.NoOp, Profile: pa.ID, Joined: pa.ID == pb.ID}, nil
+	return LinkResult{Unlinked: !ch.NoOp, Profile: pa.ID, Joined: pa.ID == pb.ID}, nil
 }
 
 // ByRecord returns the profile holding the source record with key k, or

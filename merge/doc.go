@@ -31,8 +31,8 @@
 // marked Shared; when the resolver must recompute, it follows Shared
 // identifiers through [Reader.Lookup] until it holds the whole component,
 // then reads the component's records with [Reader.Records]. Constraints
-// travel inside the profiles: do-not-link pairs and operator links on the
-// profiles of both records, hub flags on every profile holding the hub.
+// travel inside the profiles: do-not-link pairs on the profiles of both
+// records, hub flags on every profile holding the hub.
 //
 // # Incremental folds and recomputation
 //
@@ -78,11 +78,6 @@
 //   - Do-not-link pairs, set by an operator ([Resolver.Detach],
 //     [Resolver.Separate]), refuse any join that would put both records in
 //     one profile.
-//
-//   - Operator links ([Resolver.Link], [Profile].Links) join two records
-//     no identifier links (an accepted suggestion), after every identifier
-//     has joined what it joins, unless a do-not-link or a limit refuses;
-//     Detach and Separate drop the links they override.
 //
 //   - Receivers ([identity.Record].Receivers): an e-commerce order names
 //     its receiver, who is the buyer or someone the buyer sends a gift

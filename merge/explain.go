@@ -146,7 +146,7 @@ func (r *Resolver) ExplainPair(rd Reader, a, b identity.RecordKey) (*PairExplana
 	if err != nil {
 		return nil, err
 	}
-	res := r.c.resolve(nodes, pl.sticky, pl.pairs(), pl.links())
+	res := r.c.resolve(nodes, pl.sticky, pl.pairs())
 	ia := slices.IndexFunc(res.nodes, func(n node) bool { return n.key == a })
 	ib := slices.IndexFunc(res.nodes, func(n node) bool { return n.key == b })
 	e := &PairExplanation{A: a, B: b}

@@ -73,9 +73,6 @@ func (s *session) tryFold(p *Profile, n *node, sticky []identity.Identifier, asO
 			return nil, false, nil
 		}
 	}
-	if len(p.Links) > 0 {
-		return nil, false, nil // an operator's link: recompute
-	}
 	isHub := func(id identity.Identifier) bool {
 		if slices.Contains(sticky, id) {
 			return true

@@ -300,15 +300,14 @@ type holderKey struct {
 
 // resolve partitions the records of nodes into profiles; it sorts nodes.
 // The records must have distinct keys. sticky are the hubs flagged before;
-// pairs the do-not-link constraints and links the operator's links (pairs
-// naming records outside the set are ignored).
+// pairs the do-not-link constraints (pairs naming records outside the set
+// are ignored).
 //
 // Records join in two passes over the canonical order: first through
 // every linking identifier but the receivers of orders, then, once the
 // buyer accounts are whole, through the receivers of the orders that are
-// not gifts; last, the operator's links join what a do-not-link or a limit
-// does not keep apart.
-func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pairs, links []Pair) *resolution {
+// not gifts.
+func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pairs []Pair) *resolution {
 	slices.SortFunc(nodes, func(a, b node) int { return compareNodes(&a, &b) })
 	res := &resolution{nodes: nodes}
 	res.hubs, res.newHubs = c.detectHubs(nodes, sticky)
@@ -410,18 +409,6 @@ func (c *config) resolve(nodes []node, sticky map[identity.Identifier]bool, pair
 				comp.count[ks]++
 			}
 			join(i, x)
-		}
-	}
-	for _, p := range links {
-		a, okA := index[p.A]
-		b, okB := index[p.B]
-		if !okA || !okB {
-			continue
-		}
-		if ra, rb := u.find(a), u.find(b); ra != rb {
-			if _, _, ok := u.check(ra, rb); ok {
-				u.union(ra, rb)
-			}
 		}
 	}
 	res.receiverRefusals(holders)

@@ -37,7 +37,6 @@ type Profile struct {
 	Consent     []ConsentState    `json:"consent,omitempty"`     // by purpose; absent purposes: no consent
 	Credits     []Credit          `json:"credits,omitempty"`     // referrals this person made, by referrer, referred
 	DoNotLink   []Pair            `json:"do_not_link,omitempty"` // operator constraints touching this profile's records
-	Links       []Pair            `json:"links,omitempty"`       // operator links (one person) touching this profile's records; a do-not-link wins
 	Separations []Separation      `json:"separations,omitempty"` // joins protection refused, touching this profile's records
 	Gifts       []Gift            `json:"gifts,omitempty"`       // orders sent to or received from other profiles, by record
 
@@ -338,7 +337,6 @@ func (p *Profile) Clone() *Profile {
 	}
 	q.Credits = slices.Clone(p.Credits)
 	q.DoNotLink = slices.Clone(p.DoNotLink)
-	q.Links = slices.Clone(p.Links)
 	q.Separations = slices.Clone(p.Separations)
 	q.Gifts = slices.Clone(p.Gifts)
 	q.Metrics.Spend = slices.Clone(p.Metrics.Spend)

@@ -18,8 +18,6 @@ type plan struct {
 	record   *identity.Record
 	addPairs []Pair
 	delPairs []Pair
-	addLinks []Pair
-	delLinks []Pair
 }
 
 func newPlan() *plan {
@@ -45,18 +43,6 @@ func (pl *plan) pairs() []Pair {
 	return slices.DeleteFunc(out, func(p Pair) bool { return slices.Contains(pl.delPairs, p) })
 }
 
-// links returns the operator links of the component.
-func (pl *plan) links() []Pair {
-	var out []Pair
-	for _, p := range pl.olds {
-		out = append(out, p.Links...)
-	}
-	out = append(out, pl.addLinks...)
-	slices.SortFunc(out, comparePair)
-	out = slices.Compact(out)
-	return slices.DeleteFunc(out, func(p Pair) bool { return slices.Contains(pl.delLinks, p) })
-}
-
 // recompute rebuilds the component of pl from its records.
 func (s *session) recompute(pl *plan, newID func() string, asOf time.Time) (*Change, error) {
 	if err := s.expand(pl); err != nil {
@@ -67,9 +53,9 @@ func (s *session) recompute(pl *plan, newID func() string, asOf time.Time) (*Cha
 		return nil, err
 	}
 	slices.SortFunc(pl.olds, func(a, b *Profile) int { return compareStr(a.ID, b.ID) })
-	pairs, links := pl.pairs(), pl.links()
-	res := s.c.resolve(nodes, pl.sticky, pairs, links)
-	parts := s.c.buildParts(res, pairs, links)
+	pairs := pl.pairs()
+	res := s.c.resolve(nodes, pl.sticky, pairs)
+	parts := s.c.buildParts(res, pairs)
 	created, forwards, err := assignIDs(pl.olds, parts, newID)
 	if err != nil {
 		return nil, err
@@ -111,21 +97,9 @@ func (s *session) recompute(pl *plan, newID func() string, asOf time.Time) (*Cha
 }
 
 // expand adds to pl every profile that shares an identifier with a profile
-// in it, or holds a record an operator linked to one of its records, until
-// none is left: the component a recomputation must see.
+// in it, until none is left: the component a recomputation must see.
 func (s *session) expand(pl *plan) error {
 	for i := 0; i < len(pl.olds); i++ {
-		for _, pr := range pl.olds[i].Links {
-			for _, k := range []identity.RecordKey{pr.A, pr.B} {
-				p, err := s.holder(k)
-				if err != nil {
-					return err
-				}
-				if p != nil { // a linked record erased since links nothing
-					pl.include(p)
-				}
-			}
-		}
 		for _, st := range pl.olds[i].Identifiers {
 			id := st.Identifier
 			if st.Status == StatusHub {
@@ -203,7 +177,7 @@ func (s *session) load(pl *plan) ([]node, *identity.Record, error) {
 
 // buildParts builds one profile per part of res, without ids, credits or
 // derived values.
-func (c *config) buildParts(res *resolution, pairs, links []Pair) []*Profile {
+func (c *config) buildParts(res *resolution, pairs []Pair) []*Profile {
 	isHub := func(id identity.Identifier) bool { return res.hubs[id] }
 	firstPart := map[identity.Identifier]int{}
 	shared := map[identity.Identifier]bool{}
@@ -252,11 +226,6 @@ func (c *config) buildParts(res *resolution, pairs, links []Pair) []*Profile {
 		for _, pr := range pairs {
 			if prof.Holds(pr.A) || prof.Holds(pr.B) {
 				prof.DoNotLink = append(prof.DoNotLink, pr)
-			}
-		}
-		for _, pr := range links {
-			if prof.Holds(pr.A) || prof.Holds(pr.B) {
-				prof.Links = append(prof.Links, pr)
 			}
 		}
 		for _, sp := range seps {

@@ -37,7 +37,7 @@ func (r *Resolver) Detach(rd Reader, k identity.RecordKey, newID func() string, 
 	if err != nil {
 		return nil, err
 	}
-	res := r.c.resolve(slices.DeleteFunc(nodes, func(n node) bool { return n.key == k }), pl.sticky, pl.pairs(), pl.links())
+	res := r.c.resolve(slices.DeleteFunc(nodes, func(n node) bool { return n.key == k }), pl.sticky, pl.pairs())
 	best, bestN := -1, 0
 	for i, part := range res.parts {
 		n := 0
@@ -56,11 +56,6 @@ func (r *Resolver) Detach(rd Reader, k identity.RecordKey, newID func() string, 
 	for _, j := range res.parts[best] {
 		if key := res.nodes[j].key; p.Holds(key) {
 			pl.addPairs = append(pl.addPairs, newPair(k, key))
-		}
-	}
-	for _, pr := range p.Links {
-		if pr.A == k || pr.B == k {
-			pl.delLinks = append(pl.delLinks, pr) // the unmerge overrides them
 		}
 	}
 	return s.recompute(pl, newID, asOf)
@@ -104,7 +99,6 @@ func (r *Resolver) pair(rd Reader, a, b identity.RecordKey, remove bool, newID f
 		pl.delPairs = []Pair{newPair(a, b)}
 	} else {
 		pl.addPairs = []Pair{newPair(a, b)}
-		pl.delLinks = []Pair{newPair(a, b)}
 	}
 	return s.recompute(pl, newID, asOf)
 }
@@ -192,31 +186,23 @@ func (s *session) mustHold(k identity.RecordKey) (*Profile, error) {
 	return p, nil
 }
 
-// Link is the operator's word that records a and b are one person: it
-// removes the do-not-link pairs given (each between two records of the
-// stored profiles: what [Resolver.Detach] and [Resolver.Separate] added),
-// adds a link between a and b, kept on the profile as [Profile].Links, and
-// recomputes their component. Linked records are one profile even when no
-// identifier links them, unless a do-not-link (added later by Detach or
-// Separate, which drop the link) or a limit keeps them apart. It returns
-// [ErrNotFound] if no profile holds a, b or a record of a pair.
-func (r *Resolver) Link(rd Reader, a, b identity.RecordKey, unlink []Pair, newID func() string, asOf time.Time) (*Change, error) {
+// Unseparate removes the do-not-link pairs given, each between two
+// records of the stored profiles, and recomputes their component: the
+// operator's word that the records may be one person after all, which
+// undoes [Resolver.Detach] and [Resolver.Separate] for those pairs. The
+// records rejoin only if an identifier links them. It is a NoOp when no
+// pair is given. It returns [ErrNotFound] if no profile holds a record of
+// a pair.
+func (r *Resolver) Unseparate(rd Reader, pairs []Pair, newID func() string, asOf time.Time) (*Change, error) {
 	if err := checkCall(newID, asOf); err != nil {
 		return nil, err
 	}
-	if a == b {
-		return nil, fmt.Errorf("%w: record %s linked with itself", ErrInvalid, a)
+	if len(pairs) == 0 {
+		return &Change{NoOp: true}, nil
 	}
 	s := newSession(r.c, rd)
 	pl := newPlan()
-	for _, k := range []identity.RecordKey{a, b} {
-		p, err := s.mustHold(k)
-		if err != nil {
-			return nil, err
-		}
-		pl.include(p)
-	}
-	for _, pr := range unlink {
+	for _, pr := range pairs {
 		for _, k := range []identity.RecordKey{pr.A, pr.B} {
 			p, err := s.mustHold(k)
 			if err != nil {
@@ -226,6 +212,5 @@ func (r *Resolver) Link(rd Reader, a, b identity.RecordKey, unlink []Pair, newID
 		}
 		pl.delPairs = append(pl.delPairs, newPair(pr.A, pr.B))
 	}
-	pl.addLinks = []Pair{newPair(a, b)}
 	return s.recompute(pl, newID, asOf)
 }

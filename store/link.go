@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/scv-go/scv/merge"
 )
@@ -13,16 +14,16 @@ import (
 // operator gave it, Actor who linked them.
 const EventLinked EventKind = "linked"
 
-// Link is the operator's word that the profiles with ids a and b
-// (forwards followed) are one person: accepting a suggestion, or undoing
-// [Store.Detach] and [Store.Separate]. In one transaction it removes every
-// do-not-link pair between their records, links their first records
-// ([merge.Resolver.Link]), and recomputes the component, so they become one
-// profile (unless a limit keeps them apart). The change feed gets an
-// [EventLinked] naming actor (who decided; not personal data of a
-// customer), stamped with the time. It returns a NoOp change, and no
-// event, when a and b are one profile already, and [ErrNotFound] or
-// [ErrErased] for an id that names no live profile.
+// Link is the operator's word that two profiles may be one person after
+// all: it removes every do-not-link pair between a record of the profile
+// with id a and a record of the profile with id b (forwards followed),
+// which undoes [Store.Detach] and [Store.Separate] between them, and
+// recomputes their component in one transaction. The two rejoin when an
+// identifier links them. The change feed gets an [EventLinked] naming
+// actor (who decided; not personal data of a customer), stamped with the
+// time. It returns a NoOp change, and no event, when no do-not-link pair
+// keeps the two apart, and [ErrNotFound] or [ErrErased] for an id that
+// names no live profile.
 func (s *Store) Link(ctx context.Context, a, b, actor string) (*merge.Change, error) {
 	return s.decide(ctx, func(t *txn) (*merge.Change, error) {
 		pa, err := t.byIDString(a)
@@ -33,22 +34,19 @@ func (s *Store) Link(ctx context.Context, a, b, actor string) (*merge.Change, er
 		if err != nil {
 			return nil, err
 		}
-		if pa.ID == pb.ID || len(pa.Records) == 0 || len(pb.Records) == 0 {
-			return &merge.Change{NoOp: true}, nil
-		}
 		var pairs []merge.Pair
 		for _, pr := range pa.DoNotLink {
 			if pa.Holds(pr.A) && pb.Holds(pr.B) || pa.Holds(pr.B) && pb.Holds(pr.A) {
 				pairs = append(pairs, pr)
 			}
 		}
-		c, err := s.resolver.Link(t, pa.Records[0].Key, pb.Records[0].Key, pairs, newProfileID, t.asOf)
+		c, err := s.resolver.Unseparate(t, pairs, newProfileID, t.asOf)
 		if err != nil || c.NoOp {
 			return c, err
 		}
 		survivor := pa.ID
 		for _, p := range c.Profiles {
-			if p.Holds(pa.Records[0].Key) {
+			if slices.ContainsFunc(pa.Records, func(r merge.RecordRef) bool { return p.Holds(r.Key) }) {
 				survivor = p.ID
 				break
 			}

@@ -194,9 +194,6 @@ func (t *txn) split(lp *liveProfile, keep []merge.RecordRef, tags map[string]boo
 	q.DoNotLink = slices.DeleteFunc(q.DoNotLink, func(pr merge.Pair) bool {
 		return erasedKey[pr.A.String()] || erasedKey[pr.B.String()]
 	})
-	q.Links = slices.DeleteFunc(q.Links, func(pr merge.Pair) bool {
-		return erasedKey[pr.A.String()] || erasedKey[pr.B.String()]
-	})
 	q.Separations = slices.DeleteFunc(q.Separations, func(sp merge.Separation) bool {
 		return erasedKey[sp.A.String()] || erasedKey[sp.B.String()]
 	})

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/scv-go/scv"
@@ -271,11 +270,8 @@ func writeExplanation(w io.Writer, ex *scv.Explanation) {
 				t.records[k] = true
 			}
 		}
-		if slices.ContainsFunc(p.Detail.Links, func(pr merge.Pair) bool { return pr.A == rl.Record || pr.B == rl.Record }) {
-			kinds = append(kinds, "an operator's link (scv link)")
-		}
 		linked := strings.Join(kinds, ", ")
-		if len(kinds) == 0 {
+		if len(rl.Links) == 0 {
 			linked = "nothing (the profile's only record)"
 		}
 		fmt.Fprintf(w, "  %-50s %s\n", rl.Record, linked)

@@ -11,12 +11,12 @@ import (
 )
 
 func init() {
-	commandHelp["link"] = `Each side is a profile id (as "scv get" and "scv suggest" list them) or
-a record key (channel/source/id: the profile holding it). The two become
-one profile: every do-not-link between their records (an unmerge, a
-separation) is removed and the link is kept, so that later imports keep
-them together; "scv unmerge" of a linked record undoes it. The change
-feed records who (--actor, default $USER) and when.`
+	commandHelp["link"] = `Each side is a profile id (as "scv get" lists them) or a record key
+(channel/source/id: the profile holding it). Every do-not-link between the
+two profiles' records (an unmerge, a separation) is removed and the two
+are re-resolved: they become one profile when an identifier links them.
+The change feed records who (--actor, default $USER) and when. Merging two
+profiles that share no identifier is not an operation of this version.`
 }
 
 func setupLink(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
@@ -45,7 +45,7 @@ func setupLink(flags *flag.FlagSet, e *env) func(context.Context, []string) erro
 			}
 		}
 		if ids[0] == ids[1] {
-			fmt.Fprintf(e.stdout, "nothing to do: both are profile %s\n", ids[0])
+			fmt.Fprintf(e.stdout, "nothing to undo: both name profile %s\n", ids[0])
 			return nil
 		}
 		res, err := db.Link(ctx, ids[0], ids[1], who)
@@ -54,12 +54,12 @@ func setupLink(flags *flag.FlagSet, e *env) func(context.Context, []string) erro
 			return notFound("profile not found")
 		case err != nil:
 			return err
-		case !res.Changed:
-			fmt.Fprintf(e.stdout, "nothing to do: %s and %s are one profile already\n", ids[0], ids[1])
+		case !res.Unlinked:
+			fmt.Fprintf(e.stdout, "nothing to undo: no do-not-link keeps %s and %s apart; merging profiles that share no identifier is not an operation of this version\n", ids[0], ids[1])
 		case res.Joined:
 			fmt.Fprintf(e.stdout, "linked: %s and %s are one profile, %s\n", ids[0], ids[1], res.Profile)
 		default:
-			fmt.Fprintf(e.stdout, "linked, but a limit of identifiers per profile keeps %s and %s apart (see scv explain)\n", ids[0], ids[1])
+			fmt.Fprintf(e.stdout, "the do-not-link between %s and %s is removed, but no identifier links them: they stay apart\n", ids[0], ids[1])
 		}
 		return nil
 	}

@@ -128,7 +128,7 @@ func commands() []*command {
 		{"explain", "[--json] [--region CC] PHONE|ID  |  --pair RECORDKEY RECORDKEY", "show what links a profile's records, or why two records are (not) one profile", setupExplain},
 		{"suggest", "[--json] [--limit N] [--min-probability P] [--min-score P] [--max-block N] [--show-names] [--region CC] [PHONE|ID]", "list pairs of profiles that may be the same person, for review (nothing is merged)", setupSuggest},
 		{"unmerge", "RECORDKEY", "take a source record (channel/source/id) out of its profile and keep it apart", setupUnmerge},
-		{"link", "[--actor NAME] ID|RECORDKEY ID|RECORDKEY", "make two profiles one (accept a suggestion, undo an unmerge), recording who and when", setupLink},
+		{"link", "[--actor NAME] ID|RECORDKEY ID|RECORDKEY", "undo an unmerge: let two profiles rejoin, recording who and when", setupLink},
 		{"erase", "--yes [--region CC] PHONE|ID", "erase a customer for good (crypto-shredding) and suppress their identifiers", setupErase},
 		{"unsuppress", "[--kind KIND] [--scope SCOPE] [--region CC] VALUE", "lift the suppression an erasure put on an identifier (a phone by default)", setupUnsuppress},
 		{"rotate-key", "[--json] [--retire]  |  --new-key-file FILE", "rotate the key-encryption key online, or the root key offline", setupRotateKey},
