@@ -12,9 +12,9 @@ import (
 
 // LinkResult says what [DB.Link] did.
 type LinkResult struct {
-	// Unlinked is false when no do-not-link kept the two profiles apart:
-	// then nothing changed.
-	Unlinked bool `json:"unlinked"`
+	// Changed is false when nothing kept the two profiles apart that
+	// Link can remove: then nothing changed.
+	Changed bool `json:"changed"`
 	// Profile is the profile holding the first profile's records
 	// afterwards.
 	Profile string `json:"profile"`
@@ -34,9 +34,9 @@ type LinkResult struct {
 //
 // Merging two profiles that share no identifier (accepting a suggestion of
 // [DB.Suggest] whose profiles were never separated) is not an operation
-// of this version: Link then reports Unlinked false.
+// of this version: Link then reports Changed false.
 func (db *DB) Link(ctx context.Context, a, b, actor string) (LinkResult, error) {
-	ch, err := db.s.Link(ctx, a, b, actor)
+	ch, err := db.s.Rejoin(ctx, a, b, actor)
 	if err != nil {
 		return LinkResult{}, err
 	}
@@ -48,7 +48,7 @@ func (db *DB) Link(ctx context.Context, a, b, actor string) (LinkResult, error) 
 	if err != nil {
 		return LinkResult{}, err
 	}
-	return LinkResult{Unlinked: !ch.NoOp, Profile: pa.ID, Joined: pa.ID == pb.ID}, nil
+	return LinkResult{Changed: !ch.NoOp, Profile: pa.ID, Joined: pa.ID == pb.ID}, nil
 }
 
 // ByRecord returns the profile holding the source record with key k, or

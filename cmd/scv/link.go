@@ -54,7 +54,7 @@ func setupLink(flags *flag.FlagSet, e *env) func(context.Context, []string) erro
 			return notFound("profile not found")
 		case err != nil:
 			return err
-		case !res.Unlinked:
+		case !res.Changed:
 			fmt.Fprintf(e.stdout, "nothing to undo: no do-not-link keeps %s and %s apart; merging profiles that share no identifier is not an operation of this version\n", ids[0], ids[1])
 		case res.Joined:
 			fmt.Fprintf(e.stdout, "linked: %s and %s are one profile, %s\n", ids[0], ids[1], res.Profile)

@@ -14,7 +14,7 @@ import (
 
 // TestFeedMergesSplitsLinks checks that the change feed reports every
 // merge of an import, the split of an unmerge, and the link that undoes
-// it, with who linked.
+// it (Rejoin), with who linked.
 func TestFeedMergesSplitsLinks(t *testing.T) {
 	ctx := context.Background()
 	s := openTestStore(t, "", crypto.GenerateRootKey())
@@ -75,9 +75,9 @@ func TestFeedMergesSplitsLinks(t *testing.T) {
 	}
 
 	mark := collect(t, s, "", 1<<20)
-	ch, err = s.Link(ctx, before.ID, apart, "ops@brand")
+	ch, err = s.Rejoin(ctx, before.ID, apart, "ops@brand")
 	if err != nil || ch.NoOp {
-		t.Fatalf("Link: %v, %+v", err, ch)
+		t.Fatalf("Rejoin: %v, %+v", err, ch)
 	}
 	got = onlyKinds(collect(t, s, mark[len(mark)-1].Cursor, 1<<20), EventSplit, EventMerged, EventLinked)
 	want = []Event{
@@ -95,13 +95,13 @@ func TestFeedMergesSplitsLinks(t *testing.T) {
 
 	// Linking again does nothing and says so; an unknown id is not found.
 	mark = collect(t, s, "", 1<<20)
-	if ch, err := s.Link(ctx, before.ID, apart, "ops@brand"); err != nil || !ch.NoOp {
-		t.Errorf("second Link: %v, NoOp %v; want a NoOp", err, ch != nil && ch.NoOp)
+	if ch, err := s.Rejoin(ctx, before.ID, apart, "ops@brand"); err != nil || !ch.NoOp {
+		t.Errorf("second Rejoin: %v, NoOp %v; want a NoOp", err, ch != nil && ch.NoOp)
 	}
 	if n := len(collect(t, s, mark[len(mark)-1].Cursor, 1<<20)); n != 0 {
 		t.Errorf("a NoOp link added %d events", n)
 	}
-	if _, err := s.Link(ctx, before.ID, NewProfileID().String(), "ops"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Link of an unknown id: %v, want ErrNotFound", err)
+	if _, err := s.Rejoin(ctx, before.ID, NewProfileID().String(), "ops"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Rejoin of an unknown id: %v, want ErrNotFound", err)
 	}
 }

@@ -8,13 +8,13 @@ import (
 	"github.com/scv-go/scv/merge"
 )
 
-// EventLinked is the change-feed event of [Store.Link]: Profile is the
+// EventLinked is the change-feed event of [Store.Rejoin]: Profile is the
 // profile that holds the two sides afterwards (or the first side, when
 // no identifier joins them), Other the second side's profile id as the
 // operator gave it, Actor who linked them.
 const EventLinked EventKind = "linked"
 
-// Link is the operator's word that two profiles may be one person after
+// Rejoin is the operator's word that two profiles may be one person after
 // all: it removes every do-not-link pair between a record of the profile
 // with id a and a record of the profile with id b (forwards followed),
 // which undoes [Store.Detach] and [Store.Separate] between them, and
@@ -24,7 +24,7 @@ const EventLinked EventKind = "linked"
 // time. It returns a NoOp change, and no event, when no do-not-link pair
 // keeps the two apart, and [ErrNotFound] or [ErrErased] for an id that
 // names no live profile.
-func (s *Store) Link(ctx context.Context, a, b, actor string) (*merge.Change, error) {
+func (s *Store) Rejoin(ctx context.Context, a, b, actor string) (*merge.Change, error) {
 	return s.decide(ctx, func(t *txn) (*merge.Change, error) {
 		pa, err := t.byIDString(a)
 		if err != nil {
