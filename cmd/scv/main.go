@@ -139,7 +139,7 @@ func commands() []*command {
 		{"verify", "[--repair] [--json]", "check every index both ways; exit status 1 on any problem", setupVerify},
 		{"maintain", "", "finish interrupted erasure purges and reclaim the space of overwritten and deleted values (run it on a schedule, e.g. nightly)", setupMaintain},
 		{"quarantine", "[--json]", "list the records that were not imported, with reasons", setupQuarantine},
-		{"watch", "[--after CURSOR]", "print stage transitions, detractor feedback and erasures as JSON lines until interrupted", setupWatch},
+		{"watch", "[--after CURSOR]", "print stage transitions, detractor feedback, merges, splits, links and erasures as JSON lines until interrupted", setupWatch},
 		{"version", "", "print the version of scv: module version, commit, Go release", setupVersion},
 		{"demo", "[--fixtures DIR] [--as-of YYYY-MM-DD]", "import the fixtures into a temporary database and show what scv makes of them", setupDemo},
 	}
@@ -348,8 +348,9 @@ func (e *env) regionFlag(fs *flag.FlagSet) {
 	fs.StringVar(&e.region, "region", "", "default region of phone numbers without a country code, ISO 3166 (default CN)")
 }
 
-// resolveAsOf reads --as-of, else $SCV_AS_OF: the end of that day in China Standard Time,
-// or now when the day is today (so that --as-of today is the default).
+// resolveAsOf reads --as-of, else $SCV_AS_OF: the end of that day in
+// China Standard Time, or now when the day is today (so that --as-of
+// today is the default).
 func (e *env) resolveAsOf() error {
 	now := e.now()
 	text, from := e.asOfText, "--as-of"
