@@ -138,6 +138,11 @@ type Event struct {
 	To       Stage     `json:"to,omitempty"`
 	Feedback string    `json:"feedback,omitempty"` // "nps" or "csat"
 	Score    int       `json:"score,omitempty"`
+	// Other is the second profile of a merged, split or linked event.
+	Other string `json:"other,omitempty"`
+	// Actor is who linked two profiles ([EventLinked]), as the caller
+	// named them.
+	Actor string `json:"actor,omitempty"`
 }
 
 // EventKind says what an [Event] reports.
@@ -154,11 +159,20 @@ const (
 	// EventErased: a profile was erased; downstream copies (marketing
 	// lists, exports) must delete it too.
 	EventErased EventKind = "erased"
+	// EventMerged: the profile Other was merged into Profile (a record
+	// linked them); Other's id now forwards to Profile.
+	EventMerged EventKind = "merged"
+	// EventSplit: records of Profile went to the new profile Other (an
+	// unmerge, a separation, a record whose new version links elsewhere).
+	EventSplit EventKind = "split"
+	// EventLinked: an operator ([DB.Link]) or AutoLink linked Profile and
+	// Other; Actor says who.
+	EventLinked EventKind = "linked"
 )
 
 func newEvent(e store.Event) Event {
 	return Event{Cursor: e.Cursor, Time: e.Time, Kind: EventKind(e.Kind), Profile: e.Profile,
-		From: Stage(e.From), To: Stage(e.To), Feedback: e.Feedback, Score: e.Score}
+		From: Stage(e.From), To: Stage(e.To), Feedback: e.Feedback, Score: e.Score, Other: e.Other, Actor: e.Actor}
 }
 
 // QuarantineEntry is a record that was not ingested, with where it came

@@ -239,3 +239,32 @@ func (s *session) mustHold(k identity.RecordKey) (*Profile, error) {
 	}
 	return p, nil
 }
+
+// Unseparate removes the do-not-link pairs given, each between two
+// records of the stored profiles, and recomputes their component: the
+// operator's word that the records may be one person after all, which
+// undoes [Resolver.Detach] and [Resolver.Separate] for those pairs. The
+// records rejoin only if an identifier links them. It is a NoOp when no
+// pair is given. It returns [ErrNotFound] if no profile holds a record of
+// a pair.
+func (r *Resolver) Unseparate(rd Reader, pairs []Pair, newID func() string, asOf time.Time) (*Change, error) {
+	if err := checkCall(newID, asOf); err != nil {
+		return nil, err
+	}
+	if len(pairs) == 0 {
+		return &Change{NoOp: true}, nil
+	}
+	s := newSession(r.c, rd)
+	pl := newPlan()
+	for _, pr := range pairs {
+		for _, k := range []identity.RecordKey{pr.A, pr.B} {
+			p, err := s.mustHold(k)
+			if err != nil {
+				return nil, err
+			}
+			pl.include(p)
+		}
+		pl.delPairs = append(pl.delPairs, newPair(pr.A, pr.B))
+	}
+	return s.recompute(pl, newID, asOf)
+}

@@ -32,7 +32,8 @@ func (s *Store) Unlink(ctx context.Context, a, b identity.RecordKey) (*merge.Cha
 // LinkProfiles links the profiles with ids a and b (forwarded ids are
 // followed) through the first record of each, in record-key order: what
 // accepting a suggestion does. probability is the suggestion's, or 0 for
-// an operator's own judgement.
+// an operator's own judgement. The change feed gets an [EventLinked]
+// naming by.
 func (s *Store) LinkProfiles(ctx context.Context, a, b, by string, probability float64) (*merge.Change, error) {
 	pa, err := ParseProfileID(a)
 	if err != nil {
@@ -54,7 +55,19 @@ func (s *Store) LinkProfiles(ctx context.Context, a, b, by string, probability f
 		if p.ID == q.ID {
 			return &merge.Change{NoOp: true}, nil
 		}
-		return s.resolver.Link(t, p.Records[0].Key, q.Records[0].Key, by, probability, newProfileID, t.asOf)
+		c, err := s.resolver.Link(t, p.Records[0].Key, q.Records[0].Key, by, probability, newProfileID, t.asOf)
+		if err != nil || c.NoOp {
+			return c, err
+		}
+		survivor := p.ID
+		for _, np := range c.Profiles {
+			if np.Holds(p.Records[0].Key) {
+				survivor = np.ID
+				break
+			}
+		}
+		t.events = append(t.events, Event{Time: t.now, Kind: EventLinked, Profile: survivor, Other: q.ID, Actor: by})
+		return c, nil
 	})
 }
 

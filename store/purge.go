@@ -124,7 +124,7 @@ func (t *txn) redactEvents(e Entry, ids map[string]bool) (deleted bool, err erro
 	}
 	changed, left := false, 0
 	for i, ev := range list.Events {
-		if ev.Kind != EventErased && ids[ev.Profile] {
+		if ev.Kind != EventErased && (ids[ev.Profile] || ids[ev.Other]) {
 			list.Events[i], changed = Event{}, true
 		}
 		if list.Events[i].Kind != "" {

@@ -448,6 +448,10 @@ func (t *txn) apply(c *merge.Change, in *ingested) error {
 		lr.rec, lr.plain, lr.ctag = &r, in.plain, in.ctag
 		t.touchRecord(lr)
 	}
+	for _, f := range c.Forwards {
+		t.events = append(t.events, Event{Time: t.now, Kind: EventMerged, Profile: f.To, Other: f.From})
+	}
+	split := map[[2]ProfileID]bool{}
 	for _, a := range c.Assign {
 		pid, err := ParseProfileID(a.Profile)
 		if err != nil {
@@ -456,6 +460,10 @@ func (t *txn) apply(c *merge.Change, in *ingested) error {
 		lr, err := t.record(t.recordTag(a.Record))
 		if err != nil {
 			return err
+		}
+		if from := lr.pid; !from.IsZero() && from != pid && slices.Contains(c.Created, a.Profile) && !split[[2]ProfileID{from, pid}] {
+			split[[2]ProfileID{from, pid}] = true
+			t.events = append(t.events, Event{Time: t.now, Kind: EventSplit, Profile: from.String(), Other: a.Profile})
 		}
 		if _, err := t.content(lr); err != nil { // re-sealed under the new holder
 			return err

@@ -24,6 +24,12 @@ const (
 	// EventDetractor: a profile's latest NPS is now a detractor score
 	// (0-6), or its latest CSAT is 1 or 2: someone should call.
 	EventDetractor EventKind = "detractor"
+	// EventMerged: the profile Other was merged into Profile (a record
+	// linked them); Other's id now forwards to Profile.
+	EventMerged EventKind = "merged"
+	// EventSplit: records of Profile went to the new profile Other (an
+	// unmerge, a separation, a record whose new version links elsewhere).
+	EventSplit EventKind = "split"
 )
 
 // Event is one entry of the change feed [Store.Watch] streams. It holds a
@@ -38,6 +44,11 @@ type Event struct {
 	To       merge.Stage `json:"to,omitempty"`
 	Feedback string      `json:"feedback,omitempty"` // "nps" or "csat"
 	Score    int         `json:"score,omitempty"`
+	// Other is the second profile of a merged, split or linked event.
+	Other string `json:"other,omitempty"`
+	// Actor is who linked two profiles ([EventLinked]), as the caller
+	// named them.
+	Actor string `json:"actor,omitempty"`
 }
 
 func (t *txn) noteEvents(lp *liveProfile) {
@@ -129,8 +140,8 @@ func (s *Store) watchStep(ctx context.Context, fn func(*txn) error) error {
 	return s.view(ctx, fn)
 }
 
-// Watch streams the change feed: stage transitions, detractor feedback and
-// erasures, in the feed's order, starting after the event whose Cursor is
+// Watch streams the change feed: stage transitions, detractor feedback,
+// merges, splits, links and erasures, in the feed's order, starting after the event whose Cursor is
 // after ("" for the beginning). When it has caught up it waits for new
 // events until ctx is done, then ends without an error. An erasure
 // removes the events about the erased person but the [EventErased]

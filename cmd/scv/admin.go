@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -90,7 +91,11 @@ func setupUnmerge(flags *flag.FlagSet, e *env) func(context.Context, []string) e
 			fmt.Fprintln(e.stdout, "nothing to do: the record is already apart")
 			return nil
 		}
-		for _, p := range ch.Profiles {
+		// The record's new profile first, then the rest, in the order of
+		// their ids.
+		ps := slices.Clone(ch.Profiles)
+		slices.SortStableFunc(ps, func(a, b *scv.Profile) int { return cmp.Compare(boolInt(!a.Holds(k)), boolInt(!b.Holds(k))) })
+		for _, p := range ps {
 			what := "keeps"
 			if p.Holds(k) {
 				what = "now holds the record;"
@@ -558,4 +563,11 @@ func setupMaintain(flags *flag.FlagSet, e *env) func(context.Context, []string) 
 		fmt.Fprintln(e.stdout, "maintenance done: the space of overwritten and deleted values is reclaimed")
 		return nil
 	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -16,9 +16,16 @@ import (
 func setupGet(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
 	e.dbFlags(flags)
 	e.regionFlag(flags)
-	asJSON := flags.Bool("json", false, "print the profile as JSON")
+	asJSON := flags.Bool("json", false, "print the profile as JSON, one line per profile")
+	detail := flags.Bool("detail", false, "with the orders, interactions, surveys and stage history, each with its record key")
+	kind := flags.String("kind", "", "look up by an identifier of this kind: unionid, openid, member, buyer, weibo, email (default: a phone, a profile id or a record key)")
+	scope := flags.String("scope", "", "the scope of an openid (app id), member number (source) or buyer id (platform)")
 	return func(ctx context.Context, args []string) (err error) {
-		if err := wantArgs("get", args, 1, "one PHONE or profile ID"); err != nil {
+		if err := wantArgs("get", args, 1, "one PHONE, profile ID or RECORDKEY (or --kind KIND VALUE)"); err != nil {
+			return err
+		}
+		q, err := parseQuery(args[0], *kind, *scope, e.region)
+		if err != nil {
 			return err
 		}
 		db, err := e.openRefreshed(ctx)
@@ -26,14 +33,34 @@ func setupGet(flags *flag.FlagSet, e *env) func(context.Context, []string) error
 			return err
 		}
 		defer closeDB(db, &err)
-		p, err := lookup(ctx, db, args[0], e.region)
+		ps, err := q.find(ctx, db)
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			return writeJSON(e.stdout, p)
+		if !*asJSON && len(ps) > 1 {
+			fmt.Fprintf(e.stdout, "that %s is on %d profiles that merge protection keeps apart:\n\n", q.what(), len(ps))
 		}
-		writeProfile(e.stdout, p)
+		for i, p := range ps {
+			var h *scv.History
+			if *detail {
+				if h, err = db.History(ctx, p.ID); err != nil {
+					return err
+				}
+			}
+			if *asJSON {
+				if err := writeJSON(e.stdout, profileOut(p, h)); err != nil {
+					return err
+				}
+				continue
+			}
+			if i > 0 {
+				fmt.Fprintln(e.stdout)
+			}
+			writeProfile(e.stdout, p)
+			if h != nil {
+				writeHistory(e.stdout, h)
+			}
+		}
 		return nil
 	}
 }
@@ -79,32 +106,39 @@ func lookup(ctx context.Context, db *scv.DB, arg, region string) (*scv.Profile, 
 		return p, err
 	}
 	p, err := db.ByPhone(ctx, arg)
+	if err != nil {
+		return nil, phoneError(err, region)
+	}
+	return p, nil
+}
+
+// phoneError says in words why a phone number found no single profile,
+// never repeating the number.
+func phoneError(err error, region string) error {
 	var amb *scv.AmbiguousError
 	switch {
-	case err == nil:
-		return p, nil
 	case errors.Is(err, scv.ErrNotFound):
-		return nil, notFound("phone number not found")
+		return notFound("phone number not found")
 	case errors.As(err, &amb):
-		return nil, notFound("that phone number is on %d profiles that merge protection keeps apart (%s); look them up by id",
+		return usageError("that phone number is on %d profiles that merge protection keeps apart (%s): name one by its profile id",
 			len(amb.Profiles), strings.Join(amb.Profiles, ", "))
 	case errors.Is(err, scv.ErrAmbiguous):
-		return nil, notFound("that phone number is on several profiles that merge protection keeps apart")
+		return usageError("that phone number is on several profiles that merge protection keeps apart: name one by its profile id (\"scv get\" lists them)")
 	case errors.Is(err, scv.ErrHub):
-		return nil, notFound("that phone number is a shared placeholder (a hub): staff typed it for several different customers, so it identifies no one; look the customer up by profile id")
+		return notFound("that phone number is a shared placeholder (a hub): staff typed it for several different customers, so it identifies no one; look the customer up by profile id")
 	case errors.Is(err, identity.ErrMaskedPhone):
-		return nil, notFound("that phone number is masked (digits replaced by *): it never identifies anyone")
+		return notFound("that phone number is masked (digits replaced by *): it never identifies anyone")
 	case errors.Is(err, identity.ErrServicePhone):
-		return nil, notFound("that is a service or shared-cost number (400, 800, 95xxx, 10xxx), never a customer's key")
+		return notFound("that is a service or shared-cost number (400, 800, 95xxx, 10xxx), never a customer's key")
 	case errors.Is(err, identity.ErrPlaceholderPhone):
-		return nil, notFound("that is a placeholder number staff type when a customer gives none: it identifies no one")
+		return notFound("that is a placeholder number staff type when a customer gives none: it identifies no one")
 	case errors.Is(err, identity.ErrInvalidPhone):
 		if region == "" {
 			region = "CN"
 		}
-		return nil, usageError("not a valid phone number for region %s (see --region), nor a profile id (32 hex digits)", region)
+		return usageError("not a valid phone number for region %s (see --region), nor a profile id (32 hex digits)", region)
 	}
-	return nil, err
+	return err
 }
 
 func setupExplain(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
@@ -180,9 +214,9 @@ type recordLinksJSON struct {
 
 func explanationJSON(ex *scv.Explanation) any {
 	out := struct {
-		Profile *scv.Profile      `json:"profile"`
+		Profile profileJSONOut    `json:"profile"`
 		Records []recordLinksJSON `json:"records"`
-	}{Profile: ex.Profile, Records: []recordLinksJSON{}}
+	}{Profile: profileOut(ex.Profile, nil), Records: []recordLinksJSON{}}
 	for _, rl := range ex.Links {
 		r := recordLinksJSON{Record: rl.Record.String(), Links: []linkJSON{}}
 		for _, l := range rl.Links {

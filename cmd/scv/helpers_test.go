@@ -38,7 +38,7 @@ type cli struct {
 // created), and the environment cleared of SCV_ variables.
 func newCLI(t *testing.T) *cli {
 	t.Helper()
-	for _, v := range []string{"SCV_KEY", "SCV_KEY_FILE", "SCV_DB", "SCV_ERASURE_JOURNAL"} {
+	for _, v := range []string{"SCV_KEY", "SCV_KEY_FILE", "SCV_DB", "SCV_ERASURE_JOURNAL", "SCV_AS_OF"} {
 		t.Setenv(v, "")
 	}
 	dir := t.TempDir()

@@ -23,6 +23,7 @@ import (
 type fileSummary struct {
 	File string `json:"file"`
 	scv.Summary
+	QuarantinedTotal int `json:"quarantined_total"`
 	// UnreadFrom is the byte offset from which the file could not be
 	// read (a break in a JSON array the reader cannot skip).
 	UnreadFrom *int64 `json:"unread_from,omitempty"`
@@ -32,8 +33,18 @@ type fileSummary struct {
 // of scv.Summary at the top level, and each file's own.
 type importSummary struct {
 	scv.Summary
-	Files       []fileSummary `json:"files"`
-	Interrupted bool          `json:"interrupted,omitempty"` // by a signal: the counts are what was committed
+	QuarantinedTotal int           `json:"quarantined_total"`
+	Files            []fileSummary `json:"files"`
+	Interrupted      bool          `json:"interrupted,omitempty"` // by a signal: the counts are what was committed
+}
+
+// withTotals returns s with its quarantined totals counted.
+func (s importSummary) withTotals() importSummary {
+	s.QuarantinedTotal = s.Read - s.Accepted
+	for i := range s.Files {
+		s.Files[i].QuarantinedTotal = s.Files[i].Read - s.Files[i].Accepted
+	}
+	return s
 }
 
 func setupImport(flags *flag.FlagSet, e *env) func(context.Context, []string) error {
@@ -110,7 +121,7 @@ func setupImport(flags *flag.FlagSet, e *env) func(context.Context, []string) er
 			}
 		}
 		if *asJSON {
-			if err := writeJSON(e.stdout, total); err != nil {
+			if err := writeJSON(e.stdout, total.withTotals()); err != nil {
 				return err
 			}
 		} else {

@@ -7,6 +7,7 @@
 //
 //	scv COMMAND [flags] [arguments]
 //	scv help [COMMAND]
+//	scv version          (or scv --version)
 //
 // Flags may come before or after the arguments. Output is human-readable
 // by default and JSON with --json.
@@ -24,8 +25,9 @@
 //
 // # Time
 //
-// --as-of YYYY-MM-DD computes stages as of the end of that day in China
-// Standard Time (now, when the day is today); the default is now.
+// --as-of YYYY-MM-DD (or SCV_AS_OF) computes stages as of the end of that
+// day in China Standard Time (now, when the day is today); the default is
+// now.
 // Read commands (get, stage, stats, export, explain) given --as-of
 // compute stages as of that time for their answer only: they store
 // nothing and add nothing to the change feed. Without --as-of they
@@ -119,26 +121,28 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		{"keygen", "[--out FILE]", "print a new root key, or write it to a new file of mode 0600", setupKeygen},
-		{"import", "--format wechat|weibo|ecommerce|pos|csv|auto [--source NAME] [--region CC] [--map field=column,... | --map-file FILE] [--json] FILE...", "read channel exports into the database (- is stdin)", setupImport},
-		{"get", "[--json] [--region CC] PHONE|ID", "show one profile, by phone number or profile id", setupGet},
+		{"import", "--format wechat|weibo|ecommerce|pos|csv|auto [--source NAME] [--region CC] [--map field=column,... | --map-file FILE] [--json] [--no-sync] FILE...", "read channel exports into the database (- is stdin)", setupImport},
+		{"get", "[--json] [--detail] [--region CC] PHONE|ID|RECORDKEY  |  --kind KIND [--scope SCOPE] VALUE", "show a customer's profile, by phone, profile id, record key or any identifier", setupGet},
 		{"stage", "[--json] [--limit N] [--risk R] [--channel C] [--consent PURPOSE] [--active-since DATE] [--after CURSOR] STAGE", "list the profiles in a lifecycle stage", setupStage},
 		{"stats", "[--json]", "count profiles by stage and risk, records, quarantined records", setupStats},
-		{"export", "--purpose internal|marketing|personalisation|third_party", "write the profiles a purpose may use, one JSON object per line", setupExport},
-		{"explain", "[--json] PHONE|ID  |  --pair RECORDKEY RECORDKEY", "show what links a profile's records, or why two records are (not) one profile", setupExplain},
-		{"suggest", "[--json] [--limit N] [--min-probability P] [--max-block N] [--show-names] [PHONE|ID]", "list pairs of profiles that may be the same person, for review (nothing is merged)", setupSuggest},
+		{"export", "--purpose internal|marketing|personalisation|third_party [--json]", "write the profiles a purpose may use, one JSON object per line", setupExport},
+		{"explain", "[--json] [--region CC] PHONE|ID  |  --pair RECORDKEY RECORDKEY", "show what links a profile's records, or why two records are (not) one profile", setupExplain},
+		{"suggest", "[--json] [--limit N] [--min-probability P] [--min-score P] [--max-block N] [--show-names] [--region CC] [PHONE|ID]  |  --link-above P", "list pairs of profiles that may be the same person, for review (nothing is merged)", setupSuggest},
 		{"unmerge", "RECORDKEY", "take a source record (channel/source/id) out of its profile and keep it apart", setupUnmerge},
-		{"erase", "--yes PHONE|ID", "erase a customer for good (crypto-shredding) and suppress their identifiers", setupErase},
+		{"link", "[--actor NAME] ID|RECORDKEY ID|RECORDKEY", "undo an unmerge: let two profiles rejoin, recording who and when", setupLink},
+		{"erase", "--yes [--region CC] PHONE|ID", "erase a customer for good (crypto-shredding) and suppress their identifiers", setupErase},
 		{"unsuppress", "[--kind KIND] [--scope SCOPE] [--region CC] VALUE", "lift the suppression an erasure put on an identifier (a phone by default)", setupUnsuppress},
-		{"rotate-key", "[--retire]  |  --new-key-file FILE", "rotate the key-encryption key online, or the root key offline", setupRotateKey},
-		{"refresh", "", "recompute time-dependent stages and risks as of --as-of", setupRefresh},
+		{"rotate-key", "[--json] [--retire]  |  --new-key-file FILE", "rotate the key-encryption key online, or the root key offline", setupRotateKey},
+		{"refresh", "[--json]", "recompute time-dependent stages and risks as of --as-of", setupRefresh},
 		{"restage", "[--rules FILE] [--json]", "re-resolve and re-stage every profile under the rules of FILE (default: the built-in defaults) and store them as the database's", setupRestage},
 		{"backup", "FILE", "write a consistent backup to a new FILE (- is stdout)", setupBackup},
 		{"restore", "[--force] FILE", "replace the database with a backup; erasures made since stay applied", setupRestore},
 		{"verify", "[--repair] [--json]", "check every index both ways; exit status 1 on any problem", setupVerify},
 		{"maintain", "", "finish interrupted erasure purges and reclaim the space of overwritten and deleted values (run it on a schedule, e.g. nightly)", setupMaintain},
 		{"quarantine", "[list|retry|drop] [--file F] [--reason R] [--source S] [--json] [--region CC] [--map ... | --map-file FILE]", "list the records that were not imported, with reasons; retry them after a fix, or drop them", setupQuarantine},
-		{"watch", "[--after CURSOR]", "print stage transitions, detractor feedback and erasures as JSON lines until interrupted", setupWatch},
-		{"demo", "[--fixtures DIR]", "import the fixtures into a temporary database and show what scv makes of them", setupDemo},
+		{"watch", "[--after CURSOR]", "print stage transitions, detractor feedback, merges, splits, links and erasures as JSON lines until interrupted", setupWatch},
+		{"version", "", "print the version of scv: module version, commit, Go release", setupVersion},
+		{"demo", "[--fixtures DIR] [--as-of YYYY-MM-DD]", "import the fixtures into a temporary database and show what scv makes of them", setupDemo},
 	}
 }
 
@@ -152,6 +156,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 	name, rest := args[0], args[1:]
+	if name == "--version" || name == "-version" {
+		writeVersion(stdout)
+		return exitOK
+	}
 	if name == "help" || name == "-h" || name == "-help" || name == "--help" {
 		if len(rest) == 0 {
 			writeUsage(stdout, cmds)
@@ -262,9 +270,11 @@ func shown(s string) string {
 var wordLike = regexp.MustCompile(`^[A-Za-z][A-Za-z_-]{0,31}$|^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$`)
 
 // flagError returns the flag package's error without the value it
-// quotes, which may be anything the operator typed.
+// quotes, which may be anything the operator typed, and with the flag's
+// name written with two dashes.
 func flagError(err error) string {
-	return quoted.ReplaceAllStringFunc(err.Error(), func(q string) string {
+	msg := singleDash.ReplaceAllString(err.Error(), "$1 --$2")
+	return quoted.ReplaceAllStringFunc(msg, func(q string) string {
 		s, uerr := strconv.Unquote(q)
 		if uerr != nil {
 			return "(value not shown)"
@@ -272,6 +282,8 @@ func flagError(err error) string {
 		return shown(s)
 	})
 }
+
+var singleDash = regexp.MustCompile(`(flag provided but not defined:|flag needs an argument:|for flag) -([a-z])`)
 
 var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 
@@ -327,7 +339,7 @@ func (e *env) dbFlags(fs *flag.FlagSet) {
 	fs.StringVar(&e.db, "db", "", "database directory or postgres:// URL (default $SCV_DB, else ./scv-data)")
 	fs.StringVar(&e.keyFile, "key-file", "", "root key file (default $SCV_KEY_FILE, else the key text in $SCV_KEY)")
 	fs.StringVar(&e.journal, "erasure-journal", "", "external erasure journal file (default $SCV_ERASURE_JOURNAL)")
-	fs.StringVar(&e.asOfText, "as-of", "", "compute stages as of the end of this day, YYYY-MM-DD (default now)")
+	fs.StringVar(&e.asOfText, "as-of", "", "compute stages as of the end of this day, YYYY-MM-DD (default $SCV_AS_OF, else now)")
 	fs.BoolVar(&e.noAtRest, "no-at-rest-encryption", false, "the database was made without Badger's own encryption at rest (the store's sealing stays on)")
 	fs.StringVar(&e.rulesFile, "rules", "", "merge rules, a JSON file of scv.MergeOptions: refused if the database's differ (default: the database's own rules; the defaults for a new one)")
 }
@@ -337,17 +349,22 @@ func (e *env) regionFlag(fs *flag.FlagSet) {
 	fs.StringVar(&e.region, "region", "", "default region of phone numbers without a country code, ISO 3166 (default CN)")
 }
 
-// resolveAsOf reads --as-of: the end of that day in China Standard Time,
-// or now when the day is today (so that --as-of today is the default).
+// resolveAsOf reads --as-of, else $SCV_AS_OF: the end of that day in
+// China Standard Time, or now when the day is today (so that --as-of
+// today is the default).
 func (e *env) resolveAsOf() error {
 	now := e.now()
-	if e.asOfText == "" {
+	text, from := e.asOfText, "--as-of"
+	if text == "" && e.getenv != nil {
+		text, from = e.getenv("SCV_AS_OF"), "SCV_AS_OF"
+	}
+	if text == "" {
 		e.asOf = now
 		return nil
 	}
-	day, err := time.ParseInLocation(time.DateOnly, e.asOfText, chinaTime)
+	day, err := time.ParseInLocation(time.DateOnly, text, chinaTime)
 	if err != nil {
-		return usageError("bad --as-of %s: want a date as YYYY-MM-DD", shown(e.asOfText))
+		return usageError("bad %s %s: want a date as YYYY-MM-DD", from, shown(text))
 	}
 	end := day.AddDate(0, 0, 1).Add(-time.Nanosecond)
 	if !day.After(now) && end.After(now) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/hex"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -30,12 +31,18 @@ func TestNoPlaintextInPostgres(t *testing.T) {
 	if !bytes.Contains(decoded, []byte("keyring")) {
 		t.Fatal("the decoded dump lacks the meta key \"keyring\": the bytea decoding is wrong")
 	}
-	for _, b := range [][]byte{dump, decoded} {
+	// The dump's text without its hex values (digits in which a phone
+	// number can turn up by chance), and the values decoded.
+	text := hexValue.ReplaceAll(dump, nil)
+	for _, b := range [][]byte{text, decoded} {
 		if found := leaks(b, ns); len(found) > 0 {
 			t.Errorf("%d needles in the pg_dump output (not shown)", len(found))
 		}
 	}
 }
+
+// hexValue is a bytea value as pg_dump writes it.
+var hexValue = regexp.MustCompile(`\\\\x[0-9a-f]*`)
 
 // decodeDump returns the bytea values of a plain pg_dump's COPY rows,
 // hex-decoded and concatenated, and the number of rows.

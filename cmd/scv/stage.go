@@ -65,7 +65,7 @@ func setupStage(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 				break
 			}
 			if *asJSON {
-				if err := writeJSON(e.stdout, p); err != nil {
+				if err := writeJSON(e.stdout, profileOut(p, nil)); err != nil {
 					return err
 				}
 			} else {
@@ -79,7 +79,7 @@ func setupStage(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 		}
 		if cut {
 			if *asJSON {
-				fmt.Fprintf(e.stderr, "scv: more profiles: resume with --after %s\n", cursor)
+				return writeJSON(e.stdout, map[string]string{"cursor": cursor})
 			} else {
 				fmt.Fprintf(e.stdout, "-- more: resume with --after %s\n", cursor)
 			}
@@ -237,7 +237,7 @@ func setupExport(flags *flag.FlagSet, e *env) func(context.Context, []string) er
 			if err != nil {
 				return err
 			}
-			if err := writeJSON(e.stdout, prof); err != nil {
+			if err := writeJSON(e.stdout, profileOut(prof, nil)); err != nil {
 				return err
 			}
 		}

@@ -4,10 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
 	"strings"
 )
 
-// writeUsage prints the overview "scv help" shows.
+// writeUsage prints the overview "scv help" shows: each command's usage
+// line and summary, then the global flags, once.
 func writeUsage(w io.Writer, cmds []*command) {
 	fmt.Fprint(w, `scv keeps a single customer view: the people a brand meets on WeChat, on
 Weibo, in its stores and e-commerce shops, merged into one encrypted profile
@@ -15,41 +18,98 @@ per person, keyed on the mobile phone number.
 
 Usage:
   scv COMMAND [flags] [arguments]     (flags may also follow the arguments)
-  scv help COMMAND                    (a command's flags)
+  scv help COMMAND                    (a command's flags, described)
+  scv --version                       (the same as scv version)
 
 Commands:
 `)
 	for _, c := range cmds {
-		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  scv %s\n        %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
 	}
+	fmt.Fprint(w, "\nGlobal flags, of every command that opens the database:\n")
+	fs := newFlags("global")
+	new(env).dbFlags(fs)
+	printFlags(w, fs, "", nil)
 	fmt.Fprint(w, `
-Key:       --key-file FILE, else $SCV_KEY_FILE (a path), else $SCV_KEY (the
-           key text). Make one with "scv keygen --out FILE"; keep it away
-           from the database and its backups.
-Database:  --db DIR, else $SCV_DB, else ./scv-data.
-Time:      --as-of YYYY-MM-DD computes stages as of the end of that day,
-           China Standard Time (default: now).
+The key is --key-file FILE, else $SCV_KEY_FILE (a path), else $SCV_KEY (the
+key text): make one with "scv keygen --out FILE" and keep it away from the
+database and its backups.
 
 Exit status: 0 ok, 1 not found or verify failed, 2 usage or configuration
 error (bad flags, missing or wrong key), 3 other failure.
 `)
 }
 
-// writeUsage prints one command's usage and flags.
+// writeUsage prints one command's usage line, description and flags;
+// the global flags are named, and described in "scv help".
 func (c *command) writeUsage(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "Usage: scv %s %s\n\n%s.\n", c.name, c.args, strings.ToUpper(c.summary[:1])+c.summary[1:])
+	fmt.Fprintf(w, "Usage: scv %s\n\n%s.\n", strings.TrimSpace(c.name+" "+c.args), strings.ToUpper(c.summary[:1])+c.summary[1:])
 	if text := commandHelp[c.name]; text != "" {
 		fmt.Fprintf(w, "\n%s\n", text)
 	}
-	n := 0
-	fs.VisitAll(func(*flag.Flag) { n++ })
-	if n == 0 {
-		return
+	globals := globalFlagNames()
+	var own []string
+	hasGlobals := false
+	fs.VisitAll(func(f *flag.Flag) {
+		// A global flag the usage line names (restage's --rules) is
+		// described with the command's own.
+		if slices.Contains(globals, f.Name) && !strings.Contains(c.args, "--"+f.Name) {
+			hasGlobals = true
+			return
+		}
+		own = append(own, f.Name)
+	})
+	if len(own) > 0 {
+		fmt.Fprintln(w, "\nFlags:")
+		printFlags(w, fs, c.args, own)
 	}
-	fmt.Fprintln(w, "\nFlags:")
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
+	if hasGlobals {
+		fmt.Fprintf(w, "\nGlobal flags: --%s (see \"scv help\").\n", strings.Join(globals, ", --"))
+	}
+}
+
+// printFlags describes the flags of fs named in names (all when nil),
+// with two dashes, as the documentation writes them: each flag with its
+// value's name (taken from the usage line args, else from the global
+// flags' names), then its description and default.
+func printFlags(w io.Writer, fs *flag.FlagSet, args string, names []string) {
+	fs.VisitAll(func(f *flag.Flag) {
+		if names != nil && !slices.Contains(names, f.Name) {
+			return
+		}
+		head := "  --" + f.Name
+		if v := flagValueName(f, args); v != "" {
+			head += " " + v
+		}
+		_, usage := flag.UnquoteUsage(f)
+		if def := f.DefValue; def != "" && def != "false" && def != "0" && !strings.Contains(usage, "(default") {
+			usage += fmt.Sprintf(" (default %s)", def)
+		}
+		if len(head) <= 26 {
+			fmt.Fprintf(w, "%-28s%s\n", head, usage)
+		} else {
+			fmt.Fprintf(w, "%s\n%28s%s\n", head, "", usage)
+		}
+	})
+}
+
+// globalValueNames are the value names of the global flags.
+var globalValueNames = map[string]string{"db": "DIR", "key-file": "FILE", "erasure-journal": "FILE", "as-of": "YYYY-MM-DD", "rules": "FILE"}
+
+// flagValueName returns the name of a flag's value: the word after the
+// flag in the usage line args, the global flag's value name, or VALUE;
+// "" for a boolean flag.
+func flagValueName(f *flag.Flag, args string) string {
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		return ""
+	}
+	if m := regexp.MustCompile(`--` + regexp.QuoteMeta(f.Name) + `[ =]([^\s\]]+)`).FindStringSubmatch(args); m != nil {
+		return m[1]
+	}
+	if v := globalValueNames[f.Name]; v != "" {
+		return v
+	}
+	return "VALUE"
 }
 
 // commandHelp holds the longer descriptions "scv help COMMAND" prints.
@@ -72,13 +132,21 @@ that breaks where reading cannot resume is reported unread from a byte
 offset, and the import ends with exit status 1. A progress line is drawn
 on stderr when it is a terminal. Ctrl-C stops after the current batch,
 which is committed; with --json the summary is still printed.`,
-	"get": `An argument of 32 hex digits is a profile id; anything else is a phone
-number in any spelling (+86, 0086, spaces, dashes, full-width digits).`,
+	"get": `An argument of 32 hex digits is a profile id, one with slashes a record
+key (channel/source/id, as the sources list them); anything else is a
+phone number in any spelling (+86, 0086, spaces, dashes, full-width
+digits). --kind looks up another identifier: unionid, openid, member,
+buyer, weibo or email; an openid, member number or buyer id needs --scope
+(the app id, the member number's source, the platform). A phone or
+identifier that merge protection keeps on several profiles lists them
+all; exit status 1 only when there is none. --detail adds the orders,
+interactions, surveys and stage history, each with its record key.`,
 	"stage": `Stages: potential, target, first_purchase, repeat, loyal, advocate.
 Risks: none, active, at_risk, lapsed. When --limit cuts the listing, the
-cursor to pass to --after is printed (on stderr with --json). A profile
-that cannot be opened (it fails authentication) is named on stderr and
-skipped; the listing goes on and ends with exit status 3 and the count.`,
+cursor to pass to --after is printed (with --json, as a last line
+{"cursor": CURSOR}). A profile that cannot be opened (it fails
+authentication) is named on stderr and skipped; the listing goes on and
+ends with exit status 3 and the count.`,
 	"export": `"internal" is the brand's own use and lists every profile; the other
 purposes list only the profiles that consented to them. The output is
 one JSON profile per line (--json is accepted and implied). A profile
@@ -135,4 +203,14 @@ imported, the stage summary, the quarantine by reason and the loyal
 customer's profile with what links its records. The fixtures are dated up
 to November 2026: --as-of 2026-11-23 gives the stages testdata/README.md
 lists.`,
+}
+
+// globalFlagNames returns the flags every database command shares, which
+// help describes once.
+func globalFlagNames() []string {
+	fs := newFlags("global")
+	new(env).dbFlags(fs)
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	return names
 }
