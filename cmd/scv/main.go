@@ -137,6 +137,8 @@ func commands() []*command {
 		{"maintain", "", "finish interrupted erasure purges and reclaim the space of overwritten and deleted values (run it on a schedule, e.g. nightly)", setupMaintain},
 		{"quarantine", "[--json]", "list the records that were not imported, with reasons", setupQuarantine},
 		{"watch", "[--after CURSOR]", "print stage transitions, detractor feedback and erasures as JSON lines until interrupted", setupWatch},
+		{"serve", "[--addr HOST:PORT] [--tls-cert FILE --tls-key FILE]", "serve the HTTP API (/v1), the web console and /metrics until SIGTERM or Ctrl-C", setupServe},
+		{"token", "create --scope read|import|admin --purpose PURPOSE [--label TEXT]  |  list  |  revoke ID", "manage the API tokens of scv serve (a token is shown once)", setupToken},
 		{"demo", "[--fixtures DIR]", "import the fixtures into a temporary database and show what scv makes of them", setupDemo},
 	}
 }
