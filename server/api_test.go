@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -239,5 +240,10 @@ func TestFeedResumes(t *testing.T) {
 	_, rest := sse(t, f, "read", ids[4], 1<<20)
 	if diff := cmp.Diff(all[5:], rest); diff != "" {
 		t.Errorf("resumed after the 5th event (-want +got):\n%s", diff)
+	}
+	_, metrics := f.do(t, "", "GET", "/metrics", nil)
+	want := "scv_feed_lag_seconds_count " + strconv.Itoa(len(all)+len(rest))
+	if !strings.Contains(string(metrics), want) {
+		t.Errorf("/metrics has no %q", want)
 	}
 }

@@ -22,9 +22,10 @@ func dateText(t time.Time) string {
 
 // graphSVG is an identity graph laid out on a circle for an inline SVG.
 type graphSVG struct {
-	Size  int
-	Nodes []graphNode
-	Edges []graphEdge
+	Width, Height int
+	Nodes         []graphNode
+	Edges         []graphEdge
+	Kinds         []string // the kinds drawn, for the legend
 }
 
 type graphNode struct {
@@ -37,30 +38,29 @@ type graphNode struct {
 
 type graphEdge struct {
 	X1, Y1, X2, Y2 float64
-	MX, MY         float64 // the middle, where the kind is written
 	Kind           string
 }
 
-// layoutGraph places a profile's records on a circle and draws an edge
-// per linking identifier kind between two records.
+// layoutGraph places a profile's records on a circle and, for each
+// identifier kind, draws a spanning forest of the records that share it:
+// one line joins each record to the group it links to, rather than every
+// pair (a phone on twelve receipts would draw 66 lines).
 func layoutGraph(g *scv.Graph) *graphSVG {
-	const size, r = 560, 170
-	out := &graphSVG{Size: size}
-	c := float64(size) / 2
+	const w, h, r = 900, 520, 200
+	out := &graphSVG{Width: w, Height: h}
+	cx, cy := float64(w)/2, float64(h)/2
 	pos := map[string]int{}
 	n := len(g.Records)
 	for i, rec := range g.Records {
 		a := 2*math.Pi*float64(i)/float64(max(n, 1)) - math.Pi/2
-		x, y := c+r*math.Cos(a), c+r*math.Sin(a)
-		if n == 1 {
-			x, y = c, c
-		}
+		x, y := cx+r*math.Cos(a), cy+r*math.Sin(a)
 		nd := graphNode{X: x, Y: y, Label: rec, Channel: strings.SplitN(rec, "/", 2)[0],
-			LX: c + (r+18)*math.Cos(a), LY: c + (r+18)*math.Sin(a) + 4, Anchor: "middle"}
+			LX: cx + (r+18)*math.Cos(a), LY: cy + (r+18)*math.Sin(a) + 4, Anchor: "middle"}
 		if n == 1 {
-			nd.LX, nd.LY = c, c+30
+			nd.X, nd.Y, nd.LX, nd.LY = cx, cy, cx, cy+30
 		}
 		switch {
+		case n == 1:
 		case math.Cos(a) > 0.3:
 			nd.Anchor = "start"
 		case math.Cos(a) < -0.3:
@@ -69,14 +69,42 @@ func layoutGraph(g *scv.Graph) *graphSVG {
 		pos[rec] = i
 		out.Nodes = append(out.Nodes, nd)
 	}
+	parent := map[string][]int{} // per kind, a union-find over the records
+	find := func(p []int, i int) int {
+		for p[i] != i {
+			p[i] = p[p[i]]
+			i = p[i]
+		}
+		return i
+	}
+	kinds := map[string]bool{}
 	for _, e := range g.Edges {
 		i, ok1 := pos[e.A]
 		j, ok2 := pos[e.B]
 		if !ok1 || !ok2 {
 			continue
 		}
+		p := parent[e.Kind]
+		if p == nil {
+			p = make([]int, n)
+			for k := range p {
+				p[k] = k
+			}
+			parent[e.Kind] = p
+		}
+		ri, rj := find(p, i), find(p, j)
+		if ri == rj {
+			continue
+		}
+		p[ri] = rj
 		a, b := out.Nodes[i], out.Nodes[j]
-		out.Edges = append(out.Edges, graphEdge{X1: a.X, Y1: a.Y, X2: b.X, Y2: b.Y, MX: (a.X + b.X) / 2, MY: (a.Y + b.Y) / 2, Kind: e.Kind})
+		out.Edges = append(out.Edges, graphEdge{X1: a.X, Y1: a.Y, X2: b.X, Y2: b.Y, Kind: e.Kind})
+		kinds[e.Kind] = true
+	}
+	for _, k := range []string{"phone", "unionid", "openid", "weibo_uid", "member", "buyer", "email"} {
+		if kinds[k] {
+			out.Kinds = append(out.Kinds, k)
+		}
 	}
 	return out
 }

@@ -159,7 +159,15 @@ func (s *Server) timelineOf(r *http.Request, p *scv.Profile) ([]scv.TimelineEntr
 		}
 		tl = append(tl, scv.TimelineEntry{Time: ev.Time, Kind: "stage", What: string(ev.To), Detail: "from " + from})
 	}
-	slices.SortStableFunc(tl, func(a, b scv.TimelineEntry) int { return a.Time.Compare(b.Time) })
+	// Events of one instant (one import of several records) keep the
+	// ladder's order.
+	slices.SortStableFunc(tl, func(a, b scv.TimelineEntry) int {
+		c := a.Time.Compare(b.Time)
+		if c == 0 && a.Kind == "stage" && b.Kind == "stage" {
+			c = cmp.Compare(slices.Index(funnelStages, scv.Stage(a.What)), slices.Index(funnelStages, scv.Stage(b.What)))
+		}
+		return c
+	})
 	if tl == nil {
 		tl = []scv.TimelineEntry{}
 	}
