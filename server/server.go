@@ -60,6 +60,7 @@ type Server struct {
 	routes   []route
 	metrics  *metrics
 	sessions sessions
+	tokens   tokenCache
 	closing  chan struct{}
 	once     sync.Once
 }
@@ -191,7 +192,16 @@ func (s *Server) authenticate(r *http.Request) (scv.Token, error) {
 	if !ok || text == "" {
 		return scv.Token{}, errorf(http.StatusUnauthorized, "unauthenticated", "send a token as Authorization: Bearer TOKEN")
 	}
-	tok, err := s.db.CheckToken(r.Context(), strings.TrimSpace(text))
+	text = strings.TrimSpace(text)
+	now := time.Now()
+	if tok, ok := s.tokens.get(text, now); ok {
+		info(r).token = tok.ID
+		return tok, nil
+	}
+	tok, err := s.db.CheckToken(r.Context(), text)
+	if err == nil {
+		s.tokens.put(text, tok, now)
+	}
 	if errors.Is(err, scv.ErrBadToken) {
 		return scv.Token{}, errorf(http.StatusUnauthorized, "bad_token", "the token is invalid or revoked")
 	}
