@@ -63,3 +63,34 @@ func TestRejectSuggestion(t *testing.T) {
 		}
 	}
 }
+
+func TestEraseAndUnmerge(t *testing.T) {
+	f := newFixture(t)
+	_, out := f.do(t, "read", "POST", "/v1/profiles/lookup", map[string]string{"phone": "+8613912345601"})
+	p01 := decode[profileView](t, out)
+	// Unmerge the CRM record: it becomes a profile of its own.
+	code, out := f.do(t, "admin", "POST", "/v1/unmerge", map[string]string{"record": "csv/csv/C0001"})
+	if got := decode[struct{ Profiles []string }](t, out).Profiles; code != http.StatusOK || len(got) != 2 {
+		t.Fatalf("unmerge: %d %s, want two profiles", code, out)
+	}
+	_, out = f.do(t, "read", "GET", "/v1/profiles/"+p01.ID, nil)
+	if n := len(decode[profileView](t, out).Sources); n != len(p01.Sources)-1 {
+		t.Errorf("after unmerge the profile has %d sources, want %d", n, len(p01.Sources)-1)
+	}
+	// Erase it: the profile is gone (410), its phone finds no one.
+	if code, out := f.do(t, "admin", "DELETE", "/v1/profiles/"+p01.ID, nil); code != http.StatusOK {
+		t.Fatalf("erase: %d %s", code, out)
+	}
+	code, out = f.do(t, "read", "GET", "/v1/profiles/"+p01.ID, nil)
+	if e := decode[Error](t, out); code != http.StatusGone || e.Code != "erased" {
+		t.Errorf("after erase: %d %s, want 410 erased", code, out)
+	}
+	_, evs := sse(t, f, "marketing", "", 1<<20)
+	erased := false
+	for _, ev := range evs {
+		erased = erased || ev.Kind == "erased" && ev.Profile == p01.ID
+	}
+	if !erased {
+		t.Errorf("a marketing token's feed has no erasure notice of the erased profile")
+	}
+}

@@ -31,16 +31,41 @@ func setupServe(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 		if (*cert == "") != (*key == "") {
 			return usageError("serve: give both --tls-cert and --tls-key, or neither")
 		}
-		db, err := e.open(openOptions{})
+		db, err := e.openRefreshed(ctx)
 		if err != nil {
 			return err
 		}
 		defer closeDB(db, &err)
+		if !e.asOfSet {
+			go refreshEvery(ctx, e, db, refreshInterval)
+		}
 		ln, err := net.Listen("tcp", *addr)
 		if err != nil {
 			return usageError("serve: cannot listen on %s: %v", *addr, errors.Unwrap(err))
 		}
 		return serve(ctx, e, db, ln, *cert, *key)
+	}
+}
+
+// refreshInterval is how often a running server moves the stored
+// stages, churn risks and windowed metrics to now, as every read
+// command does before it reads.
+const refreshInterval = time.Hour
+
+// refreshEvery refreshes the stored stages to now every interval until
+// ctx is done; a failure is logged and retried at the next tick.
+func refreshEvery(ctx context.Context, e *env, db *scv.DB, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := db.Refresh(ctx, e.now()); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(e.stderr, "scv: serve: refresh: %v\n", err)
+			}
+		}
 	}
 }
 
