@@ -8,9 +8,17 @@
 // console logs in with one. A token has a scope ([scv.ScopeRead],
 // [scv.ScopeImport], [scv.ScopeAdmin]) and a purpose. A token of a purpose
 // other than internal never receives a profile without consent for that
-// purpose, by any route: lookups answer 403 no_consent, listings and
-// exports leave such profiles out, and the change feed leaves out their
-// events. Its answers mask personal fields (138****5601, 王*).
+// purpose, by any route: lookups answer 403 no_consent, listings, exports,
+// suggestions and the console's funnel leave such profiles out, and the
+// change feed leaves out their events (erasure notices, an id and a time,
+// still pass). Its answers mask personal fields (138****5601, 王*).
+// Erase, unmerge and reviewing suggestions need scope admin.
+//
+// # Routes
+//
+// The API is under /v1 and documented by the OpenAPI 3 document at
+// /v1/openapi.json; the console is under /console/; /metrics serves
+// Prometheus metrics. See docs/server.md for every route.
 //
 // # Logs
 //
@@ -220,6 +228,7 @@ type Error struct {
 	Message string `json:"message"`
 }
 
+// Error returns the code and message, prefixed "server: ".
 func (e *Error) Error() string { return "server: " + e.Code + ": " + e.Message }
 
 func errorf(status int, code, format string, args ...any) *Error {
