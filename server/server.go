@@ -113,8 +113,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	lw := &logWriter{ResponseWriter: w, status: http.StatusOK}
 	info := &reqInfo{}
 	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
-	s.mux.ServeHTTP(lw, r)
-	_, pattern := s.mux.Handler(r)
+	s.mux.ServeHTTP(lw, r) // sets r.Pattern to the route matched
+	pattern := r.Pattern
 	if pattern == "" {
 		pattern = "unmatched"
 	}
