@@ -105,6 +105,9 @@ func TestErrors(t *testing.T) {
 		{"bad format", "import", "POST", "/v1/import?format=xml", "", 400, "bad_format"},
 		{"marketing exports marketing only", "marketing", "GET", "/v1/export?purpose=internal", nil, 403, "purpose"},
 		{"unmerge unknown record", "admin", "POST", "/v1/unmerge", map[string]string{"record": "pos/pos/nope"}, 404, "not_found"},
+		{"no route", "read", "GET", "/v1/nothing", nil, 404, "no_route"},
+		{"wrong method", "read", "PUT", "/v1/stats", nil, 405, "method_not_allowed"},
+		{"wrong method on a pattern", "read", "PATCH", "/v1/profiles/" + id, nil, 405, "method_not_allowed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, body := f.do(t, tc.token, tc.method, tc.path, tc.body)

@@ -97,6 +97,7 @@ func New(db *scv.DB, opts Options) *Server {
 		s.mux.Handle(rt.method+" "+rt.pattern, s.api(rt))
 	}
 	s.mux.HandleFunc("GET /v1/openapi.json", s.openAPI)
+	s.mux.HandleFunc("/v1/", s.noRoute)
 	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.consoleRoutes()
 	return s
@@ -192,6 +193,25 @@ func (s *Server) api(rt route) http.Handler {
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// noRoute answers a request no API route matches: 405 method_not_allowed
+// if a route has its path with another method, else 404 no_route.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, rt := range s.routes {
+		q := r.Clone(r.Context())
+		q.Method = rt.method
+		if _, pattern := s.mux.Handler(q); pattern == rt.method+" "+rt.pattern {
+			allow = append(allow, rt.method)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		s.writeError(w, r, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "this route takes %s", strings.Join(allow, ", ")))
+		return
+	}
+	s.writeError(w, r, errorf(http.StatusNotFound, "no_route", "no API route has this path; see /v1/openapi.json"))
 }
 
 // authenticate returns the token of a request's Authorization header.
