@@ -69,7 +69,7 @@ var sentinels = []struct{ root, inner error }{
 	{ErrClosed, store.ErrClosed}, {ErrNotBackup, store.ErrNotBackup}, {ErrOldSchema, store.ErrOldSchema},
 	{ErrBackupDamaged, store.ErrBackupDamaged}, {ErrErasuresUnknown, store.ErrErasuresUnknown},
 	{ErrDiskFull, store.ErrDiskFull}, {ErrDamaged, store.ErrDamaged}, {ErrRulesChanged, store.ErrRulesChanged},
-	{ErrBadCursor, store.ErrBadCursor},
+	{ErrBadCursor, store.ErrBadCursor}, {ErrBadToken, store.ErrBadToken},
 }
 
 // DamagedError reports a stored profile that cannot be opened: its sealed

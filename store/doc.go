@@ -35,6 +35,8 @@
 //	Z rtag          the tombstones' index, for counting
 //	B tag pid       the blocking index of duplicate suggestions: a blind index of a name, or of a birthday and
 //	                a word of a name, and a profile that has it (see [Store.Suggest])
+//	T id            an API token of "scv serve": scope, purpose and a keyed hash of its secret, sealed
+//	                (see [Store.CreateToken]); the secret is never stored
 //	W seq, L n      change-feed events: pending per transaction, then published in order; an
 //	                erasure removes those about the erased person (see [Store.Watch])
 //

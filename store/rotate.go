@@ -90,7 +90,7 @@ func (s *Store) Rotate(ctx context.Context, opts RotateOptions) (RotateSummary, 
 // same profiles again.
 func (s *Store) rewrapAll(ctx context.Context, sum *RotateSummary, first bool) (int, error) {
 	changed := 0
-	for _, ns := range []byte{nsDataKey, nsQuarantine, nsErasure, nsEvent, nsLog, nsCredit} {
+	for _, ns := range []byte{nsDataKey, nsQuarantine, nsErasure, nsEvent, nsLog, nsCredit, nsToken} {
 		start := []byte{ns}
 		for start != nil {
 			var next []byte
@@ -166,6 +166,8 @@ func purposeOf(ns byte) string {
 		return purposeEvent
 	case nsCredit:
 		return purposeCredits
+	case nsToken:
+		return purposeToken
 	}
 	panic("store: no purpose for namespace " + string(ns))
 }

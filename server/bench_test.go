@@ -1,0 +1,155 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/scv-go/scv"
+	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/identity"
+)
+
+// benchProfiles is how many customers the load benchmark's database
+// holds, each with a phone, a name and an order.
+const benchProfiles = 10000
+
+// benchClients is how many clients look up at once.
+const benchClients = 8
+
+// benchRound is how many lookups each client makes per iteration.
+const benchRound = 32
+
+func benchDB(b *testing.B) *scv.DB {
+	b.Helper()
+	root := crypto.GenerateRootKey()
+	db, err := scv.Open("", scv.Options{
+		Keys:     crypto.KeyProviderFunc(func(context.Context) (*crypto.RootKey, error) { return root, nil }),
+		InMemory: true,
+		Clock:    func() time.Time { return fixtureNow },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	recs := func(yield func(identity.Record, error) bool) {
+		for i := range benchProfiles {
+			t := fixtureNow.Add(-time.Duration(i%300) * 24 * time.Hour)
+			rec := identity.Record{Channel: identity.ChannelPOS, Source: "pos", ID: fmt.Sprintf("R%06d", i), Observed: t,
+				Identifiers: []identity.Identifier{{Kind: identity.KindPhone, Value: benchPhone(i)}},
+				Attributes:  identity.Attributes{Name: "王芳" + fmt.Sprint(i%97), City: "深圳"},
+				Orders: []identity.Order{{Platform: "pos", ID: fmt.Sprintf("O%06d", i), Status: identity.OrderPaid,
+					AmountFen: int64(10000 + i%5000), Currency: "CNY", Time: t}},
+			}
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}
+	if _, err := db.IngestAll(context.Background(), recs, scv.IngestOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
+func benchPhone(i int) string { return fmt.Sprintf("+86136%08d", 10000000+i*37) }
+
+// BenchmarkLookupByPhone measures lookups by phone from benchClients
+// concurrent clients through the HTTP API (loopback TCP, keep-alive,
+// token check, JSON, access log and metrics) and through the Go API, the
+// two alternating in one run, so that the machine's noise hits both.
+// Each iteration is one round of each: benchClients clients times
+// benchRound lookups. It reports each side's p50 and p99 latency and
+// throughput, the process CPU time per lookup (the HTTP side's includes
+// its clients'), and the ratio of the p99s.
+func BenchmarkLookupByPhone(b *testing.B) {
+	db := benchDB(b)
+	text, _, err := db.CreateToken(context.Background(), scv.ScopeRead, scv.PurposeInternal, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := New(db, Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchClients, MaxConnsPerHost: benchClients}}
+	ctx := context.Background()
+
+	inproc := func(phone string) error {
+		_, err := db.ByPhone(ctx, phone)
+		return err
+	}
+	overHTTP := func(phone string) error {
+		req, _ := http.NewRequest("POST", ts.URL+"/v1/profiles/lookup", strings.NewReader(`{"phone":"`+phone+`"}`))
+		req.Header.Set("Authorization", "Bearer "+text)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		var p profileView
+		err = json.NewDecoder(resp.Body).Decode(&p)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || p.ID == "" {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return err
+	}
+	var lat [2][]time.Duration
+	var wall, cpu [2]time.Duration
+	var n int
+	round := func(side int, lookup func(string) error) {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		start, cpu0 := time.Now(), cpuTime()
+		for c := range benchClients {
+			wg.Go(func() {
+				mine := make([]time.Duration, 0, benchRound)
+				for k := range benchRound {
+					phone := benchPhone((n*benchClients*benchRound + c*benchRound + k) % benchProfiles)
+					t0 := time.Now()
+					if err := lookup(phone); err != nil {
+						b.Error(err)
+						return
+					}
+					mine = append(mine, time.Since(t0))
+				}
+				mu.Lock()
+				lat[side] = append(lat[side], mine...)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		wall[side] += time.Since(start)
+		cpu[side] += cpuTime() - cpu0
+	}
+	round(1, overHTTP) // warm the connections
+	lat[1], wall[1], cpu[1] = nil, 0, 0
+	b.ReportAllocs()
+	for b.Loop() {
+		round(0, inproc)
+		round(1, overHTTP)
+		n++
+	}
+	var p99 [2]float64
+	for side, name := range []string{"go", "http"} {
+		slices.Sort(lat[side])
+		q := func(f float64) float64 { return float64(lat[side][int(f*float64(len(lat[side])-1))].Microseconds()) }
+		p99[side] = q(0.99)
+		b.ReportMetric(q(0.50), name+"-p50-µs")
+		b.ReportMetric(p99[side], name+"-p99-µs")
+		b.ReportMetric(float64(len(lat[side]))/wall[side].Seconds(), name+"-lookups/s")
+		if cpu[side] > 0 {
+			b.ReportMetric(float64(cpu[side].Microseconds())/float64(len(lat[side])), name+"-cpu-µs/lookup")
+		}
+	}
+	b.ReportMetric(p99[1]/p99[0], "http/go-p99")
+}
