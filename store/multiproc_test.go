@@ -186,7 +186,7 @@ func TestManyProcesses(t *testing.T) {
 	// Kill the victim mid-run, once it has acknowledged some batches,
 	// and check at once that they are there.
 	r := rand.New(rand.NewPCG(7, 1))
-	time.Sleep(time.Duration(500+r.IntN(1000)) * time.Millisecond)
+	time.Sleep(time.Duration(r.IntN(200)) * time.Millisecond)
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
 		victim.mu.Lock()
 		n := len(victim.acked)

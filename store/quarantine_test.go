@@ -43,25 +43,32 @@ func entries(t *testing.T, s *Store) []string {
 func TestQuarantineRetry(t *testing.T) {
 	ctx := context.Background()
 	s := openTestStore(t, "", crypto.GenerateRootKey())
-	const input = "record_id,phone\nC1,13912345678\nC2,13912345679\nC3,138****0000\n"
-	// The operator took a real customer's number for a placeholder.
-	opts := identity.Options{Placeholders: []string{"13912345678"}}
-	sum := ingestText(t, s, "crm.csv", input, identity.FormatCSV, opts)
+	const input = "record_id,phone,order_id,note,price\nC1,13912345678,O1,gift,12.50\nC2,13912345679,O2,3.00,3.00\nC3,13912345670,O3,x\n"
+	// The operator mapped the amount to the note column, not the price.
+	mapping := func(m string) identity.Options {
+		t.Helper()
+		mp, err := identity.ParseMapping(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return identity.Options{Mapping: mp}
+	}
+	sum := ingestText(t, s, "crm.csv", input, identity.FormatCSV, mapping("record_id=record_id,phone=phone,order_id=order_id,amount=note"))
 	if sum.Accepted != 1 {
 		t.Fatalf("accepted %d, want 1", sum.Accepted)
 	}
-	if diff := cmp.Diff([]string{"crm.csv 2 placeholder_phone", "crm.csv 4 masked_phone"}, entries(t, s)); diff != "" {
+	if diff := cmp.Diff([]string{"crm.csv 2 invalid_amount", "crm.csv 4 malformed"}, entries(t, s)); diff != "" {
 		t.Fatalf("quarantine before (-want +got):\n%s", diff)
 	}
 
-	got, err := s.RetryQuarantine(ctx, QuarantineFilter{File: "crm.csv"}, identity.Options{})
+	got, err := s.RetryQuarantine(ctx, QuarantineFilter{File: "crm.csv"}, mapping("record_id=record_id,phone=phone,order_id=order_id,amount=price"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Read != 2 || got.Accepted != 1 || got.Quarantined[identity.ReasonMaskedPhone] != 1 || got.NotKept != 0 {
-		t.Errorf("retry summary %+v; want read 2, accepted 1, masked_phone 1", got)
+	if got.Read != 2 || got.Accepted != 1 || got.Quarantined[identity.ReasonMalformed] != 1 || got.NotKept != 0 {
+		t.Errorf("retry summary %+v; want read 2, accepted 1, malformed 1", got)
 	}
-	if diff := cmp.Diff([]string{"crm.csv 4 masked_phone"}, entries(t, s)); diff != "" {
+	if diff := cmp.Diff([]string{"crm.csv 4 malformed"}, entries(t, s)); diff != "" {
 		t.Errorf("quarantine after retry (-want +got):\n%s", diff)
 	}
 	if _, err := s.Holder(ctx, identity.RecordKey{Channel: identity.ChannelCSV, Source: "csv", ID: "C1"}); err != nil {
@@ -74,15 +81,15 @@ func TestQuarantineRetry(t *testing.T) {
 func TestQuarantineDrop(t *testing.T) {
 	ctx := context.Background()
 	s := openTestStore(t, "", crypto.GenerateRootKey())
-	ingestText(t, s, "a.csv", "record_id,phone\nA1,138****0000\nA2,400-800-1234\n", identity.FormatCSV, identity.Options{})
-	ingestText(t, s, "b.csv", "record_id,phone\nB1,138****0000\n", identity.FormatCSV, identity.Options{})
+	ingestText(t, s, "a.csv", "record_id,phone,order_id,amount\nA1,13912345678,O1,abc\nA2,13912345679,O2\n", identity.FormatCSV, identity.Options{})
+	ingestText(t, s, "b.csv", "record_id,phone,order_id,amount\nB1,13912345670,O3,abc\n", identity.FormatCSV, identity.Options{})
 	for _, tc := range []struct {
 		filter QuarantineFilter
 		n      int
 		left   []string
 	}{
-		{QuarantineFilter{File: "a.csv", Reason: identity.ReasonMaskedPhone}, 1, []string{"a.csv 3 service_phone", "b.csv 2 masked_phone"}},
-		{QuarantineFilter{File: "nothing.csv"}, 0, []string{"a.csv 3 service_phone", "b.csv 2 masked_phone"}},
+		{QuarantineFilter{File: "a.csv", Reason: identity.ReasonInvalidAmount}, 1, []string{"a.csv 3 malformed", "b.csv 2 invalid_amount"}},
+		{QuarantineFilter{File: "nothing.csv"}, 0, []string{"a.csv 3 malformed", "b.csv 2 invalid_amount"}},
 		{QuarantineFilter{}, 2, nil},
 	} {
 		n, err := s.DropQuarantine(ctx, tc.filter)

@@ -142,8 +142,8 @@ func commands() []*command {
 		{"quarantine", "[list|retry|drop] [--file F] [--reason R] [--source S] [--json] [--region CC] [--map ... | --map-file FILE]", "list the records that were not imported, with reasons; retry them after a fix, or drop them", setupQuarantine},
 		{"watch", "[--after CURSOR]", "print stage transitions, detractor feedback, merges, splits, links and erasures as JSON lines until interrupted", setupWatch},
 		{"version", "", "print the version of scv: module version, commit, Go release", setupVersion},
-		{"serve", "[--addr HOST:PORT] [--tls-cert FILE --tls-key FILE]", "serve the HTTP API (/v1), the web console and /metrics until SIGTERM or Ctrl-C", setupServe},
-		{"token", "create --scope read|import|admin --purpose PURPOSE [--label TEXT]  |  list  |  revoke ID", "manage the API tokens of scv serve (a token is shown once)", setupToken},
+		{"serve", "[--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--region CC]", "serve the HTTP API (/v1), the web console and /metrics until SIGTERM or Ctrl-C", setupServe},
+		{"token", "[--json] create --scope read|import|admin --purpose PURPOSE [--label TEXT]  |  list  |  revoke ID", "manage the API tokens of scv serve (a token is shown once)", setupToken},
 		{"demo", "[--fixtures DIR] [--as-of YYYY-MM-DD]", "import the fixtures into a temporary database and show what scv makes of them", setupDemo},
 	}
 }
