@@ -69,7 +69,12 @@ func (s *Store) Rotate(ctx context.Context, opts RotateOptions) (RotateSummary, 
 		// before the epoch goes (the next ones see the rewrapped keys).
 		done()
 		s.mu.Lock()
-		s.mu.Unlock() //nolint:staticcheck // a barrier: no critical section
+		closed := s.kv == nil
+		s.mu.Unlock()
+		if closed {
+			done = func() {}
+			return sum, ErrClosed
+		}
 		if done, err = s.begin(); err != nil {
 			done = func() {}
 			return sum, err
