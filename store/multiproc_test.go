@@ -38,7 +38,8 @@ import (
 var (
 	procWriters = 3 // children that run to the end
 	procPeople  = 300
-	procBatch   = 64 // records per IngestBatch
+	procPause   = 40 * time.Millisecond // between a child's batches
+	procBatch   = 64                    // records per IngestBatch
 )
 
 const procEnv = "SCV_STORE_PROC_CHILD"
@@ -313,6 +314,9 @@ func procChild(t *testing.T, env string) {
 			t.Fatalf("batch %d: %v", b, err)
 		}
 		fmt.Printf("ack %d\n", b)
+		// A pause between batches keeps the children writing through the
+		// kill and the rotation however fast the machine is.
+		time.Sleep(procPause)
 	}
 	fmt.Printf("stats updates=%d conflicts=%d\n", kv.updates.Load(), kv.conflicts.Load())
 	if err := s.Close(); err != nil {
