@@ -103,7 +103,7 @@ func LoadFixtures(t testing.TB, db *scv.DB) scv.Summary {
 		if err != nil {
 			t.Fatalf("scvtest: fixtures: %s: %v", fx.name, err)
 		}
-		add(&total, sum)
+		total.Add(sum)
 	}
 	return total
 }
@@ -148,21 +148,4 @@ func fixtureFiles(fsys fs.FS) ([]fixture, error) {
 		}
 	}
 	return out, nil
-}
-
-// add adds the counts of b to a.
-func add(a *scv.Summary, b scv.Summary) {
-	a.Read += b.Read
-	a.Accepted += b.Accepted
-	a.Unchanged += b.Unchanged
-	a.Updated += b.Updated
-	a.Stale += b.Stale
-	a.ProfilesCreated += b.ProfilesCreated
-	a.ProfilesMerged += b.ProfilesMerged
-	for r, n := range b.Quarantined {
-		a.Quarantined[r] += n
-	}
-	for r, n := range b.Warnings {
-		a.Warnings[r] += n
-	}
 }

@@ -35,20 +35,12 @@ func (s *Store) Unlink(ctx context.Context, a, b identity.RecordKey) (*merge.Cha
 // an operator's own judgement. The change feed gets an [EventLinked]
 // naming by.
 func (s *Store) LinkProfiles(ctx context.Context, a, b, by string, probability float64) (*merge.Change, error) {
-	pa, err := ParseProfileID(a)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
-	}
-	pb, err := ParseProfileID(b)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
-	}
 	return s.decide(ctx, func(t *txn) (*merge.Change, error) {
-		p, err := t.byID(pa)
+		p, err := t.byIDString(a)
 		if err != nil {
 			return nil, err
 		}
-		q, err := t.byID(pb)
+		q, err := t.byIDString(b)
 		if err != nil {
 			return nil, err
 		}

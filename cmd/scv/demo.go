@@ -113,7 +113,7 @@ func demo(ctx context.Context, e *env, db *scv.DB, files []fixture) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", fx.name, err)
 		}
-		add(&total, sum)
+		total.Add(sum)
 		fmt.Fprintf(w, "%-26s %6d %9d %12d\n", fx.name, sum.Read, sum.Accepted, sum.Read-sum.Accepted)
 	}
 	fmt.Fprintf(w, "%-26s %6d %9d %12d\n", "total", total.Read, total.Accepted, total.Read-total.Accepted)

@@ -97,7 +97,7 @@ func (c *cli) importFixtures() importSummary {
 		if err := json.Unmarshal([]byte(c.ok(args...).stdout), &sum); err != nil {
 			c.t.Fatalf("import --json: %v", err)
 		}
-		add(&total.Summary, sum.Summary)
+		total.Summary.Add(sum.Summary)
 		total.Files = append(total.Files, sum.Files...)
 	}
 	return total

@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -89,7 +87,7 @@ func setupImport(flags *flag.FlagSet, e *env) func(context.Context, []string) er
 			fs, err := importOne(ctx, db, path, f, opts, e.stdin, e.stderr, prog, i+1, len(args))
 			if fs.File != "" {
 				total.Files = append(total.Files, fs)
-				add(&total.Summary, fs.Summary)
+				total.Summary.Add(fs.Summary)
 			}
 			if !*asJSON && fs.File != "" && (err == nil || ctx.Err() == nil) {
 				fmt.Fprintf(e.stdout, "%s: read %d, accepted %d, quarantined %d\n", path, fs.Read, fs.Accepted, fs.Read-fs.Accepted)
@@ -326,7 +324,7 @@ func importOne(ctx context.Context, db *scv.DB, path string, f identity.Format, 
 	}
 	sum, err := db.IngestAll(context.WithoutCancel(ctx), stopOn(ctx, watch, prog), scv.IngestOptions{File: filepath.Base(name)})
 	fs.Summary = newSummary()
-	add(&fs.Summary, sum)
+	fs.Summary.Add(sum)
 	fs.UnreadFrom = unreadAt
 	if err == nil {
 		err = ctx.Err()
@@ -379,22 +377,6 @@ func stopOn(ctx context.Context, seq iter.Seq2[identity.Record, error], prog *pr
 
 func newSummary() scv.Summary {
 	return scv.Summary{Quarantined: map[identity.Reason]int{}, Warnings: map[identity.Reason]int{}}
-}
-
-// add adds b's counts to a's.
-func add(a *scv.Summary, b scv.Summary) {
-	a.Read += b.Read
-	a.Accepted += b.Accepted
-	a.Unchanged += b.Unchanged
-	a.Updated += b.Updated
-	a.Stale += b.Stale
-	a.ProfilesCreated += b.ProfilesCreated
-	a.ProfilesMerged += b.ProfilesMerged
-	for _, m := range []struct{ to, from map[identity.Reason]int }{{a.Quarantined, b.Quarantined}, {a.Warnings, b.Warnings}} {
-		for _, k := range slices.Sorted(maps.Keys(m.from)) {
-			m.to[k] += m.from[k]
-		}
-	}
 }
 
 func countOf(args []string, s string) int {
