@@ -128,7 +128,7 @@ func (s *Store) CheckToken(ctx context.Context, text string) (Token, error) {
 	rest, ok := strings.CutPrefix(text, tokenPrefix)
 	idText, secretText, ok2 := strings.Cut(rest, "_")
 	raw, err1 := hex.DecodeString(idText)
-	secret, err2 := base64.RawURLEncoding.DecodeString(secretText)
+	secret, err2 := base64.RawURLEncoding.Strict().DecodeString(secretText)
 	if !ok || !ok2 || err1 != nil || err2 != nil || len(raw) != tokenIDSize || len(secret) != tokenSecretLen {
 		return Token{}, ErrBadToken
 	}
