@@ -52,21 +52,7 @@ type Summary struct {
 
 // Add adds the counts of o to s, as the summary of two imports together;
 // s's maps must not be nil.
-func (s *Summary) Add(o Summary) {
-	s.Read += o.Read
-	s.Accepted += o.Accepted
-	s.Unchanged += o.Unchanged
-	s.Updated += o.Updated
-	s.Stale += o.Stale
-	s.ProfilesCreated += o.ProfilesCreated
-	s.ProfilesMerged += o.ProfilesMerged
-	for k, v := range o.Quarantined {
-		s.Quarantined[k] += v
-	}
-	for k, v := range o.Warnings {
-		s.Warnings[k] += v
-	}
-}
+func (s *Summary) Add(o Summary) { (*store.Summary)(s).Add(store.Summary(o)) }
 
 // IngestOptions configure [DB.IngestAll]. The zero value is the default.
 type IngestOptions struct {

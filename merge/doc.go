@@ -112,6 +112,13 @@
 //     [RuleRecycled]. A customer who comes back after a year under a name
 //     consistent with theirs is not split.
 //
+// [Resolver.Explain] tells, for each record of a profile, the identifiers
+// linking it to the others; [Resolver.ExplainPair] tells whether two
+// records are one profile and through which records and identifier kinds,
+// or which rule keeps them apart. Explanations name identifier kinds and
+// record keys; the identifier values are in the structures for whoever is
+// allowed to print them, and never in their String output.
+//
 // # Assertions
 //
 // An operator accepting a suggestion, or AutoLink above its probability,
@@ -127,13 +134,6 @@
 // the assertion; [Resolver.Unlink] withdraws it, and so does an unmerge
 // ([Resolver.Detach]) of either record. Explain shows the hop ("linked by
 // auto (p=0.970)").
-//
-// [Resolver.Explain] tells, for each record of a profile, the identifiers
-// linking it to the others; [Resolver.ExplainPair] tells whether two
-// records are one profile and through which records and identifier kinds,
-// or which rule keeps them apart. Explanations name identifier kinds and
-// record keys; the identifier values are in the structures for whoever is
-// allowed to print them, and never in their String output.
 //
 // # Ids and forwarding
 //

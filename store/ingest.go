@@ -299,7 +299,7 @@ func (s *Store) IngestAll(ctx context.Context, seq iter.Seq2[identity.Record, er
 			if err != nil {
 				return total, err
 			}
-			total.add(sum)
+			total.Add(sum)
 			if opts.Progress != nil {
 				opts.Progress(total)
 			}
@@ -343,8 +343,9 @@ func (s *Summary) count(r Result, rec *identity.Record) {
 	}
 }
 
-// add adds the counts of o.
-func (s *Summary) add(o Summary) {
+// Add adds the counts of o to s, as the summary of two imports together;
+// s's maps must not be nil.
+func (s *Summary) Add(o Summary) {
 	s.Read += o.Read
 	s.Accepted += o.Accepted
 	s.Unchanged += o.Unchanged

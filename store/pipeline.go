@@ -143,7 +143,7 @@ func (s *Store) ingestPipelined(ctx context.Context, seq iter.Seq2[identity.Reco
 				failed = a.err
 			}
 			if failed == nil {
-				total.add(pendingSums[0])
+				total.Add(pendingSums[0])
 				if progress != nil {
 					progress(total)
 				}

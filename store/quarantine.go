@@ -241,7 +241,7 @@ func (s *Store) RetryQuarantine(ctx context.Context, f QuarantineFilter, opts id
 		if err != nil {
 			return sum, err
 		}
-		sum.add(got)
+		sum.Add(got)
 	}
 	return sum, nil
 }
