@@ -477,7 +477,7 @@ func samePhone(a, b string) bool {
 func sharesEntity(a, b []string, entity map[string]string) bool {
 	for _, x := range a {
 		for _, y := range b {
-			if entity[x] == entity[y] {
+			if e := entity[x]; e != "" && e == entity[y] { // a record of no known entity is nobody's match
 				return true
 			}
 		}

@@ -17,6 +17,9 @@ type Result struct {
 	// Suppressed is, for [OutcomeSuppressed], the kind of the record's
 	// first suppressed identifier.
 	Suppressed identity.Kind
+	// Receivers counts the receiver records of the record's order this
+	// ingest made or updated (see [Summary].Receivers).
+	Receivers int
 }
 
 // Outcome says what ingesting one record did.
@@ -48,6 +51,11 @@ type Summary struct {
 	ProfilesCreated int                     `json:"profiles_created"`
 	ProfilesMerged  int                     `json:"profiles_merged"`
 	Warnings        map[identity.Reason]int `json:"warnings"`
+	// Receivers counts the receiver records made or updated from orders:
+	// the person an order was shipped to, at its receiver phone, as a
+	// record of their own (see docs/resolution.md). They are derived
+	// from the records read, so not in Read.
+	Receivers int `json:"receivers"`
 }
 
 // Add adds the counts of o to s, as the summary of two imports together;

@@ -98,6 +98,16 @@
 //     shipped to an organisation ([match.Organisation]: 公司, 前台, 驿站)
 //     links nobody. Explain names [RuleReceiver].
 //
+//     The person an order names as its receiver is also a record of
+//     their own: [ReceiverRecords] derives one per receiver phone (id
+//     "<order id>#receiver": the phone, the receiver's name and address,
+//     at the order's time; no order, consent or account), which the store
+//     ingests beside the order. It links through the phone like any
+//     record, so a receiver who is the buyer joins the buyer's profile,
+//     and a gift's receiver who has no record of their own becomes a
+//     customer of their own (a potential one) who shows the gift as
+//     received. An order shipped to an organisation yields none.
+//
 //   - Recycled numbers ([Options].RecycleAfter, 180 days): a phone's
 //     carriers, in time order, fall into epochs. A carrier is described
 //     and dated by the records its other identifiers link it to (a mini

@@ -91,7 +91,8 @@ func (c *config) extract(n *node, status func(identity.Identifier) Status, cands
 	for _, id := range n.ids {
 		st := status(id)
 		it.ids = append(it.ids, IdentifierState{Identifier: id, Status: st, Records: 1})
-		if st == StatusHub || st == StatusBlocked {
+		// A gift's receiver phone is the receiver's, not the profile's.
+		if st == StatusHub || st == StatusBlocked || st == StatusReceiver {
 			continue
 		}
 		switch id.Kind {

@@ -39,6 +39,9 @@ type Result struct {
 	// Suppressed is, for [OutcomeSuppressed], the kind of the record's
 	// first suppressed identifier.
 	Suppressed identity.Kind
+	// Receivers counts the receiver records of the record's order
+	// ([merge.ReceiverRecords]) this ingest made or updated.
+	Receivers int
 }
 
 // maxAttempts bounds the retries of a transaction that keeps conflicting.
@@ -154,7 +157,22 @@ func (s *Store) ingestBatch(ctx context.Context, recs []identity.Record, out []R
 	return err
 }
 
+// ingest ingests rec and then its receiver records
+// ([merge.ReceiverRecords]), unless rec was refused: an order of an erased
+// buyer, or one carrying an erased person's identifier, makes nobody. A
+// receiver record of an erased receiver is refused like any record of
+// theirs and not counted.
 func (t *txn) ingest(rec *identity.Record) (Result, error) {
+	r, err := t.ingestOne(rec)
+	if err != nil || r.Outcome == OutcomeErased || r.Outcome == OutcomeSuppressed || len(rec.Receivers) == 0 {
+		return r, err
+	}
+	d, err := t.ingestReceivers(rec)
+	r.Receivers, r.Created, r.Merged = d.Receivers, r.Created+d.Created, r.Merged+d.Merged
+	return r, err
+}
+
+func (t *txn) ingestOne(rec *identity.Record) (Result, error) {
 	if rec.ID == "" || rec.Channel == "" || rec.Source == "" {
 		return Result{}, fmt.Errorf("%w: record without channel, source or id", merge.ErrInvalid)
 	}
@@ -228,6 +246,10 @@ type Summary struct {
 	ProfilesCreated int                     `json:"profiles_created"`
 	ProfilesMerged  int                     `json:"profiles_merged"`
 	Warnings        map[identity.Reason]int `json:"warnings"`
+	// Receivers counts the receiver records made or updated from orders
+	// ([merge.ReceiverRecords]): records derived from the ones read, so
+	// not in Read.
+	Receivers int `json:"receivers"`
 }
 
 // ReasonErased is the quarantine reason of a record that belongs to an
@@ -338,6 +360,7 @@ func (s *Summary) count(r Result, rec *identity.Record) {
 	}
 	s.ProfilesCreated += r.Created
 	s.ProfilesMerged += r.Merged
+	s.Receivers += r.Receivers
 	for _, w := range rec.Warnings {
 		s.Warnings[w.Reason]++
 	}
@@ -353,6 +376,7 @@ func (s *Summary) Add(o Summary) {
 	s.Stale += o.Stale
 	s.ProfilesCreated += o.ProfilesCreated
 	s.ProfilesMerged += o.ProfilesMerged
+	s.Receivers += o.Receivers
 	for k, v := range o.Quarantined {
 		s.Quarantined[k] += v
 	}

@@ -74,10 +74,12 @@ func (t *txn) byID(pid ProfileID) (*merge.Profile, error) {
 	return nil, fmt.Errorf("store: forward chain longer than %d from profile %v", maxForwards, pid)
 }
 
-// ByIdentifier returns the profile an identifier belongs to. It returns
-// [ErrNotFound] when none does, [ErrHub] when the identifier is a shared
-// placeholder, and an [*AmbiguousError] (matching [ErrAmbiguous]) when
-// protection keeps it on more than one profile.
+// ByIdentifier returns the profile an identifier belongs to: of the
+// profiles that hold it, not one that holds it only as a gift's receiver,
+// and of several, the one it is the key of now (a recycled number's new
+// owner). It returns [ErrNotFound] when none does, [ErrHub] when the
+// identifier is a shared placeholder, and an [*AmbiguousError] (matching
+// [ErrAmbiguous]) when protection keeps it on more than one profile.
 func (s *Store) ByIdentifier(ctx context.Context, id identity.Identifier) (*merge.Profile, error) {
 	var p *merge.Profile
 	err := s.read(ctx, func(t *txn) error {
@@ -90,17 +92,59 @@ func (s *Store) ByIdentifier(ctx context.Context, id identity.Identifier) (*merg
 			return fmt.Errorf("%s identifier: %w", id.Kind, ErrHub)
 		case len(e.pids) == 0:
 			return fmt.Errorf("%s identifier: %w", id.Kind, ErrNotFound)
-		case len(e.pids) > 1:
-			ae := &AmbiguousError{Kind: id.Kind}
-			for _, pid := range e.pids {
-				ae.Profiles = append(ae.Profiles, pid.String())
-			}
-			return ae
 		}
-		p, err = t.byID(e.pids[0])
-		return err
+		var held []ProfileID
+		p, held, err = t.holder(id, e.pids)
+		switch {
+		case err != nil || p != nil:
+			return err
+		case len(held) == 0:
+			return fmt.Errorf("%s identifier: %w", id.Kind, ErrNotFound)
+		}
+		ae := &AmbiguousError{Kind: id.Kind}
+		for _, pid := range held {
+			ae.Profiles = append(ae.Profiles, pid.String())
+		}
+		return ae
 	})
 	return p, err
+}
+
+// holder returns the profile an identifier on the profiles pids belongs
+// to: the one profile that holds it other than as a gift's receiver
+// ([merge.StatusReceiver]: the receiver's phone on the buyer's order is not
+// the buyer's), or, of several, the one profile whose key it is now
+// ([merge.StatusLinking], not the earlier owner of a recycled number).
+// Otherwise it returns no profile and the profiles that hold it.
+func (t *txn) holder(id identity.Identifier, pids []ProfileID) (*merge.Profile, []ProfileID, error) {
+	var (
+		held            []ProfileID
+		only, linking   *merge.Profile
+		linkingProfiles int
+	)
+	for _, pid := range pids {
+		p, err := t.byID(pid)
+		if err != nil {
+			return nil, nil, err
+		}
+		i := slices.IndexFunc(p.Identifiers, func(st merge.IdentifierState) bool { return st.Identifier == id })
+		if i >= 0 && p.Identifiers[i].Status == merge.StatusReceiver {
+			continue
+		}
+		held = append(held, pid)
+		only = p
+		if i >= 0 && p.Identifiers[i].Status == merge.StatusLinking {
+			linking = p
+			linkingProfiles++
+		}
+	}
+	switch {
+	case len(held) == 1:
+		return only, nil, nil
+	case linkingProfiles == 1:
+		return linking, nil, nil
+	}
+	return nil, held, nil
 }
 
 // AmbiguousError reports an identifier that belongs to several profiles.

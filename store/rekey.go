@@ -92,8 +92,9 @@ func (s *Store) rekeyState(ctx context.Context) (string, error) {
 	return state, err
 }
 
-// rekey runs the re-keying steps owed, if any, and loads the
-// legacyTombstones mark.
+// rekey runs the re-keying steps owed, if any, derives the receiver
+// records a database of an older build lacks (receivers.go), and loads
+// the legacyTombstones mark.
 func (s *Store) rekey(ctx context.Context) error {
 	state, err := s.rekeyState(ctx)
 	if err != nil {
@@ -128,6 +129,11 @@ func (s *Store) rekey(ctx context.Context) error {
 		if err := s.kv.Update(ctx, func(tx Txn) error { return tx.Delete(metaKey(metaRekey)) }); err != nil {
 			return err
 		}
+	}
+	if n, err := s.backfillReceivers(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		s.log.Info("store: derived the receiver records of the orders held", "records", n)
 	}
 	return s.kv.View(ctx, func(tx Txn) error {
 		_, err := tx.Get(metaKey(metaLegacyTombstones))

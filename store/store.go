@@ -69,6 +69,9 @@ type Store struct {
 	// legacyTombstones says that erased e-commerce records may be
 	// tombstoned under their keys of schema 3 and before (see rekey.go).
 	legacyTombstones bool
+	// noReceivers turns receiver records off, for tests that build a
+	// database as a build before them did.
+	noReceivers bool
 	clock            func() time.Time
 	asOf             func() time.Time
 	journal          string
@@ -285,6 +288,9 @@ func (s *Store) loadKeyring(ctx context.Context) error {
 				return err
 			}
 			if err := tx.Set(metaKey(metaBlocks), []byte(blocksVersion)); err != nil { // an empty index is complete
+				return err
+			}
+			if err := tx.Set(metaKey(metaReceivers), []byte("1")); err != nil { // no order without its receivers
 				return err
 			}
 			return tx.Set(metaKey("keyring"), s.kr.State())

@@ -168,6 +168,9 @@ func writeSummary(w io.Writer, sum scv.Summary) {
 	fmt.Fprintf(w, "read %d, accepted %d (%d unchanged, %d updated, %d stale), quarantined %d\n", sum.Read, sum.Accepted, sum.Unchanged, sum.Updated, sum.Stale, q)
 	writeCounts(w, "quarantined by reason", sum.Quarantined)
 	fmt.Fprintf(w, "profiles created %d, merged %d\n", sum.ProfilesCreated, sum.ProfilesMerged)
+	if sum.Receivers > 0 {
+		fmt.Fprintf(w, "receiver records %d (the people orders were shipped to)\n", sum.Receivers)
+	}
 	writeCounts(w, "warnings by reason (field dropped, record kept)", sum.Warnings)
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -255,12 +254,14 @@ func TestLink(t *testing.T) {
 	if r := c.ok("link", wangFangPOS, after[0].ID, "--actor", "li.lei"); !strings.Contains(r.stdout, "nothing to undo") {
 		t.Errorf("second link says %q", r.stdout)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	// Read the feed until the link's event (the last the test makes), or
+	// a minute on a loaded machine; a fixed short wait failed under load.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var feed bytes.Buffer
-	run(ctx, []string{"watch", "--db", c.db, "--key-file", c.key}, strings.NewReader(""), &feed, io.Discard)
+	feed := &cancelOn{sub: `"kind":"linked"`, cancel: cancel}
+	run(ctx, []string{"watch", "--db", c.db, "--key-file", c.key}, strings.NewReader(""), feed, io.Discard)
 	var linked []map[string]any
-	for _, ev := range jsonLines[map[string]any](t, feed.String()) {
+	for _, ev := range jsonLines[map[string]any](t, feed.b.String()) {
 		if ev["kind"] == "linked" {
 			linked = append(linked, ev)
 		}
@@ -272,4 +273,19 @@ func TestLink(t *testing.T) {
 	if r := c.run("link", got[0].ID, got[1].ID); r.code != exitUsage || !strings.Contains(r.stderr, "--actor") {
 		t.Errorf("link without an actor: exit %d, %q", r.code, r.stderr)
 	}
+}
+
+// cancelOn collects what is written and cancels once it holds sub.
+type cancelOn struct {
+	b      strings.Builder
+	sub    string
+	cancel context.CancelFunc
+}
+
+func (w *cancelOn) Write(p []byte) (int, error) {
+	w.b.Write(p)
+	if strings.Contains(w.b.String(), w.sub) {
+		w.cancel()
+	}
+	return len(p), nil
 }

@@ -110,6 +110,7 @@ type tPerson struct {
 type tLine struct {
 	file   uint8
 	person int32
+	recv   int32 // an order's receiver, plus one; 0 for none
 	traps  Trap
 	at     int64
 	seq    int32
@@ -128,6 +129,7 @@ type trapWorkload struct {
 // tTruth is the truth of one line: whose it is and its traps.
 type tTruth struct {
 	person int32
+	recv   int32 // as in tLine
 	traps  Trap
 }
 
@@ -192,7 +194,7 @@ func (g *Generator) newTrapWorkload(n int) *trapWorkload {
 			w.files[f] = append(w.files[f], '\n')
 		}
 		w.files[f] = append(w.files[f], l.body...)
-		w.truth[f] = append(w.truth[f], tTruth{person: l.person, traps: l.traps})
+		w.truth[f] = append(w.truth[f], tTruth{person: l.person, recv: l.recv, traps: l.traps})
 	}
 	for f := range files {
 		w.files[f] = appendFooter(w.files[f], f)
@@ -403,6 +405,9 @@ func (g *Generator) trapLines(f int, yield func(Line) bool) {
 			return
 		}
 		l := Line{File: files[f].Name, Line: lineNumber(f, n+1), Person: personID(int(truth[n].person)), Traps: truth[n].traps}
+		if r := truth[n].recv; r > 0 {
+			l.Receiver = personID(int(r - 1))
+		}
 		var re *identity.RecordError
 		switch {
 		case err == nil:

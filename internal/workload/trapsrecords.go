@@ -214,6 +214,7 @@ func (t *trapGen) ecommerce(i int32, lo, hi int64, traps Trap) {
 			it.str("cid", prod.cid)
 			o.b = append(it.end(), ']')
 			t.emit(fileTaobao, i, lineTraps, created, append(o.end(), '\n'))
+			t.lines[len(t.lines)-1].recv = to + 1
 			continue
 		}
 		o.str("orderId", string(appendJDOrderID(nil, int(i)+1_000_000_000, j)))
@@ -241,6 +242,7 @@ func (t *trapGen) ecommerce(i int32, lo, hi int64, traps Trap) {
 		o.b = append(it.end(), ']')
 		o.amount("orderPayment", amount)
 		t.emit(fileJD, i, lineTraps, created, o.end())
+		t.lines[len(t.lines)-1].recv = to + 1
 	}
 }
 

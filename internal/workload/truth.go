@@ -155,6 +155,10 @@ type Line struct {
 	Reason identity.Reason
 	// Traps are the record's traps, in a trap workload (Config.Traps).
 	Traps Trap
+	// Receiver is, for an order of a trap workload, the ID of the person
+	// it was shipped to (the buyer, or a gift's receiver): the person of
+	// the order's receiver record (merge.ReceiverRecords).
+	Receiver string
 }
 
 // Lines returns the ground truth about every record of file f, in file
