@@ -72,10 +72,10 @@ type Store struct {
 	// noReceivers turns receiver records off, for tests that build a
 	// database as a build before them did.
 	noReceivers bool
-	clock            func() time.Time
-	asOf             func() time.Time
-	journal          string
-	log              *slog.Logger
+	clock       func() time.Time
+	asOf        func() time.Time
+	journal     string
+	log         *slog.Logger
 
 	// mu is held shared by every operation and exclusively by Restore,
 	// which swaps the engine's contents and the keyring.
