@@ -30,12 +30,14 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -111,28 +113,40 @@ func (s *Server) Close() { s.once.Do(func() { close(s.closing) }) }
 // access-log line per request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	lw := &logWriter{ResponseWriter: w, status: http.StatusOK}
-	info := &reqInfo{}
-	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
-	s.mux.ServeHTTP(lw, r) // sets r.Pattern to the route matched
+	ex := &exchange{logWriter: logWriter{ResponseWriter: w, status: http.StatusOK}}
+	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, &ex.info))
+	s.mux.ServeHTTP(&ex.logWriter, r) // sets r.Pattern to the route matched
 	pattern := r.Pattern
 	if pattern == "" {
 		pattern = "unmatched"
 	}
 	d := time.Since(start)
-	s.metrics.observe(pattern, lw.status, d)
-	attrs := []slog.Attr{slog.String("route", pattern), slog.Int("status", lw.status),
-		slog.Duration("duration", d), slog.Int64("bytes", lw.bytes)}
-	if info.token != "" {
-		attrs = append(attrs, slog.String("token", info.token))
+	s.metrics.observe(pattern, ex.status, d)
+	if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+		return
 	}
-	if info.profile != "" {
-		attrs = append(attrs, slog.String("profile", info.profile))
+	attrs := ex.attrs[:0]
+	attrs = append(attrs, slog.String("route", pattern), slog.Int("status", ex.status),
+		slog.Duration("duration", d), slog.Int64("bytes", ex.bytes))
+	if ex.info.token != "" {
+		attrs = append(attrs, slog.String("token", ex.info.token))
 	}
-	if info.code != "" {
-		attrs = append(attrs, slog.String("code", info.code))
+	if ex.info.profile != "" {
+		attrs = append(attrs, slog.String("profile", ex.info.profile))
+	}
+	if ex.info.code != "" {
+		attrs = append(attrs, slog.String("code", ex.info.code))
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+}
+
+// exchange is what ServeHTTP keeps of one request, in one allocation:
+// the response writer that counts, what the handler tells the log, and
+// room for the log line's attributes.
+type exchange struct {
+	logWriter
+	info  reqInfo
+	attrs [7]slog.Attr
 }
 
 // reqInfo is what a handler tells the access log: ids and codes only.
@@ -288,10 +302,44 @@ func asError(err error) *Error {
 	return errorf(http.StatusInternalServerError, "internal", "internal error; the server log has the details")
 }
 
+// writeJSON answers v as JSON, encoded whole before the status is sent
+// (an encoding error is a 500, not half a body) and sent with its
+// Content-Length in one write.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	b := jsonBuffers.Get().(*jsonBuffer)
+	defer b.put()
+	b.buf.Reset()
+	if err := b.enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		b.buf.Reset()
+		b.buf.WriteString(`{"code":"internal","message":"internal error; the answer could not be encoded"}` + "\n")
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(b.buf.Len()))
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+	_, _ = w.Write(b.buf.Bytes())
+}
+
+// jsonBuffer is a reusable buffer and its JSON encoder.
+type jsonBuffer struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// maxPooledJSON is the largest buffer put back in the pool; a larger
+// one (a page of a thousand profiles) is left to the collector.
+const maxPooledJSON = 64 << 10
+
+var jsonBuffers = sync.Pool{New: func() any {
+	b := new(jsonBuffer)
+	b.enc = json.NewEncoder(&b.buf)
+	b.enc.SetEscapeHTML(false)
+	return b
+}}
+
+func (b *jsonBuffer) put() {
+	if b.buf.Cap() <= maxPooledJSON {
+		jsonBuffers.Put(b)
+	}
 }
