@@ -8,10 +8,12 @@
 // console logs in with one. A token has a scope ([scv.ScopeRead],
 // [scv.ScopeImport], [scv.ScopeAdmin]) and a purpose. A token of a purpose
 // other than internal never receives a profile without consent for that
-// purpose, by any route: lookups answer 403 no_consent, listings, exports,
-// suggestions and the console's funnel leave such profiles out, and the
-// change feed leaves out their events (erasure notices, an id and a time,
-// still pass). Its answers mask personal fields (138****5601, 王*).
+// purpose, by any route: lookups answer 404 not_found, the answer of a
+// profile that is not there (a 403 would tell that the person is a
+// customer); listings, exports, suggestions and the console's funnel
+// leave such profiles out, and the change feed leaves out their events
+// (erasure notices, an id and a time, still pass). Its answers mask
+// personal fields (138****5601, 王*).
 // Erase, unmerge and reviewing suggestions need scope admin.
 //
 // # Routes
@@ -287,7 +289,7 @@ func asError(err error) *Error {
 	case errors.As(err, &e):
 		return e
 	case errors.Is(err, scv.ErrNotFound):
-		return errorf(http.StatusNotFound, "not_found", "no profile matches")
+		return notFound()
 	case errors.Is(err, scv.ErrErased):
 		return errorf(http.StatusGone, "erased", "the profile was erased")
 	case errors.Is(err, scv.ErrHub):

@@ -48,13 +48,19 @@ func allowed(tok scv.Token, p *scv.Profile) bool {
 	return tok.Purpose == scv.PurposeInternal || p.Consent[tok.Purpose]
 }
 
-// check returns the 403 answer of a profile the token may not receive.
+// check returns the answer to a token that may not receive p: the 404
+// not_found of a profile that is not there, so that a token without
+// consent cannot learn that the person is a customer.
 func check(tok scv.Token, p *scv.Profile) error {
 	if !allowed(tok, p) {
-		return errorf(http.StatusForbidden, "no_consent", "the profile has no %s consent", tok.Purpose)
+		return notFound()
 	}
 	return nil
 }
+
+// notFound is the answer of a profile that is not there, or not there
+// for the token asking.
+func notFound() *Error { return errorf(http.StatusNotFound, "not_found", "no profile matches") }
 
 // view returns p as tok may see it. The caller has checked [allowed].
 func view(tok scv.Token, p *scv.Profile) *profileView {
