@@ -155,9 +155,11 @@ func TestMarketingTokenSeesOnlyConsented(t *testing.T) {
 			seen("feed", ev.Profile)
 		}
 	}
-	// The other routes answer counts, summaries and ids, never a profile.
+	// The other routes answer counts, summaries, ids and tokens, never a
+	// profile (TestTokenRoutesRefuse checks a marketing admin's tokens).
 	for _, rt := range []string{"GET /v1/stats", "GET /v1/quarantine", "POST /v1/import", "POST /v1/unmerge",
-		"DELETE /v1/profiles/{id}", "POST /v1/suggestions/accept", "POST /v1/suggestions/reject"} {
+		"DELETE /v1/profiles/{id}", "POST /v1/suggestions/accept", "POST /v1/suggestions/reject",
+		"POST /v1/tokens", "GET /v1/tokens", "DELETE /v1/tokens/{id}"} {
 		covered[rt] = true
 	}
 	code, out = f.do(t, "marketing", "GET", "/v1/stats", nil)

@@ -238,13 +238,14 @@ func (s *Server) authenticate(r *http.Request) (scv.Token, error) {
 	}
 	text = strings.TrimSpace(text)
 	now := time.Now()
-	if tok, ok := s.tokens.get(text, now); ok {
+	tok, gen, ok := s.tokens.get(text, now)
+	if ok {
 		info(r).token = tok.ID
 		return tok, nil
 	}
 	tok, err := s.db.CheckToken(r.Context(), text)
 	if err == nil {
-		s.tokens.put(text, tok, now)
+		s.tokens.put(text, tok, now, gen)
 	}
 	if errors.Is(err, scv.ErrBadToken) {
 		return scv.Token{}, errorf(http.StatusUnauthorized, "bad_token", "the token is invalid or revoked")
