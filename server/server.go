@@ -14,7 +14,10 @@
 // leave such profiles out, and the change feed leaves out their events
 // (erasure notices, an id and a time, still pass). Its answers mask
 // personal fields (138****5601, 王*).
-// Erase, unmerge and reviewing suggestions need scope admin.
+// Erase, unmerge, reviewing suggestions and managing tokens (/v1/tokens,
+// for when the server holds a database "scv token" cannot open) need
+// scope admin; a token of a purpose other than internal manages tokens
+// of its own purpose only.
 //
 // # Routes
 //
