@@ -34,6 +34,9 @@ func (s *Server) apiRoutes() {
 		{"POST", "/v1/suggestions/reject", scv.ScopeAdmin, s.reject},
 		{"GET", "/v1/quarantine", scv.ScopeRead, s.quarantine},
 		{"GET", "/v1/feed", scv.ScopeRead, s.feed},
+		{"POST", "/v1/tokens", scv.ScopeAdmin, s.createToken},
+		{"GET", "/v1/tokens", scv.ScopeAdmin, s.listTokens},
+		{"DELETE", "/v1/tokens/{id}", scv.ScopeAdmin, s.revokeToken},
 	}
 }
 

@@ -357,7 +357,7 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request, c *consoleCtx) e
 		return errorf(http.StatusBadRequest, "bad_id", "a and b are profile ids")
 	}
 	if !s.pairAllowed(r, c.tok, a, b) {
-		return errorf(http.StatusForbidden, "no_consent", "a profile of the pair has no %s consent", c.tok.Purpose)
+		return notFound()
 	}
 	switch r.PathValue("action") {
 	case "accept":

@@ -126,22 +126,27 @@ func TestConsoleSession(t *testing.T) {
 }
 
 // TestConsoleConsent checks the console's pages with a marketing token:
-// a profile without consent is refused by search and by id, and the
-// others are masked.
+// a profile without consent is answered by search and by id as one that
+// is not there, and the others are masked.
 func TestConsoleConsent(t *testing.T) {
 	f := newFixture(t)
 	b := newBrowser(t, f)
 	csrf := b.login("marketing")
+	// A profile without consent looks like one that is not there.
+	absentResp, absent := b.get("/console/profiles/" + strings.Repeat("0", 32))
+	if absentResp.StatusCode != http.StatusNotFound {
+		t.Fatalf("profile page of an id that is not there: %d, want 404", absentResp.StatusCode)
+	}
 	checked := 0
 	for _, p := range f.internalProfiles(t) {
 		resp, html := b.get("/console/profiles/" + p.ID)
 		if !p.Consent["marketing"] {
-			if resp.StatusCode != http.StatusForbidden {
-				t.Errorf("profile page without consent: %d, want 403", resp.StatusCode)
+			if resp.StatusCode != http.StatusNotFound || html != absent {
+				t.Errorf("profile page without consent: %d, want the 404 page of an id that is not there", resp.StatusCode)
 			}
 			if len(p.Phones) > 0 {
-				if resp, _ := b.post("/console/search", url.Values{"csrf": {csrf}, "q": {p.Phones[0]}}); resp.StatusCode != http.StatusForbidden {
-					t.Errorf("search of a phone without consent: %d, want 403", resp.StatusCode)
+				if resp, _ := b.post("/console/search", url.Values{"csrf": {csrf}, "q": {p.Phones[0]}}); resp.StatusCode != http.StatusNotFound {
+					t.Errorf("search of a phone without consent: %d, want 404", resp.StatusCode)
 				}
 			}
 			continue

@@ -43,5 +43,5 @@ func ExampleNew() {
 	w := httptest.NewRecorder()
 	srv.ServeHTTP(w, req)
 	fmt.Println(w.Code, strings.TrimSpace(w.Body.String()))
-	// Output: 403 {"code":"no_consent","message":"the profile has no marketing consent"}
+	// Output: 404 {"code":"not_found","message":"no profile matches"}
 }

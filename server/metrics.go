@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +20,15 @@ type metrics struct {
 	requests *prometheus.HistogramVec
 	records  *prometheus.CounterVec
 	feedLag  prometheus.Histogram
+
+	mu        sync.RWMutex
+	observers map[routeCode]prometheus.Observer // requests' children, found once
+}
+
+// routeCode is the label pair of a request's latency.
+type routeCode struct {
+	route string
+	code  int
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -47,8 +57,24 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	return m
 }
 
+// observe records a request's latency. The histogram of a route and
+// status is looked up by its labels once, then kept: routes and statuses
+// are few.
 func (m *metrics) observe(route string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Observe(d.Seconds())
+	k := routeCode{route, status}
+	m.mu.RLock()
+	o, ok := m.observers[k]
+	m.mu.RUnlock()
+	if !ok {
+		o = m.requests.WithLabelValues(route, strconv.Itoa(status))
+		m.mu.Lock()
+		if m.observers == nil {
+			m.observers = make(map[routeCode]prometheus.Observer)
+		}
+		m.observers[k] = o
+		m.mu.Unlock()
+	}
+	o.Observe(d.Seconds())
 }
 
 func (m *metrics) ingested(f identity.Format, sum scv.Summary) {

@@ -8,11 +8,16 @@
 // console logs in with one. A token has a scope ([scv.ScopeRead],
 // [scv.ScopeImport], [scv.ScopeAdmin]) and a purpose. A token of a purpose
 // other than internal never receives a profile without consent for that
-// purpose, by any route: lookups answer 403 no_consent, listings, exports,
-// suggestions and the console's funnel leave such profiles out, and the
-// change feed leaves out their events (erasure notices, an id and a time,
-// still pass). Its answers mask personal fields (138****5601, 王*).
-// Erase, unmerge and reviewing suggestions need scope admin.
+// purpose, by any route: lookups answer 404 not_found, the answer of a
+// profile that is not there (a 403 would tell that the person is a
+// customer); listings, exports, suggestions and the console's funnel
+// leave such profiles out, and the change feed leaves out their events
+// (erasure notices, an id and a time, still pass). Its answers mask
+// personal fields (138****5601, 王*).
+// Erase, unmerge, reviewing suggestions and managing tokens (/v1/tokens,
+// for when the server holds a database "scv token" cannot open) need
+// scope admin; a token of a purpose other than internal manages tokens
+// of its own purpose only.
 //
 // # Routes
 //
@@ -30,12 +35,14 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -111,28 +118,40 @@ func (s *Server) Close() { s.once.Do(func() { close(s.closing) }) }
 // access-log line per request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	lw := &logWriter{ResponseWriter: w, status: http.StatusOK}
-	info := &reqInfo{}
-	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
-	s.mux.ServeHTTP(lw, r) // sets r.Pattern to the route matched
+	ex := &exchange{logWriter: logWriter{ResponseWriter: w, status: http.StatusOK}}
+	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, &ex.info))
+	s.mux.ServeHTTP(&ex.logWriter, r) // sets r.Pattern to the route matched
 	pattern := r.Pattern
 	if pattern == "" {
 		pattern = "unmatched"
 	}
 	d := time.Since(start)
-	s.metrics.observe(pattern, lw.status, d)
-	attrs := []slog.Attr{slog.String("route", pattern), slog.Int("status", lw.status),
-		slog.Duration("duration", d), slog.Int64("bytes", lw.bytes)}
-	if info.token != "" {
-		attrs = append(attrs, slog.String("token", info.token))
+	s.metrics.observe(pattern, ex.status, d)
+	if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+		return
 	}
-	if info.profile != "" {
-		attrs = append(attrs, slog.String("profile", info.profile))
+	attrs := ex.attrs[:0]
+	attrs = append(attrs, slog.String("route", pattern), slog.Int("status", ex.status),
+		slog.Duration("duration", d), slog.Int64("bytes", ex.bytes))
+	if ex.info.token != "" {
+		attrs = append(attrs, slog.String("token", ex.info.token))
 	}
-	if info.code != "" {
-		attrs = append(attrs, slog.String("code", info.code))
+	if ex.info.profile != "" {
+		attrs = append(attrs, slog.String("profile", ex.info.profile))
+	}
+	if ex.info.code != "" {
+		attrs = append(attrs, slog.String("code", ex.info.code))
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+}
+
+// exchange is what ServeHTTP keeps of one request, in one allocation:
+// the response writer that counts, what the handler tells the log, and
+// room for the log line's attributes.
+type exchange struct {
+	logWriter
+	info  reqInfo
+	attrs [7]slog.Attr
 }
 
 // reqInfo is what a handler tells the access log: ids and codes only.
@@ -222,13 +241,14 @@ func (s *Server) authenticate(r *http.Request) (scv.Token, error) {
 	}
 	text = strings.TrimSpace(text)
 	now := time.Now()
-	if tok, ok := s.tokens.get(text, now); ok {
+	tok, gen, ok := s.tokens.get(text, now)
+	if ok {
 		info(r).token = tok.ID
 		return tok, nil
 	}
 	tok, err := s.db.CheckToken(r.Context(), text)
 	if err == nil {
-		s.tokens.put(text, tok, now)
+		s.tokens.put(text, tok, now, gen)
 	}
 	if errors.Is(err, scv.ErrBadToken) {
 		return scv.Token{}, errorf(http.StatusUnauthorized, "bad_token", "the token is invalid or revoked")
@@ -273,7 +293,7 @@ func asError(err error) *Error {
 	case errors.As(err, &e):
 		return e
 	case errors.Is(err, scv.ErrNotFound):
-		return errorf(http.StatusNotFound, "not_found", "no profile matches")
+		return notFound()
 	case errors.Is(err, scv.ErrErased):
 		return errorf(http.StatusGone, "erased", "the profile was erased")
 	case errors.Is(err, scv.ErrHub):
@@ -288,10 +308,44 @@ func asError(err error) *Error {
 	return errorf(http.StatusInternalServerError, "internal", "internal error; the server log has the details")
 }
 
+// writeJSON answers v as JSON, encoded whole before the status is sent
+// (an encoding error is a 500, not half a body) and sent with its
+// Content-Length in one write.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	b := jsonBuffers.Get().(*jsonBuffer)
+	defer b.put()
+	b.buf.Reset()
+	if err := b.enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		b.buf.Reset()
+		b.buf.WriteString(`{"code":"internal","message":"internal error; the answer could not be encoded"}` + "\n")
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(b.buf.Len()))
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+	_, _ = w.Write(b.buf.Bytes())
+}
+
+// jsonBuffer is a reusable buffer and its JSON encoder.
+type jsonBuffer struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// maxPooledJSON is the largest buffer put back in the pool; a larger
+// one (a page of a thousand profiles) is left to the collector.
+const maxPooledJSON = 64 << 10
+
+var jsonBuffers = sync.Pool{New: func() any {
+	b := new(jsonBuffer)
+	b.enc = json.NewEncoder(&b.buf)
+	b.enc.SetEscapeHTML(false)
+	return b
+}}
+
+func (b *jsonBuffer) put() {
+	if b.buf.Cap() <= maxPooledJSON {
+		jsonBuffers.Put(b)
+	}
 }

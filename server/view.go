@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -47,29 +48,40 @@ func allowed(tok scv.Token, p *scv.Profile) bool {
 	return tok.Purpose == scv.PurposeInternal || p.Consent[tok.Purpose]
 }
 
-// check returns the 403 answer of a profile the token may not receive.
+// check returns the answer to a token that may not receive p: the 404
+// not_found of a profile that is not there, so that a token without
+// consent cannot learn that the person is a customer.
 func check(tok scv.Token, p *scv.Profile) error {
 	if !allowed(tok, p) {
-		return errorf(http.StatusForbidden, "no_consent", "the profile has no %s consent", tok.Purpose)
+		return notFound()
 	}
 	return nil
 }
 
+// notFound is the answer of a profile that is not there, or not there
+// for the token asking.
+func notFound() *Error { return errorf(http.StatusNotFound, "not_found", "no profile matches") }
+
 // view returns p as tok may see it. The caller has checked [allowed].
 func view(tok scv.Token, p *scv.Profile) *profileView {
 	mask := tok.Purpose != scv.PurposeInternal
-	v := &profileView{ID: p.ID, Stage: p.Stage, Risk: p.Risk, Metrics: p.Metrics, Consent: p.Consent,
+	v := &profileView{ID: p.ID, Name: p.Name, Stage: p.Stage, Risk: p.Risk, Metrics: p.Metrics, Consent: p.Consent,
 		Sources: p.Sources, FirstSeen: p.FirstSeen, LastSeen: p.LastSeen, AsOf: p.AsOf, Masked: mask,
-		Phones: make([]string, len(p.Phones)), Identifiers: make([]scv.Identifier, len(p.Identifiers)), Fields: []fieldView{}}
-	v.Name = p.Name
-	copy(v.Phones, p.Phones)
-	copy(v.Identifiers, p.Identifiers)
+		Phones: p.Phones, Identifiers: p.Identifiers, Fields: make([]fieldView, 0, len(p.Fields))}
+	if v.Phones == nil {
+		v.Phones = []string{}
+	}
+	if v.Identifiers == nil {
+		v.Identifiers = []scv.Identifier{}
+	}
 	for _, f := range p.Fields {
 		v.Fields = append(v.Fields, fieldView{Name: string(f.Name), Value: f.Value, Record: f.From.Record.String(), Seen: f.From.Observed, Records: f.Records})
 	}
 	if !mask {
 		return v
 	}
+	// Masking writes copies: v shares the slices of p until here.
+	v.Phones, v.Identifiers = slices.Clone(v.Phones), slices.Clone(v.Identifiers)
 	v.Name = maskName(v.Name)
 	for i, ph := range v.Phones {
 		v.Phones[i] = maskPhone(ph)

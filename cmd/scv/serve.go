@@ -143,7 +143,7 @@ func setupToken(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 		}
 		db, err := e.open(openOptions{})
 		if err != nil {
-			return err
+			return lockedByServer(err)
 		}
 		defer closeDB(db, &err)
 		switch sub {
@@ -185,4 +185,17 @@ func setupToken(flags *flag.FlagSet, e *env) func(context.Context, []string) err
 		fmt.Fprintf(e.stdout, "revoked token %s\n", args[1])
 		return nil
 	}
+}
+
+// lockedByServer adds to the error of a Badger directory another process
+// holds what to do when that process is scv serve: manage the tokens
+// through its API.
+func lockedByServer(err error) error {
+	var xe *exitError
+	if !errors.Is(err, scv.ErrLocked) || !errors.As(err, &xe) {
+		return err
+	}
+	return &exitError{code: xe.code, err: err, msg: xe.msg + "; if it is scv serve, manage tokens through it " +
+		"with an admin token: POST /v1/tokens, GET /v1/tokens, DELETE /v1/tokens/ID (see docs/server.md), " +
+		"or stop it and run scv token again"}
 }

@@ -102,3 +102,31 @@ func TestTokenUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenWhileServed runs scv token while another process (scv serve)
+// holds the Badger directory: each subcommand must say that a server may
+// hold it and name the API routes that manage tokens instead.
+func TestTokenWhileServed(t *testing.T) {
+	c := newCLI(t)
+	c.importFixtures()
+	db, err := scv.Open(c.db, scv.Options{KeyFile: c.key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, args := range [][]string{
+		{"token", "create", "--scope", "read", "--purpose", "internal"},
+		{"token", "list"},
+		{"token", "revoke", "0123456789abcdef"},
+	} {
+		r := c.run(args...)
+		if r.code != exitFailure {
+			t.Errorf("scv %s while the database is held: exit %d, want %d", strings.Join(args, " "), r.code, exitFailure)
+		}
+		for _, want := range []string{"locked", "scv serve", "POST /v1/tokens", "GET /v1/tokens", "DELETE /v1/tokens/ID"} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("scv %s while the database is held: stderr %q does not say %q", strings.Join(args, " "), r.stderr, want)
+			}
+		}
+	}
+}
