@@ -576,7 +576,7 @@ func headlineOf(r *results) headline {
 	h.IngestRatio = round(r.large.rps()/r.badger.rps(), 3)
 	h.PhoneSpeedup = round(r.phone.refNs()/r.phone.fastNs(), 2)
 	h.ByStagePPS = round(float64(r.stages.profiles)/r.stages.took.Seconds(), 1)
-	h.ScalingRatio = round(r.large.tailRPS()/r.small.rps(), 3)
+	h.ScalingRatio = round(r.large.tailRPS()/r.small.tailRPS(), 3)
 	if ref := r.ref.mbps(); ref > 0 {
 		h.RefSHA256MBps = round(ref, 1)
 		h.IngestRPSNorm = round(r.large.rps()/ref, 3)

@@ -51,11 +51,14 @@
 //     a target, and each phase's peak on the memory line; the peak
 //     resident set size (VmHWM), which counts mapped file pages too, is
 //     peak_rss_mib;
-//   - keeps the time of every batch the N-record ingest commits, and
-//     divides the rate of its last tenth of records (from the last batch at
-//     or before N - N/10 to the end) by the rate of the whole N/10 run:
-//     scaling_ratio, which an ingest that slows down as the database grows
-//     cannot hide behind its average;
+//   - keeps the time of every batch each ingest commits, and divides the
+//     rate of the N run's last tenth of records (from the last batch at
+//     or before N - N/10 to the end) by the rate of the N/10 run's last
+//     tenth: scaling_ratio, which an ingest that slows down as the
+//     database grows cannot hide behind its average. The two tenths hold
+//     the same kinds of records (the files are read in one order, each
+//     the same share of either workload: the end of the POS rows, the
+//     CRM and survey CSV), so neither rate is of cheaper records;
 //   - times fixed work that no code of scv runs (SHA-256 of 16 MiB on every
 //     core at once) five times through the run, before each ingest, after
 //     the N ingest, after the stage scan and after the phones:

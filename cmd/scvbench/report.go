@@ -191,8 +191,9 @@ func printReport(w io.Writer, c config, r *results) {
 			quarantineSummary(s.Quarantined), count(s.ProfilesCreated), count(s.ProfilesMerged))
 		p("           its last tenth: %s records/s; own memory (peak RssAnon) during it: %.0f MiB", rate(run.tailRPS()), run.phase.ownPeak)
 	}
-	p("  scaling  the N run's last tenth / the N/10 run: %s / %s = %.3f (the N run's average: %.3f)",
-		rate(r.large.tailRPS()), rate(r.small.rps()), r.large.tailRPS()/r.small.rps(), r.large.rps()/r.small.rps())
+	p("  scaling  the last tenth of each run (the same files: the end of the POS rows, the CRM and survey CSV), N over N/10:")
+	p("           %s / %s = %.3f (the whole runs' averages: %.3f)",
+		rate(r.large.tailRPS()), rate(r.small.tailRPS()), r.large.tailRPS()/r.small.tailRPS(), r.large.rps()/r.small.rps())
 	if r.decode > 0 {
 		p("  decode   identity.Decode of the same files alone: %.1f s = %s records/s, %.0f%% of the ingest time",
 			r.decode.Seconds(), rate(float64(c.n)/r.decode.Seconds()), 100*r.decode.Seconds()/r.large.phase.took.Seconds())
