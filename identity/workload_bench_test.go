@@ -40,3 +40,22 @@ func BenchmarkDecodeWorkload(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkParsePhoneMix parses the workload's mix of phone values
+// (workload.PhoneMix: its mobiles in their spellings, and the masked
+// numbers, typos, placeholders, landlines, foreign and service numbers and
+// junk that phone columns also hold), the input of scvbench's
+// phone_speedup.
+func BenchmarkParsePhoneMix(b *testing.B) {
+	g, err := workload.New(workload.Config{Records: 20_000, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mix := g.PhoneMix(4096)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		_, _ = identity.ParsePhone(mix[i%len(mix)], "CN")
+		i++
+	}
+}
