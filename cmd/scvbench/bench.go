@@ -141,7 +141,6 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	if err != nil {
 		return nil, err
 	}
-	r.ref.sample()
 	db, err := scv.Open(filepath.Join(work, "db-small"), scv.Options{KeyFile: keyFile, Memory: memoryOptions(c.mem), NoAtRestEncryption: c.noAtRest})
 	if err != nil {
 		return nil, err
@@ -174,7 +173,6 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 			return nil, err
 		}
 	}
-	r.ref.sample()
 	dbDir := filepath.Join(work, "db")
 	db, err = scv.Open(dbDir, scv.Options{KeyFile: keyFile, Memory: memoryOptions(c.mem), NoAtRestEncryption: c.noAtRest})
 	if err != nil {
@@ -185,15 +183,16 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 			db.Close()
 		}
 	}()
-	err = profiled(c.cpuprofile, func() (err error) {
-		r.large, err = ingest(ctx, c, db, large, progress)
-		return err
+	err = r.ref.around("ingest", func() error {
+		return profiled(c.cpuprofile, func() (err error) {
+			r.large, err = ingest(ctx, c, db, large, progress)
+			return err
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
 	mark("ingest N")
-	r.ref.sample()
 	r.liveAfterIngest = liveHeapMiB()
 	if c.memprofile != "" {
 		if err := writeHeapProfile(c.memprofile); err != nil {
@@ -219,14 +218,15 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	}
 	mark("lookups")
 	progress("streaming every stage")
-	if err := profiled(phaseProfile(c.cpuprofile, "bystage"), func() (err error) {
-		r.stages, err = streamStages(ctx, db)
-		return err
+	if err := r.ref.around("stages", func() error {
+		return profiled(phaseProfile(c.cpuprofile, "bystage"), func() (err error) {
+			r.stages, err = streamStages(ctx, db)
+			return err
+		})
 	}); err != nil {
 		return nil, err
 	}
 	mark("stages")
-	r.ref.sample()
 	err = db.Close()
 	db = nil
 	if err != nil {
@@ -257,7 +257,10 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	job := childJob{Dir: filepath.Join(work, "badger"), N: c.n, PerRecord: r.stored.perRecord, Seed: c.seed, AtRest: !c.noAtRest,
 		MemTableSize: m.MemTableSize, NumMemtables: m.NumMemtables, BlockCacheSize: m.BlockCacheSize,
 		IndexCacheSize: m.IndexCacheSize, ValueThreshold: m.ValueThreshold, ValueLogFileSize: m.ValueLogFileSize}
-	if r.badger, err = rawBadgerApart(ctx, job, logw); err != nil {
+	if err := r.ref.around("badger", func() (err error) {
+		r.badger, err = rawBadgerApart(ctx, job, logw)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	if err := removeUnlessKept(c, filepath.Join(work, "badger")); err != nil {
@@ -267,7 +270,6 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	progress("timing phone parsers")
 	r.phone = phones(large.g, c.n)
 	mark("phone")
-	r.ref.sample()
 
 	// The bulk load's phase goes here, measured with measure as the
 	// ingest is, before the peaks below are read.
@@ -579,9 +581,9 @@ func headlineOf(r *results) headline {
 	h.ScalingRatio = round(r.large.tailRPS()/r.small.tailRPS(), 3)
 	if ref := r.ref.mbps(); ref > 0 {
 		h.RefSHA256MBps = round(ref, 1)
-		h.IngestRPSNorm = round(r.large.rps()/ref, 3)
-		h.BadgerRPSNorm = round(r.badger.rps()/ref, 3)
-		h.ByStagePPSNorm = round(float64(r.stages.profiles)/r.stages.took.Seconds()/ref, 3)
+		h.IngestRPSNorm = round(r.large.rps()/r.ref.of("ingest"), 3)
+		h.BadgerRPSNorm = round(r.badger.rps()/r.ref.of("badger"), 3)
+		h.ByStagePPSNorm = round(float64(r.stages.profiles)/r.stages.took.Seconds()/r.ref.of("stages"), 3)
 	}
 	if q := r.quality; q != nil {
 		f := func(x float64) *float64 { v := round(x, 4); return &v }

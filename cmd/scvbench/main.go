@@ -60,12 +60,12 @@
 //     the same share of either workload: the end of the POS rows, the
 //     CRM and survey CSV), so neither rate is of cheaper records;
 //   - times fixed work that no code of scv runs (SHA-256 of 16 MiB on every
-//     core at once) five times through the run, before each ingest, after
-//     the N ingest, after the stage scan and after the phones:
-//     ref_sha256_mbps, the median in MB/s, and ingest_rps_norm,
-//     badger_rps_norm and bystage_pps_norm, each rate divided by it, so
-//     that runs on a busy and a quiet day compare (the ratios against raw
-//     Badger are normalised already).
+//     core at once) right before and right after the N ingest, the stage
+//     scan and the raw Badger run: ref_sha256_mbps is the median of the
+//     six, and ingest_rps_norm, badger_rps_norm and bystage_pps_norm are
+//     each rate divided by the mean of the two samples around its phase,
+//     so that runs on a busy and a quiet day compare better (the ratios
+//     against raw Badger are normalised already).
 //
 // A phase is measured by measure (phase.go): wall and CPU time, progress
 // marks, own memory. A bulk load's phase is measured the same way.

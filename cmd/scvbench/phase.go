@@ -109,14 +109,34 @@ func (a *anonSampler) peak() float64 {
 
 func (a *anonSampler) stop() { close(a.done) }
 
-// reference is the machine's speed on fixed, code-independent work, timed
-// at several points of the run: SHA-256 over a fixed buffer on every core
-// the process may use, in MB hashed per second.
+// reference is the machine's speed on fixed, code-independent work:
+// SHA-256 over a fixed buffer on every core the process may use, in MB
+// hashed per second, timed right before and right after each phase whose
+// rate is normalised, so that each rate is divided by the machine's speed
+// around it.
 type reference struct {
-	samples []float64 // MB/s, in the order taken
+	samples []float64          // MB/s, in the order taken
+	phases  map[string]float64 // MB/s: the mean of the samples around each phase
 }
 
-// referenceBytes is what each core hashes per sample: 16 MiB, about 0.05 s
+// around runs f between two samples and keeps their mean as the
+// reference of phase.
+func (r *reference) around(phase string, f func() error) error {
+	r.sample()
+	err := f()
+	r.sample()
+	if r.phases == nil {
+		r.phases = map[string]float64{}
+	}
+	n := len(r.samples)
+	r.phases[phase] = (r.samples[n-2] + r.samples[n-1]) / 2
+	return err
+}
+
+// of returns the reference of phase; 0 when it was not measured.
+func (r *reference) of(phase string) float64 { return r.phases[phase] }
+
+// referenceBytes is what each core hashes per sample: 16 MiB, about 0.02 s
 // on a current core.
 const referenceBytes = 16 << 20
 

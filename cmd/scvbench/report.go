@@ -269,10 +269,11 @@ func printReport(w io.Writer, c config, r *results) {
 	p("           raw Badger alone, in a process of its own: peak RSS %.0f MiB, of which its own memory %.0f MiB; live Go heap %.0f MiB at the end",
 		r.badger.peak, r.badger.anon, r.badger.live)
 	lo, hi := r.ref.spread()
-	p("reference  SHA-256 of %d MiB on each of %d cores at once, %d times (before each ingest, after the N ingest, after the stage scan,",
-		referenceBytes>>20, m.procs, len(r.ref.samples))
-	p("           after the phones): median %.0f MB/s, from %.0f to %.0f; each *_norm figure is its rate divided by the median",
-		r.ref.mbps(), lo, hi)
+	p("reference  SHA-256 of %d MiB on each of %d cores at once, right before and right after the N ingest, the stage scan and the",
+		referenceBytes>>20, m.procs)
+	p("           raw Badger run: median %.0f MB/s, from %.0f to %.0f; around the ingest %.0f, the scan %.0f, Badger %.0f:",
+		r.ref.mbps(), lo, hi, r.ref.of("ingest"), r.ref.of("stages"), r.ref.of("badger"))
+	p("           each *_norm figure is its phase's rate divided by the reference around it")
 	if r.quality != nil {
 		printQuality(p, r.quality)
 	}
