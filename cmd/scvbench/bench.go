@@ -2,19 +2,15 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/scv-go/scv"
@@ -41,6 +37,7 @@ type results struct {
 	stages   stageRun
 	quality  *qualityRun  // with -quality
 	pg       *pgRun       // with -engine postgres
+	ref      reference    // the machine's speed on fixed work, sampled through the run
 	peakRSS  float64      // MiB
 	peakAnon float64      // MiB: the largest RssAnon sampled
 	memory   []memoryMark // the peak RSS after each phase
@@ -50,11 +47,12 @@ type results struct {
 	head            headline
 }
 
-// memoryMark is the peak resident set size (VmHWM) after a phase.
+// memoryMark is the peak resident set size (VmHWM) after a phase, and the
+// peak of the process's own memory (RssAnon) during it.
 type memoryMark struct {
 	phase string
 	peak  float64 // MiB
-	anon  float64 // MiB: peak anonymous RSS so far
+	anon  float64 // MiB: peak RssAnon sampled during the phase
 }
 
 // headline is the last line of -json: exactly the issue's keys.
@@ -66,8 +64,17 @@ type headline struct {
 	ByPhoneP50   float64 `json:"byphone_p50_us"`
 	ByPhoneP99   float64 `json:"byphone_p99_us"`
 	ByStagePPS   float64 `json:"bystage_pps"`
+	OwnRSSMiB    float64 `json:"own_rss_mib"`
 	PeakRSSMiB   float64 `json:"peak_rss_mib"`
 	ScalingRatio float64 `json:"scaling_ratio"`
+	// The machine's speed on fixed work (SHA-256 on every core) in this
+	// run, and the rates above divided by it.
+	RefSHA256MBps  float64 `json:"ref_sha256_mbps"`
+	IngestRPSNorm  float64 `json:"ingest_rps_norm"`
+	BadgerRPSNorm  float64 `json:"badger_rps_norm"`
+	ByStagePPSNorm float64 `json:"bystage_pps_norm"`
+	// The bulk load's keys (bulk_rps, bulk_ratio, bulk_own_rss_mib) go
+	// here: its phase is measured with measure, as the ingest's is.
 	// The resolution quality of the China trap workload, with -quality.
 	QualityPrecision *float64 `json:"quality_precision,omitempty"`
 	QualityRecall    *float64 `json:"quality_recall,omitempty"`
@@ -111,10 +118,12 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	progress := func(format string, a ...any) {
 		fmt.Fprintf(logw, "scvbench: "+format+" (RSS %.0f MiB, peak %.0f MiB)\n", append(a, procMiB("VmRSS"), procMiB("VmHWM"))...)
 	}
-	anon := sampleAnon(100 * time.Millisecond)
+	anon := sampleAnon(ownMemoryEvery)
 	defer anon.stop()
 	mark := func(phase string) {
-		r.memory = append(r.memory, memoryMark{phase, procMiB("VmHWM"), anon.peak()})
+		m := memoryMark{phase, procMiB("VmHWM"), anon.take()}
+		r.memory = append(r.memory, m)
+		r.peakAnon = max(r.peakAnon, m.anon)
 	}
 
 	// Warm up: the first ingest of a process pays for one-time work
@@ -174,9 +183,11 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 			db.Close()
 		}
 	}()
-	err = profiled(c.cpuprofile, func() (err error) {
-		r.large, err = ingest(ctx, c, db, large, progress)
-		return err
+	err = r.ref.around("ingest", func() error {
+		return profiled(c.cpuprofile, func() (err error) {
+			r.large, err = ingest(ctx, c, db, large, progress)
+			return err
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -207,9 +218,11 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	}
 	mark("lookups")
 	progress("streaming every stage")
-	if err := profiled(phaseProfile(c.cpuprofile, "bystage"), func() (err error) {
-		r.stages, err = streamStages(ctx, db)
-		return err
+	if err := r.ref.around("stages", func() error {
+		return profiled(phaseProfile(c.cpuprofile, "bystage"), func() (err error) {
+			r.stages, err = streamStages(ctx, db)
+			return err
+		})
 	}); err != nil {
 		return nil, err
 	}
@@ -244,7 +257,10 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	job := childJob{Dir: filepath.Join(work, "badger"), N: c.n, PerRecord: r.stored.perRecord, Seed: c.seed, AtRest: !c.noAtRest,
 		MemTableSize: m.MemTableSize, NumMemtables: m.NumMemtables, BlockCacheSize: m.BlockCacheSize,
 		IndexCacheSize: m.IndexCacheSize, ValueThreshold: m.ValueThreshold, ValueLogFileSize: m.ValueLogFileSize}
-	if r.badger, err = rawBadgerApart(ctx, job, logw); err != nil {
+	if err := r.ref.around("badger", func() (err error) {
+		r.badger, err = rawBadgerApart(ctx, job, logw)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	if err := removeUnlessKept(c, filepath.Join(work, "badger")); err != nil {
@@ -255,8 +271,10 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	r.phone = phones(large.g, c.n)
 	mark("phone")
 
+	// The bulk load's phase goes here, measured with measure as the
+	// ingest is, before the peaks below are read.
+
 	r.peakRSS = procMiB("VmHWM")
-	r.peakAnon = anon.peak()
 	if c.quality {
 		progress("measuring resolution quality on the China trap workload of %d records", c.n)
 		if r.quality, err = quality(ctx, c, work, keyFile); err != nil {
@@ -295,44 +313,6 @@ func phaseProfile(path, phase string) string {
 	ext := filepath.Ext(path)
 	return strings.TrimSuffix(path, ext) + "-" + phase + ext
 }
-
-// anonSampler samples the process's anonymous resident memory (RssAnon:
-// its heap and stacks, as opposed to the pages of files it maps, which
-// VmHWM also counts: Badger maps its value log and tables) and keeps the
-// largest value.
-type anonSampler struct {
-	done chan struct{}
-	mu   sync.Mutex
-	max  float64
-}
-
-func sampleAnon(every time.Duration) *anonSampler {
-	a := &anonSampler{done: make(chan struct{}), max: procMiB("RssAnon")}
-	go func() {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-a.done:
-				return
-			case <-t.C:
-				v := procMiB("RssAnon")
-				a.mu.Lock()
-				a.max = max(a.max, v)
-				a.mu.Unlock()
-			}
-		}
-	}()
-	return a
-}
-
-func (a *anonSampler) peak() float64 {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return max(a.max, procMiB("RssAnon"))
-}
-
-func (a *anonSampler) stop() { close(a.done) }
 
 // liveHeapMiB returns the live Go heap after a garbage collection, in MiB.
 func liveHeapMiB() float64 {
@@ -451,13 +431,15 @@ func prepare(ctx context.Context, work string, n int, seed uint64) (*prepared, e
 
 // ingestRun is one timed ingest.
 type ingestRun struct {
-	n    int
-	took time.Duration
-	cpu  time.Duration // CPU time of the whole process meanwhile
-	sum  scv.Summary
+	n     int
+	phase phaseRun
+	sum   scv.Summary
 }
 
-func (r ingestRun) rps() float64 { return float64(r.sum.Read) / r.took.Seconds() }
+func (r ingestRun) rps() float64 { return r.phase.rate(r.sum.Read) }
+
+// tailRPS is the rate of the ingest's last tenth of records.
+func (r ingestRun) tailRPS() float64 { return r.phase.tailRate(r.sum.Read, 10) }
 
 // ingest times DB.IngestAll over a prepared workload: decoding its files,
 // or with -stream the generator's stream.
@@ -468,21 +450,26 @@ func ingest(ctx context.Context, c config, db *scv.DB, p *prepared, progress fun
 	}
 	n := p.g.NumRecords()
 	progress("ingesting %d records", n)
-	last := time.Now()
-	start, cpu0 := last, cpuTime()
-	opts := scv.IngestOptions{BatchSize: c.batch, Progress: func(s scv.Summary) {
-		if now := time.Now(); now.Sub(last) >= 10*time.Second {
-			last = now
-			progress("  %d of %d records, %.0f records/s", s.Read, n, float64(s.Read)/now.Sub(start).Seconds())
-		}
-	}}
-	sum, err := db.IngestAll(ctx, src, opts)
-	run := ingestRun{n: n, took: time.Since(start), cpu: cpuTime() - cpu0, sum: sum}
+	run := ingestRun{n: n}
+	var err error
+	run.phase, err = measure(func(mark func(int)) error {
+		start := time.Now()
+		last := start
+		opts := scv.IngestOptions{BatchSize: c.batch, Progress: func(s scv.Summary) {
+			mark(s.Read)
+			if now := time.Now(); now.Sub(last) >= 10*time.Second {
+				last = now
+				progress("  %d of %d records, %.0f records/s", s.Read, n, float64(s.Read)/now.Sub(start).Seconds())
+			}
+		}}
+		run.sum, err = db.IngestAll(ctx, src, opts)
+		return err
+	})
 	if err != nil {
 		return run, fmt.Errorf("ingest of %d records: %w", n, err)
 	}
-	if sum.Read != n {
-		return run, fmt.Errorf("ingest of %d records read %d", n, sum.Read)
+	if run.sum.Read != n {
+		return run, fmt.Errorf("ingest of %d records read %d", n, run.sum.Read)
 	}
 	return run, nil
 }
@@ -542,95 +529,6 @@ func verify(ctx context.Context, db *scv.DB) (*verifyResult, error) {
 	return v, nil
 }
 
-// lookupRun is the timed pass of ByPhone lookups.
-type lookupRun struct {
-	n         int
-	p50, p99  time.Duration
-	p999, max time.Duration
-	// floorP50 and floorP99 are the quantiles of a fixed computation
-	// timed the same way: the machine's own spread.
-	floorP50, floorP99 time.Duration
-	errs               map[string]int
-	firstOther         string
-	warmTook           time.Duration
-	timedWall          time.Duration
-	timedCPU           time.Duration
-}
-
-// lookups looks up n phones drawn at random from known, once to warm the
-// caches and once timing each call.
-func lookups(ctx context.Context, db *scv.DB, known []string, n int, seed uint64) (lookupRun, error) {
-	run := lookupRun{n: n, errs: map[string]int{}}
-	if len(known) == 0 {
-		return run, errors.New("no phone is known to be in the database")
-	}
-	r := rand.New(rand.NewPCG(seed, 0x100c))
-	sample := make([]string, n)
-	for i := range sample {
-		sample[i] = known[r.IntN(len(known))]
-	}
-	start := time.Now()
-	for _, ph := range sample {
-		_, _ = db.ByPhone(ctx, ph) // errors are counted in the timed pass
-		if err := ctx.Err(); err != nil {
-			return run, err
-		}
-	}
-	run.warmTook = time.Since(start)
-	took := make([]time.Duration, n)
-	wall, cpu0 := time.Now(), cpuTime()
-	for i, ph := range sample {
-		t0 := time.Now()
-		_, err := db.ByPhone(ctx, ph)
-		took[i] = time.Since(t0)
-		if err != nil {
-			switch {
-			case ctx.Err() != nil:
-				return run, ctx.Err()
-			case errors.Is(err, scv.ErrNotFound):
-				run.errs["not_found"]++
-			case errors.Is(err, scv.ErrHub):
-				run.errs["hub"]++
-			case errors.Is(err, scv.ErrAmbiguous):
-				run.errs["ambiguous"]++
-			default:
-				if run.errs["other"] == 0 {
-					run.firstOther = err.Error() // library errors name no personal data
-				}
-				run.errs["other"]++
-			}
-		}
-	}
-	run.timedWall, run.timedCPU = time.Since(wall), cpuTime()-cpu0
-	slices.Sort(took)
-	run.p50, run.p99, run.p999, run.max = quantile(took, 0.50), quantile(took, 0.99), quantile(took, 0.999), took[len(took)-1]
-	run.floorP50, run.floorP99 = noiseFloor(n)
-	return run, nil
-}
-
-// quantile returns the q quantile of sorted.
-func quantile(sorted []time.Duration, q float64) time.Duration {
-	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
-}
-
-// noiseFloor times n runs of one fixed computation (SHA-256 of 32 KiB,
-// no allocation, no I/O) the way the lookups are timed and returns the
-// median and the 99th percentile: how far this machine alone spreads the
-// time of identical work.
-func noiseFloor(n int) (p50, p99 time.Duration) {
-	buf := make([]byte, 32<<10)
-	took := make([]time.Duration, n)
-	var sum [sha256.Size]byte
-	for i := range took {
-		t0 := time.Now()
-		buf[0] = sum[0] // each run depends on the last
-		sum = sha256.Sum256(buf)
-		took[i] = time.Since(t0)
-	}
-	slices.Sort(took)
-	return quantile(took, 0.50), quantile(took, 0.99)
-}
-
 // stageRun is the timed stream of every stage.
 type stageRun struct {
 	profiles   int
@@ -668,67 +566,6 @@ func rootKey(keyFile string) (*crypto.RootKey, error) {
 	return crypto.ParseRootKey(text)
 }
 
-// phoneRun compares the two phone parsers.
-type phoneRun struct {
-	inputs, calls int
-	fast, ref     time.Duration
-	disagree      int
-	refused       int
-}
-
-func (r phoneRun) fastNs() float64 { return float64(r.fast.Nanoseconds()) / float64(r.calls) }
-func (r phoneRun) refNs() float64  { return float64(r.ref.Nanoseconds()) / float64(r.calls) }
-
-// phones times identity.ParsePhone against phonenumbers.Parse and Format
-// over the same spellings, after checking that they agree on each.
-func phones(g *workload.Generator, n int) phoneRun {
-	spellings := g.PhoneSpellings(min(n, 100_000))
-	run := phoneRun{inputs: len(spellings)}
-	reps := max(1, min(10*n, 1_000_000)/len(spellings))
-	run.calls = reps * len(spellings)
-	for _, s := range spellings {
-		fast, ferr := identity.ParsePhone(s, "CN")
-		ref, rerr := referenceParse(s)
-		switch {
-		case ferr != nil || rerr != nil:
-			run.refused++
-		case fast.String() != ref:
-			run.disagree++
-		}
-	}
-	// Each timed loop adds up the lengths of the E.164 strings it made, so
-	// that neither can be optimised away; the sums must agree.
-	timeIt := func(parse func(string) int) (time.Duration, int) {
-		sum := 0
-		start := time.Now()
-		for range reps {
-			for _, s := range spellings {
-				sum += parse(s)
-			}
-		}
-		return time.Since(start), sum
-	}
-	var fastSum, refSum int
-	run.fast, fastSum = timeIt(func(s string) int {
-		p, err := identity.ParsePhone(s, "CN")
-		if err != nil {
-			return 0
-		}
-		return len(p.String())
-	})
-	run.ref, refSum = timeIt(func(s string) int {
-		e, err := referenceParse(s)
-		if err != nil {
-			return 0
-		}
-		return len(e)
-	})
-	if fastSum != refSum {
-		run.disagree = max(run.disagree, 1)
-	}
-	return run
-}
-
 func headlineOf(r *results) headline {
 	h := headline{
 		IngestRPS:  round(r.large.rps(), 1),
@@ -736,11 +573,18 @@ func headlineOf(r *results) headline {
 		ByPhoneP50: round(float64(r.lookups.p50.Nanoseconds())/1e3, 1),
 		ByPhoneP99: round(float64(r.lookups.p99.Nanoseconds())/1e3, 1),
 		PeakRSSMiB: round(r.peakRSS, 1),
+		OwnRSSMiB:  round(r.peakAnon, 1),
 	}
 	h.IngestRatio = round(r.large.rps()/r.badger.rps(), 3)
 	h.PhoneSpeedup = round(r.phone.refNs()/r.phone.fastNs(), 2)
 	h.ByStagePPS = round(float64(r.stages.profiles)/r.stages.took.Seconds(), 1)
-	h.ScalingRatio = round(r.large.rps()/r.small.rps(), 3)
+	h.ScalingRatio = round(r.large.tailRPS()/r.small.tailRPS(), 3)
+	if ref := r.ref.mbps(); ref > 0 {
+		h.RefSHA256MBps = round(ref, 1)
+		h.IngestRPSNorm = round(r.large.rps()/r.ref.of("ingest"), 3)
+		h.BadgerRPSNorm = round(r.badger.rps()/r.ref.of("badger"), 3)
+		h.ByStagePPSNorm = round(float64(r.stages.profiles)/r.stages.took.Seconds()/r.ref.of("stages"), 3)
+	}
 	if q := r.quality; q != nil {
 		f := func(x float64) *float64 { v := round(x, 4); return &v }
 		h.QualityPrecision, h.QualityRecall, h.QualityF1, h.QualityCeiling = f(q.q.Precision), f(q.q.Recall), f(q.q.F1), f(q.q.Ceiling)

@@ -32,7 +32,12 @@
 //     store's: badger_rps, the limit, and ingest_ratio =
 //     ingest_rps / badger_rps;
 //   - times identity.ParsePhone against phonenumbers.Parse and Format on the
-//     same generated phone spellings: phone_speedup;
+//     same phone values, the workload's mix of what phone columns hold
+//     (workload.PhoneMix: its mobiles in their spellings, 70%, and numbers
+//     masked by platforms, cashiers' typos and placeholders, landlines
+//     with and without 转 extensions, foreign mobiles, service numbers and
+//     junk), after checking that phonenumbers gives the same number for
+//     every value ParsePhone accepts: phone_speedup;
 //   - looks up L (default 100,000) random phones known to be in the
 //     database with DB.ByPhone, once to warm up and once timed per call:
 //     byphone_p50_us and byphone_p99_us; then times L runs of identical
@@ -40,9 +45,30 @@
 //     of latencies;
 //   - streams every stage with DB.ByStage: bystage_pps, decrypted profiles
 //     per second;
-//   - reads the peak resident set size (VmHWM) of its own process, which
-//     holds the store and not the raw Badger run: peak_rss_mib;
-//   - divides the ingest rate at N by the rate at N/10: scaling_ratio.
+//   - samples the process's own memory (RssAnon: heap and stacks, not the
+//     pages of the files Badger maps) every 50 ms through every phase, and
+//     reports its peak over the run as own_rss_mib, the memory figure with
+//     a target, and each phase's peak on the memory line; the peak
+//     resident set size (VmHWM), which counts mapped file pages too, is
+//     peak_rss_mib;
+//   - keeps the time of every batch each ingest commits, and divides the
+//     rate of the N run's last tenth of records (from the last batch at
+//     or before N - N/10 to the end) by the rate of the N/10 run's last
+//     tenth: scaling_ratio, which an ingest that slows down as the
+//     database grows cannot hide behind its average. The two tenths hold
+//     the same kinds of records (the files are read in one order, each
+//     the same share of either workload: the end of the POS rows, the
+//     CRM and survey CSV), so neither rate is of cheaper records;
+//   - times fixed work that no code of scv runs (SHA-256 of 16 MiB on every
+//     core at once) right before and right after the N ingest, the stage
+//     scan and the raw Badger run: ref_sha256_mbps is the median of the
+//     six, and ingest_rps_norm, badger_rps_norm and bystage_pps_norm are
+//     each rate divided by the mean of the two samples around its phase,
+//     so that runs on a busy and a quiet day compare better (the ratios
+//     against raw Badger are normalised already).
+//
+// A phase is measured by measure (phase.go): wall and CPU time, progress
+// marks, own memory. A bulk load's phase is measured the same way.
 //
 // With -engine postgres it measures the same ingest, lookups and stage
 // scan on the PostgreSQL server of -pg beside Badger's, and ingests the
@@ -65,12 +91,12 @@
 // It prints a table with the targets (set for N = 1,000,000 on
 // two cores) and whether each is met; with -json the last line is one JSON
 // object with exactly the keys ingest_rps, badger_rps, ingest_ratio,
-// phone_speedup, byphone_p50_us, byphone_p99_us, bystage_pps, peak_rss_mib
-// and scaling_ratio, and with -quality also quality_precision,
+// phone_speedup, byphone_p50_us, byphone_p99_us, bystage_pps, own_rss_mib,
+// peak_rss_mib, scaling_ratio, ref_sha256_mbps, ingest_rps_norm,
+// badger_rps_norm and bystage_pps_norm, and with -quality also quality_precision,
 // quality_recall, quality_f1 and quality_ceiling. -cpuprofile F writes a CPU profile of the N-record
 // ingest to F, and of the lookups and the stage scan beside it (F
-// cpu.prof gives cpu-byphone.prof and cpu-bystage.prof); -memprofile a heap profile taken right after it. The peak
-// resident set size after each phase is on the memory line.
+// cpu.prof gives cpu-byphone.prof and cpu-bystage.prof); -memprofile a heap profile taken right after it.
 package main
 
 import (

@@ -12,8 +12,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/scv-go/scv"
 )
 
 // TestMain lets the test binary be the raw Badger run's child process, as
@@ -51,7 +53,8 @@ func TestRun(t *testing.T) {
 	}
 	slices.Sort(keys)
 	want := []string{"byphone_p50_us", "byphone_p99_us", "bystage_pps", "ingest_ratio", "ingest_rps",
-		"badger_rps", "peak_rss_mib", "phone_speedup", "scaling_ratio"}
+		"badger_rps", "own_rss_mib", "peak_rss_mib", "phone_speedup", "scaling_ratio",
+		"ref_sha256_mbps", "ingest_rps_norm", "badger_rps_norm", "bystage_pps_norm"}
 	slices.Sort(want)
 	if diff := cmp.Diff(want, keys); diff != "" {
 		t.Errorf("keys of the last line (-want +got):\n%s", diff)
@@ -68,12 +71,22 @@ func TestRun(t *testing.T) {
 	if got, want := fields["ingest_ratio"], fields["ingest_rps"]/fields["badger_rps"]; math.Abs(got-want) > 0.01*want+0.001 {
 		t.Errorf("ingest_ratio %v, but ingest_rps / badger_rps = %v", got, want)
 	}
+	for _, k := range []string{"ingest_rps", "badger_rps", "bystage_pps"} {
+		if v := fields[k+"_norm"]; !(v > 0) {
+			t.Errorf("%s_norm = %v, want > 0", k, v)
+		}
+	}
+	// The process's own memory is part of its resident set.
+	if fields["own_rss_mib"] > fields["peak_rss_mib"] {
+		t.Errorf("own_rss_mib %v > peak_rss_mib %v", fields["own_rss_mib"], fields["peak_rss_mib"])
+	}
 
 	// The human report came first, with the targets, the ground-truth
 	// check of the stage stream, and the Badger settings the run had.
 	report := stdout.String()
 	for _, s := range []string{"N = 2,000 records", "ingest_ratio", ">= 0.5", "Verify: consistent",
-		"they match the ground truth", "they agree on every spelling", "errors: none",
+		"they match the ground truth", "they agree on every value ParsePhone accepts", "ParsePhone refuses ", "masked ", "placeholder ", "service ", "errors: none",
+		"its last tenth: ", "the last tenth of each run", "SHA-256 of 16 MiB", "around the ingest ", "own_rss_mib", "<= 1024",
 		"3 x 16 MiB memtables, values from 160 bytes in the value log", "raw Badger alone, in a process of its own: peak RSS", "this machine's own spread: p50"} {
 		if !strings.Contains(report, s) {
 			t.Errorf("the report does not say %q:\n%s", s, report)
@@ -165,5 +178,76 @@ func TestRunQuality(t *testing.T) {
 		if !strings.Contains(report, s) {
 			t.Errorf("the report does not say %q:\n%s", s, report)
 		}
+	}
+}
+
+// TestTailRate checks that the rate of a phase's last tenth comes from its
+// progress marks: a phase that slows down at the end has a tail rate
+// below its average, and one without marks falls back to the average.
+func TestTailRate(t *testing.T) {
+	s := time.Second
+	for _, tc := range []struct {
+		name  string
+		marks []progressMark
+		took  time.Duration
+		want  float64
+	}{
+		// 900 records in 9 s, the last 100 in 10 s.
+		{"slowing down", []progressMark{{300, 3 * s}, {600, 6 * s}, {900, 9 * s}, {950, 14 * s}}, 19 * s, 10},
+		// Steady: 100 records per second throughout.
+		{"steady", []progressMark{{450, 4500 * time.Millisecond}, {900, 9 * s}}, 10 * s, 100},
+		// The mark closest before the tail is used, not one inside it.
+		{"mark inside the tail", []progressMark{{800, 8 * s}, {910, 9 * s}}, 10 * s, 100},
+		{"no marks", nil, 4 * s, 250},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := phaseRun{took: tc.took, marks: tc.marks}
+			if got := p.tailRate(1000, 10); math.Abs(got-tc.want) > 1e-9 {
+				t.Errorf("tailRate = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestScalingRatio checks that scaling_ratio divides the rate of the N
+// run's last tenth by the rate of the N/10 run's last tenth (the same
+// kinds of records, the workload's files being read in one order), so
+// that a late slowdown shows although the N run's average hides it.
+func TestScalingRatio(t *testing.T) {
+	s := time.Second
+	ms := time.Millisecond
+	// 90 records in 900 ms, the last 10 in 100 ms: 100/s throughout.
+	small := ingestRun{n: 100, sum: scv.Summary{Read: 100}, phase: phaseRun{took: s, marks: []progressMark{{50, 500 * ms}, {90, 900 * ms}}}}
+	// 900 records at 100/s, then 100 records at 25/s: average 1000/13 s.
+	large := ingestRun{n: 1000, sum: scv.Summary{Read: 1000}, phase: phaseRun{took: 13 * s,
+		marks: []progressMark{{500, 5 * s}, {900, 9 * s}, {1000, 13 * s}}}}
+	h := headlineOf(&results{small: small, large: large, badger: badgerRun{n: 1, took: s}, phone: phoneRun{calls: 1, fast: 1, ref: 1},
+		stages: stageRun{took: s}})
+	if h.ScalingRatio != 0.25 {
+		t.Errorf("scaling_ratio = %v, want 0.25 (last tenths 25/s over 100/s; the averages would give %.3f)", h.ScalingRatio, large.rps()/small.rps())
+	}
+}
+
+// TestReference checks the reference's median and spread, and that each
+// phase gets the mean of the two samples around it.
+func TestReference(t *testing.T) {
+	var r reference
+	if r.mbps() != 0 || r.of("ingest") != 0 {
+		t.Fatal("a reference before any sample")
+	}
+	r.samples = []float64{300, 100, 200}
+	if got := r.mbps(); got != 200 {
+		t.Errorf("median of 300, 100, 200 = %v", got)
+	}
+	if lo, hi := r.spread(); lo != 100 || hi != 300 {
+		t.Errorf("spread = %v, %v", lo, hi)
+	}
+	r = reference{}
+	ran := false
+	if err := r.around("ingest", func() error { ran = true; return nil }); err != nil || !ran {
+		t.Fatalf("around: ran %t, err %v", ran, err)
+	}
+	if len(r.samples) != 2 || !(r.samples[0] > 0) || r.of("ingest") != (r.samples[0]+r.samples[1])/2 {
+		t.Errorf("samples %v, ingest's reference %v", r.samples, r.of("ingest"))
 	}
 }
