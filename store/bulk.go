@@ -206,8 +206,12 @@ func (m metaTxn) Get(key []byte) ([]byte, error) {
 	return nil, fmt.Errorf("store: bulk load: %w", ErrKeyNotFound)
 }
 
-func (m metaTxn) Set(key, value []byte) error { return errors.New("store: bulk load: write to its snapshot") }
-func (m metaTxn) Delete(key []byte) error     { return errors.New("store: bulk load: write to its snapshot") }
+func (m metaTxn) Set(key, value []byte) error {
+	return errors.New("store: bulk load: write to its snapshot")
+}
+func (m metaTxn) Delete(key []byte) error {
+	return errors.New("store: bulk load: write to its snapshot")
+}
 
 func (m metaTxn) Scan(prefix, start []byte, keysOnly bool) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) {
