@@ -257,3 +257,126 @@ func seqOf(items []bulkItem) iter.Seq2[identity.Record, error] {
 		}
 	}
 }
+
+// TestBulkLoadCancelled checks that a bulk load that is cancelled or
+// fails, in any phase, leaves the store as it was: empty, consistent,
+// and loadable again after a reopen.
+func TestBulkLoadCancelled(t *testing.T) {
+	in := fixtureInput(t)
+	cases := []struct {
+		name string
+		// stop returns the options and the sources of a load that stops.
+		stop    func(cancel context.CancelFunc) ([]BulkSource, BulkOptions)
+		wantErr error
+	}{
+		{"cancelled while decoding", func(cancel context.CancelFunc) ([]BulkSource, BulkOptions) {
+			srcs := in.sources()
+			next := srcs[0].Records
+			srcs[0].Records = func(yield func(identity.Record, error) bool) {
+				n := 0
+				for rec, err := range next {
+					if n++; n == 3 {
+						cancel()
+					}
+					if !yield(rec, err) {
+						return
+					}
+				}
+			}
+			return srcs, BulkOptions{}
+		}, context.Canceled},
+		{"cancelled while resolving", func(cancel context.CancelFunc) ([]BulkSource, BulkOptions) {
+			return in.sources(), BulkOptions{Progress: func(p BulkProgress) {
+				if p.Phase == BulkResolve {
+					cancel()
+				}
+			}}
+		}, context.Canceled},
+		{"cancelled while writing", func(cancel context.CancelFunc) ([]BulkSource, BulkOptions) {
+			return in.sources(), BulkOptions{Progress: func(p BulkProgress) {
+				if p.Phase == BulkWrite {
+					cancel()
+				}
+			}}
+		}, context.Canceled},
+		{"a source fails", func(context.CancelFunc) ([]BulkSource, BulkOptions) {
+			srcs := in.sources()
+			srcs = append(srcs, BulkSource{File: "broken", Records: func(yield func(identity.Record, error) bool) {
+				yield(identity.Record{}, io.ErrUnexpectedEOF)
+			}})
+			return srcs, BulkOptions{}
+		}, io.ErrUnexpectedEOF},
+		{"over the memory bound", func(context.CancelFunc) ([]BulkSource, BulkOptions) {
+			big := workloadInput(t, gen.Config{Records: 5000, Seed: 1}) // about 4 MiB of records and writes
+			return big.sources(), BulkOptions{MemoryMiB: 1}
+		}, ErrBulkMemory},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, root := t.TempDir(), crypto.GenerateRootKey()
+			s := openTestStore(t, dir, root)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			srcs, opts := tc.stop(cancel)
+			_, err := s.BulkLoad(ctx, srcs, opts)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("BulkLoad: %v, want %v", err, tc.wantErr)
+			}
+			empty := func(s *Store) {
+				t.Helper()
+				meta, ok, err := s.metaOnly(context.Background())
+				if err != nil || !ok {
+					t.Fatalf("after a stopped load the store holds more than its metadata (%v)", err)
+				}
+				if len(meta) == 0 {
+					t.Fatal("after a stopped load the store lost its metadata")
+				}
+			}
+			empty(s)
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s = openTestStore(t, dir, root)
+			empty(s)
+			if _, err := s.BulkLoad(context.Background(), in.sources(), BulkOptions{}); err != nil {
+				t.Fatalf("BulkLoad after the stopped one: %v", err)
+			}
+			st, err := s.Stats(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Profiles != fixtureProfiles {
+				t.Errorf("profiles after loading again: %d, want %d", st.Profiles, fixtureProfiles)
+			}
+			if r, err := s.Verify(context.Background()); err != nil || !r.OK() {
+				t.Errorf("Verify: %v %v", err, r.Problems)
+			}
+		})
+	}
+}
+
+// TestBulkLoadIntoNonEmpty checks that a bulk load into a store that
+// holds profiles merges with them, as incremental ingest does: half the
+// records ingested, the rest bulk-loaded, gives what ingesting all does.
+func TestBulkLoadIntoNonEmpty(t *testing.T) {
+	in := workloadInput(t, gen.Config{Records: 1500, Seed: 3, Traps: true})
+	items := in.items(t)
+	root := crypto.GenerateRootKey()
+	whole := openTestStore(t, "", root)
+	ingestOneByOne(t, whole, items)
+
+	s := openTestStore(t, t.TempDir(), root)
+	half := len(in.files) / 2
+	first := &bulkInput{files: in.files[:half], formats: in.formats[:half], opts: in.opts[:half], data: in.data[:half]}
+	rest := &bulkInput{files: in.files[half:], formats: in.formats[half:], opts: in.opts[half:], data: in.data[half:]}
+	ingestOneByOne(t, s, first.items(t))
+	if _, err := s.BulkLoad(context.Background(), rest.sources(), BulkOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.bulkStreams.Load(); n != 0 {
+		t.Errorf("BulkLoad into a store with data wrote %d streams, want 0", n)
+	}
+	if diff := cmp.Diff(viewOf(t, whole), viewOf(t, s), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("(-incremental +half bulk):\n%s", diff)
+	}
+}
