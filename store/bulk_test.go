@@ -247,17 +247,6 @@ func TestBulkLoadSameAsIncremental(t *testing.T) {
 	}
 }
 
-// seqOf yields items.
-func seqOf(items []bulkItem) iter.Seq2[identity.Record, error] {
-	return func(yield func(identity.Record, error) bool) {
-		for _, it := range items {
-			if !yield(it.rec, it.err) {
-				return
-			}
-		}
-	}
-}
-
 // TestBulkLoadCancelled checks that a bulk load that is cancelled or
 // fails, in any phase, leaves the store as it was: empty, consistent,
 // and loadable again after a reopen.
