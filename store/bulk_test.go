@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"iter"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
