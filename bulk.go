@@ -40,9 +40,11 @@ type BulkProgress struct {
 // BulkOptions configure [DB.BulkLoad]. The zero value is the default.
 type BulkOptions struct {
 	// MemoryMiB bounds the memory the load holds its records, groups and
-	// the database it builds in, in MiB; default 2048. A load that would
-	// need more stops with [ErrBulkMemory] before writing anything. The
-	// engine's memory (see [MemoryOptions]) comes on top.
+	// the database it builds in, in MiB; default 2048. The database it
+	// builds is spilled to sorted runs in TempDir beyond a quarter of it;
+	// a load whose records and groups alone need more stops with
+	// [ErrBulkMemory] before writing anything. The engine's memory (see
+	// [MemoryOptions]) comes on top.
 	MemoryMiB int
 	// Workers is how many goroutines decode and resolve; default
 	// GOMAXPROCS.
@@ -50,6 +52,11 @@ type BulkOptions struct {
 	// Progress, if set, is called (one call at a time) as the load
 	// advances.
 	Progress func(BulkProgress)
+	// TempDir is where the load spills sorted runs of the database it
+	// builds; "" is the system's temporary directory. The runs hold what
+	// the database will (blind-indexed keys, sealed values), without the
+	// engine's encryption at rest, and are removed when the load returns.
+	TempDir string
 }
 
 // BulkLoad loads sources, for the first load of a brand's history: much
@@ -71,7 +78,7 @@ func (db *DB) BulkLoad(ctx context.Context, opts BulkOptions, sources ...BulkSou
 	for i, src := range sources {
 		ss[i] = store.BulkSource(src)
 	}
-	so := store.BulkOptions{MemoryMiB: opts.MemoryMiB, Workers: opts.Workers}
+	so := store.BulkOptions{MemoryMiB: opts.MemoryMiB, Workers: opts.Workers, TempDir: opts.TempDir}
 	if opts.Progress != nil {
 		so.Progress = func(p store.BulkProgress) {
 			opts.Progress(BulkProgress{Phase: BulkPhase(p.Phase), Done: p.Done, Total: p.Total})

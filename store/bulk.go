@@ -51,8 +51,10 @@ const DefaultBulkMemoryMiB = 2048
 type BulkOptions struct {
 	// MemoryMiB bounds the memory the load holds its records, groups and
 	// the database it builds in, in MiB; default [DefaultBulkMemoryMiB].
-	// A load that would need more stops with [ErrBulkMemory] before
-	// writing anything. (The engine's own memory comes on top.)
+	// The database it builds is spilled to sorted runs in TempDir beyond
+	// a quarter of it; a load whose records and groups alone need more
+	// stops with [ErrBulkMemory] before writing anything. (The engine's
+	// own memory comes on top.)
 	MemoryMiB int
 	// Workers is how many goroutines decode and resolve; default
 	// GOMAXPROCS.
@@ -60,6 +62,12 @@ type BulkOptions struct {
 	// Progress, if set, is called from the loading goroutines (one call
 	// at a time) as the load advances.
 	Progress func(BulkProgress)
+	// TempDir is where the load spills sorted runs of the database it
+	// builds once they pass a quarter of MemoryMiB; "" is the system's
+	// temporary directory. The runs hold what the database will
+	// (blind-indexed keys, sealed values), without the engine's
+	// encryption at rest, and are removed when the load returns.
+	TempDir string
 }
 
 // ErrBulkMemory is returned by [Store.BulkLoad] when the load needs more

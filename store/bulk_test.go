@@ -204,12 +204,14 @@ func TestBulkLoadSameAsIncremental(t *testing.T) {
 		name   string
 		input  func(testing.TB) *bulkInput
 		orders int
+		spill  int64 // bytes of writes after which the load spills a run; 0: the default
 	}{
-		{"fixtures", fixtureInput, 3},
+		{"fixtures", fixtureInput, 3, 0},
+		{"fixtures spilled", fixtureInput, 1, 16 << 10},
 		{"traps", func(t testing.TB) *bulkInput {
 			return workloadInput(t, gen.Config{Records: 1500, Seed: 7, Traps: true})
-		}, 2},
-		{"mixed", func(t testing.TB) *bulkInput { return workloadInput(t, gen.Config{Records: 3000, Seed: 11}) }, 2},
+		}, 2, 0},
+		{"mixed spilled", func(t testing.TB) *bulkInput { return workloadInput(t, gen.Config{Records: 3000, Seed: 11}) }, 2, 256 << 10},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -217,9 +219,17 @@ func TestBulkLoadSameAsIncremental(t *testing.T) {
 			root := crypto.GenerateRootKey()
 			bs := openTestStore(t, t.TempDir(), root)
 			bs.bulkJob = 1 // each group in a transaction of its own: a group too small is seen
-			bsum, err := bs.BulkLoad(context.Background(), in.sources(), BulkOptions{})
+			bs.bulkSpill = tc.spill
+			tmp := t.TempDir()
+			bsum, err := bs.BulkLoad(context.Background(), in.sources(), BulkOptions{TempDir: tmp})
 			if err != nil {
 				t.Fatalf("BulkLoad: %v", err)
+			}
+			if n := bs.bulkSpills.Load(); (n > 1) != (tc.spill > 0) {
+				t.Errorf("BulkLoad spilled %d runs", n)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) > 0 {
+				t.Errorf("BulkLoad left %d files in its TempDir", len(left))
 			}
 			if n := bs.bulkStreams.Load(); n != 1 {
 				t.Fatalf("BulkLoad wrote %d streams, want 1 (it fell back to incremental ingest)", n)

@@ -1,7 +1,7 @@
 package store
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +30,7 @@ type bulkLoad struct {
 	first       map[uint64]int32
 	quarantined []bulkQuarantine
 	mem         int64 // bytes held in recs, first and the output
+	runs        bulkRuns
 }
 
 // bulkRec is one record held by a bulk load: compact until its group is
@@ -77,6 +78,8 @@ func (b *bulkLoad) run(ctx context.Context, bw BulkWriter, sources []BulkSource)
 	for _, src := range sources {
 		b.files = append(b.files, src.File)
 	}
+	b.runs.dir, b.runs.spills = b.opts.TempDir, &b.s.bulkSpills
+	defer b.runs.close()
 	if err := b.decode(ctx, sources); err != nil {
 		return Summary{}, err
 	}
@@ -330,6 +333,11 @@ func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
 	}
 	go func() { workers.Wait(); close(results) }()
 	var out []writeOp
+	var outBytes int64
+	spillAt := b.s.bulkSpill
+	if spillAt <= 0 {
+		spillAt = b.limit() / 4
+	}
 	total := newSummary()
 	done := 0
 	var failed error
@@ -347,9 +355,17 @@ func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
 		done += r.n
 		b.mem -= r.freed
 		for _, op := range r.ops {
-			b.mem += int64(len(op.key)+len(op.value)) + bulkPairOverhead
+			outBytes += int64(len(op.key)+len(op.value)) + bulkPairOverhead
 		}
-		if b.mem > b.limit() {
+		if outBytes > spillAt {
+			if err := b.runs.spill(out); err != nil {
+				failed = err
+				cancel()
+				continue
+			}
+			out, outBytes = nil, 0
+		}
+		if b.mem+outBytes > b.limit() {
 			failed = ErrBulkMemory
 			cancel()
 			continue
@@ -430,26 +446,37 @@ func (b *bulkLoad) quarantine(sum *Summary) ([]writeOp, error) {
 	return ws.ops, nil
 }
 
-// write sorts the writes with the metadata, keeps the last write of each
-// key, and hands them to the engine in one stream.
+// write merges the spilled runs, the writes held in memory and the
+// metadata, keeps the last write of each key, and hands them to the
+// engine in one sorted stream.
 func (b *bulkLoad) write(ctx context.Context, bw BulkWriter, out []writeOp) error {
+	meta := make([]writeOp, 0, len(b.meta))
 	for k, v := range b.meta {
-		out = append(out, writeOp{key: []byte(k), value: v})
+		meta = append(meta, writeOp{key: []byte(k), value: v})
 	}
-	sortOps(out)
+	cursors := []*opCursor{{prio: 0, ops: lastWrites(meta)}}
+	for i, f := range b.runs.files {
+		cursors = append(cursors, &opCursor{prio: 1 + i, r: bufio.NewReaderSize(f, 1<<20)})
+	}
+	cursors = append(cursors, &opCursor{prio: 1 + len(b.runs.files), ops: lastWrites(out)})
 	pairs := func(yield func(Entry, error) bool) {
-		for i, op := range out {
-			if i+1 < len(out) && bytes.Equal(op.key, out[i+1].key) || op.del {
-				continue
+		n, stopped := 0, false
+		err := mergeOps(cursors, func(op writeOp) bool {
+			if n%65536 == 0 {
+				b.progress(BulkWrite, n, 0)
 			}
-			if i%65536 == 0 {
-				b.progress(BulkWrite, i, len(out))
-			}
+			n++
 			if !yield(Entry{Key: op.key, Value: op.value}, nil) {
-				return
+				stopped = true
+				return false
 			}
+			return true
+		})
+		if err != nil && !stopped {
+			yield(Entry{}, err)
+			return
 		}
-		b.progress(BulkWrite, len(out), len(out))
+		b.progress(BulkWrite, n, n)
 	}
 	if err := bw.BulkWrite(ctx, iter.Seq2[Entry, error](pairs)); err != nil {
 		return fmt.Errorf("store: bulk load: %w", err)
