@@ -305,7 +305,7 @@ func TestBulkLoadCancelled(t *testing.T) {
 			return srcs, BulkOptions{}
 		}, io.ErrUnexpectedEOF},
 		{"over the memory bound", func(context.CancelFunc) ([]BulkSource, BulkOptions) {
-			big := workloadInput(t, gen.Config{Records: 5000, Seed: 1}) // about 4 MiB of records and writes
+			big := workloadInput(t, gen.Config{Records: 20_000, Seed: 1}) // groups of about 3 MiB, records and writes spilled aside
 			return big.sources(), BulkOptions{MemoryMiB: 1}
 		}, ErrBulkMemory},
 	}

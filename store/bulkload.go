@@ -30,13 +30,16 @@ type bulkLoad struct {
 	first       map[uint64]int32
 	quarantined []bulkQuarantine
 	mem         int64 // bytes held in recs, first and the output
+	recBytes    int64 // bytes of encodings held in recs
 	runs        bulkRuns
 }
 
 // bulkRec is one record held by a bulk load: compact until its group is
 // resolved.
 type bulkRec struct {
-	enc  []byte // appendRecord's encoding; nil once resolved
+	enc  []byte // appendRecord's encoding; nil once resolved, or spilled
+	off  int64  // where a spilled encoding starts in the records file
+	n    int32  // a spilled encoding's length; 0 if not spilled
 	src  int32  // index of its source
 	line int32
 }
@@ -68,6 +71,15 @@ const (
 
 func (b *bulkLoad) limit() int64 { return int64(b.opts.MemoryMiB) << 20 }
 
+// spillAt is the bytes of record encodings, and of writes, past which the
+// load spills them to disk: a quarter of the bound but in tests.
+func (b *bulkLoad) spillAt() int64 {
+	if b.s.bulkSpill > 0 {
+		return b.s.bulkSpill
+	}
+	return b.limit() / 4
+}
+
 func (b *bulkLoad) progress(p BulkPhase, done, total int) {
 	if b.opts.Progress != nil {
 		b.opts.Progress(BulkProgress{Phase: p, Done: done, Total: total})
@@ -79,6 +91,10 @@ func (b *bulkLoad) run(ctx context.Context, bw BulkWriter, sources []BulkSource)
 		b.files = append(b.files, src.File)
 	}
 	b.runs.dir, b.runs.spills = b.opts.TempDir, &b.s.bulkSpills
+	var err error
+	if b.runs.sealer, err = newBulkSealer(); err != nil {
+		return Summary{}, fmt.Errorf("store: bulk load: %w", err)
+	}
 	defer b.runs.close()
 	if err := b.decode(ctx, sources); err != nil {
 		return Summary{}, err
@@ -183,7 +199,10 @@ func (b *bulkLoad) decode(ctx context.Context, sources []BulkSource) error {
 			continue // drain
 		}
 		for i := range ps {
-			b.add(&ps[i])
+			if err := b.add(&ps[i]); err != nil {
+				cancel(err)
+				break
+			}
 		}
 		if b.mem > b.limit() {
 			cancel(ErrBulkMemory)
@@ -228,10 +247,17 @@ func (b *bulkLoad) groupKeys(rec *identity.Record) []uint64 {
 }
 
 // add takes a prepared record into the groups.
-func (b *bulkLoad) add(p *bulkPrepared) {
+func (b *bulkLoad) add(p *bulkPrepared) error {
 	i := int32(len(b.recs))
+	if b.recBytes > b.spillAt() {
+		// Past a quarter of the bound, encodings go to the records file.
+		if err := b.runs.spillRecord(&p.rec); err != nil {
+			return err
+		}
+	}
 	b.recs = append(b.recs, p.rec)
 	b.parent = append(b.parent, i)
+	b.recBytes += int64(len(p.rec.enc))
 	b.mem += int64(len(p.rec.enc)) + bulkRecOverhead
 	for _, k := range p.keys {
 		if j, ok := b.first[k]; ok {
@@ -241,6 +267,7 @@ func (b *bulkLoad) add(p *bulkPrepared) {
 		b.first[k] = i
 		b.mem += bulkKeyOverhead
 	}
+	return nil
 }
 
 func (b *bulkLoad) find(i int32) int32 {
@@ -301,6 +328,9 @@ type resolved struct {
 // snapshot that holds only the metadata, and returns the writes of every
 // job and of the quarantine.
 func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
+	if err := b.runs.flushRecords(); err != nil {
+		return nil, Summary{}, err
+	}
 	order, ends := b.groups()
 	b.first, b.parent = nil, nil
 	b.mem -= int64(len(b.recs)) * 4 // the forest
@@ -334,10 +364,7 @@ func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
 	go func() { workers.Wait(); close(results) }()
 	var out []writeOp
 	var outBytes int64
-	spillAt := b.s.bulkSpill
-	if spillAt <= 0 {
-		spillAt = b.limit() / 4
-	}
+	spillAt := b.spillAt()
 	total := newSummary()
 	done := 0
 	var failed error
@@ -404,7 +431,20 @@ func (b *bulkLoad) resolveJob(job []int32) resolved {
 		recs := make([]identity.Record, 0, hi-lo)
 		for _, i := range job[lo:hi] {
 			br := &b.recs[i]
-			rec, err := decodeRecord(br.enc)
+			enc := br.enc
+			if br.n > 0 {
+				enc = make([]byte, br.n)
+				if _, err := b.runs.records.ReadAt(enc, br.off); err != nil {
+					r.err = fmt.Errorf("store: bulk load: read a spilled record: %w", err)
+					return r
+				}
+				var err error
+				if enc, err = b.runs.sealer.open(enc); err != nil {
+					r.err = err
+					return r
+				}
+			}
+			rec, err := decodeRecord(enc)
 			if err != nil {
 				r.err = err
 				return r
@@ -456,7 +496,7 @@ func (b *bulkLoad) write(ctx context.Context, bw BulkWriter, out []writeOp) erro
 	}
 	cursors := []*opCursor{{prio: 0, ops: lastWrites(meta)}}
 	for i, f := range b.runs.files {
-		cursors = append(cursors, &opCursor{prio: 1 + i, r: bufio.NewReaderSize(f, 1<<20)})
+		cursors = append(cursors, &opCursor{prio: 1 + i, r: bufio.NewReaderSize(f, 1<<20), sealer: b.runs.sealer})
 	}
 	cursors = append(cursors, &opCursor{prio: 1 + len(b.runs.files), ops: lastWrites(out)})
 	pairs := func(yield func(Entry, error) bool) {

@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"container/heap"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -20,10 +23,97 @@ import (
 type bulkRuns struct {
 	dir    string // "" is os.TempDir()
 	files  []*os.File
-	spills *atomic.Int64 // counts the runs, for tests
+	spills *atomic.Int64 // counts the runs and the records file, for tests
+	// records holds the encodings of records spilled before they are
+	// resolved, each sealed by sealer. Reads are ReadAt, from any
+	// goroutine.
+	sealer     *bulkSealer
+	records    *os.File
+	recordsW   *bufio.Writer
+	recordsEnd int64
 }
 
-// spill writes the last write of each key of ops, sorted, to a new run.
+// bulkSealer seals what a bulk load spills under a random key that
+// lives only in memory, for the length of the load: a run or record file
+// left behind by a killed process is unreadable.
+type bulkSealer struct {
+	aead cipher.AEAD
+	ctr  atomic.Uint64 // the nonce of the next seal
+}
+
+func newBulkSealer() (*bulkSealer, error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &bulkSealer{aead: aead}, nil
+}
+
+// seal appends the nonce and the sealed plain to dst.
+func (s *bulkSealer) seal(dst, plain []byte) []byte {
+	nonce := make([]byte, s.aead.NonceSize())
+	binary.BigEndian.PutUint64(nonce, s.ctr.Add(1))
+	dst = append(dst, nonce...)
+	return s.aead.Seal(dst, nonce, plain, nil)
+}
+
+// open returns what seal sealed in sealed.
+func (s *bulkSealer) open(sealed []byte) ([]byte, error) {
+	ns := s.aead.NonceSize()
+	if len(sealed) < ns {
+		return nil, errors.New("store: bulk load: a spilled block is truncated")
+	}
+	plain, err := s.aead.Open(nil, sealed[:ns], sealed[ns:], nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: bulk load: a spilled block does not open: %w", err)
+	}
+	return plain, nil
+}
+
+// spillRecord appends rec's encoding to the records file and drops it
+// from memory.
+func (r *bulkRuns) spillRecord(rec *bulkRec) error {
+	if r.records == nil {
+		f, err := os.CreateTemp(r.dir, "scv-bulk-*.records")
+		if err != nil {
+			return fmt.Errorf("store: bulk load: spill: %w", err)
+		}
+		r.records, r.recordsW = f, bufio.NewWriterSize(f, 1<<20)
+		r.spills.Add(1)
+	}
+	sealed := r.sealer.seal(nil, rec.enc)
+	if _, err := r.recordsW.Write(sealed); err != nil {
+		return fmt.Errorf("store: bulk load: spill: %w", err)
+	}
+	rec.off, rec.n, rec.enc = r.recordsEnd, int32(len(sealed)), nil
+	r.recordsEnd += int64(rec.n)
+	return nil
+}
+
+// flushRecords makes every spilled record readable.
+func (r *bulkRuns) flushRecords() error {
+	if r.recordsW == nil {
+		return nil
+	}
+	if err := r.recordsW.Flush(); err != nil {
+		return fmt.Errorf("store: bulk load: spill: %w", err)
+	}
+	return nil
+}
+
+// runBlock is the size of the blocks a run is sealed in.
+const runBlock = 64 << 10
+
+// spill writes the last write of each key of ops, sorted, to a new run:
+// blocks of writes, each sealed, each after its length.
 func (r *bulkRuns) spill(ops []writeOp) error {
 	ops = lastWrites(ops)
 	f, err := os.CreateTemp(r.dir, "scv-bulk-*.run")
@@ -33,21 +123,32 @@ func (r *bulkRuns) spill(ops []writeOp) error {
 	r.files = append(r.files, f)
 	r.spills.Add(1)
 	w := bufio.NewWriterSize(f, 1<<20)
-	var hdr [2*binary.MaxVarintLen64 + 1]byte
+	var blk, sealed []byte
+	flush := func() error {
+		sealed = r.sealer.seal(sealed[:0], blk)
+		blk = blk[:0]
+		if _, err := w.Write(binary.AppendUvarint(nil, uint64(len(sealed)))); err != nil {
+			return err
+		}
+		_, err := w.Write(sealed)
+		return err
+	}
 	for _, op := range ops {
-		n := binary.PutUvarint(hdr[:], uint64(len(op.key)))
-		n += binary.PutUvarint(hdr[n:], uint64(len(op.value)))
-		hdr[n] = 0
+		blk = binary.AppendUvarint(blk, uint64(len(op.key)))
+		blk = binary.AppendUvarint(blk, uint64(len(op.value)))
+		del := byte(0)
 		if op.del {
-			hdr[n] = 1
+			del = 1
 		}
-		if _, err := w.Write(hdr[:n+1]); err != nil {
-			return fmt.Errorf("store: bulk load: spill: %w", err)
+		blk = append(append(append(blk, del), op.key...), op.value...)
+		if len(blk) >= runBlock {
+			if err := flush(); err != nil {
+				return fmt.Errorf("store: bulk load: spill: %w", err)
+			}
 		}
-		if _, err := w.Write(op.key); err != nil {
-			return fmt.Errorf("store: bulk load: spill: %w", err)
-		}
-		if _, err := w.Write(op.value); err != nil {
+	}
+	if len(blk) > 0 {
+		if err := flush(); err != nil {
 			return fmt.Errorf("store: bulk load: spill: %w", err)
 		}
 	}
@@ -79,16 +180,23 @@ func (r *bulkRuns) close() {
 		os.Remove(f.Name())
 	}
 	r.files = nil
+	if r.records != nil {
+		r.records.Close()
+		os.Remove(r.records.Name())
+		r.records = nil
+	}
 }
 
 // opCursor reads one sorted sequence of writes: a run on disk, or a
 // sorted slice.
 type opCursor struct {
-	prio int // a later write to a key wins: the higher prio
-	cur  writeOp
-	r    *bufio.Reader
-	ops  []writeOp
-	err  error
+	prio   int // a later write to a key wins: the higher prio
+	cur    writeOp
+	r      *bufio.Reader // a run's, block after block
+	sealer *bulkSealer
+	blk    []byte // the rest of the current block
+	ops    []writeOp
+	err    error
 }
 
 // next moves to the next write; false at the end or on error.
@@ -100,22 +208,32 @@ func (c *opCursor) next() bool {
 		c.cur, c.ops = c.ops[0], c.ops[1:]
 		return true
 	}
-	kl, err := binary.ReadUvarint(c.r)
-	if errors.Is(err, io.EOF) {
+	if len(c.blk) == 0 {
+		n, err := binary.ReadUvarint(c.r)
+		if errors.Is(err, io.EOF) {
+			return false
+		}
+		sealed := make([]byte, n)
+		if err == nil {
+			_, err = io.ReadFull(c.r, sealed)
+		}
+		if err == nil {
+			c.blk, err = c.sealer.open(sealed)
+		}
+		if err != nil {
+			c.err = fmt.Errorf("store: bulk load: read a spilled run: %w", err)
+			return false
+		}
+	}
+	kl, n1 := binary.Uvarint(c.blk)
+	vl, n2 := binary.Uvarint(c.blk[max(n1, 0):])
+	if n1 <= 0 || n2 <= 0 || uint64(len(c.blk)) < uint64(n1+n2+1)+kl+vl {
+		c.err = errors.New("store: bulk load: a spilled run is malformed")
 		return false
 	}
-	vl, err2 := binary.ReadUvarint(c.r)
-	del, err3 := c.r.ReadByte()
-	if err = errors.Join(err, err2, err3); err != nil {
-		c.err = fmt.Errorf("store: bulk load: read a spilled run: %w", err)
-		return false
-	}
-	buf := make([]byte, kl+vl)
-	if _, err := io.ReadFull(c.r, buf); err != nil {
-		c.err = fmt.Errorf("store: bulk load: read a spilled run: %w", err)
-		return false
-	}
-	c.cur = writeOp{key: buf[:kl:kl], value: buf[kl:], del: del == 1}
+	b := c.blk[n1+n2:]
+	c.cur = writeOp{key: b[1 : 1+kl : 1+kl], value: b[1+kl : 1+kl+vl : 1+kl+vl], del: b[0] == 1}
+	c.blk = b[1+kl+vl:]
 	return true
 }
 

@@ -95,8 +95,9 @@ type Store struct {
 	// transaction (whole groups, at least one): bulkJob but in tests,
 	// which resolve each group alone.
 	bulkJob int
-	// bulkSpill is the bytes of writes after which a bulk load spills
-	// them to a sorted run on disk; 0 is a quarter of its memory bound.
+	// bulkSpill is the bytes of record encodings, and of writes, after
+	// which a bulk load spills them to disk; 0 is a quarter of its
+	// memory bound.
 	bulkSpill int64
 
 	// sh is what a store on a shared engine checks in every transaction
