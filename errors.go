@@ -59,6 +59,9 @@ var (
 	// ErrBadCursor is yielded by ByStage and All for a Filter.After that
 	// no listing returned.
 	ErrBadCursor = errors.New("scv: bad cursor")
+	// ErrBulkMemory is returned by [DB.BulkLoad] when the load needs
+	// more memory than [BulkOptions].MemoryMiB; nothing was written.
+	ErrBulkMemory = errors.New("scv: bulk load needs more memory than BulkOptions.MemoryMiB allows")
 )
 
 // sentinels pairs each error of this package with the store's error it
@@ -69,7 +72,7 @@ var sentinels = []struct{ root, inner error }{
 	{ErrClosed, store.ErrClosed}, {ErrNotBackup, store.ErrNotBackup}, {ErrOldSchema, store.ErrOldSchema},
 	{ErrBackupDamaged, store.ErrBackupDamaged}, {ErrErasuresUnknown, store.ErrErasuresUnknown},
 	{ErrDiskFull, store.ErrDiskFull}, {ErrDamaged, store.ErrDamaged}, {ErrRulesChanged, store.ErrRulesChanged},
-	{ErrBadCursor, store.ErrBadCursor}, {ErrBadToken, store.ErrBadToken},
+	{ErrBadCursor, store.ErrBadCursor}, {ErrBadToken, store.ErrBadToken}, {ErrBulkMemory, store.ErrBulkMemory},
 }
 
 // DamagedError reports a stored profile that cannot be opened: its sealed

@@ -46,6 +46,7 @@ func TestMirrorTypes(t *testing.T) {
 		{RecordLinks{}, merge.RecordLinks{}}, {Assertion{}, merge.Assertion{}},
 		{QuarantineFilter{}, store.QuarantineFilter{}}, {RetrySummary{}, store.RetrySummary{}},
 		{AutoLinkOptions{}, store.AutoLinkOptions{}}, {AutoLinkSummary{}, store.AutoLinkSummary{}},
+		{BulkSource{}, store.BulkSource{}}, {BulkOptions{}, store.BulkOptions{}}, {BulkProgress{}, store.BulkProgress{}},
 	} {
 		root, inner := reflect.TypeOf(tc.root), reflect.TypeOf(tc.inner)
 		t.Run(root.Name(), func(t *testing.T) {
@@ -92,6 +93,7 @@ func TestMirrorConstants(t *testing.T) {
 		{"phone matches", strs(PhoneUnknown, PhoneEqual, PhoneOneDigit, PhoneTransposed, PhoneTwoDigits, PhoneFar),
 			strs(store.PhoneUnknown, store.PhoneEqual, store.PhoneOneDigit, store.PhoneTransposed, store.PhoneTwoDigits, store.PhoneFar)},
 		{"suggest defaults", strs(DefaultMinProbability, DefaultMaxBlock), strs(store.DefaultMinProbability, store.DefaultMaxBlock)},
+		{"bulk phases", strs(BulkDecode, BulkResolve, BulkWrite, BulkIngest), strs(store.BulkDecode, store.BulkResolve, store.BulkWrite, store.BulkIngest)},
 		{"purposes", strs(PurposeMarketing, PurposePersonalisation, PurposeThirdParty), strs(each(identity.Purposes)...)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -31,6 +31,8 @@ type (
 	Notifier = engine.Notifier
 	// Exclusive is [engine.Exclusive].
 	Exclusive = engine.Exclusive
+	// BulkWriter is [engine.BulkWriter].
+	BulkWriter = engine.BulkWriter
 
 	// Badger is the embedded engine, [badger.DB].
 	Badger = badger.DB

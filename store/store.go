@@ -92,6 +92,16 @@ type Store struct {
 	// defaultAbsentAfter but in tests.
 	absentAfter int
 	absentLoads atomic.Int64 // filters loaded, for tests
+	bulkStreams atomic.Int64 // bulk loads written in one stream, for tests
+	bulkSpills  atomic.Int64 // sorted runs bulk loads spilled, for tests
+	// bulkJob is how many records a bulk load resolves in one
+	// transaction (whole groups, at least one): bulkJob but in tests,
+	// which resolve each group alone.
+	bulkJob int
+	// bulkSpill is the bytes of record encodings, and of writes, after
+	// which a bulk load spills them to disk; 0 is a quarter of its
+	// memory bound.
+	bulkSpill int64
 
 	// sh is what a store on a shared engine checks in every transaction
 	// (see shared.go).
@@ -212,6 +222,7 @@ func OpenKV(ctx context.Context, kv KV, root *crypto.RootKey, opts Options) (*St
 		log:     opts.Logger,
 
 		absentAfter: defaultAbsentAfter,
+		bulkJob:     bulkJob,
 	}
 	if s.clock == nil {
 		s.clock = time.Now

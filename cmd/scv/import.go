@@ -54,6 +54,7 @@ func setupImport(flags *flag.FlagSet, e *env) func(context.Context, []string) er
 	mapFile := flags.String("map-file", "", "read the csv column mapping from this file (field=column pairs, on one line or one per line)")
 	asJSON := flags.Bool("json", false, "print the summary as one JSON object")
 	noSync := flags.Bool("no-sync", false, "do not fsync every commit: faster bulk loads, but about the last second of writes may be lost on power loss")
+	bulk := flags.Bool("bulk", false, "load every FILE at once: into an empty database, grouped, resolved and written in one stream, all or nothing (much faster; memory grows with the input); into one with data, batched ingest")
 	return func(ctx context.Context, args []string) (err error) {
 		opts, f, err := importOptions(*format, *source, *mapping, *mapFile, e.region)
 		if err != nil {
@@ -80,6 +81,9 @@ func setupImport(flags *flag.FlagSet, e *env) func(context.Context, []string) er
 			return err
 		}
 		defer closeDB(db, &err)
+		if *bulk {
+			return importBulk(ctx, e, db, args, f, opts, *asJSON)
+		}
 		prog := newProgress(e.stderr, e.now)
 		total := importSummary{Summary: newSummary(), Files: []fileSummary{}}
 		var unread []string

@@ -121,7 +121,7 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		{"keygen", "[--out FILE]", "print a new root key, or write it to a new file of mode 0600", setupKeygen},
-		{"import", "--format wechat|weibo|ecommerce|pos|csv|auto [--source NAME] [--region CC] [--map field=column,... | --map-file FILE] [--json] [--no-sync] FILE...", "read channel exports into the database (- is stdin)", setupImport},
+		{"import", "--format wechat|weibo|ecommerce|pos|csv|auto [--source NAME] [--region CC] [--map field=column,... | --map-file FILE] [--json] [--no-sync] [--bulk] FILE...", "read channel exports into the database (- is stdin)", setupImport},
 		{"get", "[--json] [--detail] [--region CC] PHONE|ID|RECORDKEY  |  --kind KIND [--scope SCOPE] VALUE", "show a customer's profile, by phone, profile id, record key or any identifier", setupGet},
 		{"stage", "[--json] [--limit N] [--risk R] [--channel C] [--consent PURPOSE] [--active-since DATE] [--after CURSOR] STAGE", "list the profiles in a lifecycle stage", setupStage},
 		{"stats", "[--json]", "count profiles by stage and risk, records, quarantined records", setupStats},

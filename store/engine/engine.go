@@ -2,7 +2,7 @@
 // transactional key-value engines under it, as database/sql/driver does
 // for database/sql: [KV] and [Txn], the optional capabilities an engine
 // may add ([SortedGetter], [FuncGetter], [Purger], [Snapshotter],
-// [Stager], [Maintainer], [Notifier], [Exclusive]), and the errors every
+// [Stager], [Maintainer], [Notifier], [Exclusive], [BulkWriter]), and the errors every
 // engine returns.
 //
 // Two engines implement it: package badger (embedded, one process, the
@@ -178,6 +178,23 @@ var (
 	// (Badger's key registry, a table); the error names the file.
 	ErrDamaged = errors.New("engine: database files are damaged")
 )
+
+// BulkWriter is implemented by engines that can load a whole database
+// from key-value pairs in ascending key order much faster than
+// transactions can write them (Badger writes its tables directly, without
+// compactions). The store's bulk load uses it into a database that holds
+// nothing but its metadata.
+type BulkWriter interface {
+	// BulkWrite replaces the engine's whole contents with the pairs
+	// yields, which must be in strictly ascending key order and must
+	// include whatever of the current contents is to be kept. No other
+	// write may run while it does, and a read that runs meanwhile may see
+	// the old contents, none, or part of the new. If it fails or ctx is
+	// cancelled, the engine holds the contents it held before. An engine that cannot bulk-write
+	// in its current mode returns an error wrapping
+	// [errors.ErrUnsupported] before changing anything.
+	BulkWrite(ctx context.Context, pairs iter.Seq2[Entry, error]) error
+}
 
 // Exclusive is implemented by engines that only one process can write at
 // a time (Badger locks its directory). On such an engine the store's own

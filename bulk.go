@@ -1,0 +1,89 @@
+package scv
+
+import (
+	"context"
+	"iter"
+
+	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/store"
+)
+
+// BulkSource is one input of [DB.BulkLoad]: the records an adapter
+// yields ([identity.Decode]) and the input's name for quarantine entries
+// (a base name, no personal data), as in [IngestOptions].File.
+type BulkSource struct {
+	File    string
+	Records iter.Seq2[identity.Record, error]
+}
+
+// BulkPhase names a phase of [DB.BulkLoad].
+type BulkPhase string
+
+// The phases of a bulk load, in order.
+const (
+	BulkDecode  BulkPhase = "decode"  // reading the sources and grouping records
+	BulkResolve BulkPhase = "resolve" // resolving each group and sealing its profiles
+	BulkWrite   BulkPhase = "write"   // writing the database
+	// BulkIngest is the one phase of a bulk load into a database that is
+	// not empty, or on PostgreSQL: batched incremental ingest.
+	BulkIngest BulkPhase = "ingest"
+)
+
+// BulkProgress is what [BulkOptions].Progress is told: the phase, and how
+// many of its units (records, or key-value pairs when writing) are done
+// out of Total (0 while unknown).
+type BulkProgress struct {
+	Phase       BulkPhase
+	Done, Total int
+}
+
+// BulkOptions configure [DB.BulkLoad]. The zero value is the default.
+type BulkOptions struct {
+	// MemoryMiB bounds the memory the load holds its records, groups and
+	// the database it builds in, in MiB; default 2048. The database it
+	// builds is spilled to sorted runs in TempDir beyond a quarter of it;
+	// a load whose records and groups alone need more stops with
+	// [ErrBulkMemory] before writing anything. The engine's memory (see
+	// [MemoryOptions]) comes on top.
+	MemoryMiB int
+	// Workers is how many goroutines decode and resolve; default
+	// GOMAXPROCS.
+	Workers int
+	// Progress, if set, is called (one call at a time) as the load
+	// advances.
+	Progress func(BulkProgress)
+	// TempDir is where the load spills sorted runs of the database it
+	// builds; "" is the system's temporary directory. The runs hold what
+	// the database will (blind-indexed keys, sealed values), without the
+	// engine's encryption at rest, and are removed when the load returns.
+	TempDir string
+}
+
+// BulkLoad loads sources, for the first load of a brand's history: much
+// faster than [DB.IngestAll] into an empty database, with the same
+// profiles, stages, metrics and quarantine as ingesting the records one by
+// one (profile ids aside). Into an empty Badger database it decodes the
+// sources in parallel, groups records that share an identifier, a record
+// key or a referrer, resolves each group once, seals each profile once
+// and writes the whole database in one sorted stream; nothing is written
+// until every group is resolved, and a cancelled or failed load leaves the
+// database as it was. Into a database that holds data, or on PostgreSQL,
+// it ingests each source in turn as IngestAll does, in large batches,
+// merging with what is there. Other writers wait until it returns.
+//
+// The summary reconciles as IngestAll's does: Read = Accepted +
+// quarantined.
+func (db *DB) BulkLoad(ctx context.Context, opts BulkOptions, sources ...BulkSource) (Summary, error) {
+	ss := make([]store.BulkSource, len(sources))
+	for i, src := range sources {
+		ss[i] = store.BulkSource(src)
+	}
+	so := store.BulkOptions{MemoryMiB: opts.MemoryMiB, Workers: opts.Workers, TempDir: opts.TempDir}
+	if opts.Progress != nil {
+		so.Progress = func(p store.BulkProgress) {
+			opts.Progress(BulkProgress{Phase: BulkPhase(p.Phase), Done: p.Done, Total: p.Total})
+		}
+	}
+	sum, err := db.s.BulkLoad(ctx, ss, so)
+	return Summary(sum), wrap(err)
+}

@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"testing"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+
+	"github.com/scv-go/scv/crypto"
+	gen "github.com/scv-go/scv/internal/workload"
+)
+
+var bulkN = flag.Int("bulk.n", 20_000, "records of BenchmarkBulkLoad's workload")
+
+// BenchmarkBulkLoad compares, in one run, loading the workload of
+// cmd/scvbench (N records of nine native files, decoded from memory)
+// into an empty store with BulkLoad, with IngestAll file by file as
+// "scv import" does, and Badger alone writing as many bytes per record
+// as the bulk-loaded store holds: records/s of each, and the ratios.
+func BenchmarkBulkLoad(b *testing.B) {
+	n := *bulkN
+	in := workloadInput(b, gen.Config{Records: n, Seed: 1})
+	ctx := context.Background()
+	rate := map[string]float64{}
+	var perRecord int
+	run := func(name string, load func(s *Store) error) {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				s := openTestStore(b, b.TempDir(), crypto.GenerateRootKey())
+				b.StartTimer()
+				if err := load(s); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				perRecord = storedBytes(b, s) / n
+				s.Close()
+				b.StartTimer()
+			}
+			rate[name] = float64(b.N*n) / b.Elapsed().Seconds()
+			b.ReportMetric(rate[name], "records/s")
+			b.ReportMetric(float64(perRecord), "bytes/record")
+		})
+	}
+	run("ingest", func(s *Store) error {
+		for _, src := range in.sources() {
+			if _, err := s.IngestAll(ctx, src.Records, IngestOptions{File: src.File}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	run("bulk", func(s *Store) error {
+		_, err := s.BulkLoad(ctx, in.sources(), BulkOptions{})
+		return err
+	})
+	b.Run("badger", func(b *testing.B) {
+		val := make([]byte, max(perRecord-12, 1))
+		for b.Loop() {
+			b.StopTimer()
+			db, err := badger.Open(badger.DefaultOptions(b.TempDir()).WithLogger(nil).WithSyncWrites(true).
+				WithCompression(options.None).WithEncryptionKey(make([]byte, 32)).
+				WithIndexCacheSize(64 << 20).WithBlockCacheSize(128 << 20).WithNumMemtables(3))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			wb := db.NewWriteBatch()
+			for i := range n {
+				if err := wb.Set(fmt.Appendf(nil, "key%08d", i), val); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := wb.Flush(); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			db.Close()
+			b.StartTimer()
+		}
+		rate["badger"] = float64(b.N*n) / b.Elapsed().Seconds()
+		b.ReportMetric(rate["badger"], "records/s")
+	})
+	if rate["badger"] > 0 {
+		b.Logf("N=%d: bulk/ingest %.2f, bulk/badger %.3f, ingest/badger %.3f", n,
+			rate["bulk"]/rate["ingest"], rate["bulk"]/rate["badger"], rate["ingest"]/rate["badger"])
+	}
+}

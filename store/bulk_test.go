@@ -1,0 +1,380 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/identity"
+	gen "github.com/scv-go/scv/internal/workload"
+)
+
+// bulkInput is a workload held in memory, file by file, so that it can
+// be read more than once.
+type bulkInput struct {
+	name    string
+	files   []string
+	formats []identity.Format
+	opts    []identity.Options
+	data    [][]byte
+}
+
+// sources returns the input as BulkLoad's sources.
+func (in *bulkInput) sources() []BulkSource {
+	out := make([]BulkSource, len(in.files))
+	for i := range in.files {
+		out[i] = BulkSource{File: in.files[i], Records: identity.Decode(bytes.NewReader(in.data[i]), in.formats[i], in.opts[i])}
+	}
+	return out
+}
+
+// bulkItem is one decoded record, or one quarantine error, and its file.
+type bulkItem struct {
+	rec  identity.Record
+	err  error
+	file string
+}
+
+// items decodes every file of the input.
+func (in *bulkInput) items(t testing.TB) []bulkItem {
+	t.Helper()
+	var out []bulkItem
+	for _, src := range in.sources() {
+		for rec, err := range src.Records {
+			var re *identity.RecordError
+			if err != nil && !errors.As(err, &re) {
+				t.Fatalf("%s: %v", src.File, err)
+			}
+			out = append(out, bulkItem{rec: rec, err: err, file: src.File})
+		}
+	}
+	return out
+}
+
+// fixtureInput reads the fixtures of testdata/.
+func fixtureInput(t testing.TB) *bulkInput {
+	t.Helper()
+	paths, err := filepath.Glob("../testdata/*/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &bulkInput{name: "fixtures"}
+	for _, path := range paths {
+		format, err := identity.ParseFormat(filepath.Base(filepath.Dir(path)))
+		if err != nil || strings.HasSuffix(path, ".map") || strings.HasSuffix(path, ".md") {
+			continue
+		}
+		opts := identity.Options{}
+		if m, err := os.ReadFile(strings.TrimSuffix(path, filepath.Ext(path)) + ".map"); err == nil {
+			if opts.Mapping, err = identity.ParseMapping(strings.TrimSpace(string(m))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.files = append(in.files, filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path))
+		in.formats, in.opts, in.data = append(in.formats, format), append(in.opts, opts), append(in.data, b)
+	}
+	return in
+}
+
+// workloadInput generates a workload of internal/workload.
+func workloadInput(t testing.TB, cfg gen.Config) *bulkInput {
+	t.Helper()
+	g, err := gen.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &bulkInput{name: "workload"}
+	for _, f := range gen.Files() {
+		b, err := io.ReadAll(g.Open(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.files, in.formats, in.opts, in.data = append(in.files, f.Name), append(in.formats, f.Format), append(in.opts, f.Options()), append(in.data, b)
+	}
+	return in
+}
+
+// ingestOneByOne ingests items in their order, each record in an
+// IngestAll call of its own.
+func ingestOneByOne(t testing.TB, s *Store, items []bulkItem) Summary {
+	t.Helper()
+	total := newSummary()
+	for _, it := range items {
+		seq := func(yield func(identity.Record, error) bool) { yield(it.rec, it.err) }
+		sum, err := s.IngestAll(context.Background(), seq, IngestOptions{File: it.file})
+		if err != nil {
+			t.Fatalf("IngestAll: %v", err)
+		}
+		total.Add(sum)
+	}
+	return total
+}
+
+var profileIDPattern = regexp.MustCompile(`[0-9a-f]{32}`)
+
+// storeView is what the differential test compares of a store: every
+// profile, in JSON, with each profile id replaced by the smallest key of
+// the records the profile holds, and the index counts.
+type storeView struct {
+	Profiles map[string]string
+	Stats    Stats
+	Report   Report
+}
+
+// viewOf reads the view of s and checks that Verify finds nothing.
+func viewOf(t testing.TB, s *Store) storeView {
+	t.Helper()
+	ctx := context.Background()
+	profiles, err := snapshot(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]string{}
+	for _, p := range profiles {
+		var keys []string
+		for _, r := range p.Records {
+			keys = append(keys, r.Key.String())
+		}
+		if len(keys) == 0 {
+			t.Fatalf("profile %s holds no record", p.ID)
+		}
+		names[p.ID] = "<" + slices.Min(keys) + ">"
+	}
+	v := storeView{Profiles: map[string]string{}}
+	for _, p := range profiles {
+		b, err := json.MarshalIndent(p, "", " ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := profileIDPattern.ReplaceAllStringFunc(string(b), func(id string) string {
+			if n, ok := names[id]; ok {
+				return n
+			}
+			return "<id not of a live profile>"
+		})
+		v.Profiles[names[p.ID]] = doc
+	}
+	if v.Stats, err = s.Stats(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v.Stats.Forwards = 0 // ids merged away differ with the order
+	r, err := s.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK() {
+		t.Errorf("Verify: %d problems, first: %s", len(r.Problems), r.Problems[0])
+	}
+	v.Report = *r
+	v.Report.Forwards = 0
+	return v
+}
+
+// summaryCounts is what the differential test compares of two
+// summaries: what was read, accepted, quarantined and warned about.
+// Unchanged, Updated, Stale and the profile counts depend on the order
+// records arrive in.
+func summaryCounts(s Summary) Summary {
+	return Summary{Read: s.Read, Accepted: s.Accepted, Quarantined: s.Quarantined, Warnings: s.Warnings}
+}
+
+// TestBulkLoadSameAsIncremental checks that bulk-loading a workload into
+// an empty store gives the same profiles (ids aside), stages, metrics,
+// index counts, quarantine counts and a clean Verify as ingesting it
+// record by record, in random orders.
+func TestBulkLoadSameAsIncremental(t *testing.T) {
+	cases := []struct {
+		name   string
+		input  func(testing.TB) *bulkInput
+		orders int
+		spill  int64 // bytes of writes after which the load spills a run; 0: the default
+	}{
+		{"fixtures", fixtureInput, 3, 0},
+		{"fixtures spilled", fixtureInput, 1, 16 << 10},
+		{"traps", func(t testing.TB) *bulkInput {
+			return workloadInput(t, gen.Config{Records: 1500, Seed: 7, Traps: true})
+		}, 2, 0},
+		{"mixed spilled", func(t testing.TB) *bulkInput { return workloadInput(t, gen.Config{Records: 3000, Seed: 11}) }, 2, 256 << 10},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.input(t)
+			root := crypto.GenerateRootKey()
+			bs := openTestStore(t, t.TempDir(), root)
+			bs.bulkJob = 1 // each group in a transaction of its own: a group too small is seen
+			bs.bulkSpill = tc.spill
+			tmp := t.TempDir()
+			bsum, err := bs.BulkLoad(context.Background(), in.sources(), BulkOptions{TempDir: tmp})
+			if err != nil {
+				t.Fatalf("BulkLoad: %v", err)
+			}
+			if n := bs.bulkSpills.Load(); (n > 1) != (tc.spill > 0) {
+				t.Errorf("BulkLoad spilled %d runs", n)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) > 0 {
+				t.Errorf("BulkLoad left %d files in its TempDir", len(left))
+			}
+			if n := bs.bulkStreams.Load(); n != 1 {
+				t.Fatalf("BulkLoad wrote %d streams, want 1 (it fell back to incremental ingest)", n)
+			}
+			bulk := viewOf(t, bs)
+			if len(bulk.Profiles) == 0 {
+				t.Fatal("the bulk load made no profile")
+			}
+			items := in.items(t)
+			for order := range tc.orders {
+				rng := rand.New(rand.NewPCG(uint64(order), 23))
+				shuffled := slices.Clone(items)
+				rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+				s := openTestStore(t, "", root)
+				sum := ingestOneByOne(t, s, shuffled)
+				if diff := cmp.Diff(summaryCounts(sum), summaryCounts(bsum), cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("order %d: summary (-incremental +bulk):\n%s", order, diff)
+				}
+				if diff := cmp.Diff(viewOf(t, s), bulk, cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("order %d: store (-incremental +bulk):\n%s", order, diff)
+				}
+			}
+		})
+	}
+}
+
+// TestBulkLoadCancelled checks that a bulk load that is cancelled or
+// fails, in any phase, leaves the store as it was: empty, consistent,
+// and loadable again after a reopen.
+func TestBulkLoadCancelled(t *testing.T) {
+	in := fixtureInput(t)
+	cases := []struct {
+		name string
+		// stop returns the options and the sources of a load that stops.
+		stop    func(cancel context.CancelFunc) ([]BulkSource, BulkOptions)
+		wantErr error
+	}{
+		{"cancelled while decoding", func(cancel context.CancelFunc) ([]BulkSource, BulkOptions) {
+			srcs := in.sources()
+			next := srcs[0].Records
+			srcs[0].Records = func(yield func(identity.Record, error) bool) {
+				n := 0
+				for rec, err := range next {
+					if n++; n == 3 {
+						cancel()
+					}
+					if !yield(rec, err) {
+						return
+					}
+				}
+			}
+			return srcs, BulkOptions{}
+		}, context.Canceled},
+		{"cancelled while resolving", func(cancel context.CancelFunc) ([]BulkSource, BulkOptions) {
+			return in.sources(), BulkOptions{Progress: func(p BulkProgress) {
+				if p.Phase == BulkResolve {
+					cancel()
+				}
+			}}
+		}, context.Canceled},
+		{"cancelled while writing", func(cancel context.CancelFunc) ([]BulkSource, BulkOptions) {
+			return in.sources(), BulkOptions{Progress: func(p BulkProgress) {
+				if p.Phase == BulkWrite {
+					cancel()
+				}
+			}}
+		}, context.Canceled},
+		{"a source fails", func(context.CancelFunc) ([]BulkSource, BulkOptions) {
+			srcs := in.sources()
+			srcs = append(srcs, BulkSource{File: "broken", Records: func(yield func(identity.Record, error) bool) {
+				yield(identity.Record{}, io.ErrUnexpectedEOF)
+			}})
+			return srcs, BulkOptions{}
+		}, io.ErrUnexpectedEOF},
+		{"over the memory bound", func(context.CancelFunc) ([]BulkSource, BulkOptions) {
+			big := workloadInput(t, gen.Config{Records: 20_000, Seed: 1}) // groups of about 3 MiB, records and writes spilled aside
+			return big.sources(), BulkOptions{MemoryMiB: 1}
+		}, ErrBulkMemory},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, root := t.TempDir(), crypto.GenerateRootKey()
+			s := openTestStore(t, dir, root)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			srcs, opts := tc.stop(cancel)
+			_, err := s.BulkLoad(ctx, srcs, opts)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("BulkLoad: %v, want %v", err, tc.wantErr)
+			}
+			empty := func(s *Store) {
+				t.Helper()
+				meta, ok, err := s.metaOnly(context.Background())
+				if err != nil || !ok {
+					t.Fatalf("after a stopped load the store holds more than its metadata (%v)", err)
+				}
+				if len(meta) == 0 {
+					t.Fatal("after a stopped load the store lost its metadata")
+				}
+			}
+			empty(s)
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s = openTestStore(t, dir, root)
+			empty(s)
+			if _, err := s.BulkLoad(context.Background(), in.sources(), BulkOptions{}); err != nil {
+				t.Fatalf("BulkLoad after the stopped one: %v", err)
+			}
+			st, err := s.Stats(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Profiles != fixtureProfiles {
+				t.Errorf("profiles after loading again: %d, want %d", st.Profiles, fixtureProfiles)
+			}
+			if r, err := s.Verify(context.Background()); err != nil || !r.OK() {
+				t.Errorf("Verify: %v %v", err, r.Problems)
+			}
+		})
+	}
+}
+
+// TestBulkLoadIntoNonEmpty checks that a bulk load into a store that
+// holds profiles merges with them, as incremental ingest does: half the
+// records ingested, the rest bulk-loaded, gives what ingesting all does.
+func TestBulkLoadIntoNonEmpty(t *testing.T) {
+	in := workloadInput(t, gen.Config{Records: 1500, Seed: 3, Traps: true})
+	items := in.items(t)
+	root := crypto.GenerateRootKey()
+	whole := openTestStore(t, "", root)
+	ingestOneByOne(t, whole, items)
+
+	s := openTestStore(t, t.TempDir(), root)
+	half := len(in.files) / 2
+	first := &bulkInput{files: in.files[:half], formats: in.formats[:half], opts: in.opts[:half], data: in.data[:half]}
+	rest := &bulkInput{files: in.files[half:], formats: in.formats[half:], opts: in.opts[half:], data: in.data[half:]}
+	ingestOneByOne(t, s, first.items(t))
+	if _, err := s.BulkLoad(context.Background(), rest.sources(), BulkOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.bulkStreams.Load(); n != 0 {
+		t.Errorf("BulkLoad into a store with data wrote %d streams, want 0", n)
+	}
+	if diff := cmp.Diff(viewOf(t, whole), viewOf(t, s), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("(-incremental +half bulk):\n%s", diff)
+	}
+}
