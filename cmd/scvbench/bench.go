@@ -37,6 +37,7 @@ type results struct {
 	stages   stageRun
 	quality  *qualityRun  // with -quality
 	pg       *pgRun       // with -engine postgres
+	bulk     bulkRun      // unless -bulk=false
 	ref      reference    // the machine's speed on fixed work, sampled through the run
 	peakRSS  float64      // MiB
 	peakAnon float64      // MiB: the largest RssAnon sampled
@@ -73,8 +74,13 @@ type headline struct {
 	IngestRPSNorm  float64 `json:"ingest_rps_norm"`
 	BadgerRPSNorm  float64 `json:"badger_rps_norm"`
 	ByStagePPSNorm float64 `json:"bystage_pps_norm"`
-	// The bulk load's keys (bulk_rps, bulk_ratio, bulk_own_rss_mib) go
-	// here: its phase is measured with measure, as the ingest's is.
+	// The bulk load of the same N records into a fresh database, in a
+	// process of its own: records read per second, against raw Badger,
+	// and the child's own memory (RssAnon) and VmHWM.
+	BulkRPS        float64 `json:"bulk_rps"`
+	BulkRatio      float64 `json:"bulk_ratio"`
+	BulkOwnRSSMiB  float64 `json:"bulk_own_rss_mib"`
+	BulkPeakRSSMiB float64 `json:"bulk_peak_rss_mib"`
 	// The resolution quality of the China trap workload, with -quality.
 	QualityPrecision *float64 `json:"quality_precision,omitempty"`
 	QualityRecall    *float64 `json:"quality_recall,omitempty"`
@@ -239,6 +245,21 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 		mark("postgres")
 	}
 
+	if c.bulk {
+		progress("bulk-loading the %d records into a fresh database, in a process of its own", c.n)
+		job := bulkJob{Data: large.dir, DB: filepath.Join(work, "db-bulk"), KeyFile: keyFile, NoAtRest: c.noAtRest, Mem: c.mem}
+		if r.bulk, err = bulkApart(ctx, job, logw); err != nil {
+			return nil, err
+		}
+		if r.bulk.Read != c.n {
+			return nil, fmt.Errorf("bulk load read %d records, want %d", r.bulk.Read, c.n)
+		}
+		if err := removeUnlessKept(c, job.DB); err != nil {
+			return nil, err
+		}
+		mark("bulk")
+	}
+
 	progress("scanning what the store wrote")
 	if r.stored, err = scanStored(dbDir, keyFile, !c.noAtRest, c.mem, logw); err != nil {
 		return nil, err
@@ -270,9 +291,6 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 	progress("timing phone parsers")
 	r.phone = phones(large.g, c.n)
 	mark("phone")
-
-	// The bulk load's phase goes here, measured with measure as the
-	// ingest is, before the peaks below are read.
 
 	r.peakRSS = procMiB("VmHWM")
 	if c.quality {
@@ -579,6 +597,11 @@ func headlineOf(r *results) headline {
 	h.PhoneSpeedup = round(r.phone.refNs()/r.phone.fastNs(), 2)
 	h.ByStagePPS = round(float64(r.stages.profiles)/r.stages.took.Seconds(), 1)
 	h.ScalingRatio = round(r.large.tailRPS()/r.small.tailRPS(), 3)
+	if r.bulk.Read > 0 {
+		h.BulkRPS = round(r.bulk.rps(), 1)
+		h.BulkRatio = round(r.bulk.rps()/r.badger.rps(), 3)
+		h.BulkOwnRSSMiB, h.BulkPeakRSSMiB = round(r.bulk.OwnPeak, 1), round(r.bulk.PeakRSS, 1)
+	}
 	if ref := r.ref.mbps(); ref > 0 {
 		h.RefSHA256MBps = round(ref, 1)
 		h.IngestRPSNorm = round(r.large.rps()/r.ref.of("ingest"), 3)

@@ -68,7 +68,16 @@
 //     against raw Badger are normalised already).
 //
 // A phase is measured by measure (phase.go): wall and CPU time, progress
-// marks, own memory. A bulk load's phase is measured the same way.
+// marks, own memory.
+//
+// Unless -bulk=false it also bulk-loads the same N-record files
+// (DB.BulkLoad, one source per file) into a fresh database, in a process
+// of its own (this executable again) after the stage scan, so that the
+// load's own memory is not what the incremental phases left in this
+// process: bulk_rps (records read per second), bulk_ratio = bulk_rps /
+// badger_rps (issue 18's target, >= 0.5, is this one; ingest_ratio is
+// reported as it is), bulk_own_rss_mib (the child's peak RssAnon, target
+// <= 512) and bulk_peak_rss_mib (its VmHWM).
 //
 // With -engine postgres it measures the same ingest, lookups and stage
 // scan on the PostgreSQL server of -pg beside Badger's, and ingests the
@@ -93,7 +102,9 @@
 // object with exactly the keys ingest_rps, badger_rps, ingest_ratio,
 // phone_speedup, byphone_p50_us, byphone_p99_us, bystage_pps, own_rss_mib,
 // peak_rss_mib, scaling_ratio, ref_sha256_mbps, ingest_rps_norm,
-// badger_rps_norm and bystage_pps_norm, and with -quality also quality_precision,
+// badger_rps_norm, bystage_pps_norm, bulk_rps, bulk_ratio,
+// bulk_own_rss_mib and bulk_peak_rss_mib (these four are 0 with
+// -bulk=false), and with -quality also quality_precision,
 // quality_recall, quality_f1 and quality_ceiling. -cpuprofile F writes a CPU profile of the N-record
 // ingest to F, and of the lookups and the stage scan beside it (F
 // cpu.prof gives cpu-byphone.prof and cpu-bystage.prof); -memprofile a heap profile taken right after it.
@@ -116,6 +127,9 @@ func main() {
 	child, err := childMain(ctx, os.Stdout, os.Stderr)
 	if !child {
 		child, err = pgChildMain(ctx, os.Stdout)
+	}
+	if !child {
+		child, err = bulkChildMain(ctx, os.Stdout)
 	}
 	if !child {
 		err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -147,6 +161,7 @@ type config struct {
 	stream     bool
 	verify     bool
 	quality    bool                // also measure resolution quality on the China trap workload
+	bulk       bool                // also bulk-load the N records (DB.BulkLoad) in a child process
 	noAtRest   bool                // Badger's encryption at rest off, for the store and raw Badger alike
 	engine     string              // "badger", or "postgres" for the PostgreSQL phases beside Badger's
 	pg         string              // the PostgreSQL server's URL, with -engine postgres
@@ -173,6 +188,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.batch, "batch", 0, "IngestOptions.BatchSize; 0 is the store's default")
 	fs.BoolVar(&c.stream, "stream", false, "feed IngestAll the generator's record stream (generation timed too) instead of the files")
 	fs.BoolVar(&c.verify, "verify", true, "run DB.Verify after the N-record ingest (untimed)")
+	fs.BoolVar(&c.bulk, "bulk", true, "also bulk-load the N records (DB.BulkLoad) into a fresh database in a process of its own: bulk_rps, bulk_ratio, bulk_own_rss_mib")
 	fs.BoolVar(&c.quality, "quality", false, "also measure resolution quality (precision, recall, F1, ceiling) on the China trap workload of N records")
 	fs.StringVar(&c.engine, "engine", "badger", "badger, or postgres: also measure the ingest, lookups and stage scan on PostgreSQL beside Badger's, and ingest from 1, 2 and 4 processes")
 	fs.StringVar(&c.pg, "pg", os.Getenv("SCV_TEST_POSTGRES"), "with -engine postgres, the server's postgres:// URL (default $SCV_TEST_POSTGRES)")

@@ -21,7 +21,11 @@ import (
 // TestMain lets the test binary be the raw Badger run's child process, as
 // scvbench is its own.
 func TestMain(m *testing.M) {
-	if child, err := childMain(context.Background(), os.Stdout, os.Stderr); child {
+	child, err := childMain(context.Background(), os.Stdout, os.Stderr)
+	if !child {
+		child, err = bulkChildMain(context.Background(), os.Stdout)
+	}
+	if child {
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -54,7 +58,8 @@ func TestRun(t *testing.T) {
 	slices.Sort(keys)
 	want := []string{"byphone_p50_us", "byphone_p99_us", "bystage_pps", "ingest_ratio", "ingest_rps",
 		"badger_rps", "own_rss_mib", "peak_rss_mib", "phone_speedup", "scaling_ratio",
-		"ref_sha256_mbps", "ingest_rps_norm", "badger_rps_norm", "bystage_pps_norm"}
+		"ref_sha256_mbps", "ingest_rps_norm", "badger_rps_norm", "bystage_pps_norm",
+		"bulk_rps", "bulk_ratio", "bulk_own_rss_mib", "bulk_peak_rss_mib"}
 	slices.Sort(want)
 	if diff := cmp.Diff(want, keys); diff != "" {
 		t.Errorf("keys of the last line (-want +got):\n%s", diff)
@@ -76,6 +81,12 @@ func TestRun(t *testing.T) {
 			t.Errorf("%s_norm = %v, want > 0", k, v)
 		}
 	}
+	if got, want := fields["bulk_ratio"], fields["bulk_rps"]/fields["badger_rps"]; math.Abs(got-want) > 0.01*want+0.001 {
+		t.Errorf("bulk_ratio %v, but bulk_rps / badger_rps = %v", got, want)
+	}
+	if fields["bulk_own_rss_mib"] > fields["bulk_peak_rss_mib"] {
+		t.Errorf("bulk_own_rss_mib %v > bulk_peak_rss_mib %v", fields["bulk_own_rss_mib"], fields["bulk_peak_rss_mib"])
+	}
 	// The process's own memory is part of its resident set.
 	if fields["own_rss_mib"] > fields["peak_rss_mib"] {
 		t.Errorf("own_rss_mib %v > peak_rss_mib %v", fields["own_rss_mib"], fields["peak_rss_mib"])
@@ -84,7 +95,7 @@ func TestRun(t *testing.T) {
 	// The human report came first, with the targets, the ground-truth
 	// check of the stage stream, and the Badger settings the run had.
 	report := stdout.String()
-	for _, s := range []string{"N = 2,000 records", "ingest_ratio", ">= 0.5", "Verify: consistent",
+	for _, s := range []string{"N = 2,000 records", "ingest_ratio", "bulk_ratio", ">= 0.5", "<= 512", "Verify: consistent",
 		"they match the ground truth", "they agree on every value ParsePhone accepts", "ParsePhone refuses ", "masked ", "placeholder ", "service ", "errors: none",
 		"its last tenth: ", "the last tenth of each run", "SHA-256 of 16 MiB", "around the ingest ", "own_rss_mib", "<= 1024",
 		"3 x 16 MiB memtables, values from 160 bytes in the value log", "raw Badger alone, in a process of its own: peak RSS", "this machine's own spread: p50"} {
