@@ -313,6 +313,8 @@ type fastResult struct {
 func (t *fastTables) core(plus bool, d []byte, canon string, extra map[string]struct{}) fastResult {
 	if !plus {
 		d = d[ipDialPrefixLen(d):]
+	} else if len(d) < 2 || d[0] != '8' || d[1] != '6' {
+		return foreign(d, canon, extra)
 	}
 	nsn, bareCC, ok := t.national(plus, d)
 	if !ok {
@@ -394,9 +396,11 @@ type fastTables struct {
 	possible           []int32 // the general description's possible lengths
 	localOnly          []int32 // and its local-only lengths
 
-	idd   *digitDFA // international prefix
-	npfp  *digitDFA // national prefix for parsing; nil if none
-	trunk string    // the national prefix, when npfp strips it plainly; else ""
+	idd     *digitDFA      // international prefix
+	leading *digitDFA      // the region's leading digits, for a shared country code; nil if none
+	npfp    *digitDFA      // national prefix for parsing; nil if none or npfpRE
+	npfpRE  *regexp.Regexp // the same, anchored, when it is no automaton
+	trunk   string         // the national prefix, when npfp strips it plainly; else ""
 }
 
 // numberDesc is one of phonenumbers' number descriptions: possible
@@ -455,33 +459,12 @@ var cnFastTables = sync.OnceValues(func() (*fastTables, error) {
 		return nil, errors.New("identity: CN metadata: +86 is shared")
 	}
 
-	t := &fastTables{
-		sameMobileAndFixed: md.GetSameMobileAndFixedLinePattern(),
-		possible:           md.GetGeneralDesc().GetPossibleLength(),
-		localOnly:          md.GetGeneralDesc().GetPossibleLengthLocalOnly(),
+	t, err := newFastTables(md)
+	if err != nil {
+		return nil, err
 	}
-	if len(t.possible) == 0 {
-		return nil, errors.New("identity: CN metadata: no possible lengths")
-	}
-	for _, c := range []struct {
-		dst  *numberDesc
-		desc *phonenumbers.PhoneNumberDesc
-	}{
-		{&t.general, md.GetGeneralDesc()},
-		{&t.premium, md.GetPremiumRate()},
-		{&t.tollFree, md.GetTollFree()},
-		{&t.shared, md.GetSharedCost()},
-		{&t.voip, md.GetVoip()},
-		{&t.personal, md.GetPersonalNumber()},
-		{&t.pager, md.GetPager()},
-		{&t.uan, md.GetUan()},
-		{&t.voicemail, md.GetVoicemail()},
-		{&t.fixed, md.GetFixedLine()},
-		{&t.mobile, md.GetMobile()},
-	} {
-		if *c.dst, err = newNumberDesc(c.desc); err != nil {
-			return nil, fmt.Errorf("identity: CN metadata: %w", err)
-		}
+	if t.idd == nil || t.npfpRE != nil {
+		return nil, errors.New("identity: CN metadata: prefixes are no automata")
 	}
 	short, err := phonenumbers.ShortNumberMetadataCollection()
 	if err != nil {
@@ -504,36 +487,8 @@ var cnFastTables = sync.OnceValues(func() (*fastTables, error) {
 		return nil, fmt.Errorf("identity: CN short-number metadata: %w", err)
 	}
 	t.formats = newAreaFormats(md)
-	if t.idd, err = compileDigitDFA(md.GetInternationalPrefix()); err != nil {
-		return nil, fmt.Errorf("identity: CN international prefix: %w", err)
-	}
-	if p := md.GetNationalPrefixForParsing(); p != "" {
-		if t.npfp, err = compileDigitDFA(p); err != nil {
-			return nil, fmt.Errorf("identity: CN national prefix: %w", err)
-		}
-		// The trunk prefix may be stripped without phonenumbers' regexp
-		// only if that regexp matches it whole with no group taking part:
-		// then nothing is rewritten and no carrier code is recorded.
-		np := md.GetNationalPrefix()
-		re, err := regexp.Compile("^(?:" + p + ")")
-		if err != nil {
-			return nil, fmt.Errorf("identity: CN national prefix: %w", err)
-		}
-		if loc := re.FindStringSubmatchIndex(np); np != "" && loc != nil && loc[0] == 0 && loc[1] == len(np) && noGroup(loc) {
-			t.trunk = np
-		}
-	}
 	return t, nil
 })
-
-func noGroup(loc []int) bool {
-	for _, i := range loc[2:] {
-		if i >= 0 {
-			return false
-		}
-	}
-	return true
-}
 
 // national replays phonenumbers' parse of d (with a leading plus sign when
 // plus is set) up to the national significant number, for the default
@@ -628,6 +583,18 @@ func (t *fastTables) iddLen(d []byte) (int, bool) {
 // prefix that is stripped plainly. It reports false when the national
 // prefix pattern matches anything else, such as a carrier code.
 func (t *fastTables) stripTrunk(n []byte) ([]byte, bool) {
+	if len(n) > 0 && t.npfpRE != nil {
+		loc := t.npfpRE.FindSubmatchIndex(n)
+		switch {
+		case loc == nil:
+			return n, true
+		case !noGroup(loc):
+			return nil, false
+		case t.general.dfa.full(n) && !t.general.dfa.full(n[loc[1]:]):
+			return n, true
+		}
+		return n[loc[1]:], true
+	}
 	if len(n) == 0 || t.npfp == nil {
 		return n, true
 	}

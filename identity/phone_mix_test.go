@@ -14,7 +14,6 @@ import (
 // scvbench's phone_speedup): wherever the fast path decides, it must give
 // the reference's number and the very same error, and it must decide
 // nearly every value of each class the mix holds, not only the mobiles.
-// Foreign numbers are the reference's alone.
 func TestParsePhoneMixFastMatchesReference(t *testing.T) {
 	g, err := workload.New(workload.Config{Records: 20_000, Seed: 3})
 	if err != nil {
@@ -43,7 +42,7 @@ func TestParsePhoneMixFastMatchesReference(t *testing.T) {
 	}
 	// The share of each class the fast path decides, in percent, at
 	// least.
-	minShare := map[string]int{"mobile": 99, "landline": 90, "masked": 100, "placeholder": 100, "service": 90, "invalid": 90, "foreign": 0}
+	minShare := map[string]int{"mobile": 99, "landline": 90, "masked": 100, "placeholder": 100, "service": 90, "invalid": 90, "foreign": 95}
 	got, want := map[string]bool{}, map[string]bool{}
 	for class, n := range total {
 		share := 100 * decided[class] / n
