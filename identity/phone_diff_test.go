@@ -137,8 +137,8 @@ func TestParsePhoneFastMatchesReference(t *testing.T) {
 	// the fast path too: the share of each class it decides, in
 	// percent, at least. (Invalid inputs include the reference's parse
 	// errors, which the fast path leaves to it.)
-	minShare := map[string]int{"ok_landline": 95, "ok_foreign": 75, string(ReasonServicePhone): 80, string(ReasonMaskedPhone): 95,
-		string(ReasonPlaceholderPhone): 99, string(ReasonInvalidPhone): 65}
+	minShare := map[string]int{"ok_landline": 95, "ok_foreign": 75, string(ReasonServicePhone): 95, string(ReasonMaskedPhone): 95,
+		string(ReasonPlaceholderPhone): 99, string(ReasonInvalidPhone): 75}
 	got, want := map[string]bool{}, map[string]bool{}
 	for class, min := range minShare {
 		got[class] = 100*sum.decidedBy[class] >= min*sum.byReason[class]

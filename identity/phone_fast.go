@@ -316,11 +316,13 @@ func (t *fastTables) core(plus bool, d []byte, canon string, extra map[string]st
 	} else if len(d) < 2 || d[0] != '8' || d[1] != '6' {
 		return foreign(d, canon, extra)
 	}
-	nsn, bareCC, ok := t.national(plus, d)
+	nsn, bareCC, carrier, ok := t.national(plus, d)
 	if !ok {
 		return fastResult{}
 	}
-	// A carrier code never got here (stripTrunk refuses them).
+	if carrier {
+		return fastResult{coreResult{err: errPhoneCarrier}, true}
+	}
 	typ := t.numberType(nsn)
 	valid := typ != phonenumbers.UNKNOWN
 	if bareCC && !(valid && (typ == phonenumbers.MOBILE || typ == phonenumbers.FIXED_LINE_OR_MOBILE)) {
@@ -396,11 +398,12 @@ type fastTables struct {
 	possible           []int32 // the general description's possible lengths
 	localOnly          []int32 // and its local-only lengths
 
-	idd     *digitDFA      // international prefix
-	leading *digitDFA      // the region's leading digits, for a shared country code; nil if none
-	npfp    *digitDFA      // national prefix for parsing; nil if none or npfpRE
-	npfpRE  *regexp.Regexp // the same, anchored, when it is no automaton
-	trunk   string         // the national prefix, when npfp strips it plainly; else ""
+	idd       *digitDFA      // international prefix
+	leading   *digitDFA      // the region's leading digits, for a shared country code; nil if none
+	npfp      *digitDFA      // national prefix for parsing; nil if none or no automaton
+	prefixRE  *regexp.Regexp // the same, anchored, as phonenumbers compiles it; nil if none
+	transform bool           // the region has a national prefix transform rule
+	trunk     string         // the national prefix, when npfp strips it plainly; else ""
 }
 
 // numberDesc is one of phonenumbers' number descriptions: possible
@@ -463,7 +466,7 @@ var cnFastTables = sync.OnceValues(func() (*fastTables, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.idd == nil || t.npfpRE != nil {
+	if t.idd == nil || t.npfp == nil {
 		return nil, errors.New("identity: CN metadata: prefixes are no automata")
 	}
 	short, err := phonenumbers.ShortNumberMetadataCollection()
@@ -493,37 +496,39 @@ var cnFastTables = sync.OnceValues(func() (*fastTables, error) {
 // national replays phonenumbers' parse of d (with a leading plus sign when
 // plus is set) up to the national significant number, for the default
 // region CN. bareCC reports that phonenumbers read a leading "86" as the
-// country code without a plus sign (FROM_NUMBER_WITHOUT_PLUS_SIGN). It
+// country code without a plus sign (FROM_NUMBER_WITHOUT_PLUS_SIGN), and
+// carrier that it recorded a carrier code (PreferredDomesticCarrierCode). It
 // reports false whenever the result would not be a national number of +86
 // that the automata can classify, or when it cannot be sure.
-func (t *fastTables) national(plus bool, d []byte) (nsn []byte, bareCC bool, ok bool) {
+func (t *fastTables) national(plus bool, d []byte) (nsn []byte, bareCC, carrier, ok bool) {
 	var nat []byte
 	switch {
 	case plus:
 		// maybeStripInternationalPrefixAndNormalize, then
 		// extractCountryCode: "8" is no country code, "86" is.
 		if len(d) <= 2 || d[0] != '8' || d[1] != '6' {
-			return nil, false, false
+			return nil, false, false, false
 		}
 		nat = d[2:]
 	default:
 		l, ok := t.iddLen(d)
 		switch {
 		case !ok:
-			return nil, false, false
+			return nil, false, false, false
 		case l > 0:
 			full := d[l:]
 			if len(full) <= 2 || full[0] != '8' || full[1] != '6' {
-				return nil, false, false
+				return nil, false, false, false
 			}
 			nat = full[2:]
 		case len(d) >= 2 && d[0] == '8' && d[1] == '6':
 			// The default country code without a plus sign: strip it if
 			// the number is not valid with it but is without it, or is
 			// too long with it.
-			pot, ok := t.stripTrunk(d[2:])
+			// The carrier code is not recorded here.
+			pot, _, ok := t.stripTrunk(d[2:])
 			if !ok {
-				return nil, false, false
+				return nil, false, false, false
 			}
 			if (!t.general.dfa.full(d) && t.general.dfa.full(pot)) || t.testLength(d) == phonenumbers.TOO_LONG {
 				nat, bareCC = pot, true
@@ -535,26 +540,26 @@ func (t *fastTables) national(plus bool, d []byte) (nsn []byte, bareCC bool, ok 
 		}
 	}
 	if len(nat) < phonenumbers.MIN_LENGTH_FOR_NSN {
-		return nil, false, false
+		return nil, false, false, false
 	}
 	// parseHelper strips the trunk prefix only if what remains has a
 	// possible length.
-	if pot, ok := t.stripTrunk(nat); !ok {
-		return nil, false, false
+	if pot, cc, ok := t.stripTrunk(nat); !ok {
+		return nil, false, false, false
 	} else if len(pot) != len(nat) {
 		switch t.testLength(pot) {
 		case phonenumbers.TOO_SHORT, phonenumbers.IS_POSSIBLE_LOCAL_ONLY, phonenumbers.INVALID_LENGTH:
 		default:
-			nat = pot
+			nat, carrier = pot, cc
 		}
 	}
 	// A national number with leading zeros keeps them: phonenumbers
 	// records them as Italian leading zeros and writes them back in
 	// front of the rest, so its national significant number is nat.
 	if len(nat) < phonenumbers.MIN_LENGTH_FOR_NSN || len(nat) > phonenumbers.MAX_LENGTH_FOR_NSN {
-		return nil, false, false
+		return nil, false, false, false
 	}
-	return nat, bareCC, true
+	return nat, bareCC, carrier, true
 }
 
 // iddLen returns the length of the international prefix d starts with, or
@@ -579,37 +584,41 @@ func (t *fastTables) iddLen(d []byte) (int, bool) {
 	return l, true
 }
 
-// stripTrunk is maybeStripNationalPrefixAndCarrierCode for a national
-// prefix that is stripped plainly. It reports false when the national
-// prefix pattern matches anything else, such as a carrier code.
-func (t *fastTables) stripTrunk(n []byte) ([]byte, bool) {
-	if len(n) > 0 && t.npfpRE != nil {
-		loc := t.npfpRE.FindSubmatchIndex(n)
-		switch {
-		case loc == nil:
-			return n, true
-		case !noGroup(loc):
-			return nil, false
-		case t.general.dfa.full(n) && !t.general.dfa.full(n[loc[1]:]):
-			return n, true
+// stripTrunk is maybeStripNationalPrefixAndCarrierCode: it returns n
+// without its national prefix when phonenumbers would strip it, and
+// whether phonenumbers would record a carrier code. A plainly stripped
+// trunk prefix is decided by the automaton; anything else by
+// phonenumbers' own regexp. It reports false when the prefix would be
+// rewritten by the region's transform rule.
+func (t *fastTables) stripTrunk(n []byte) (rest []byte, carrier bool, ok bool) {
+	if len(n) == 0 || t.prefixRE == nil {
+		return n, false, true
+	}
+	if t.npfp != nil {
+		set := t.npfp.prefixes(n)
+		if set == 0 {
+			return n, false, true
 		}
-		return n[loc[1]:], true
+		if t.trunk != "" && set == 1<<len(t.trunk) && string(n[:len(t.trunk)]) == t.trunk {
+			rest := n[len(t.trunk):]
+			if t.general.dfa.full(n) && !t.general.dfa.full(rest) {
+				return n, false, true
+			}
+			return rest, false, true
+		}
 	}
-	if len(n) == 0 || t.npfp == nil {
-		return n, true
+	loc := t.prefixRE.FindSubmatchIndex(n)
+	if loc == nil {
+		return n, false, true
 	}
-	set := t.npfp.prefixes(n)
-	if set == 0 {
-		return n, true
+	groups := len(loc)/2 - 1
+	if t.transform && loc[2*groups] >= 0 {
+		return nil, false, false
 	}
-	if t.trunk == "" || set != 1<<len(t.trunk) || string(n[:len(t.trunk)]) != t.trunk {
-		return nil, false
+	if t.general.dfa.full(n) && !t.general.dfa.full(n[loc[1]:]) {
+		return n, false, true
 	}
-	rest := n[len(t.trunk):]
-	if t.general.dfa.full(n) && !t.general.dfa.full(rest) {
-		return n, true
-	}
-	return rest, true
+	return n[loc[1]:], groups > 0 && loc[2] >= 0 && loc[3] > loc[2], true
 }
 
 // testLength is phonenumbers' testNumberLength for an unknown type.

@@ -72,19 +72,22 @@ func foreign(d []byte, canon string, extra map[string]struct{}) fastResult {
 	if main == nil || len(d) < phonenumbers.MIN_LENGTH_FOR_NSN {
 		return fastResult{}
 	}
-	nat := d
-	if pot, ok := main.stripTrunk(nat); !ok {
+	nat, carrier := d, false
+	if pot, cc, ok := main.stripTrunk(nat); !ok {
 		return fastResult{}
 	} else if len(pot) != len(nat) {
 		switch main.testLength(pot) {
 		case phonenumbers.TOO_SHORT, phonenumbers.IS_POSSIBLE_LOCAL_ONLY, phonenumbers.INVALID_LENGTH:
 		default:
-			nat = pot
+			nat, carrier = pot, cc
 		}
 	}
 	// Leading zeros are kept (see national).
 	if len(nat) < phonenumbers.MIN_LENGTH_FOR_NSN || len(nat) > phonenumbers.MAX_LENGTH_FOR_NSN {
 		return fastResult{}
+	}
+	if carrier {
+		return fastResult{coreResult{err: errPhoneCarrier}, true}
 	}
 	// GetRegionCodeForNumber, then the number type with that region's
 	// metadata.

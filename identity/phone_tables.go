@@ -44,20 +44,18 @@ func newFastTables(md *phonenumbers.PhoneMetadata) (*fastTables, error) {
 	// Only the mainland fast path reads an international prefix.
 	t.idd, _ = compileDigitDFA(md.GetInternationalPrefix())
 	if p := md.GetNationalPrefixForParsing(); p != "" {
-		re, err := regexp.Compile("^(?:" + p + ")")
-		if err != nil {
+		if t.prefixRE, err = regexp.Compile("^(?:" + p + ")"); err != nil {
 			return nil, fmt.Errorf("identity: %s national prefix: %w", md.GetId(), err)
 		}
-		if t.npfp, err = compileDigitDFA(p); err != nil {
-			// An anchor (JP's ends with "$"): phonenumbers' own regexp
-			// decides, in stripTrunk.
-			t.npfpRE = re
-		}
+		t.transform = md.GetNationalPrefixTransformRule() != ""
+		// An automaton decides the plain trunk prefix; where the pattern
+		// is none (Japan's ends with "$"), phonenumbers' regexp does.
+		t.npfp, _ = compileDigitDFA(p)
 		// The trunk prefix may be stripped without phonenumbers' regexp
 		// only if that regexp matches it whole with no group taking part:
 		// then nothing is rewritten and no carrier code is recorded.
 		np := md.GetNationalPrefix()
-		if loc := re.FindStringSubmatchIndex(np); np != "" && loc != nil && loc[0] == 0 && loc[1] == len(np) && noGroup(loc) {
+		if loc := t.prefixRE.FindStringSubmatchIndex(np); np != "" && loc != nil && loc[0] == 0 && loc[1] == len(np) && noGroup(loc) {
 			t.trunk = np
 		}
 	}
