@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // The differential test: the fast path must give exactly what the
@@ -52,24 +54,24 @@ func TestParsePhoneFastMatchesReference(t *testing.T) {
 
 	type tally struct {
 		decided, mobiles, mobilesDecided int
-		byReason                         map[string]int
+		byReason, decidedBy              map[string]int // by diffClass
 		mismatches                       []string
 	}
 	var (
 		mu   sync.Mutex
-		sum  = tally{byReason: map[string]int{}}
+		sum  = tally{byReason: map[string]int{}, decidedBy: map[string]int{}}
 		wg   sync.WaitGroup
 		next = make(chan int)
 	)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
-			local := tally{byReason: map[string]int{}}
+			local := tally{byReason: map[string]int{}, decidedBy: map[string]int{}}
 			for c := range next {
 				r := rand.New(rand.NewPCG(20261018, uint64(c)))
 				for range chunk {
 					raw := genPhoneInput(r)
 					rph, rerr := parseReference(raw, "CN", diffExtra)
-					local.byReason[reasonOf(rerr)]++
+					local.byReason[diffClass(rph, rerr)]++
 					mobile := rerr == nil && rph.Mobile() && rph.Region() == "CN"
 					if mobile {
 						local.mobiles++
@@ -79,6 +81,7 @@ func TestParsePhoneFastMatchesReference(t *testing.T) {
 						continue
 					}
 					local.decided++
+					local.decidedBy[diffClass(rph, rerr)]++
 					if mobile {
 						local.mobilesDecided++
 					}
@@ -96,6 +99,9 @@ func TestParsePhoneFastMatchesReference(t *testing.T) {
 			for k, v := range local.byReason {
 				sum.byReason[k] += v
 			}
+			for k, v := range local.decidedBy {
+				sum.decidedBy[k] += v
+			}
 			sum.mismatches = append(sum.mismatches, local.mismatches...)
 		})
 	}
@@ -112,14 +118,14 @@ func TestParsePhoneFastMatchesReference(t *testing.T) {
 		}
 		t.Errorf("mismatch: %s", m)
 	}
-	t.Logf("%d inputs: reference results %v; fast path decided %d (%.1f%%), %d of %d valid mainland mobiles (%.2f%%); %d mismatches",
-		total, sum.byReason, sum.decided, 100*float64(sum.decided)/float64(total),
+	t.Logf("%d inputs: reference results %v; fast path decided %d (%.1f%%: %v), %d of %d valid mainland mobiles (%.2f%%); %d mismatches",
+		total, sum.byReason, sum.decided, 100*float64(sum.decided)/float64(total), sum.decidedBy,
 		sum.mobilesDecided, sum.mobiles, 100*float64(sum.mobilesDecided)/float64(sum.mobiles), len(sum.mismatches))
 
 	// The generator must exercise every outcome, and the fast path must
 	// take nearly every mobile: a fast path that handed everything over
 	// would agree trivially.
-	for _, reason := range []string{"ok", string(ReasonInvalidPhone), string(ReasonMaskedPhone), string(ReasonServicePhone), string(ReasonPlaceholderPhone)} {
+	for _, reason := range []string{"ok", "ok_landline", "ok_foreign", string(ReasonInvalidPhone), string(ReasonMaskedPhone), string(ReasonServicePhone), string(ReasonPlaceholderPhone)} {
 		if sum.byReason[reason] < total/100 {
 			t.Errorf("only %d of %d inputs gave %s: the generator is skewed", sum.byReason[reason], total, reason)
 		}
@@ -127,6 +133,35 @@ func TestParsePhoneFastMatchesReference(t *testing.T) {
 	if sum.mobilesDecided < sum.mobiles*97/100 {
 		t.Errorf("fast path decided only %d of %d valid mainland mobiles", sum.mobilesDecided, sum.mobiles)
 	}
+	// Landlines, foreign numbers, service numbers and refusals take
+	// the fast path too: the share of each class it decides, in
+	// percent, at least. (Invalid inputs include the reference's parse
+	// errors, which the fast path leaves to it.)
+	minShare := map[string]int{"ok_landline": 95, "ok_foreign": 75, string(ReasonServicePhone): 95, string(ReasonMaskedPhone): 95,
+		string(ReasonPlaceholderPhone): 99, string(ReasonInvalidPhone): 75}
+	got, want := map[string]bool{}, map[string]bool{}
+	for class, min := range minShare {
+		got[class] = 100*sum.decidedBy[class] >= min*sum.byReason[class]
+		want[class] = true
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("classes the fast path decides enough of (-want +got):\n%s", diff)
+	}
+}
+
+// diffClass names what the reference made of an input: "ok" for a
+// mainland mobile, "ok_landline" for another mainland number,
+// "ok_foreign" for a foreign one, or the reason of its refusal.
+func diffClass(ph Phone, err error) string {
+	switch {
+	case err != nil:
+		return reasonOf(err)
+	case ph.Region() != "CN":
+		return "ok_foreign"
+	case !ph.Mobile():
+		return "ok_landline"
+	}
+	return "ok"
 }
 
 func reasonOf(err error) string {

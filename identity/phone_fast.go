@@ -5,18 +5,24 @@ import (
 	"fmt"
 	"regexp"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/unicode/norm"
 )
 
 // This file holds the fast path for mainland numbers. It reads the input
 // in one pass over its bytes, applies ParsePhone's rules exactly as
 // parseReference does, and then replays what phonenumbers does with the
 // digits (international prefix, country code, trunk prefix, number type)
-// with automata compiled from phonenumbers' CN metadata. It decides only
-// masked and malformed inputs and valid mainland mobile numbers, and hands
-// everything else to the reference path.
+// with automata compiled from phonenumbers' CN metadata (and its CN
+// short-number metadata). It decides malformed, masked and junk inputs and
+// every number that phonenumbers reads as a national number of +86: valid
+// mobiles and fixed lines, service numbers, short codes and invalid
+// numbers. It hands everything else (foreign numbers, numbers with a
+// carrier code or a leading zero, a short code possibly dialled behind an
+// area code) to the reference path.
 
 // parseFast parses raw with the default region CN. When ok is false it has
 // decided nothing and the reference path must.
@@ -48,7 +54,7 @@ func parseFast(raw string, extra map[string]struct{}) (ph Phone, err error, ok b
 	}
 	for i := lo; i < hi; i++ {
 		if tok[i] == '\n' {
-			return Phone{}, nil, false // not a separator: the reference decides
+			tok[i] = '?' // white space inside is no separator
 		}
 	}
 
@@ -62,6 +68,11 @@ func parseFast(raw string, extra map[string]struct{}) (ph Phone, err error, ok b
 			if (i == lo || !isMaskToken(tok[i-1])) && (i+1 == hi || !isMaskToken(tok[i+1])) {
 				m, marked = i, true
 			}
+		}
+	}
+	for i := lo; i < m; i++ {
+		if tok[i] == '?' {
+			return Phone{}, errPhoneCharacter, true
 		}
 	}
 	for i := lo; i < m; i++ {
@@ -94,6 +105,7 @@ func parseFast(raw string, extra map[string]struct{}) (ph Phone, err error, ok b
 
 	var digits [maxPhoneInput]byte
 	nd, plus := 0, false
+	dash, headDigits := -1, 0 // the last '-' and the digits before it
 	for i := lo; i < m; i++ {
 		switch c := tok[i]; c {
 		case '+':
@@ -101,7 +113,9 @@ func parseFast(raw string, extra map[string]struct{}) (ph Phone, err error, ok b
 				return Phone{}, errPhonePlus, true
 			}
 			plus = true
-		case ' ', '-', '.', 's':
+		case '-':
+			dash, headDigits = i, nd
+		case ' ', '.', 's':
 		default:
 			digits[nd] = c
 			nd++
@@ -116,27 +130,47 @@ func parseFast(raw string, extra map[string]struct{}) (ph Phone, err error, ok b
 		canon = raw[pos[lo]:pos[hi]]
 	}
 
-	// The reference tries a final "-123" as an extension only when the
-	// whole number is invalid, and core decides only valid numbers: the
-	// rule never applies here.
-	ph, err, ok = t.core(plus, digits[:nd], canon, extra)
-	if !ok {
+	whole := t.core(plus, digits[:nd], canon, extra)
+	if !whole.decided {
 		return Phone{}, nil, false
 	}
-	if err != nil {
-		return Phone{}, err, true
+	// A final "-123" is an extension only after a landline that is
+	// complete without it, and only when the whole is not a valid number
+	// (see parseReference).
+	if tail := hi - dash - 1; !marked && dash >= 0 && tail > 0 && tail <= maxTrailingExtensionDigits &&
+		nd-headDigits == tail && whole.err != nil && errors.Is(whole.err, ErrInvalidPhone) {
+		if headDigits == 0 {
+			return Phone{}, whole.err, true
+		}
+		pre := t.core(plus, digits[:headDigits], "", extra)
+		switch {
+		case !pre.decided:
+			return Phone{}, nil, false
+		case !pre.landline:
+			return Phone{}, whole.err, true
+		case pre.err != nil:
+			return Phone{}, pre.err, true
+		}
+		pre.phone.ext = string(digits[headDigits:nd])
+		return pre.phone, nil, true
 	}
-	ph.ext = ext
-	return ph, nil, true
+	if whole.err != nil {
+		return Phone{}, whole.err, true
+	}
+	whole.phone.ext = ext
+	return whole.phone, nil, true
 }
 
 // tokenize folds raw to one token per rune, as NFKC and ParsePhone's rules
 // see it, and records where each token starts in raw. The tokens are
 // '0'-'9', '+', ' ' (a space), '\n' (other white space, which only
 // TrimSpace removes), '-', '.', 's' (another separator), '*' (a mask
-// character other than x), 'x' (x or X), '#', 'z' (转 or 分机) and 'E'
-// ("ext" or "ext." in any case). It reports false for any other rune,
-// which the reference must judge.
+// character other than x), 'x' (x or X), '#', 'z' (转 or 分机), 'E'
+// ("ext" or "ext." in any case) and '?' (any other rune that NFKC leaves
+// as it is and that composes with nothing before it, which the reference
+// refuses wherever it stands). It reports false for any other rune (white
+// space outside the list, a rune that NFKC changes or that may compose
+// with the one before, invalid UTF-8), which the reference must judge.
 func tokenize(raw string, tok *[maxPhoneInput]byte, pos *[maxPhoneInput + 1]uint8) (int, bool) {
 	n := 0
 	for i := 0; i < len(raw); {
@@ -159,7 +193,7 @@ func tokenize(raw string, tok *[maxPhoneInput]byte, pos *[maxPhoneInput + 1]uint
 			case 't', 'T':
 				k = 't'
 			default:
-				return 0, false
+				k = '?'
 			}
 		} else {
 			var r rune
@@ -194,6 +228,8 @@ func tokenize(raw string, tok *[maxPhoneInput]byte, pos *[maxPhoneInput + 1]uint
 				k = 'F'
 			case r == '机':
 				k = 'J'
+			case isOtherRune(raw[i:], r, size):
+				k = '?'
 			default:
 				return 0, false
 			}
@@ -211,7 +247,9 @@ func tokenize(raw string, tok *[maxPhoneInput]byte, pos *[maxPhoneInput + 1]uint
 		switch tok[r] {
 		case 'e':
 			if r+2 >= n || tok[r+1] != 'x' || tok[r+2] != 't' {
-				return 0, false
+				tok[w] = '?'
+				r++
+				break
 			}
 			tok[w] = 'E'
 			r += 3
@@ -220,18 +258,34 @@ func tokenize(raw string, tok *[maxPhoneInput]byte, pos *[maxPhoneInput + 1]uint
 			}
 		case 'F':
 			if r+1 >= n || tok[r+1] != 'J' {
-				return 0, false
+				tok[w] = '?'
+				r++
+				break
 			}
 			tok[w] = 'z'
 			r += 2
 		case 't', 'J':
-			return 0, false
+			tok[w] = '?'
+			r++
 		default:
 			r++
 		}
 	}
 	pos[w] = uint8(len(raw))
 	return w, true
+}
+
+// isOtherRune reports whether r, the first rune of s and size bytes long,
+// is a rune that NFKC leaves as it is whatever surrounds it, provided the
+// rune after it is one as well or one of tokenize's own: it has no
+// decomposition and does not compose with the rune before it. It must not
+// be white space, which TrimSpace would remove.
+func isOtherRune(s string, r rune, size int) bool {
+	if r == utf8.RuneError && size == 1 || unicode.IsSpace(r) {
+		return false
+	}
+	p := norm.NFKC.PropertiesString(s)
+	return p.BoundaryBefore() && len(p.Decomposition()) == 0
 }
 
 func isMaskToken(k byte) bool { return k == '*' || k == 'x' }
@@ -243,20 +297,71 @@ func btoi(b bool) int {
 	return 0
 }
 
-// core replays phonenumbers on d, the digits of a number (after a plus
-// sign when plus is set), for the default region CN, and decides the
-// result when it is a mobile number. canon, if not empty, is the input
+// fastResult is what core made of a digit string: a coreResult, and
+// whether it is decided at all.
+type fastResult struct {
+	coreResult
+	decided bool
+}
+
+// core replays phonenumbers and referenceCore on d, the digits of a number
+// (after a plus sign when plus is set), for the default region CN. It
+// decides every number that phonenumbers reads as a national number of
+// +86 the automata can classify, except a landline that might end in a
+// short code behind its area code. canon, if not empty, is the input
 // itself when it might already be the E.164 form.
-func (t *fastTables) core(plus bool, d []byte, canon string, extra map[string]struct{}) (Phone, error, bool) {
+func (t *fastTables) core(plus bool, d []byte, canon string, extra map[string]struct{}) fastResult {
 	if !plus {
 		d = d[ipDialPrefixLen(d):]
+	} else if len(d) < 2 || d[0] != '8' || d[1] != '6' {
+		return foreign(d, canon, extra)
 	}
-	nsn, ok := t.national(plus, d)
-	if !ok || t.numberType(nsn) != phonenumbers.MOBILE {
-		return Phone{}, nil, false
+	nsn, bareCC, carrier, ok := t.national(plus, d)
+	if !ok {
+		return fastResult{}
 	}
-	// A bare country code is accepted before a mobile; a carrier code
-	// never got here (stripTrunk refuses them).
+	if carrier {
+		return fastResult{coreResult{err: errPhoneCarrier}, true}
+	}
+	typ := t.numberType(nsn)
+	valid := typ != phonenumbers.UNKNOWN
+	if bareCC && !(valid && (typ == phonenumbers.MOBILE || typ == phonenumbers.FIXED_LINE_OR_MOBILE)) {
+		return fastResult{coreResult{err: errPhoneBareCC}, true}
+	}
+	if !valid {
+		if cnServiceCode(nsn) || t.isShortCode(nsn) {
+			return fastResult{coreResult{err: errPhoneShortCode}, true}
+		}
+		return fastResult{coreResult{err: errPhoneNotValid}, true}
+	}
+	res := coreResult{landline: typ == phonenumbers.FIXED_LINE || typ == phonenumbers.FIXED_LINE_OR_MOBILE}
+	var line lineType
+	switch typ {
+	case phonenumbers.MOBILE:
+		line = lineMobile
+	case phonenumbers.FIXED_LINE:
+		line = lineFixed
+	case phonenumbers.FIXED_LINE_OR_MOBILE:
+		line = lineFixedOrMobile
+	case phonenumbers.PERSONAL_NUMBER, phonenumbers.PAGER:
+		line = lineOther
+	default: // TOLL_FREE, PREMIUM_RATE, SHARED_COST, VOIP, UAN, VOICEMAIL
+		res.err = errPhoneServiceType
+		return fastResult{res, true}
+	}
+	if res.landline {
+		// The reference refuses a landline whose subscriber part, after
+		// the area code phonenumbers finds by formatting the number, is
+		// a short code.
+		ac, ok := t.areaCodeLen(nsn)
+		if !ok {
+			return fastResult{}
+		}
+		if sub := nsn[ac:]; ac > 0 && ac < len(nsn) && (cnServiceCode(sub) || (sub[0] != '0' && t.isShortCode(sub))) {
+			res.err = errPhoneServiceLine
+			return fastResult{res, true}
+		}
+	}
 	var e164 string
 	if len(canon) == 3+len(nsn) && canon[:3] == "+86" && canon[3:] == string(nsn) {
 		e164 = canon
@@ -264,24 +369,41 @@ func (t *fastTables) core(plus bool, d []byte, canon string, extra map[string]st
 		var b [3 + maxPhoneInput]byte
 		e164 = string(append(append(b[:0], "+86"...), nsn...))
 	}
-	if isPlaceholder(e164, lineMobile, extra) {
-		return Phone{}, errPhonePlaceholder, true
+	if isPlaceholder(e164, line, extra) {
+		res.err = errPhonePlaceholder
+		return fastResult{res, true}
 	}
-	return Phone{e164: e164, region: "CN", line: lineMobile}, nil, true
+	res.phone = Phone{e164: e164, region: "CN", line: line}
+	return fastResult{res, true}
+}
+
+// isShortCode is phonenumbers' IsValidShortNumber for a number of +86
+// with national significant number nsn.
+func (t *fastTables) isShortCode(nsn []byte) bool {
+	return t.shortGeneral.matches(nsn) && t.shortCode.matches(nsn)
 }
 
 // fastTables is what the fast path knows of the CN metadata.
 type fastTables struct {
 	// The number descriptions getNumberTypeHelper tests, in its order.
 	general, premium, tollFree, shared, voip, personal, pager, uan, voicemail, fixed, mobile numberDesc
+	// The short-number descriptions IsValidShortNumber tests.
+	shortGeneral, shortCode numberDesc
+	// The formats phonenumbers chooses from to write a number in the
+	// international format, which GetLengthOfGeographicalAreaCode
+	// reads the area code from; nil when they are not understood.
+	formats []areaFormat
 
 	sameMobileAndFixed bool
 	possible           []int32 // the general description's possible lengths
 	localOnly          []int32 // and its local-only lengths
 
-	idd   *digitDFA // international prefix
-	npfp  *digitDFA // national prefix for parsing; nil if none
-	trunk string    // the national prefix, when npfp strips it plainly; else ""
+	idd       *digitDFA      // international prefix
+	leading   *digitDFA      // the region's leading digits, for a shared country code; nil if none
+	npfp      *digitDFA      // national prefix for parsing; nil if none or no automaton
+	prefixRE  *regexp.Regexp // the same, anchored, as phonenumbers compiles it; nil if none
+	transform bool           // the region has a national prefix transform rule
+	trunk     string         // the national prefix, when npfp strips it plainly; else ""
 }
 
 // numberDesc is one of phonenumbers' number descriptions: possible
@@ -340,100 +462,76 @@ var cnFastTables = sync.OnceValues(func() (*fastTables, error) {
 		return nil, errors.New("identity: CN metadata: +86 is shared")
 	}
 
-	t := &fastTables{
-		sameMobileAndFixed: md.GetSameMobileAndFixedLinePattern(),
-		possible:           md.GetGeneralDesc().GetPossibleLength(),
-		localOnly:          md.GetGeneralDesc().GetPossibleLengthLocalOnly(),
+	t, err := newFastTables(md)
+	if err != nil {
+		return nil, err
 	}
-	if len(t.possible) == 0 {
-		return nil, errors.New("identity: CN metadata: no possible lengths")
+	if t.idd == nil || t.npfp == nil {
+		return nil, errors.New("identity: CN metadata: prefixes are no automata")
 	}
-	for _, c := range []struct {
-		dst  *numberDesc
-		desc *phonenumbers.PhoneNumberDesc
-	}{
-		{&t.general, md.GetGeneralDesc()},
-		{&t.premium, md.GetPremiumRate()},
-		{&t.tollFree, md.GetTollFree()},
-		{&t.shared, md.GetSharedCost()},
-		{&t.voip, md.GetVoip()},
-		{&t.personal, md.GetPersonalNumber()},
-		{&t.pager, md.GetPager()},
-		{&t.uan, md.GetUan()},
-		{&t.voicemail, md.GetVoicemail()},
-		{&t.fixed, md.GetFixedLine()},
-		{&t.mobile, md.GetMobile()},
-	} {
-		if *c.dst, err = newNumberDesc(c.desc); err != nil {
-			return nil, fmt.Errorf("identity: CN metadata: %w", err)
+	short, err := phonenumbers.ShortNumberMetadataCollection()
+	if err != nil {
+		return nil, err
+	}
+	var smd *phonenumbers.PhoneMetadata
+	for _, m := range short.GetMetadata() {
+		if m.GetId() == "CN" {
+			smd = m
+			break
 		}
 	}
-	if t.idd, err = compileDigitDFA(md.GetInternationalPrefix()); err != nil {
-		return nil, fmt.Errorf("identity: CN international prefix: %w", err)
+	if smd == nil {
+		return nil, errors.New("identity: no CN short-number metadata")
 	}
-	if p := md.GetNationalPrefixForParsing(); p != "" {
-		if t.npfp, err = compileDigitDFA(p); err != nil {
-			return nil, fmt.Errorf("identity: CN national prefix: %w", err)
-		}
-		// The trunk prefix may be stripped without phonenumbers' regexp
-		// only if that regexp matches it whole with no group taking part:
-		// then nothing is rewritten and no carrier code is recorded.
-		np := md.GetNationalPrefix()
-		re, err := regexp.Compile("^(?:" + p + ")")
-		if err != nil {
-			return nil, fmt.Errorf("identity: CN national prefix: %w", err)
-		}
-		if loc := re.FindStringSubmatchIndex(np); np != "" && loc != nil && loc[0] == 0 && loc[1] == len(np) && noGroup(loc) {
-			t.trunk = np
-		}
+	if t.shortGeneral, err = newNumberDesc(smd.GetGeneralDesc()); err != nil {
+		return nil, fmt.Errorf("identity: CN short-number metadata: %w", err)
 	}
+	if t.shortCode, err = newNumberDesc(smd.GetShortCode()); err != nil {
+		return nil, fmt.Errorf("identity: CN short-number metadata: %w", err)
+	}
+	t.formats = newAreaFormats(md)
 	return t, nil
 })
 
-func noGroup(loc []int) bool {
-	for _, i := range loc[2:] {
-		if i >= 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // national replays phonenumbers' parse of d (with a leading plus sign when
 // plus is set) up to the national significant number, for the default
-// region CN. It reports false whenever the result would not be a national
-// number of +86 that the automata can classify, or when it cannot be sure.
-func (t *fastTables) national(plus bool, d []byte) ([]byte, bool) {
+// region CN. bareCC reports that phonenumbers read a leading "86" as the
+// country code without a plus sign (FROM_NUMBER_WITHOUT_PLUS_SIGN), and
+// carrier that it recorded a carrier code (PreferredDomesticCarrierCode). It
+// reports false whenever the result would not be a national number of +86
+// that the automata can classify, or when it cannot be sure.
+func (t *fastTables) national(plus bool, d []byte) (nsn []byte, bareCC, carrier, ok bool) {
 	var nat []byte
 	switch {
 	case plus:
 		// maybeStripInternationalPrefixAndNormalize, then
 		// extractCountryCode: "8" is no country code, "86" is.
 		if len(d) <= 2 || d[0] != '8' || d[1] != '6' {
-			return nil, false
+			return nil, false, false, false
 		}
 		nat = d[2:]
 	default:
 		l, ok := t.iddLen(d)
 		switch {
 		case !ok:
-			return nil, false
+			return nil, false, false, false
 		case l > 0:
 			full := d[l:]
 			if len(full) <= 2 || full[0] != '8' || full[1] != '6' {
-				return nil, false
+				return nil, false, false, false
 			}
 			nat = full[2:]
 		case len(d) >= 2 && d[0] == '8' && d[1] == '6':
 			// The default country code without a plus sign: strip it if
 			// the number is not valid with it but is without it, or is
 			// too long with it.
-			pot, ok := t.stripTrunk(d[2:])
+			// The carrier code is not recorded here.
+			pot, _, ok := t.stripTrunk(d[2:])
 			if !ok {
-				return nil, false
+				return nil, false, false, false
 			}
 			if (!t.general.dfa.full(d) && t.general.dfa.full(pot)) || t.testLength(d) == phonenumbers.TOO_LONG {
-				nat = pot
+				nat, bareCC = pot, true
 			} else {
 				nat = d
 			}
@@ -442,23 +540,26 @@ func (t *fastTables) national(plus bool, d []byte) ([]byte, bool) {
 		}
 	}
 	if len(nat) < phonenumbers.MIN_LENGTH_FOR_NSN {
-		return nil, false
+		return nil, false, false, false
 	}
 	// parseHelper strips the trunk prefix only if what remains has a
 	// possible length.
-	if pot, ok := t.stripTrunk(nat); !ok {
-		return nil, false
+	if pot, cc, ok := t.stripTrunk(nat); !ok {
+		return nil, false, false, false
 	} else if len(pot) != len(nat) {
 		switch t.testLength(pot) {
 		case phonenumbers.TOO_SHORT, phonenumbers.IS_POSSIBLE_LOCAL_ONLY, phonenumbers.INVALID_LENGTH:
 		default:
-			nat = pot
+			nat, carrier = pot, cc
 		}
 	}
-	if len(nat) < phonenumbers.MIN_LENGTH_FOR_NSN || len(nat) > phonenumbers.MAX_LENGTH_FOR_NSN || nat[0] == '0' {
-		return nil, false
+	// A national number with leading zeros keeps them: phonenumbers
+	// records them as Italian leading zeros and writes them back in
+	// front of the rest, so its national significant number is nat.
+	if len(nat) < phonenumbers.MIN_LENGTH_FOR_NSN || len(nat) > phonenumbers.MAX_LENGTH_FOR_NSN {
+		return nil, false, false, false
 	}
-	return nat, true
+	return nat, bareCC, carrier, true
 }
 
 // iddLen returns the length of the international prefix d starts with, or
@@ -483,25 +584,41 @@ func (t *fastTables) iddLen(d []byte) (int, bool) {
 	return l, true
 }
 
-// stripTrunk is maybeStripNationalPrefixAndCarrierCode for a national
-// prefix that is stripped plainly. It reports false when the national
-// prefix pattern matches anything else, such as a carrier code.
-func (t *fastTables) stripTrunk(n []byte) ([]byte, bool) {
-	if len(n) == 0 || t.npfp == nil {
-		return n, true
+// stripTrunk is maybeStripNationalPrefixAndCarrierCode: it returns n
+// without its national prefix when phonenumbers would strip it, and
+// whether phonenumbers would record a carrier code. A plainly stripped
+// trunk prefix is decided by the automaton; anything else by
+// phonenumbers' own regexp. It reports false when the prefix would be
+// rewritten by the region's transform rule.
+func (t *fastTables) stripTrunk(n []byte) (rest []byte, carrier bool, ok bool) {
+	if len(n) == 0 || t.prefixRE == nil {
+		return n, false, true
 	}
-	set := t.npfp.prefixes(n)
-	if set == 0 {
-		return n, true
+	if t.npfp != nil {
+		set := t.npfp.prefixes(n)
+		if set == 0 {
+			return n, false, true
+		}
+		if t.trunk != "" && set == 1<<len(t.trunk) && string(n[:len(t.trunk)]) == t.trunk {
+			rest := n[len(t.trunk):]
+			if t.general.dfa.full(n) && !t.general.dfa.full(rest) {
+				return n, false, true
+			}
+			return rest, false, true
+		}
 	}
-	if t.trunk == "" || set != 1<<len(t.trunk) || string(n[:len(t.trunk)]) != t.trunk {
-		return nil, false
+	loc := t.prefixRE.FindSubmatchIndex(n)
+	if loc == nil {
+		return n, false, true
 	}
-	rest := n[len(t.trunk):]
-	if t.general.dfa.full(n) && !t.general.dfa.full(rest) {
-		return n, true
+	groups := len(loc)/2 - 1
+	if t.transform && loc[2*groups] >= 0 {
+		return nil, false, false
 	}
-	return rest, true
+	if t.general.dfa.full(n) && !t.general.dfa.full(n[loc[1]:]) {
+		return n, false, true
+	}
+	return n[loc[1]:], groups > 0 && loc[2] >= 0 && loc[3] > loc[2], true
 }
 
 // testLength is phonenumbers' testNumberLength for an unknown type.

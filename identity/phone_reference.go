@@ -106,8 +106,10 @@ func referenceCore(plus bool, digits, region string, extra map[string]struct{}) 
 		// IP-dialling prefixes (or was in a place where we do not strip).
 		return coreResult{err: errPhoneCarrier}
 	}
-	valid := phonenumbers.IsValidNumber(n)
+	// One number type serves validity too: IsValidNumber is the type
+	// helper's UNKNOWN with the same region and metadata.
 	typ := phonenumbers.GetNumberType(n)
+	valid := typ != phonenumbers.UNKNOWN
 	if n.GetCountryCodeSource() == phonenumbers.PhoneNumber_FROM_NUMBER_WITHOUT_PLUS_SIGN &&
 		!(valid && (typ == phonenumbers.MOBILE || typ == phonenumbers.FIXED_LINE_OR_MOBILE)) {
 		return coreResult{err: errPhoneBareCC}
@@ -135,7 +137,7 @@ func referenceCore(plus bool, digits, region string, extra map[string]struct{}) 
 		return res
 	}
 	if res.landline && n.GetCountryCode() == 86 {
-		if ac := phonenumbers.GetLengthOfGeographicalAreaCode(n); ac > 0 && ac < len(nsn) && cnShortCode(nsn[ac:]) {
+		if ac := cnAreaCodeLen(n); ac > 0 && ac < len(nsn) && cnShortCode(nsn[ac:]) {
 			res.err = errPhoneServiceLine
 			return res
 		}
@@ -150,6 +152,24 @@ func referenceCore(plus bool, digits, region string, extra map[string]struct{}) 
 	}
 	res.phone = Phone{e164: e164, region: phonenumbers.GetRegionCodeForNumber(n), line: line}
 	return res
+}
+
+// cnAreaCodeLen is phonenumbers.GetLengthOfGeographicalAreaCode for n, a
+// parsed mainland fixed line (a CN number of type FIXED_LINE or
+// FIXED_LINE_OR_MOBILE), without the three number types it would work out
+// again: for such a number it is the length of the first group after the
+// country code in the international format, when another group follows.
+func cnAreaCodeLen(n *phonenumbers.PhoneNumber) int {
+	if metadataByRegion()["CN"].GetNationalPrefix() == "" {
+		// A plan without a national prefix has no area codes to
+		// phonenumbers: let it say so.
+		return phonenumbers.GetLengthOfGeographicalAreaCode(n)
+	}
+	groups := phonenumbers.NON_DIGITS_PATTERN.Split(phonenumbers.Format(n, phonenumbers.INTERNATIONAL), -1)
+	if len(groups) <= 3 {
+		return 0
+	}
+	return len(groups[2])
 }
 
 // cnShortCode reports whether sub, the subscriber part of a mainland

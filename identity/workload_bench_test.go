@@ -2,11 +2,14 @@ package identity_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"path"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/nyaruka/phonenumbers"
 	"github.com/scv-go/scv/identity"
 	"github.com/scv-go/scv/internal/workload"
 )
@@ -58,4 +61,79 @@ func BenchmarkParsePhoneMix(b *testing.B) {
 		_, _ = identity.ParsePhone(mix[i%len(mix)], "CN")
 		i++
 	}
+}
+
+// BenchmarkParsePhoneMixByClass splits the workload's phone mix by what
+// ParsePhone makes of each value (a mainland mobile or landline, a
+// foreign number, or a masked, placeholder, service or invalid value) and
+// times, per class and for the whole mix ("all"), ParsePhone against
+// phonenumbers.Parse + Format on the same inputs in the same iteration.
+// It reports "speedup" (how many times faster ParsePhone is) and the time
+// per input of each side.
+func BenchmarkParsePhoneMixByClass(b *testing.B) {
+	g, err := workload.New(workload.Config{Records: 20_000, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mix := g.PhoneMix(8192)
+	classes := map[string][]string{"all": mix}
+	for _, s := range mix {
+		c := phoneClass(s)
+		classes[c] = append(classes[c], s)
+	}
+	for _, c := range []string{"all", "mobile", "landline", "foreign", "masked", "placeholder", "service", "invalid"} {
+		in := classes[c]
+		if len(in) == 0 {
+			b.Fatalf("no %s values in the mix", c)
+		}
+		b.Run(c, func(b *testing.B) {
+			var fast, pn time.Duration
+			sink := 0
+			for b.Loop() {
+				start := time.Now()
+				for _, raw := range in {
+					ph, _ := identity.ParsePhone(raw, "CN")
+					sink += len(ph.String())
+				}
+				mid := time.Now()
+				for _, raw := range in {
+					if n, err := phonenumbers.Parse(raw, "CN"); err == nil {
+						sink += len(phonenumbers.Format(n, phonenumbers.E164))
+					}
+				}
+				fast += mid.Sub(start)
+				pn += time.Since(mid)
+			}
+			if sink == 0 && c != "masked" && c != "invalid" && c != "placeholder" && c != "service" {
+				b.Fatal("nothing parsed")
+			}
+			calls := float64(b.N * len(in))
+			b.ReportMetric(float64(pn)/float64(fast), "speedup")
+			b.ReportMetric(float64(fast.Nanoseconds())/calls, "fast-ns/input")
+			b.ReportMetric(float64(pn.Nanoseconds())/calls, "phonenumbers-ns/input")
+			b.ReportMetric(float64(len(in))/float64(len(mix))*100, "%mix")
+		})
+	}
+}
+
+// phoneClass names what ParsePhone makes of raw: "mobile" or "landline"
+// for a mainland number it accepts, "foreign" for another it accepts, or
+// the kind of its refusal.
+func phoneClass(raw string) string {
+	p, err := identity.ParsePhone(raw, "CN")
+	switch {
+	case err == nil && p.Region() == "CN" && p.Mobile():
+		return "mobile"
+	case err == nil && p.Region() == "CN":
+		return "landline"
+	case err == nil:
+		return "foreign"
+	case errors.Is(err, identity.ErrMaskedPhone):
+		return "masked"
+	case errors.Is(err, identity.ErrPlaceholderPhone):
+		return "placeholder"
+	case errors.Is(err, identity.ErrServicePhone):
+		return "service"
+	}
+	return "invalid"
 }
