@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"regexp"
@@ -607,7 +608,10 @@ func (t *fastTables) stripTrunk(n []byte) (rest []byte, carrier bool, ok bool) {
 			return rest, false, true
 		}
 	}
-	loc := t.prefixRE.FindSubmatchIndex(n)
+	// A copy: the regexp keeps its input where escape analysis cannot
+	// follow, which would move every caller's digit buffer to the heap
+	// (one allocation per ParsePhone) for this rare path's sake.
+	loc := t.prefixRE.FindSubmatchIndex(bytes.Clone(n))
 	if loc == nil {
 		return n, false, true
 	}
