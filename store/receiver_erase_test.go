@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -54,5 +56,57 @@ func TestErasedReceiverStaysErased(t *testing.T) {
 			t.Errorf("the erased receiver after her buyer's next gift: profile %s, %v; want ErrNotFound", pidOf(p), err)
 		}
 	})
+	mustVerify(t, s)
+}
+
+func TestReceiverEraseRestore(t *testing.T) { forEachEngine(t, onDisk, testReceiverEraseRestore) }
+
+// testReceiverEraseRestore erases a gift's receiver after a backup and
+// then her buyer, restores the backup, and imports the orders again:
+// neither comes back, the orders are refused as the buyer's, and the
+// database verifies clean.
+func testReceiverEraseRestore(t *testing.T, e testEngine) {
+	ctx := context.Background()
+	root := crypto.GenerateRootKey()
+	opts := Options{Keys: testKeys(root), Clock: func() time.Time { return asOf }, ErasureJournal: filepath.Join(t.TempDir(), "erasures.jsonl")}
+	s, err := Open(ctx, e.dir(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ingestString(t, s, giftOrders)
+	var backup bytes.Buffer
+	if err := s.Backup(ctx, &backup); err != nil {
+		t.Fatal(err)
+	}
+	buyerPhone, mumPhone := taobaoPhone("13912340001"), taobaoPhone("13912340009")
+	for _, phone := range []identity.Identifier{mumPhone, buyerPhone} {
+		p, err := s.ByIdentifier(ctx, phone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Erase(ctx, p.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Restore(ctx, bytes.NewReader(backup.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	sum := ingestString(t, s, giftOrders)
+	if sum.Read != 5 || sum.Quarantined[ReasonErased] != 5 || sum.Receivers != 0 || sum.ProfilesCreated != 0 {
+		t.Errorf("re-import after the restore: %+v, want the 5 orders refused as erased and nothing made", sum)
+	}
+	for name, phone := range map[string]identity.Identifier{"buyer": buyerPhone, "receiver": mumPhone} {
+		if p, err := s.ByIdentifier(ctx, phone); !errors.Is(err, ErrNotFound) {
+			t.Errorf("the erased %s: profile %s, %v; want ErrNotFound", name, pidOf(p), err)
+		}
+	}
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Profiles != 0 || st.Erased != 2 {
+		t.Errorf("%d profiles and %d erased, want none and 2", st.Profiles, st.Erased)
+	}
 	mustVerify(t, s)
 }
