@@ -62,9 +62,10 @@ func genOrders(seed uint64, n int) []string {
 
 // TestReceiverArrivalOrder is the store-level property check the merge
 // package's property test cannot make (it knows nothing of receiver
-// records): random trades and their later exports, ingested in two random
-// arrival orders, by IngestAll and by Ingest one at a time, resolve into
-// the same profiles, and each store verifies clean. On the build before
+// records): random trades and their later exports, ingested in random
+// arrival orders, by IngestAll (also in batches of 2 with the filter of
+// absent keys) and by Ingest one at a time, resolve into the same
+// profiles, and each store verifies clean. On the build before
 // receiver records followed the order's combined version, 11 of the 12
 // default seeds failed.
 //
@@ -81,7 +82,7 @@ func TestReceiverArrivalOrder(t *testing.T) {
 		lines := genOrders(seed, 14)
 		rng := rand.New(rand.NewPCG(seed, 7))
 		var want []string
-		for round := range 3 {
+		for round := range 4 {
 			perm := make([]string, len(lines))
 			copy(perm, lines)
 			if round > 0 {
@@ -96,6 +97,14 @@ func TestReceiverArrivalOrder(t *testing.T) {
 					if _, err := s.Ingest(ctx, rec); err != nil {
 						t.Fatal(err)
 					}
+				}
+			} else if round == 3 {
+				// Small batches, several segments, and the filter of
+				// absent keys from the first record on.
+				s.absentAfter = 1
+				seq := decodeString(strings.Join(perm, "\n"), identity.FormatEcommerce, identity.Options{})
+				if _, err := s.IngestAll(ctx, seq, IngestOptions{BatchSize: 2}); err != nil {
+					t.Fatal(err)
 				}
 			} else {
 				ingestString(t, s, strings.Join(perm, "\n"))
