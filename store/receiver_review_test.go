@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -170,4 +171,51 @@ func TestReceiverIngestPaths(t *testing.T) {
 	if diff := cmp.Diff(groups(t, all), groups(t, one)); diff != "" {
 		t.Errorf("profiles (-IngestAll +Ingest):\n%s", diff)
 	}
+}
+
+func TestReceiverEngines(t *testing.T) { forEachEngine(t, onDisk, testReceiverEngines) }
+
+// testReceiverEngines runs the receiver records on each engine (on
+// PostgreSQL IngestAll does not pipeline): a database an older build
+// wrote gets them on Open, and the versions of a trade resolve as on
+// Badger.
+func testReceiverEngines(t *testing.T, e testEngine) {
+	ctx := context.Background()
+	root := crypto.GenerateRootKey()
+	dir := e.dir(t)
+	opts := Options{Keys: testKeys(root), Clock: func() time.Time { return asOf }}
+	old, err := Open(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.noReceivers = true
+	ingestString(t, old, giftOrders)
+	if err := old.kv.Update(ctx, func(tx Txn) error { return tx.Delete(metaKey(metaReceivers)) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.ByIdentifier(ctx, taobaoPhone("13912340009")); err != nil {
+		t.Errorf("the gift's receiver after Open: %v, want her profile", err)
+	}
+	again := ingestString(t, s, giftOrders)
+	if again.Unchanged != 5 || again.Receivers != 0 {
+		t.Errorf("re-import after the backfill: %+v, want 5 unchanged and no receiver record made", again)
+	}
+	for _, o := range []string{receiverV2, receiverV1} {
+		ingestString(t, s, o)
+	}
+	if p, err := s.ByIdentifier(ctx, taobaoPhone("13912340010")); err != nil || len(p.Records) != 2 {
+		t.Errorf("the newer export's receiver: %v; want the trade and its receiver record on one profile", err)
+	}
+	if p, err := s.ByIdentifier(ctx, taobaoPhone("13912340009")); err != nil || slices.ContainsFunc(p.Records, func(r merge.RecordRef) bool { return strings.HasPrefix(r.Key.ID, "780001") }) {
+		t.Errorf("the older export's receiver (the gift's receiver too): %v, want her profile without trade 780001's records", err)
+	}
+	mustVerify(t, s)
 }
