@@ -145,6 +145,20 @@ func TestReceiverExplainPair(t *testing.T) {
 	if e, err := s.ExplainPair(ctx, home, rhome); err != nil || !e.Same {
 		t.Errorf("explain of an order shipped home and its receiver: %+v, %v; want one profile", e, err)
 	}
+
+	// An operator says the receiver is the buyer after all: explain
+	// names the assertion, not the gift's receiver phone, which links
+	// nothing in that order.
+	if _, err := s.Link(ctx, order, rcv, "operator"); err != nil {
+		t.Fatal(err)
+	}
+	e, err = s.ExplainPair(ctx, order, rcv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.Same || len(e.Path) != 1 || e.Path[0].Link == nil {
+		t.Errorf("explain of the linked gift's order and its receiver: %s; want one hop, the operator's link", e)
+	}
 }
 
 // TestReceiverIngestPaths checks that IngestAll's pipelined path and
