@@ -186,7 +186,14 @@ func (r *Resolver) ExplainPair(rd Reader, a, b identity.RecordKey) (*PairExplana
 			e.Profile = pa.ID
 		}
 		part := res.partOf[ia]
-		e.Path = res.path(ia, ib, func(i int, id identity.Identifier) bool { return res.partOf[i] == part && linking(i, id) }, res.linked)
+		// A gift's receiver identifiers link nothing in its order, even
+		// when something else (an operator's link) joined the receiver.
+		gift := func(i int, id identity.Identifier) bool {
+			return res.gifts[i] && slices.Contains(res.nodes[i].recv, id)
+		}
+		e.Path = res.path(ia, ib, func(i int, id identity.Identifier) bool {
+			return res.partOf[i] == part && linking(i, id) && !gift(i, id)
+		}, res.linked)
 		return e, nil
 	}
 	for _, rf := range res.refusals {

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
+	"github.com/scv-go/scv/identity"
 	"github.com/scv-go/scv/merge"
 )
 
@@ -130,8 +132,16 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 		}
 		// Suppressed: what linked the erased person's records and no
 		// one else carries (an excluded identifier, such as a second
-		// member card on a receipt, may be someone else's).
-		if len(ie.pids) > 0 || ie.hub || st.Status != merge.StatusLinking {
+		// member card on a receipt, may be someone else's). A buyer
+		// whose order names the erased person as a gift's receiver
+		// does not carry their phone: it is the receiver's.
+		if ie.hub || st.Status != merge.StatusLinking {
+			continue
+		}
+		if carried, err := t.carriedByOthers(st.Identifier, ie.pids); err != nil || carried {
+			if err != nil {
+				return nil, err
+			}
 			continue
 		}
 		keys, err := t.suppressionKeys(st.Identifier)
@@ -157,6 +167,25 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 	}
 	t.events = append(t.events, Event{Time: t.now, Kind: EventErased, Profile: pid.String(), From: lp.origStage})
 	return j, nil
+}
+
+// carriedByOthers reports whether a profile among pids carries id other
+// than as a gift's receiver ([merge.StatusReceiver]).
+func (t *txn) carriedByOthers(id identity.Identifier, pids []ProfileID) (bool, error) {
+	for _, pid := range pids {
+		lp, err := t.profile(pid)
+		if err != nil {
+			return false, err
+		}
+		if lp == nil || lp.p == nil {
+			return true, nil // the index is damaged: suppress nothing it may name
+		}
+		i := slices.IndexFunc(lp.p.Identifiers, func(st merge.IdentifierState) bool { return st.Identifier == id })
+		if i < 0 || lp.p.Identifiers[i].Status != merge.StatusReceiver {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // tombstone replaces a source record's entry with a tombstone, so that

@@ -162,53 +162,72 @@ func (s *Store) ingestBatch(ctx context.Context, recs []identity.Record, out []R
 // buyer, or one carrying an erased person's identifier, makes nobody. A
 // receiver record of an erased receiver is refused like any record of
 // theirs and not counted.
+//
+// The receiver records are derived from the version of the order held
+// after the ingest (the versions combined), not from rec: the receiver
+// record of an order is dated by the order's time, equal in every export
+// of it, so that a version derived from an older export arriving last
+// would win over the newer one the order keeps.
 func (t *txn) ingest(rec *identity.Record) (Result, error) {
-	r, err := t.ingestOne(rec)
+	r, held, err := t.ingestOne(rec)
 	if err != nil || r.Outcome == OutcomeErased || r.Outcome == OutcomeSuppressed || len(rec.Receivers) == 0 {
 		return r, err
 	}
-	d, err := t.ingestReceivers(rec)
+	if held == nil {
+		lr, err := t.record(t.recordTag(rec.Key()))
+		if err != nil || lr.pid.IsZero() {
+			return r, err
+		}
+		if held, err = t.content(lr); err != nil {
+			return r, err
+		}
+	}
+	d, err := t.ingestReceivers(held)
 	r.Receivers, r.Created, r.Merged = d.Receivers, r.Created+d.Created, r.Merged+d.Merged
 	return r, err
 }
 
-func (t *txn) ingestOne(rec *identity.Record) (Result, error) {
+// ingestOne ingests one record. It returns the version of the record held
+// after it, when that is rec or the combination of rec with the version
+// held before; nil when the ingest refused rec or kept the version held
+// (a stale or unchanged version).
+func (t *txn) ingestOne(rec *identity.Record) (Result, *identity.Record, error) {
 	if rec.ID == "" || rec.Channel == "" || rec.Source == "" {
-		return Result{}, fmt.Errorf("%w: record without channel, source or id", merge.ErrInvalid)
+		return Result{}, nil, fmt.Errorf("%w: record without channel, source or id", merge.ErrInvalid)
 	}
 	lr, err := t.record(t.recordTag(rec.Key()))
 	if err != nil {
-		return Result{}, err
+		return Result{}, nil, err
 	}
 	plain, ctag, err := t.encodeContent(rec)
 	if err != nil {
-		return Result{}, err
+		return Result{}, nil, err
 	}
 	if !lr.pid.IsZero() && bytes.Equal(lr.ctag, ctag) {
-		return Result{Outcome: OutcomeUnchanged, Profile: lr.pid.String()}, nil
+		return Result{Outcome: OutcomeUnchanged, Profile: lr.pid.String()}, rec, nil
 	}
 	if lr.erased {
-		return Result{Outcome: OutcomeErased}, nil
+		return Result{Outcome: OutcomeErased}, nil, nil
 	}
 	if lr.pid.IsZero() {
 		if erased, err := t.erasedLegacy(rec); err != nil || erased {
-			return Result{Outcome: OutcomeErased}, err
+			return Result{Outcome: OutcomeErased}, nil, err
 		}
 	}
 	if kind, ok, err := t.suppressed(rec); err != nil {
-		return Result{}, err
+		return Result{}, nil, err
 	} else if ok {
-		return Result{Outcome: OutcomeSuppressed, Suppressed: kind}, nil
+		return Result{Outcome: OutcomeSuppressed, Suppressed: kind}, nil, nil
 	}
 	c, err := t.s.resolver.Add(t, *rec, newProfileID, t.asOf)
 	if err != nil {
-		return Result{}, err
+		return Result{}, nil, err
 	}
 	if c.NoOp {
 		if c.Stale {
-			return Result{Outcome: OutcomeStale, Profile: lr.pid.String()}, nil
+			return Result{Outcome: OutcomeStale, Profile: lr.pid.String()}, nil, nil
 		}
-		return Result{Outcome: OutcomeUnchanged, Profile: lr.pid.String()}, nil
+		return Result{Outcome: OutcomeUnchanged, Profile: lr.pid.String()}, nil, nil
 	}
 	wasHeld := !lr.pid.IsZero()
 	in := &ingested{rec: rec, plain: plain, ctag: ctag}
@@ -216,11 +235,11 @@ func (t *txn) ingestOne(rec *identity.Record) (Result, error) {
 		// The versions combined: the combination is what is stored.
 		in.rec = c.Record
 		if in.plain, in.ctag, err = t.encodeContent(c.Record); err != nil {
-			return Result{}, err
+			return Result{}, nil, err
 		}
 	}
 	if err := t.apply(c, in); err != nil {
-		return Result{}, err
+		return Result{}, nil, err
 	}
 	r := Result{Profile: lr.pid.String(), Created: len(c.Created), Merged: len(c.Forwards), Outcome: OutcomeJoined}
 	switch {
@@ -231,7 +250,7 @@ func (t *txn) ingestOne(rec *identity.Record) (Result, error) {
 	case !wasHeld && len(c.Created) > 0 && slices.Contains(c.Created, r.Profile):
 		r.Outcome = OutcomeCreated
 	}
-	return r, nil
+	return r, in.rec, nil
 }
 
 // Summary counts what a bulk ingest did. Read = Accepted + the sum of

@@ -120,7 +120,7 @@ func (t *txn) ingestReceivers(rec *identity.Record) (Result, error) {
 		return r, nil
 	}
 	for _, d := range merge.ReceiverRecords(rec) {
-		dr, err := t.ingestOne(&d)
+		dr, _, err := t.ingestOne(&d)
 		if err != nil {
 			return r, err
 		}

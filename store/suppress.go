@@ -20,10 +20,11 @@ import (
 //
 // Only identifiers that linked the erased person's records are: not a
 // hub, a blocked value or an identifier a limit excluded, and not one
-// another live profile still carries (a member card two people shared). The erasure journal keeps the entries,
-// so a restore suppresses again what the erasures it re-applies
-// suppressed (a lift made since must be made again).
-// [Store.Unsuppress] lifts a suppression.
+// another live profile still carries (a member card two people shared);
+// a buyer whose order names the phone as a gift's receiver does not carry
+// it. The erasure journal keeps the entries, so a restore suppresses
+// again what the erasures it re-applies suppressed (a lift made since
+// must be made again). [Store.Unsuppress] lifts a suppression.
 const nsSuppress byte = 'N'
 
 // metaSuppress is the M entry that says suppression entries exist: an

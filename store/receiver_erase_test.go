@@ -1,0 +1,112 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/identity"
+)
+
+// TestErasedReceiverStaysErased erases a gift's receiver, who had no
+// record but the one her buyer's order made: her phone must be
+// suppressed like any erased person's, so that neither a record of her
+// own from another channel nor the buyer's next gift to her brings her
+// back. Before, the buyer's profile, which holds her phone only as a
+// gift's receiver, counted as "another live profile carrying it": the
+// phone was not suppressed and both came back as a new profile.
+func TestErasedReceiverStaysErased(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	ingestString(t, s, giftOrders)
+	mum, err := s.ByIdentifier(ctx, taobaoPhone("13912340009"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Erase(ctx, mum.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("her own record", func(t *testing.T) {
+		pos := identity.Record{
+			Channel: identity.ChannelPOS, Source: "pos", ID: "r-9001", Observed: time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC),
+			Identifiers: []identity.Identifier{taobaoPhone("13912340009")},
+			Attributes:  identity.Attributes{Name: "李秀英"},
+		}
+		r, err := s.Ingest(ctx, pos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Outcome != OutcomeSuppressed {
+			t.Errorf("a receipt with the erased receiver's phone: %s, want %s", r.Outcome, OutcomeSuppressed)
+		}
+	})
+	t.Run("the buyer's next gift", func(t *testing.T) {
+		sum := ingestString(t, s, `{"tid":770006,"buyer_open_uid":"AAfang","receiver_name":"李秀英","receiver_mobile":"13912340009","receiver_state":"浙江","receiver_city":"杭州市","payment":"99","created":"2026-09-01 10:00:00","status":"TRADE_FINISHED"}`)
+		// The order names her: it is refused like any record carrying
+		// an erased person's identifier, and says so.
+		if sum.Read != 1 || sum.Quarantined[ReasonSuppressed] != 1 || sum.Receivers != 0 {
+			t.Errorf("the buyer's next gift: %+v, want 1 read and quarantined as suppressed", sum)
+		}
+		if p, err := s.ByIdentifier(ctx, taobaoPhone("13912340009")); !errors.Is(err, ErrNotFound) {
+			t.Errorf("the erased receiver after her buyer's next gift: profile %s, %v; want ErrNotFound", pidOf(p), err)
+		}
+	})
+	mustVerify(t, s)
+}
+
+func TestReceiverEraseRestore(t *testing.T) { forEachEngine(t, onDisk, testReceiverEraseRestore) }
+
+// testReceiverEraseRestore erases a gift's receiver after a backup and
+// then her buyer, restores the backup, and imports the orders again:
+// neither comes back, the orders are refused as the buyer's, and the
+// database verifies clean.
+func testReceiverEraseRestore(t *testing.T, e testEngine) {
+	ctx := context.Background()
+	root := crypto.GenerateRootKey()
+	opts := Options{Keys: testKeys(root), Clock: func() time.Time { return asOf }, ErasureJournal: filepath.Join(t.TempDir(), "erasures.jsonl")}
+	s, err := Open(ctx, e.dir(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ingestString(t, s, giftOrders)
+	var backup bytes.Buffer
+	if err := s.Backup(ctx, &backup); err != nil {
+		t.Fatal(err)
+	}
+	buyerPhone, mumPhone := taobaoPhone("13912340001"), taobaoPhone("13912340009")
+	for _, phone := range []identity.Identifier{mumPhone, buyerPhone} {
+		p, err := s.ByIdentifier(ctx, phone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Erase(ctx, p.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Restore(ctx, bytes.NewReader(backup.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	sum := ingestString(t, s, giftOrders)
+	if sum.Read != 5 || sum.Quarantined[ReasonErased] != 5 || sum.Receivers != 0 || sum.ProfilesCreated != 0 {
+		t.Errorf("re-import after the restore: %+v, want the 5 orders refused as erased and nothing made", sum)
+	}
+	for name, phone := range map[string]identity.Identifier{"buyer": buyerPhone, "receiver": mumPhone} {
+		if p, err := s.ByIdentifier(ctx, phone); !errors.Is(err, ErrNotFound) {
+			t.Errorf("the erased %s: profile %s, %v; want ErrNotFound", name, pidOf(p), err)
+		}
+	}
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Profiles != 0 || st.Erased != 2 {
+		t.Errorf("%d profiles and %d erased, want none and 2", st.Profiles, st.Erased)
+	}
+	mustVerify(t, s)
+}
