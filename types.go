@@ -20,6 +20,10 @@ type Result struct {
 	// Receivers counts the receiver records of the record's order this
 	// ingest made or updated (see [Summary].Receivers).
 	Receivers int
+	// ReceiverSuppressed says that the order named an erased person as
+	// its receiver: it was kept without them (their phone, name and
+	// address), with a suppressed warning on field "receiver".
+	ReceiverSuppressed bool
 }
 
 // Outcome says what ingesting one record did.

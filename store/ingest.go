@@ -42,6 +42,10 @@ type Result struct {
 	// Receivers counts the receiver records of the record's order
 	// ([merge.ReceiverRecords]) this ingest made or updated.
 	Receivers int
+	// ReceiverSuppressed says that the order named an erased person as
+	// its receiver: it was kept without them (their phone, name and
+	// address), with a suppressed warning on field "receiver".
+	ReceiverSuppressed bool
 }
 
 // maxAttempts bounds the retries of a transaction that keeps conflicting.
@@ -199,6 +203,7 @@ func (t *txn) ingestOne(rec *identity.Record) (Result, *identity.Record, error) 
 	if err != nil {
 		return Result{}, nil, err
 	}
+	stripped := false // the order lost an erased receiver (suppress.go)
 	plain, ctag, err := t.encodeContent(rec)
 	if err != nil {
 		return Result{}, nil, err
@@ -217,7 +222,15 @@ func (t *txn) ingestOne(rec *identity.Record) (Result, *identity.Record, error) 
 	if kind, ok, err := t.suppressed(rec); err != nil {
 		return Result{}, nil, err
 	} else if ok {
-		return Result{Outcome: OutcomeSuppressed, Suppressed: kind}, nil, nil
+		kept, err := t.withoutErasedReceivers(rec)
+		if err != nil || kept == nil {
+			return Result{Outcome: OutcomeSuppressed, Suppressed: kind}, nil, err
+		}
+		rec = kept
+		if plain, ctag, err = t.encodeContent(rec); err != nil {
+			return Result{}, nil, err
+		}
+		stripped = true
 	}
 	c, err := t.s.resolver.Add(t, *rec, newProfileID, t.asOf)
 	if err != nil {
@@ -241,7 +254,7 @@ func (t *txn) ingestOne(rec *identity.Record) (Result, *identity.Record, error) 
 	if err := t.apply(c, in); err != nil {
 		return Result{}, nil, err
 	}
-	r := Result{Profile: lr.pid.String(), Created: len(c.Created), Merged: len(c.Forwards), Outcome: OutcomeJoined}
+	r := Result{Profile: lr.pid.String(), Created: len(c.Created), Merged: len(c.Forwards), Outcome: OutcomeJoined, ReceiverSuppressed: stripped}
 	switch {
 	case wasHeld && len(c.Forwards) == 0:
 		r.Outcome = OutcomeUpdated
@@ -382,6 +395,9 @@ func (s *Summary) count(r Result, rec *identity.Record) {
 	s.Receivers += r.Receivers
 	for _, w := range rec.Warnings {
 		s.Warnings[w.Reason]++
+	}
+	if r.ReceiverSuppressed {
+		s.Warnings[ReasonSuppressed]++
 	}
 }
 

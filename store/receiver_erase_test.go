@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/merge"
 )
 
 // TestErasedReceiverStaysErased erases a gift's receiver, who had no
@@ -47,10 +49,30 @@ func TestErasedReceiverStaysErased(t *testing.T) {
 	})
 	t.Run("the buyer's next gift", func(t *testing.T) {
 		sum := ingestString(t, s, `{"tid":770006,"buyer_open_uid":"AAfang","receiver_name":"李秀英","receiver_mobile":"13912340009","receiver_state":"浙江","receiver_city":"杭州市","payment":"99","created":"2026-09-01 10:00:00","status":"TRADE_FINISHED"}`)
-		// The order names her: it is refused like any record carrying
-		// an erased person's identifier, and says so.
-		if sum.Read != 1 || sum.Quarantined[ReasonSuppressed] != 1 || sum.Receivers != 0 {
-			t.Errorf("the buyer's next gift: %+v, want 1 read and quarantined as suppressed", sum)
+		// The order is the buyer's: it is kept, without her phone, name
+		// and address, and says so. Before, it was refused whole and the
+		// buyer's purchase was missing from her profile.
+		if sum.Read != 1 || sum.Accepted != 1 || sum.Warnings[ReasonSuppressed] != 1 || sum.Receivers != 0 {
+			t.Errorf("the buyer's next gift: %+v, want 1 read, accepted with a suppressed warning", sum)
+		}
+		buyer, err := s.ByIdentifier(ctx, taobaoPhone("13912340001"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(buyer.Orders, func(o merge.OrderState) bool { return o.ID == "770006" }) {
+			t.Error("the buyer's next gift is not among her orders")
+		}
+		for _, st := range buyer.Identifiers {
+			if st.Identifier == taobaoPhone("13912340009") && slices.ContainsFunc(buyer.Records, func(r merge.RecordRef) bool {
+				return r.Key.ID == "770006" && slices.Contains(r.Identifiers, st.Identifier)
+			}) {
+				t.Error("the buyer's next gift still holds the erased receiver's phone")
+			}
+		}
+		for _, r := range buyer.Records {
+			if r.Key.ID == "770006" && r.Name != "" {
+				t.Error("the buyer's next gift still holds the erased receiver's name")
+			}
 		}
 		if p, err := s.ByIdentifier(ctx, taobaoPhone("13912340009")); !errors.Is(err, ErrNotFound) {
 			t.Errorf("the erased receiver after her buyer's next gift: profile %s, %v; want ErrNotFound", pidOf(p), err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/scv-go/scv/identity"
 )
@@ -22,7 +23,9 @@ import (
 // hub, a blocked value or an identifier a limit excluded, and not one
 // another live profile still carries (a member card two people shared);
 // a buyer whose order names the phone as a gift's receiver does not carry
-// it. The erasure journal keeps the entries, so a restore suppresses
+// it. An order whose only suppressed identifiers are its receivers is the
+// buyer's and is kept, without the erased receiver's phone, name and
+// address (a suppressed warning on field "receiver"). The erasure journal keeps the entries, so a restore suppresses
 // again what the erasures it re-applies suppressed (a lift made since
 // must be made again). [Store.Unsuppress] lifts a suppression.
 const nsSuppress byte = 'N'
@@ -87,16 +90,59 @@ func (t *txn) suppressed(rec *identity.Record) (identity.Kind, bool, error) {
 		return 0, false, nil
 	}
 	for _, id := range rec.Identifiers {
-		k := t.identifierKey(id)
-		_, err := t.tx.Get(key(nsSuppress, k[1:]))
-		switch {
-		case err == nil:
-			return id.Kind, true, nil
-		case !errors.Is(err, ErrKeyNotFound):
-			return 0, false, err
+		if sup, err := t.isSuppressed(id); err != nil || sup {
+			return id.Kind, sup, err
 		}
 	}
 	return 0, false, nil
+}
+
+// isSuppressed reports whether id is on the suppression list; call it
+// after [txn.suppressed] found that the list is not empty.
+func (t *txn) isSuppressed(id identity.Identifier) (bool, error) {
+	k := t.identifierKey(id)
+	_, err := t.tx.Get(key(nsSuppress, k[1:]))
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrKeyNotFound):
+		return false, nil
+	}
+	return false, err
+}
+
+// withoutErasedReceivers returns an order whose only suppressed
+// identifiers are receivers (a gift to a person who was erased since)
+// without them and without its receiver's name and address, which
+// describe that person: the order is the buyer's and is kept, and nothing
+// of the erased receiver is stored again. It returns nil when an
+// identifier other than a receiver is suppressed: the record is then
+// refused as before.
+func (t *txn) withoutErasedReceivers(rec *identity.Record) (*identity.Record, error) {
+	if len(rec.Receivers) == 0 {
+		return nil, nil
+	}
+	out := *rec
+	out.Identifiers, out.Receivers = nil, nil
+	for _, id := range rec.Identifiers {
+		sup, err := t.isSuppressed(id)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case !sup:
+			out.Identifiers = append(out.Identifiers, id)
+			if slices.Contains(rec.Receivers, id) {
+				out.Receivers = append(out.Receivers, id)
+			}
+		case !slices.Contains(rec.Receivers, id):
+			return nil, nil
+		}
+	}
+	a := &out.Attributes
+	a.Name, a.Country, a.Province, a.City, a.District = "", "", "", "", ""
+	out.Warnings = append(slices.Clone(rec.Warnings), identity.Warning{Field: "receiver", Reason: ReasonSuppressed})
+	return &out, nil
 }
 
 // Unsuppress lifts the suppression of an identifier (normalised, as in
