@@ -336,17 +336,8 @@ func (t *fastTables) core(plus bool, d []byte, canon string, extra map[string]st
 		return fastResult{coreResult{err: errPhoneNotValid}, true}
 	}
 	res := coreResult{landline: typ == phonenumbers.FIXED_LINE || typ == phonenumbers.FIXED_LINE_OR_MOBILE}
-	var line lineType
-	switch typ {
-	case phonenumbers.MOBILE:
-		line = lineMobile
-	case phonenumbers.FIXED_LINE:
-		line = lineFixed
-	case phonenumbers.FIXED_LINE_OR_MOBILE:
-		line = lineFixedOrMobile
-	case phonenumbers.PERSONAL_NUMBER, phonenumbers.PAGER:
-		line = lineOther
-	default: // TOLL_FREE, PREMIUM_RATE, SHARED_COST, VOIP, UAN, VOICEMAIL
+	line, ok := lineOf(typ)
+	if !ok {
 		res.err = errPhoneServiceType
 		return fastResult{res, true}
 	}

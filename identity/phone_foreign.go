@@ -114,20 +114,12 @@ func foreign(d []byte, canon string, extra map[string]struct{}) fastResult {
 		}
 	}
 	typ := t.numberType(nat)
-	var line lineType
-	res := coreResult{landline: typ == phonenumbers.FIXED_LINE || typ == phonenumbers.FIXED_LINE_OR_MOBILE}
-	switch typ {
-	case phonenumbers.UNKNOWN:
+	if typ == phonenumbers.UNKNOWN {
 		return fastResult{} // invalid: the short-number rules decide
-	case phonenumbers.MOBILE:
-		line = lineMobile
-	case phonenumbers.FIXED_LINE:
-		line = lineFixed
-	case phonenumbers.FIXED_LINE_OR_MOBILE:
-		line = lineFixedOrMobile
-	case phonenumbers.PERSONAL_NUMBER, phonenumbers.PAGER:
-		line = lineOther
-	default: // TOLL_FREE, PREMIUM_RATE, SHARED_COST, VOIP, UAN, VOICEMAIL
+	}
+	res := coreResult{landline: typ == phonenumbers.FIXED_LINE || typ == phonenumbers.FIXED_LINE_OR_MOBILE}
+	line, ok := lineOf(typ)
+	if !ok {
 		res.err = errPhoneServiceType
 		return fastResult{res, true}
 	}

@@ -122,17 +122,8 @@ func referenceCore(plus bool, digits, region string, extra map[string]struct{}) 
 		return coreResult{err: errPhoneNotValid}
 	}
 	res := coreResult{landline: typ == phonenumbers.FIXED_LINE || typ == phonenumbers.FIXED_LINE_OR_MOBILE}
-	var line lineType
-	switch typ {
-	case phonenumbers.MOBILE:
-		line = lineMobile
-	case phonenumbers.FIXED_LINE:
-		line = lineFixed
-	case phonenumbers.FIXED_LINE_OR_MOBILE:
-		line = lineFixedOrMobile
-	case phonenumbers.PERSONAL_NUMBER, phonenumbers.PAGER:
-		line = lineOther
-	default: // TOLL_FREE, PREMIUM_RATE, SHARED_COST, VOIP, UAN, VOICEMAIL
+	line, ok := lineOf(typ)
+	if !ok {
 		res.err = errPhoneServiceType
 		return res
 	}
@@ -267,4 +258,22 @@ func isMask(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// lineOf returns the line type of a valid number of phonenumbers type
+// typ, and false for the types no person answers (toll-free, premium
+// rate, shared cost, VoIP, UAN, voicemail), which ParsePhone refuses.
+// The fast paths and the reference share it, so they cannot disagree.
+func lineOf(typ phonenumbers.PhoneNumberType) (lineType, bool) {
+	switch typ {
+	case phonenumbers.MOBILE:
+		return lineMobile, true
+	case phonenumbers.FIXED_LINE:
+		return lineFixed, true
+	case phonenumbers.FIXED_LINE_OR_MOBILE:
+		return lineFixedOrMobile, true
+	case phonenumbers.PERSONAL_NUMBER, phonenumbers.PAGER:
+		return lineOther, true
+	}
+	return lineUnknown, false
 }

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -67,28 +66,14 @@ func (in *bulkInput) items(t testing.TB) []bulkItem {
 // fixtureInput reads the fixtures of testdata/.
 func fixtureInput(t testing.TB) *bulkInput {
 	t.Helper()
-	paths, err := filepath.Glob("../testdata/*/*")
-	if err != nil {
-		t.Fatal(err)
-	}
 	in := &bulkInput{name: "fixtures"}
-	for _, path := range paths {
-		format, err := identity.ParseFormat(filepath.Base(filepath.Dir(path)))
-		if err != nil || strings.HasSuffix(path, ".map") || strings.HasSuffix(path, ".md") {
-			continue
-		}
-		opts := identity.Options{}
-		if m, err := os.ReadFile(strings.TrimSuffix(path, filepath.Ext(path)) + ".map"); err == nil {
-			if opts.Mapping, err = identity.ParseMapping(strings.TrimSpace(string(m))); err != nil {
-				t.Fatal(err)
-			}
-		}
-		b, err := os.ReadFile(path)
+	for _, ff := range fixtureFiles(t) {
+		b, err := os.ReadFile(ff.path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		in.files = append(in.files, filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path))
-		in.formats, in.opts, in.data = append(in.formats, format), append(in.opts, opts), append(in.data, b)
+		in.files = append(in.files, filepath.Base(filepath.Dir(ff.path))+"/"+filepath.Base(ff.path))
+		in.formats, in.opts, in.data = append(in.formats, ff.format), append(in.opts, ff.opts), append(in.data, b)
 	}
 	return in
 }

@@ -41,31 +41,52 @@ func openTestStore(t testing.TB, dir string, root *crypto.RootKey) *Store {
 // nobody but whose only phone is withheld).
 const fixtureProfiles = 47
 
+// fixtureFile is one input file of testdata/, with the format and options
+// it is read with.
+type fixtureFile struct {
+	path   string
+	format identity.Format
+	opts   identity.Options
+}
+
+// fixtureFiles lists the input files of testdata/ in name order: every
+// file under a format's directory but the column maps (.map, read as the
+// options of the file beside them) and the notes (.md).
+func fixtureFiles(t testing.TB) []fixtureFile {
+	t.Helper()
+	paths, err := filepath.Glob("../testdata/*/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []fixtureFile
+	for _, path := range paths {
+		format, err := identity.ParseFormat(filepath.Base(filepath.Dir(path)))
+		if err != nil || strings.HasSuffix(path, ".map") || strings.HasSuffix(path, ".md") {
+			continue
+		}
+		opts := identity.Options{}
+		if m, err := os.ReadFile(strings.TrimSuffix(path, filepath.Ext(path)) + ".map"); err == nil {
+			if opts.Mapping, err = identity.ParseMapping(strings.TrimSpace(string(m))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out = append(out, fixtureFile{path, format, opts})
+	}
+	return out
+}
+
 // fixtures yields every record and quarantine error of testdata/, file by
 // file in name order.
 func fixtures(t testing.TB) iter.Seq2[identity.Record, error] {
 	t.Helper()
-	files, err := filepath.Glob("../testdata/*/*")
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := fixtureFiles(t)
 	return func(yield func(identity.Record, error) bool) {
-		for _, path := range files {
-			format, err := identity.ParseFormat(filepath.Base(filepath.Dir(path)))
-			if err != nil || strings.HasSuffix(path, ".map") || strings.HasSuffix(path, ".md") {
-				continue
-			}
-			opts := identity.Options{}
-			if m, err := os.ReadFile(strings.TrimSuffix(path, filepath.Ext(path)) + ".map"); err == nil {
-				if opts.Mapping, err = identity.ParseMapping(strings.TrimSpace(string(m))); err != nil {
-					t.Fatal(err)
-				}
-			}
-			f, err := os.Open(path)
+		for _, ff := range files {
+			f, err := os.Open(ff.path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for rec, err := range identity.Decode(f, format, opts) {
+			for rec, err := range identity.Decode(f, ff.format, ff.opts) {
 				if !yield(rec, err) {
 					f.Close()
 					return

@@ -354,7 +354,7 @@ func TestWatch(t *testing.T) {
 	c.importFixtures()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	w := &cancelAfter{n: 5, cancel: cancel}
+	w := cancelAfter(5, cancel)
 	var errb strings.Builder
 	code := run(ctx, []string{"watch", "--db", c.db, "--key-file", c.key}, strings.NewReader(""), w, &errb)
 	if code != exitOK {
@@ -375,7 +375,7 @@ func TestWatch(t *testing.T) {
 	// Resuming after the third event starts with the fourth.
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	defer cancel2()
-	w2 := &cancelAfter{n: 1, cancel: cancel2}
+	w2 := cancelAfter(1, cancel2)
 	run(ctx2, []string{"watch", "--after", evs[2].Cursor, "--db", c.db, "--key-file", c.key}, strings.NewReader(""), w2, &errb)
 	if got := jsonLines[event](t, w2.b.String()); len(got) == 0 || got[0] != evs[3] {
 		t.Errorf("watch --after the third event starts with %+v, want %+v", got, evs[3])
@@ -383,18 +383,30 @@ func TestWatch(t *testing.T) {
 }
 
 // cancelAfter collects lines and cancels a context after n of them.
-type cancelAfter struct {
+// cancelWhen collects what is written and cancels once done says the
+// output so far is enough.
+type cancelWhen struct {
 	b      strings.Builder
-	n      int
+	done   func(out string) bool
 	cancel context.CancelFunc
 }
 
-func (w *cancelAfter) Write(p []byte) (int, error) {
+func (w *cancelWhen) Write(p []byte) (int, error) {
 	w.b.Write(p)
-	if strings.Count(w.b.String(), "\n") >= w.n {
+	if w.done(w.b.String()) {
 		w.cancel()
 	}
 	return len(p), nil
+}
+
+// cancelAfter cancels after n lines.
+func cancelAfter(n int, cancel context.CancelFunc) *cancelWhen {
+	return &cancelWhen{done: func(out string) bool { return strings.Count(out, "\n") >= n }, cancel: cancel}
+}
+
+// cancelOn cancels once the output holds sub.
+func cancelOn(sub string, cancel context.CancelFunc) *cancelWhen {
+	return &cancelWhen{done: func(out string) bool { return strings.Contains(out, sub) }, cancel: cancel}
 }
 
 // TestRestoreRefusals restores damaged backups and restores into a new

@@ -258,7 +258,7 @@ func TestLink(t *testing.T) {
 	// a minute on a loaded machine; a fixed short wait failed under load.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	feed := &cancelOn{sub: `"kind":"linked"`, cancel: cancel}
+	feed := cancelOn(`"kind":"linked"`, cancel)
 	run(ctx, []string{"watch", "--db", c.db, "--key-file", c.key}, strings.NewReader(""), feed, io.Discard)
 	var linked []map[string]any
 	for _, ev := range jsonLines[map[string]any](t, feed.b.String()) {
@@ -273,19 +273,4 @@ func TestLink(t *testing.T) {
 	if r := c.run("link", got[0].ID, got[1].ID); r.code != exitUsage || !strings.Contains(r.stderr, "--actor") {
 		t.Errorf("link without an actor: exit %d, %q", r.code, r.stderr)
 	}
-}
-
-// cancelOn collects what is written and cancels once it holds sub.
-type cancelOn struct {
-	b      strings.Builder
-	sub    string
-	cancel context.CancelFunc
-}
-
-func (w *cancelOn) Write(p []byte) (int, error) {
-	w.b.Write(p)
-	if strings.Contains(w.b.String(), w.sub) {
-		w.cancel()
-	}
-	return len(p), nil
 }
