@@ -343,13 +343,7 @@ func (s *Store) IngestAll(ctx context.Context, seq iter.Seq2[identity.Record, er
 	for {
 		recs, quarantined, rerr, more := pullBatch(next, size)
 		if len(recs)+len(quarantined) > 0 {
-			var sum Summary
-			err := s.update(ctx, func(t *txn) error {
-				var err error
-				t.file = opts.File
-				sum, err = t.ingestBatch(recs, quarantined)
-				return err
-			})
+			sum, err := s.ingestSplitting(ctx, recs, quarantined, opts.File)
 			if err != nil {
 				return total, err
 			}
@@ -368,6 +362,31 @@ func (s *Store) IngestAll(ctx context.Context, seq iter.Seq2[identity.Record, er
 			return total, err
 		}
 	}
+}
+
+// ingestSplitting ingests a batch of IngestAll in one transaction; a batch
+// that still conflicts after every retry (several processes writing one
+// shared database) is split in halves, which touch fewer keys and
+// conflict less, down to single records, as [Store.IngestBatch] does.
+func (s *Store) ingestSplitting(ctx context.Context, recs []identity.Record, quarantined []*identity.RecordError, file string) (Summary, error) {
+	var sum Summary
+	err := s.update(ctx, func(t *txn) error {
+		var err error
+		t.file = file
+		sum, err = t.ingestBatch(recs, quarantined)
+		return err
+	})
+	if !errors.Is(err, ErrConflict) || len(recs) < 2 {
+		return sum, err
+	}
+	h := len(recs) / 2
+	first, err := s.ingestSplitting(ctx, recs[:h], quarantined, file)
+	if err != nil {
+		return first, err
+	}
+	second, err := s.ingestSplitting(ctx, recs[h:], nil, file)
+	first.Add(second)
+	return first, err
 }
 
 func newSummary() Summary {
