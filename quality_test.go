@@ -103,7 +103,10 @@ func TestResolutionQualitySuggest(t *testing.T) {
 		t.Logf("%-6.2f %11d %8d %8d %10.4f %8.4f %9.4f", b.min, b.suggestions, b.correct, b.found, b.precision, b.recall, b.meanP)
 	}
 	for i, b := range bands {
-		if i > 0 && b.suggestions > 0 && b.precision+0.02 < bands[i-1].precision {
+		// Only a band with enough suggestions to say: at 7 suggestions
+		// one wrong pair moves precision by 0.14, and the model's
+		// training sample varies from run to run (a run failed so).
+		if i > 0 && b.suggestions >= 30 && b.precision+0.02 < bands[i-1].precision {
 			t.Errorf("precision falls from %.4f (>= %.2f) to %.4f (>= %.2f): probabilities are not calibrated",
 				bands[i-1].precision, bands[i-1].min, b.precision, b.min)
 		}
