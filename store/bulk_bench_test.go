@@ -3,11 +3,7 @@ package store
 import (
 	"context"
 	"flag"
-	"fmt"
 	"testing"
-
-	"github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/scv-go/scv/crypto"
 	gen "github.com/scv-go/scv/internal/workload"
@@ -59,29 +55,7 @@ func BenchmarkBulkLoad(b *testing.B) {
 		return err
 	})
 	b.Run("badger", func(b *testing.B) {
-		val := make([]byte, max(perRecord-12, 1))
-		for b.Loop() {
-			b.StopTimer()
-			db, err := badger.Open(badger.DefaultOptions(b.TempDir()).WithLogger(nil).WithSyncWrites(true).
-				WithCompression(options.None).WithEncryptionKey(make([]byte, 32)).
-				WithIndexCacheSize(64 << 20).WithBlockCacheSize(128 << 20).WithNumMemtables(3))
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-			wb := db.NewWriteBatch()
-			for i := range n {
-				if err := wb.Set(fmt.Appendf(nil, "key%08d", i), val); err != nil {
-					b.Fatal(err)
-				}
-			}
-			if err := wb.Flush(); err != nil {
-				b.Fatal(err)
-			}
-			b.StopTimer()
-			db.Close()
-			b.StartTimer()
-		}
+		benchRawBadger(b, n, perRecord)
 		rate["badger"] = float64(b.N*n) / b.Elapsed().Seconds()
 		b.ReportMetric(rate["badger"], "records/s")
 	})
