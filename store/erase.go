@@ -27,6 +27,11 @@ type erasure struct {
 	// tag), see suppress.go.
 	Suppressed [][]byte  `json:"suppressed,omitempty"`
 	Time       time.Time `json:"time"`
+	// stripped are the ids of the profiles the erasure took the erased
+	// person out of as a gift's receiver ([txn.stripErasedReceivers]):
+	// their keys are purged with the erased profile's, and the feed keeps
+	// their events.
+	stripped []ProfileID
 }
 
 // EventErased is the change-feed event of an erased profile: downstream
@@ -95,6 +100,7 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 		return nil, fmt.Errorf("profile %v: %w", pid, ErrNotFound)
 	}
 	j := &erasure{Profile: pid.String(), Time: t.now.UTC()}
+	var buyers []ProfileID // who hold a suppressed identifier as a receiver
 	for _, a := range lp.absorbed {
 		j.Absorbed = append(j.Absorbed, a.String())
 	}
@@ -149,8 +155,12 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 			return nil, err
 		}
 		j.Suppressed = append(j.Suppressed, keys...)
+		buyers = append(buyers, ie.pids...)
 	}
 	if err := t.suppress(j.Suppressed); err != nil {
+		return nil, err
+	}
+	if j.stripped, err = t.stripErasedReceivers(buyers); err != nil {
 		return nil, err
 	}
 	if err := t.tx.Delete(stageKey(stageCode(lp.origStage), pid)); err != nil {
@@ -204,7 +214,17 @@ func (t *txn) tombstone(rtag []byte) error {
 // afterErase finishes erasures after their transaction: see
 // [Store.settle].
 func (s *Store) afterErase(ctx context.Context, js []*erasure) error {
-	return s.settle(ctx, js, erasedIDs(js), js)
+	return s.settle(ctx, js, append(erasedIDs(js), strippedIDs(js)...), js)
+}
+
+// strippedIDs lists the ids of the profiles the erasures js took an
+// erased receiver out of: keys to purge, but not people erased.
+func strippedIDs(js []*erasure) []ProfileID {
+	var ids []ProfileID
+	for _, j := range js {
+		ids = append(ids, j.stripped...)
+	}
+	return ids
 }
 
 // erasedIDs lists the profile ids the journal entries erased, merged-in

@@ -124,14 +124,28 @@ func (s *Store) reapply(ctx context.Context, js []*erasure) error {
 				return err
 			}
 		}
-		return nil
+		// The restored buyers' orders name the erased receivers again.
+		var buyers []ProfileID
+		for _, j := range js {
+			for _, sk := range j.Suppressed {
+				ie, err := t.indexEntryAt(key(nsIdentifier, sk))
+				if err != nil {
+					return err
+				}
+				buyers = append(buyers, ie.pids...)
+			}
+		}
+		stripped, err := t.stripErasedReceivers(buyers)
+		shredded = append(shredded, stripped...)
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	// The feed and the quarantine of the restored data may name the
 	// erased people even where no profile of theirs was left to erase.
-	return s.settle(ctx, erased, append(erasedIDs(erased), shredded...), js)
+	ids := append(erasedIDs(erased), strippedIDs(erased)...)
+	return s.settle(ctx, erased, append(ids, shredded...), js)
 }
 
 // reapplyTargets returns, in id order, the live profiles that hold a

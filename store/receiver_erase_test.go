@@ -127,8 +127,139 @@ func testReceiverEraseRestore(t *testing.T, e testEngine) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Profiles != 0 || st.Erased != 2 {
-		t.Errorf("%d profiles and %d erased, want none and 2", st.Profiles, st.Erased)
+	// Three erased ids for two people: erasing the receiver moved the
+	// buyer to a new id (her orders stored again without the receiver),
+	// and the buyer was erased under it; the backup holds her under the
+	// old id, which the restore erases as well.
+	if st.Profiles != 0 || st.Erased != 3 {
+		t.Errorf("%d profiles and %d erased, want none and 3", st.Profiles, st.Erased)
+	}
+	mustVerify(t, s)
+}
+
+// TestErasedReceiverLeavesBuyersOrders erases a gift's receiver and then
+// looks for her in the orders her buyer placed before: their stored
+// contents, the buyer's profile, and the buyer's old data key on disk,
+// which sealed the orders as they were. Before, the buyer's earlier
+// orders kept her phone, name and address for good: an erasure removed
+// her own profile, but not what her buyer's profile held of her.
+func TestErasedReceiverLeavesBuyersOrders(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, dir, Options{Keys: testKeys(crypto.GenerateRootKey()), Clock: func() time.Time { return asOf }, NoAtRestEncryption: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingestString(t, s, giftOrders)
+	buyerPhone, mumPhone := taobaoPhone("13912340001"), taobaoPhone("13912340009")
+	oldID, wrapped := wrappedKeyOf(t, s, "13912340001")
+	mum, err := s.ByIdentifier(ctx, mumPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Erase(ctx, mum.ID); err != nil {
+		t.Fatal(err)
+	}
+	buyer, err := s.ByIdentifier(ctx, buyerPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(buyer.Orders) != 5 {
+		t.Errorf("the buyer holds %d orders after her receiver's erasure, want all 5", len(buyer.Orders))
+	}
+	for _, st := range buyer.Identifiers {
+		if st.Identifier == mumPhone {
+			t.Errorf("the buyer's profile still holds the erased receiver's phone (%s)", st.Status)
+		}
+	}
+	for _, g := range buyer.Gifts {
+		if g.Profile == mum.ID || g.Record.ID == "770004" {
+			t.Errorf("the buyer's gift of order %s still names the erased receiver (profile %q)", g.Record.ID, g.Profile)
+		}
+	}
+	for _, r := range buyer.Records {
+		if slices.Contains(r.Identifiers, mumPhone) || slices.Contains(r.Receivers, mumPhone) || r.Name == "李秀英" {
+			t.Errorf("the buyer's record %s still names the erased receiver", r.Key.ID)
+		}
+	}
+	err = s.read(ctx, func(tx *txn) error {
+		for _, ref := range buyer.Records {
+			lr, err := tx.record(tx.recordTag(ref.Key))
+			if err != nil {
+				return err
+			}
+			rec, err := tx.content(lr)
+			if err != nil {
+				return err
+			}
+			if slices.Contains(rec.Identifiers, mumPhone) || slices.Contains(rec.Receivers, mumPhone) || rec.Attributes.Name == "李秀英" || rec.Attributes.City == "杭州市" {
+				t.Errorf("the stored order %s still holds the erased receiver", ref.Key.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.ByID(ctx, oldID); err != nil || p.ID != buyer.ID {
+		t.Errorf("the buyer's old id leads to %s, %v; want her profile %s", pidOf(p), err, buyer.ID)
+	}
+	// A re-import of her orders changes nothing and brings nobody back.
+	sum := ingestString(t, s, giftOrders)
+	if sum.Receivers != 0 || sum.ProfilesCreated != 0 {
+		t.Errorf("re-import: %+v, want no receiver records and no profiles made", sum)
+	}
+	if p, err := s.ByIdentifier(ctx, mumPhone); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the erased receiver after the re-import: profile %s, %v; want ErrNotFound", pidOf(p), err)
+	}
+	closeErased(t, s, dir, wrapped, "erasing the buyer's receiver")
+}
+
+func TestErasedReceiverLeavesRestoredOrders(t *testing.T) {
+	forEachEngine(t, onDisk, testErasedReceiverLeavesRestoredOrders)
+}
+
+// testErasedReceiverLeavesRestoredOrders restores a backup taken before a
+// gift's receiver was erased: the restored buyer's orders name her again,
+// and the restore must take her out of them as the erasure did.
+func testErasedReceiverLeavesRestoredOrders(t *testing.T, e testEngine) {
+	ctx := context.Background()
+	opts := Options{Keys: testKeys(crypto.GenerateRootKey()), Clock: func() time.Time { return asOf }, ErasureJournal: filepath.Join(t.TempDir(), "erasures.jsonl")}
+	s, err := Open(ctx, e.dir(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ingestString(t, s, giftOrders)
+	var backup bytes.Buffer
+	if err := s.Backup(ctx, &backup); err != nil {
+		t.Fatal(err)
+	}
+	buyerPhone, mumPhone := taobaoPhone("13912340001"), taobaoPhone("13912340009")
+	mum, err := s.ByIdentifier(ctx, mumPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Erase(ctx, mum.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Restore(ctx, bytes.NewReader(backup.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	buyer, err := s.ByIdentifier(ctx, buyerPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(buyer.Orders) != 5 {
+		t.Errorf("the restored buyer holds %d orders, want 5", len(buyer.Orders))
+	}
+	for _, r := range buyer.Records {
+		if slices.Contains(r.Identifiers, mumPhone) || r.Name == "李秀英" {
+			t.Errorf("the restored buyer's record %s still names the erased receiver", r.Key.ID)
+		}
+	}
+	if p, err := s.ByIdentifier(ctx, mumPhone); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the erased receiver after the restore: profile %s, %v; want ErrNotFound", pidOf(p), err)
 	}
 	mustVerify(t, s)
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/merge"
 )
 
 // Suppression after erasure (PIPL Art. 47): an erasure puts the
@@ -25,9 +26,12 @@ import (
 // a buyer whose order names the phone as a gift's receiver does not carry
 // it. An order whose only suppressed identifiers are its receivers is the
 // buyer's and is kept, without the erased receiver's phone, name and
-// address (a suppressed warning on field "receiver"). The erasure journal keeps the entries, so a restore suppresses
-// again what the erasures it re-applies suppressed (a lift made since
-// must be made again). [Store.Unsuppress] lifts a suppression.
+// address (a suppressed warning on field "receiver"); the erasure stores
+// the buyer's earlier orders to the phone so too
+// ([txn.stripErasedReceivers]). The erasure journal keeps the entries, so
+// a restore suppresses again what the erasures it re-applies suppressed
+// (a lift made since must be made again). [Store.Unsuppress] lifts a
+// suppression.
 const nsSuppress byte = 'N'
 
 // metaSuppress is the M entry that says suppression entries exist: an
@@ -143,6 +147,77 @@ func (t *txn) withoutErasedReceivers(rec *identity.Record) (*identity.Record, er
 	a.Name, a.Country, a.Province, a.City, a.District = "", "", "", "", ""
 	out.Warnings = append(slices.Clone(rec.Warnings), identity.Warning{Field: "receiver", Reason: ReasonSuppressed})
 	return &out, nil
+}
+
+// stripErasedReceivers takes erased receivers out of the orders of the
+// profiles pids, which hold a suppressed identifier as a gift's receiver:
+// each order naming one is stored again as [txn.withoutErasedReceivers]
+// makes it, and the profile moves to a new id and data key ([txn.split]),
+// recomputed from its records, its old id forwarding there. The purge
+// after the transaction drops the old data key, and with it every sealed
+// copy of the orders as they were. It returns the ids to purge. Only the
+// buyer's profile id changes: an erasure of a receiver must not leave
+// her phone, name and address in the orders her buyer placed before.
+func (t *txn) stripErasedReceivers(pids []ProfileID) ([]ProfileID, error) {
+	var purge []ProfileID
+	for _, pid := range pids {
+		lp, err := t.profile(pid)
+		if err != nil {
+			return nil, err
+		}
+		if lp == nil || lp.p == nil {
+			continue // stripped already, or damaged: Verify names it
+		}
+		keep := slices.Clone(lp.p.Records)
+		changed := false
+		for i, ref := range keep {
+			lr, err := t.record(t.recordTag(ref.Key))
+			if err != nil {
+				return nil, err
+			}
+			if lr.pid != pid {
+				continue
+			}
+			rec, err := t.content(lr)
+			if err != nil {
+				return nil, err
+			}
+			erased := false
+			for _, id := range rec.Receivers {
+				if erased, err = t.isSuppressed(id); err != nil {
+					return nil, err
+				} else if erased {
+					break
+				}
+			}
+			if !erased {
+				continue
+			}
+			kept, err := t.withoutErasedReceivers(rec)
+			if err != nil {
+				return nil, err
+			}
+			if kept == nil {
+				continue // one of its own identifiers is suppressed too
+			}
+			if lr.plain, lr.ctag, err = t.encodeContent(kept); err != nil {
+				return nil, err
+			}
+			lr.rec = kept
+			keep[i].Fingerprint = merge.Fingerprint(kept)
+			t.touchRecord(lr)
+			changed = true
+		}
+		if !changed {
+			continue
+		}
+		purge = append(purge, pid)
+		purge = append(purge, lp.absorbed...)
+		if err := t.split(lp, keep, nil, nil); err != nil {
+			return nil, err
+		}
+	}
+	return purge, nil
 }
 
 // Unsuppress lifts the suppression of an identifier (normalised, as in

@@ -268,7 +268,11 @@ func (t *txn) identifierKey(id identity.Identifier) []byte {
 }
 
 func (t *txn) indexEntry(id identity.Identifier) (*indexEntry, error) {
-	k := t.identifierKey(id)
+	return t.indexEntryAt(t.identifierKey(id))
+}
+
+// indexEntryAt is the identifier index entry with key k (an I key).
+func (t *txn) indexEntryAt(k []byte) (*indexEntry, error) {
 	if e, ok := t.index[string(k)]; ok {
 		return e, nil
 	}
