@@ -89,18 +89,7 @@ func TestReceiverEraseRestore(t *testing.T) { forEachEngine(t, onDisk, testRecei
 // database verifies clean.
 func testReceiverEraseRestore(t *testing.T, e testEngine) {
 	ctx := context.Background()
-	root := crypto.GenerateRootKey()
-	opts := Options{Keys: testKeys(root), Clock: func() time.Time { return asOf }, ErasureJournal: filepath.Join(t.TempDir(), "erasures.jsonl")}
-	s, err := Open(ctx, e.dir(t), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	ingestString(t, s, giftOrders)
-	var backup bytes.Buffer
-	if err := s.Backup(ctx, &backup); err != nil {
-		t.Fatal(err)
-	}
+	s, backup := giftOrdersBackedUp(t, e)
 	buyerPhone, mumPhone := taobaoPhone("13912340001"), taobaoPhone("13912340009")
 	for _, phone := range []identity.Identifier{mumPhone, buyerPhone} {
 		p, err := s.ByIdentifier(ctx, phone)
@@ -215,6 +204,24 @@ func TestErasedReceiverLeavesBuyersOrders(t *testing.T) {
 	closeErased(t, s, dir, wrapped, "erasing the buyer's receiver")
 }
 
+// giftOrdersBackedUp opens a store on e with an erasure journal, closed
+// when the test ends, ingests giftOrders and returns it with a backup.
+func giftOrdersBackedUp(t *testing.T, e testEngine) (*Store, *bytes.Buffer) {
+	t.Helper()
+	opts := Options{Keys: testKeys(crypto.GenerateRootKey()), Clock: func() time.Time { return asOf }, ErasureJournal: filepath.Join(t.TempDir(), "erasures.jsonl")}
+	s, err := Open(context.Background(), e.dir(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ingestString(t, s, giftOrders)
+	var backup bytes.Buffer
+	if err := s.Backup(context.Background(), &backup); err != nil {
+		t.Fatal(err)
+	}
+	return s, &backup
+}
+
 func TestErasedReceiverLeavesRestoredOrders(t *testing.T) {
 	forEachEngine(t, onDisk, testErasedReceiverLeavesRestoredOrders)
 }
@@ -224,17 +231,7 @@ func TestErasedReceiverLeavesRestoredOrders(t *testing.T) {
 // and the restore must take her out of them as the erasure did.
 func testErasedReceiverLeavesRestoredOrders(t *testing.T, e testEngine) {
 	ctx := context.Background()
-	opts := Options{Keys: testKeys(crypto.GenerateRootKey()), Clock: func() time.Time { return asOf }, ErasureJournal: filepath.Join(t.TempDir(), "erasures.jsonl")}
-	s, err := Open(ctx, e.dir(t), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	ingestString(t, s, giftOrders)
-	var backup bytes.Buffer
-	if err := s.Backup(ctx, &backup); err != nil {
-		t.Fatal(err)
-	}
+	s, backup := giftOrdersBackedUp(t, e)
 	buyerPhone, mumPhone := taobaoPhone("13912340001"), taobaoPhone("13912340009")
 	mum, err := s.ByIdentifier(ctx, mumPhone)
 	if err != nil {
