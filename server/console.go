@@ -266,6 +266,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, c *consoleCtx) e
 	}
 	if err == nil {
 		err = check(c.tok, p)
+	} else {
+		err = s.conceal(r, c.tok, err)
 	}
 	if err != nil {
 		e := asError(err)
