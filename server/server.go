@@ -68,16 +68,15 @@ type Options struct {
 
 // Server serves the API, the console and the metrics of one database.
 type Server struct {
-	db       *scv.DB
-	opts     Options
-	log      *slog.Logger
-	mux      *http.ServeMux
-	routes   []route
-	metrics  *metrics
-	sessions sessions
-	tokens   tokenCache
-	closing  chan struct{}
-	once     sync.Once
+	db      *scv.DB
+	opts    Options
+	log     *slog.Logger
+	mux     *http.ServeMux
+	routes  []route
+	metrics *metrics
+	tokens  tokenCache
+	closing chan struct{}
+	once    sync.Once
 }
 
 // route is one registered API route; the OpenAPI document lists the same.
@@ -97,7 +96,6 @@ func New(db *scv.DB, opts Options) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
-	s.sessions.m = map[string]*session{}
 	s.metrics = newMetrics(opts.Registry)
 	s.apiRoutes()
 	for _, rt := range s.routes {
