@@ -28,9 +28,9 @@ const (
 	// sessionIndexKind is the blind-index kind whose HMAC key signs the
 	// console sessions of "scv serve" ([Store.SessionTag]).
 	sessionIndexKind = "console_session"
-	tokenPrefix    = "scv_"
-	tokenIDSize    = 8
-	tokenSecretLen = 32
+	tokenPrefix      = "scv_"
+	tokenIDSize      = 8
+	tokenSecretLen   = 32
 )
 
 // Token describes an API token without its secret.
