@@ -10,7 +10,9 @@
 // other than internal never receives a profile without consent for that
 // purpose, by any route: lookups answer 404 not_found, the answer of a
 // profile that is not there (a 403 would tell that the person is a
-// customer); listings, exports, suggestions and the console's funnel
+// customer), and so do an erased profile and a phone on several profiles
+// none of which consents (410 and 409 to an internal token);
+// listings, exports, suggestions and the console's funnel
 // leave such profiles out, and the change feed leaves out their events
 // (erasure notices, an id and a time, still pass). Its answers mask
 // personal fields (138****5601, 王*).
@@ -18,6 +20,13 @@
 // for when the server holds a database "scv token" cannot open) need
 // scope admin; a token of a purpose other than internal manages tokens
 // of its own purpose only.
+//
+// # Console sessions
+//
+// A console session is a cookie signed with a key derived from the
+// database's key material and checked, with its expiry and its token, on
+// every request: it survives a restart, any server of the same database
+// accepts it, and revoking its token ends it at once.
 //
 // # Routes
 //
