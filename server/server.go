@@ -206,8 +206,8 @@ func (w *logWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // error answers.
 func (s *Server) api(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h := w.Header()
+		h["Cache-Control"], h["X-Content-Type-Options"] = noStore, noSniff
 		tok, err := s.authenticate(r)
 		if err == nil && !tok.Scope.Allows(rt.scope) {
 			err = errorf(http.StatusForbidden, "scope", "this route needs a token of scope %s or above", rt.scope)
@@ -322,17 +322,36 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	b := jsonBuffers.Get().(*jsonBuffer)
 	defer b.put()
 	b.buf.Reset()
-	if err := b.enc.Encode(v); err != nil {
+	var err error
+	if pv, ok := v.(*profileView); ok { // a lookup's answer: see appendJSON
+		var out []byte
+		if out, err = pv.appendJSON(b.buf.AvailableBuffer()); err == nil {
+			b.buf.Write(out)
+			b.buf.WriteByte('\n')
+		}
+	} else {
+		err = b.enc.Encode(v)
+	}
+	if err != nil {
 		status = http.StatusInternalServerError
 		b.buf.Reset()
 		b.buf.WriteString(`{"code":"internal","message":"internal error; the answer could not be encoded"}` + "\n")
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(b.buf.Len()))
+	h["Content-Type"] = jsonType
+	h["Content-Length"] = []string{strconv.Itoa(b.buf.Len())}
 	w.WriteHeader(status)
 	_, _ = w.Write(b.buf.Bytes())
 }
+
+// Header values every API answer sends, set without Header.Set's
+// allocation and canonicalisation; net/http only reads them, and an Add
+// to one appends to a copy (their capacity is their length).
+var (
+	noStore  = []string{"no-store"}
+	noSniff  = []string{"nosniff"}
+	jsonType = []string{"application/json; charset=utf-8"}
+)
 
 // jsonBuffer is a reusable buffer and its JSON encoder.
 type jsonBuffer struct {
