@@ -25,7 +25,8 @@ var (
 	// open.
 	ErrLocked = errors.New("scv: database is locked by another process")
 	// ErrHub is returned by ByPhone or ByIdentifier of a shared
-	// placeholder value.
+	// placeholder value, in a [*HubError] listing the profiles that
+	// carry it.
 	ErrHub = errors.New("scv: identifier is a shared placeholder (hub)")
 	// ErrAmbiguous is returned by ByPhone or ByIdentifier of a value on
 	// several profiles, in an [*AmbiguousError] listing them.
@@ -110,6 +111,22 @@ func (e *AmbiguousError) Error() string {
 // Unwrap returns [ErrAmbiguous].
 func (e *AmbiguousError) Unwrap() error { return ErrAmbiguous }
 
+// HubError reports an identifier flagged as a shared placeholder (a
+// hub), with the profiles that carry it, none of which it identifies.
+// It matches [ErrHub].
+type HubError struct {
+	Kind     identity.Kind
+	Profiles []string // the profile ids
+}
+
+// Error names the identifier's kind, never its value.
+func (e *HubError) Error() string {
+	return fmt.Sprintf("scv: %s identifier is a shared placeholder (hub)", e.Kind)
+}
+
+// Unwrap returns [ErrHub].
+func (e *HubError) Unwrap() error { return ErrHub }
+
 // RulesError is the error Open returns for merge rules that differ from
 // the stored ones. It names the fields, never values that may be personal
 // data (blocked identifiers, placeholder values): numbers, booleans and
@@ -169,6 +186,12 @@ func (e *rootError) As(target any) bool {
 		var ae *store.AmbiguousError
 		if errors.As(e.err, &ae) {
 			*t = &AmbiguousError{Kind: ae.Kind, Profiles: ae.Profiles}
+			return true
+		}
+	case **HubError:
+		var he *store.HubError
+		if errors.As(e.err, &he) {
+			*t = &HubError{Kind: he.Kind, Profiles: he.Profiles}
 			return true
 		}
 	case **RulesError:

@@ -37,6 +37,7 @@ func TestMirrorTypes(t *testing.T) {
 		{RestoreOptions{}, store.RestoreOptions{}}, {RestoreReport{}, store.RestoreReport{}},
 		{Suggestion{}, store.Suggestion{}}, {Evidence{}, store.Evidence{}}, {SuggestOptions{}, store.SuggestOptions{}},
 		{RuleDiff{}, store.RuleDiff{}}, {DamagedError{}, store.DamagedError{}}, {AmbiguousError{}, store.AmbiguousError{}},
+		{HubError{}, store.HubError{}},
 		{RulesError{}, store.RulesError{}},
 		{MergeOptions{}, merge.Options{}}, {StageRules{}, merge.StageRules{}}, {ChurnRules{}, merge.ChurnRules{}},
 		{Field{}, merge.Field{}}, {Provenance{}, merge.Provenance{}}, {Alternative{}, merge.Alternative{}},
@@ -228,6 +229,12 @@ func TestErrorsMatchBoth(t *testing.T) {
 		t.Errorf("AmbiguousError: As %v", errors.As(err, &ae))
 	} else if diff := cmp.Diff(&AmbiguousError{Kind: identity.KindPhone, Profiles: []string{"a", "b"}}, ae); diff != "" {
 		t.Errorf("AmbiguousError (-want +got):\n%s", diff)
+	}
+	var he *HubError
+	if err := wrap(&store.HubError{Kind: identity.KindPhone, Profiles: []string{"a", "b"}}); !errors.As(err, &he) || !errors.Is(he, ErrHub) {
+		t.Errorf("HubError: As %v", errors.As(err, &he))
+	} else if diff := cmp.Diff(&HubError{Kind: identity.KindPhone, Profiles: []string{"a", "b"}}, he); diff != "" {
+		t.Errorf("HubError (-want +got):\n%s", diff)
 	}
 	var re *RulesError
 	inner := &store.RulesError{Fields: []store.RuleDiff{{Field: "Stage.LoyalOrders", Stored: "", Given: "2"}}}

@@ -88,3 +88,25 @@ func (db *DB) CheckToken(ctx context.Context, text string) (Token, error) {
 func token(t store.Token) Token {
 	return Token{ID: t.ID, Scope: Scope(t.Scope), Purpose: Purpose(t.Purpose), Label: t.Label, Created: t.Created}
 }
+
+// Token returns the API token with an id, or an error matching
+// [ErrBadToken] for an unknown or revoked one.
+func (db *DB) Token(ctx context.Context, id string) (Token, error) {
+	t, err := db.s.Token(ctx, id)
+	if err != nil && !errors.Is(err, store.ErrBadToken) {
+		return Token{}, fmt.Errorf("scv: token: %w", wrap(err))
+	}
+	return token(t), wrap(err)
+}
+
+// SessionTag returns a keyed hash of msg with which "scv serve" signs a
+// console session: an HMAC-SHA256 under a key derived (HKDF) from the
+// database's key material, the same in every process that opens the
+// database (so that any replica checks what another signed, and a
+// restart keeps sessions) and unknown to anyone without the root key.
+func (db *DB) SessionTag(msg []byte) ([]byte, error) { return db.s.SessionTag(msg) }
+
+// CheckSessionTag reports whether tag is the [DB.SessionTag] of msg, under
+// the current key or one a key rotation left live; it compares in
+// constant time.
+func (db *DB) CheckSessionTag(msg, tag []byte) bool { return db.s.CheckSessionTag(msg, tag) }

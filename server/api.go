@@ -49,12 +49,12 @@ func (s *Server) profileOf(r *http.Request, tok scv.Token) (*scv.Profile, error)
 	if !profileID.MatchString(id) {
 		return nil, errorf(http.StatusBadRequest, "bad_id", "a profile id is 32 lower-case hex digits")
 	}
-	p, err := s.db.ByID(r.Context(), id)
+	p, err := s.profileFor(r, tok, id)
 	if err != nil {
 		return nil, err
 	}
 	info(r).profile = p.ID
-	return p, check(tok, p)
+	return p, nil
 }
 
 func (s *Server) getProfile(w http.ResponseWriter, r *http.Request, tok scv.Token) error {
@@ -104,7 +104,7 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, tok scv.Token) e
 		return errorf(http.StatusBadRequest, "bad_request", "give phone, id or identifier")
 	}
 	if err != nil {
-		return err
+		return s.conceal(r, tok, err)
 	}
 	info(r).profile = p.ID
 	if err := check(tok, p); err != nil {
@@ -207,7 +207,7 @@ func (s *Server) recordAllowed(r *http.Request, tok scv.Token, k identity.Record
 	}
 	p, err := s.db.ByRecord(r.Context(), k)
 	if err != nil {
-		return err
+		return s.conceal(r, tok, err)
 	}
 	return check(tok, p)
 }
@@ -381,6 +381,9 @@ func (s *Server) unmerge(w http.ResponseWriter, r *http.Request, tok scv.Token) 
 	if err != nil {
 		return errorf(http.StatusBadRequest, "bad_record", "a record key is channel/source/id")
 	}
+	if err := s.recordAllowed(r, tok, k); err != nil {
+		return err
+	}
 	c, err := s.db.Unmerge(r.Context(), k)
 	if err != nil {
 		return err
@@ -397,6 +400,11 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request, tok scv.Token) er
 	id := r.PathValue("id")
 	if !profileID.MatchString(id) {
 		return errorf(http.StatusBadRequest, "bad_id", "a profile id is 32 lower-case hex digits")
+	}
+	if tok.Purpose != scv.PurposeInternal {
+		if _, err := s.profileFor(r, tok, id); err != nil {
+			return err
+		}
 	}
 	info(r).profile = id
 	if err := s.db.Erase(r.Context(), id); err != nil {
@@ -486,6 +494,21 @@ func (s *Server) pairAllowed(r *http.Request, tok scv.Token, a, b string) bool {
 	return true
 }
 
+// pairFor checks that tok may see both profiles of a pair to review: for
+// a token whose purpose is not internal, a profile it may not see is
+// answered as absent.
+func (s *Server) pairFor(r *http.Request, tok scv.Token, a, b string) error {
+	if tok.Purpose == scv.PurposeInternal {
+		return nil
+	}
+	for _, id := range []string{a, b} {
+		if _, err := s.profileFor(r, tok, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s *Server) accept(w http.ResponseWriter, r *http.Request, tok scv.Token) error {
 	var req pairRequest
 	if err := decodeBody(r, &req); err != nil {
@@ -493,6 +516,9 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, tok scv.Token) e
 	}
 	if !profileID.MatchString(req.A) || !profileID.MatchString(req.B) {
 		return errorf(http.StatusBadRequest, "bad_id", "a and b are profile ids")
+	}
+	if err := s.pairFor(r, tok, req.A, req.B); err != nil {
+		return err
 	}
 	id, err := s.db.AcceptSuggestion(r.Context(), req.A, req.B)
 	if err != nil {
@@ -510,6 +536,9 @@ func (s *Server) reject(w http.ResponseWriter, r *http.Request, tok scv.Token) e
 	}
 	if !profileID.MatchString(req.A) || !profileID.MatchString(req.B) {
 		return errorf(http.StatusBadRequest, "bad_id", "a and b are profile ids")
+	}
+	if err := s.pairFor(r, tok, req.A, req.B); err != nil {
+		return err
 	}
 	if err := s.db.RejectSuggestion(r.Context(), req.A, req.B); err != nil {
 		return err

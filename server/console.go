@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/scv-go/scv"
@@ -42,48 +41,6 @@ const (
 	sessionTTL    = 8 * time.Hour
 )
 
-// session is a console login: the token it was opened with (checked
-// again on every request, so that a revoked token ends it) and its CSRF
-// token.
-type session struct {
-	token   string
-	csrf    string
-	expires time.Time
-}
-
-type sessions struct {
-	mu sync.Mutex
-	m  map[string]*session
-}
-
-func (ss *sessions) get(id string) *session {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	s := ss.m[id]
-	if s != nil && time.Now().After(s.expires) {
-		delete(ss.m, id)
-		return nil
-	}
-	return s
-}
-
-func (ss *sessions) put(id string, s *session) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	for k, v := range ss.m {
-		if time.Now().After(v.expires) {
-			delete(ss.m, k)
-		}
-	}
-	ss.m[id] = s
-}
-
-func (ss *sessions) drop(id string) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	delete(ss.m, id)
-}
-
 func randomText() string {
 	b := make([]byte, 32)
 	rand.Read(b)
@@ -103,9 +60,10 @@ type page struct {
 // consoleHandler answers one console page of a logged-in session.
 type consoleHandler func(w http.ResponseWriter, r *http.Request, c *consoleCtx) error
 
-// consoleCtx is a console request's session and token.
+// consoleCtx is a console request's token and the CSRF token of its
+// session (see session.go).
 type consoleCtx struct {
-	sess *session
+	csrf string
 	tok  scv.Token
 }
 
@@ -143,22 +101,25 @@ func (s *Server) secure(h http.Handler) http.Handler {
 // CSRF token, and the token's scope must allow the page.
 func (s *Server) page(scope scv.Scope, h consoleHandler) http.Handler {
 	return s.secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var sess *session
-		if ck, err := r.Cookie(sessionCookie); err == nil {
-			sess = s.sessions.get(ck.Value)
+		value := sessionCookieOf(r)
+		tok, ok, err := s.openSession(r.Context(), value, time.Now())
+		var c *consoleCtx
+		if err == nil && ok {
+			c = &consoleCtx{tok: tok}
+			c.csrf, err = s.csrfToken(value)
 		}
-		if sess == nil {
-			http.Redirect(w, r, "/console/login", http.StatusSeeOther)
+		switch {
+		case err != nil:
+			s.log.LogAttrs(r.Context(), slog.LevelError, "internal error", slog.String("error", err.Error()))
+			info(r).code = "internal"
+			s.render(w, r, nil, http.StatusInternalServerError, "error", "Error", errorf(http.StatusInternalServerError, "internal", "internal error; the server log has the details"))
 			return
-		}
-		tok, err := s.db.CheckToken(r.Context(), sess.token)
-		if err != nil {
+		case !ok:
 			http.Redirect(w, r, "/console/login", http.StatusSeeOther)
 			return
 		}
 		info(r).token = tok.ID
-		c := &consoleCtx{sess: sess, tok: tok}
-		if r.Method == http.MethodPost && !sameText(r.PostFormValue("csrf"), sess.csrf) {
+		if r.Method == http.MethodPost && !s.checkCSRF(value, r.PostFormValue("csrf")) {
 			s.render(w, r, c, http.StatusForbidden, "error", "Refused", errorf(http.StatusForbidden, "csrf", "the form's CSRF token is missing or wrong; reload the page"))
 			return
 		}
@@ -185,7 +146,7 @@ func sameText(a, b string) bool {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, c *consoleCtx, status int, name, title string, data any) {
 	p := page{Title: title, Nav: name, Data: data}
 	if c != nil {
-		p.CSRF, p.Token = c.sess.csrf, c.tok
+		p.CSRF, p.Token = c.csrf, c.tok
 	}
 	if e, ok := data.(*Error); ok {
 		p.Error = e.Message
@@ -232,17 +193,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info(r).token = tok.ID
-	id := randomText()
-	s.sessions.put(id, &session{token: text, csrf: randomText(), expires: time.Now().Add(sessionTTL)})
+	value, err := s.sessionValue(tok.ID, time.Now().Add(sessionTTL))
+	if err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "internal error", slog.String("error", err.Error()))
+		info(r).code = "internal"
+		s.render(w, r, nil, http.StatusInternalServerError, "login", "Log in", page{Error: "The session could not be made; the server log has the details."})
+		return
+	}
 	http.SetCookie(w, s.cookie(loginCookie, "", -1))
-	http.SetCookie(w, s.cookie(sessionCookie, id, int(sessionTTL/time.Second)))
+	http.SetCookie(w, s.cookie(sessionCookie, value, int(sessionTTL/time.Second)))
 	http.Redirect(w, r, "/console/", http.StatusSeeOther)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
-	if ck, err := r.Cookie(sessionCookie); err == nil {
-		s.sessions.drop(ck.Value)
-	}
 	http.SetCookie(w, s.cookie(sessionCookie, "", -1))
 	http.Redirect(w, r, "/console/login", http.StatusSeeOther)
 	return nil
@@ -266,6 +229,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, c *consoleCtx) e
 	}
 	if err == nil {
 		err = check(c.tok, p)
+	} else {
+		err = s.conceal(r, c.tok, err)
 	}
 	if err != nil {
 		e := asError(err)

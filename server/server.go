@@ -10,7 +10,9 @@
 // other than internal never receives a profile without consent for that
 // purpose, by any route: lookups answer 404 not_found, the answer of a
 // profile that is not there (a 403 would tell that the person is a
-// customer); listings, exports, suggestions and the console's funnel
+// customer), and so do an erased profile and a phone on several profiles
+// none of which consents (410 and 409 to an internal token);
+// listings, exports, suggestions and the console's funnel
 // leave such profiles out, and the change feed leaves out their events
 // (erasure notices, an id and a time, still pass). Its answers mask
 // personal fields (138****5601, 王*).
@@ -18,6 +20,13 @@
 // for when the server holds a database "scv token" cannot open) need
 // scope admin; a token of a purpose other than internal manages tokens
 // of its own purpose only.
+//
+// # Console sessions
+//
+// A console session is a cookie signed with a key derived from the
+// database's key material and checked, with its expiry and its token, on
+// every request: it survives a restart, any server of the same database
+// accepts it, and revoking its token ends it at once.
 //
 // # Routes
 //
@@ -68,16 +77,15 @@ type Options struct {
 
 // Server serves the API, the console and the metrics of one database.
 type Server struct {
-	db       *scv.DB
-	opts     Options
-	log      *slog.Logger
-	mux      *http.ServeMux
-	routes   []route
-	metrics  *metrics
-	sessions sessions
-	tokens   tokenCache
-	closing  chan struct{}
-	once     sync.Once
+	db      *scv.DB
+	opts    Options
+	log     *slog.Logger
+	mux     *http.ServeMux
+	routes  []route
+	metrics *metrics
+	tokens  tokenCache
+	closing chan struct{}
+	once    sync.Once
 }
 
 // route is one registered API route; the OpenAPI document lists the same.
@@ -97,7 +105,6 @@ func New(db *scv.DB, opts Options) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
-	s.sessions.m = map[string]*session{}
 	s.metrics = newMetrics(opts.Registry)
 	s.apiRoutes()
 	for _, rt := range s.routes {
@@ -199,8 +206,8 @@ func (w *logWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // error answers.
 func (s *Server) api(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h := w.Header()
+		h["Cache-Control"], h["X-Content-Type-Options"] = noStore, noSniff
 		tok, err := s.authenticate(r)
 		if err == nil && !tok.Scope.Allows(rt.scope) {
 			err = errorf(http.StatusForbidden, "scope", "this route needs a token of scope %s or above", rt.scope)
@@ -315,17 +322,36 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	b := jsonBuffers.Get().(*jsonBuffer)
 	defer b.put()
 	b.buf.Reset()
-	if err := b.enc.Encode(v); err != nil {
+	var err error
+	if pv, ok := v.(*profileView); ok { // a lookup's answer: see appendJSON
+		var out []byte
+		if out, err = pv.appendJSON(b.buf.AvailableBuffer()); err == nil {
+			b.buf.Write(out)
+			b.buf.WriteByte('\n')
+		}
+	} else {
+		err = b.enc.Encode(v)
+	}
+	if err != nil {
 		status = http.StatusInternalServerError
 		b.buf.Reset()
 		b.buf.WriteString(`{"code":"internal","message":"internal error; the answer could not be encoded"}` + "\n")
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(b.buf.Len()))
+	h["Content-Type"] = jsonType
+	h["Content-Length"] = []string{strconv.Itoa(b.buf.Len())}
 	w.WriteHeader(status)
 	_, _ = w.Write(b.buf.Bytes())
 }
+
+// Header values every API answer sends, set without Header.Set's
+// allocation and canonicalisation; net/http only reads them, and an Add
+// to one appends to a copy (their capacity is their length).
+var (
+	noStore  = []string{"no-store"}
+	noSniff  = []string{"nosniff"}
+	jsonType = []string{"application/json; charset=utf-8"}
+)
 
 // jsonBuffer is a reusable buffer and its JSON encoder.
 type jsonBuffer struct {

@@ -77,8 +77,8 @@ func (t *txn) byID(pid ProfileID) (*merge.Profile, error) {
 // ByIdentifier returns the profile an identifier belongs to: of the
 // profiles that hold it, not one that holds it only as a gift's receiver,
 // and of several, the one it is the key of now (a recycled number's new
-// owner). It returns [ErrNotFound] when none does, [ErrHub] when the
-// identifier is a shared placeholder, and an [*AmbiguousError] (matching
+// owner). It returns [ErrNotFound] when none does, a [*HubError]
+// (matching [ErrHub]) when the identifier is a shared placeholder, and an [*AmbiguousError] (matching
 // [ErrAmbiguous]) when protection keeps it on more than one profile.
 func (s *Store) ByIdentifier(ctx context.Context, id identity.Identifier) (*merge.Profile, error) {
 	var p *merge.Profile
@@ -89,7 +89,11 @@ func (s *Store) ByIdentifier(ctx context.Context, id identity.Identifier) (*merg
 		}
 		switch {
 		case e.hub:
-			return fmt.Errorf("%s identifier: %w", id.Kind, ErrHub)
+			he := &HubError{Kind: id.Kind}
+			for _, pid := range e.pids {
+				he.Profiles = append(he.Profiles, pid.String())
+			}
+			return he
 		case len(e.pids) == 0:
 			return fmt.Errorf("%s identifier: %w", id.Kind, ErrNotFound)
 		}
@@ -159,6 +163,18 @@ func (e *AmbiguousError) Error() string {
 
 // Unwrap returns [ErrAmbiguous].
 func (e *AmbiguousError) Unwrap() error { return ErrAmbiguous }
+
+// HubError reports an identifier flagged as a shared placeholder, with
+// the profiles that list it (none may be its owner).
+type HubError struct {
+	Kind     identity.Kind
+	Profiles []string // the profile ids
+}
+
+func (e *HubError) Error() string { return fmt.Sprintf("%s identifier: %v", e.Kind, ErrHub) }
+
+// Unwrap returns [ErrHub].
+func (e *HubError) Unwrap() error { return ErrHub }
 
 // Filter narrows [Store.ByStage] and [Store.All]. The zero Filter matches
 // every profile.

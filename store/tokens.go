@@ -25,9 +25,12 @@ const (
 	// secrets: a key derived from the database's key material, so that a
 	// stolen copy of the database cannot test guesses.
 	tokenIndexKind = "api_token"
-	tokenPrefix    = "scv_"
-	tokenIDSize    = 8
-	tokenSecretLen = 32
+	// sessionIndexKind is the blind-index kind whose HMAC key signs the
+	// console sessions of "scv serve" ([Store.SessionTag]).
+	sessionIndexKind = "console_session"
+	tokenPrefix      = "scv_"
+	tokenIDSize      = 8
+	tokenSecretLen   = 32
 )
 
 // Token describes an API token without its secret.
@@ -167,4 +170,48 @@ func (s *Store) openToken(sealed []byte) (tokenEntry, error) {
 	}
 	err = json.Unmarshal(plain, &te)
 	return te, err
+}
+
+// Token returns the token with an id (16 hex digits), or [ErrBadToken]
+// for an unknown or revoked one.
+func (s *Store) Token(ctx context.Context, id string) (Token, error) {
+	raw, err := hex.DecodeString(id)
+	if err != nil || len(raw) != tokenIDSize {
+		return Token{}, ErrBadToken
+	}
+	var te tokenEntry
+	err = s.read(ctx, func(t *txn) error {
+		v, err := t.tx.Get(key(nsToken, raw))
+		if errors.Is(err, ErrKeyNotFound) {
+			return ErrBadToken
+		}
+		if err != nil {
+			return err
+		}
+		te, err = s.openToken(v)
+		return err
+	})
+	return te.Token, err
+}
+
+// SessionTag returns a keyed hash of msg that signs a console session:
+// HMAC-SHA256 under the blind-index key of kind "console_session",
+// derived from the database's key material, so that every process that
+// opens the database computes the same tag and no other can.
+func (s *Store) SessionTag(msg []byte) ([]byte, error) {
+	return s.kr.BlindIndex(sessionIndexKind, msg)
+}
+
+// CheckSessionTag reports whether tag is the [Store.SessionTag] of msg
+// under a live blind-index version, comparing in constant time.
+func (s *Store) CheckSessionTag(msg, tag []byte) bool {
+	tags, err := s.kr.BlindIndexAll(sessionIndexKind, msg)
+	if err != nil {
+		return false
+	}
+	ok := false
+	for _, t := range tags {
+		ok = hmac.Equal(t, tag) || ok
+	}
+	return ok
 }

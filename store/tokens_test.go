@@ -88,3 +88,49 @@ func TestTokensSurviveRotation(t *testing.T) {
 		t.Errorf("CheckToken after rotation: %v", err)
 	}
 }
+
+// TestTokenByIDAndSessionTags checks Token by id before and after a
+// revocation, and that a session tag checks for its message only, on
+// this store and on another of another root key.
+func TestTokenByIDAndSessionTags(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	_, tok, err := s.CreateToken(ctx, "read", "marketing", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Token(ctx, tok.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(tok, got); diff != "" {
+		t.Errorf("Token (-want +got):\n%s", diff)
+	}
+	for _, id := range []string{"", "zz", strings.Repeat("0", 16)} {
+		if _, err := s.Token(ctx, id); !errors.Is(err, ErrBadToken) {
+			t.Errorf("Token(%q): %v, want ErrBadToken", id, err)
+		}
+	}
+	if err := s.RevokeToken(ctx, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Token(ctx, tok.ID); !errors.Is(err, ErrBadToken) {
+		t.Errorf("Token of a revoked token: %v, want ErrBadToken", err)
+	}
+
+	msg := []byte("0123456789abcdef.1900000000")
+	tag, err := s.SessionTag(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.CheckSessionTag(msg, tag) {
+		t.Error("a session tag does not check for its own message")
+	}
+	if s.CheckSessionTag([]byte("0123456789abcdef.1900000001"), tag) {
+		t.Error("a session tag checks for another message")
+	}
+	other := openTestStore(t, "", crypto.GenerateRootKey())
+	if other.CheckSessionTag(msg, tag) {
+		t.Error("a session tag checks on a store of another root key")
+	}
+}
