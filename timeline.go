@@ -112,6 +112,11 @@ func (db *DB) AcceptSuggestion(ctx context.Context, a, b string) (string, error)
 	return res.Profile, nil
 }
 
+// ErrSameProfile is returned by [DB.RejectSuggestion] when the two ids
+// are one profile (merged since the suggestion, or accepted): a
+// rejection cannot split it; [DB.Unmerge] a record first.
+var ErrSameProfile = errors.New("scv: the two ids are one profile; unmerge a record first")
+
 // RejectSuggestion records an operator's review that two profiles are
 // different people: a do-not-link between a record of each, so that the
 // pair is never merged nor suggested again.
@@ -124,8 +129,11 @@ func (db *DB) RejectSuggestion(ctx context.Context, a, b string) error {
 	if err != nil {
 		return wrap(err)
 	}
-	if pa.ID == pb.ID || len(pa.Records) == 0 || len(pb.Records) == 0 {
-		return fmt.Errorf("scv: reject suggestion: not two profiles with records")
+	if pa.ID == pb.ID {
+		return ErrSameProfile
+	}
+	if len(pa.Records) == 0 || len(pb.Records) == 0 {
+		return fmt.Errorf("scv: reject suggestion: a profile without records")
 	}
 	_, err = db.s.Separate(ctx, pa.Records[0].Key, pb.Records[0].Key)
 	return wrap(err)

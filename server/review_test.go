@@ -64,6 +64,22 @@ func TestRejectSuggestion(t *testing.T) {
 	}
 }
 
+// TestRejectAfterAccept rejects a suggestion an operator accepted before:
+// the two ids are one profile now, which a rejection cannot split. The
+// answer is 409 same_profile, saying to unmerge first; it was a 500.
+func TestRejectAfterAccept(t *testing.T) {
+	f := newFixture(t)
+	sg := addTwin(t, f)
+	pair := map[string]string{"a": sg.A, "b": sg.B}
+	if code, out := f.do(t, "admin", "POST", "/v1/suggestions/accept", pair); code != http.StatusOK {
+		t.Fatalf("accept: %d %s", code, out)
+	}
+	code, out := f.do(t, "admin", "POST", "/v1/suggestions/reject", pair)
+	if e := decode[Error](t, out); code != http.StatusConflict || e.Code != "same_profile" {
+		t.Errorf("reject after accept: %d %s, want 409 same_profile", code, out)
+	}
+}
+
 func TestEraseAndUnmerge(t *testing.T) {
 	f := newFixture(t)
 	_, out := f.do(t, "read", "POST", "/v1/profiles/lookup", map[string]string{"phone": "+8613912345601"})

@@ -309,6 +309,8 @@ func asError(err error) *Error {
 		return errorf(http.StatusConflict, "ambiguous", "the value is on several profiles")
 	case errors.Is(err, scv.ErrNotLinked):
 		return errorf(http.StatusConflict, "not_linked", "the merge rules keep the two profiles apart")
+	case errors.Is(err, scv.ErrSameProfile):
+		return errorf(http.StatusConflict, "same_profile", "the two ids are one profile; unmerge a record first")
 	case errors.Is(err, scv.ErrClosed):
 		return errorf(http.StatusServiceUnavailable, "closed", "the database is closed")
 	}
