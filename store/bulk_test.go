@@ -363,3 +363,36 @@ func TestBulkLoadIntoNonEmpty(t *testing.T) {
 		t.Errorf("(-incremental +half bulk):\n%s", diff)
 	}
 }
+
+// TestBulkLoadSmallMemory checks that a load whose records and groups
+// need many times BulkOptions.MemoryMiB completes by sorting on disk,
+// with the store a load with the default bound gives, and leaves no
+// file behind.
+func TestBulkLoadSmallMemory(t *testing.T) {
+	in := workloadInput(t, gen.Config{Records: 20_000, Seed: 1}) // records and groups of about 10 MiB
+	root := crypto.GenerateRootKey()
+	load := func(opts BulkOptions) (*Store, Summary) {
+		t.Helper()
+		s := openTestStore(t, t.TempDir(), root)
+		sum, err := s.BulkLoad(context.Background(), in.sources(), opts)
+		if err != nil {
+			t.Fatalf("BulkLoad with MemoryMiB %d: %v", opts.MemoryMiB, err)
+		}
+		return s, sum
+	}
+	big, bigSum := load(BulkOptions{})
+	tmp := t.TempDir()
+	small, smallSum := load(BulkOptions{MemoryMiB: 1, TempDir: tmp})
+	if n := small.bulkSpills.Load(); n < 3 {
+		t.Errorf("the load in 1 MiB spilled %d files, want records, pairs and runs", n)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("BulkLoad left %d files in its TempDir", len(left))
+	}
+	if diff := cmp.Diff(summaryCounts(bigSum), summaryCounts(smallSum), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("summary (-default +1 MiB):\n%s", diff)
+	}
+	if diff := cmp.Diff(viewOf(t, big), viewOf(t, small), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("store (-default +1 MiB):\n%s", diff)
+	}
+}
