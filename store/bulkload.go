@@ -325,6 +325,7 @@ func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
 	jobMax := max(1, b.budget()/int64(2*b.opts.Workers+1))
 	var produced error
 	go func() {
+		over := false
 		defer close(jobs)
 		var job []bulkRec
 		var jobBytes int64
@@ -349,12 +350,15 @@ func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
 			n := int64(len(r.enc)) + bulkRecOverhead
 			jobBytes += n
 			if b.held.Add(n) > b.limit() {
-				produced = ErrBulkMemory // a group too large for the bound
+				over = true // a group too large for the bound
 				return false
 			}
 			return true
 		})
-		if produced == nil && len(job) > 0 {
+		switch {
+		case produced == nil && over:
+			produced = ErrBulkMemory
+		case produced == nil && len(job) > 0:
 			send()
 		}
 	}()
