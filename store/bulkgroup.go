@@ -181,20 +181,27 @@ func (b *bulkLoad) union(i, j int32) {
 	}
 }
 
-// compareRecs orders records by component (its root), then in read
-// order; parent must hold roots.
+// compareRecs orders records by component (its root), then by source
+// and position in the source: the order of an import file by file, and
+// one that does not depend on how the decoders' goroutines interleaved,
+// so that a load resolves each group as any other load of the same
+// sources does. parent must hold roots.
 func (b *bulkLoad) compareRecs(x, y bulkRec) int {
 	if c := cmp.Compare(b.parent[x.seq], b.parent[y.seq]); c != 0 {
 		return c
 	}
-	return cmp.Compare(x.seq, y.seq)
+	if c := cmp.Compare(x.src, y.src); c != 0 {
+		return c
+	}
+	return cmp.Compare(x.pos, y.pos)
 }
 
 // appendRec appends r's entry in the records file and the runs by
-// component: read number, source, line, length, encoding.
+// component: read number, source, position, line, length, encoding.
 func appendRec(dst []byte, r *bulkRec) []byte {
 	dst = binary.AppendUvarint(dst, uint64(r.seq))
 	dst = binary.AppendUvarint(dst, uint64(r.src))
+	dst = binary.AppendUvarint(dst, uint64(r.pos))
 	dst = binary.AppendUvarint(dst, uint64(r.line))
 	dst = binary.AppendUvarint(dst, uint64(len(r.enc)))
 	return append(dst, r.enc...)
@@ -218,7 +225,7 @@ func recCursor(f *os.File, s *bulkSealer, mem []bulkRec) func() (bulkRec, bool, 
 		if !br.more() {
 			return bulkRec{}, false, br.err
 		}
-		r := bulkRec{seq: int32(br.uvarint()), src: int32(br.uvarint()), line: int32(br.uvarint())}
+		r := bulkRec{seq: int32(br.uvarint()), src: int32(br.uvarint()), pos: int32(br.uvarint()), line: int32(br.uvarint())}
 		// A copy, so that a record held does not hold its whole block.
 		r.enc = slices.Clone(br.bytes(br.uvarint()))
 		if br.err != nil {
@@ -263,7 +270,8 @@ func (b *bulkLoad) spillRecord(rec *bulkRec) error {
 }
 
 // components yields every record grouped by component, components in
-// the order of their first record, records in read order within one.
+// the order of their first record read, records in compareRecs's order
+// within one.
 // It holds at most the budget of records, sorting the rest on disk.
 func (b *bulkLoad) components(yield func(bulkRec) bool) error {
 	buf := b.recs // held since decoding, and counted

@@ -47,11 +47,14 @@ type bulkLoad struct {
 }
 
 // bulkRec is one record on its way to resolution: appendRecord's
-// encoding, its number in read order, its source and line.
+// encoding, its number in the order the decoders delivered it (its
+// index in the forest), its source, its position in the source's records
+// and its line.
 type bulkRec struct {
 	enc  []byte
 	seq  int32
 	src  int32
+	pos  int32
 	line int32
 }
 
@@ -70,7 +73,7 @@ type bulkPrepared struct {
 // Per-item memory a bulk load counts beside the bytes it holds: a record's
 // slot, an output pair's slot.
 const (
-	bulkRecOverhead  = 40
+	bulkRecOverhead  = 48
 	bulkPairOverhead = 64
 	// bulkChunk is how many records travel together between goroutines;
 	// bulkJob how many records (at least, whole groups) one resolving
@@ -131,8 +134,9 @@ func (b *bulkLoad) decode(ctx context.Context, sources []BulkSource) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	type chunk struct {
-		recs []identity.Record
-		src  int32
+		recs  []identity.Record
+		src   int32
+		first int32 // the position of recs[0] in its source
 	}
 	raws := make(chan chunk, b.opts.Workers)
 	preps := make(chan []bulkPrepared, b.opts.Workers)
@@ -156,6 +160,7 @@ func (b *bulkLoad) decode(ctx context.Context, sources []BulkSource) error {
 			}
 			defer func() { <-sem }()
 			var recs []identity.Record
+			var pos int32
 			for rec, err := range src.Records {
 				if ctx.Err() != nil {
 					return
@@ -173,14 +178,15 @@ func (b *bulkLoad) decode(ctx context.Context, sources []BulkSource) error {
 				}
 				recs = expand(recs, rec)
 				if len(recs) >= bulkChunk {
-					if !send(chunk{recs, int32(i)}) {
+					if !send(chunk{recs, int32(i), pos}) {
 						return
 					}
+					pos += int32(len(recs))
 					recs = nil
 				}
 			}
 			if len(recs) > 0 {
-				send(chunk{recs, int32(i)})
+				send(chunk{recs, int32(i), pos})
 			}
 		})
 	}
@@ -197,7 +203,7 @@ func (b *bulkLoad) decode(ctx context.Context, sources []BulkSource) error {
 						cancel(fmt.Errorf("store: bulk load: %s: record %s: %w", b.files[c.src], rec.ID, err))
 						return
 					}
-					out[j] = bulkPrepared{rec: bulkRec{enc: enc, src: c.src, line: int32(rec.Line)}, keys: b.groupKeys(rec)}
+					out[j] = bulkPrepared{rec: bulkRec{enc: enc, src: c.src, pos: c.first + int32(j), line: int32(rec.Line)}, keys: b.groupKeys(rec)}
 				}
 				select {
 				case preps <- out:

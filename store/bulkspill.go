@@ -25,7 +25,7 @@ import (
 // values), the others hold records in the clear before sealing. The
 // files are removed by remove, or by close at the latest.
 type bulkRuns struct {
-	dir    string // "" is os.TempDir()
+	dir    string        // "" is os.TempDir()
 	spills *atomic.Int64 // counts the files, for tests
 	sealer *bulkSealer
 	open   []*os.File // every file not yet removed
