@@ -14,8 +14,8 @@ import (
 // few) go to the records file. After decoding, merging the pair runs by
 // key unions the records that share a key; then the records, streamed in
 // read order, are sorted by (component root, read order) the same way,
-// so that each component comes out whole, its records in the order they
-// were read.
+// so that each component comes out whole, its records in the order of
+// their sources.
 
 // bulkPair says that record rec carries the grouping key key: a hash
 // keyed by the load's seed, which never leaves memory. A pair run holds

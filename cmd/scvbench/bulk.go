@@ -31,6 +31,7 @@ type bulkJob struct {
 	Data, DB, KeyFile string
 	NoAtRest          bool
 	Mem               store.BadgerOptions
+	MemoryMiB         int // BulkOptions.MemoryMiB; 0 is the default
 }
 
 // bulkResult is what the child measured.
@@ -93,7 +94,7 @@ func bulkChildMain(ctx context.Context, stdout io.Writer) (bool, error) {
 	}
 	var res bulkResult
 	run, err := measure(func(func(int)) error {
-		sum, err := db.BulkLoad(ctx, scv.BulkOptions{}, bulkSources(job.Data)...)
+		sum, err := db.BulkLoad(ctx, scv.BulkOptions{MemoryMiB: job.MemoryMiB}, bulkSources(job.Data)...)
 		res.Read, res.Accepted, res.Receivers = sum.Read, sum.Accepted, sum.Receivers
 		return err
 	})
