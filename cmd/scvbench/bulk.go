@@ -32,6 +32,10 @@ type bulkJob struct {
 	NoAtRest          bool
 	Mem               store.BadgerOptions
 	MemoryMiB         int // BulkOptions.MemoryMiB; 0 is the default
+	// MemProfile, if set, is where the child writes a heap profile each
+	// time its own memory (RssAnon) passes its peak by 16 MiB: the last
+	// one is of the heap near the peak.
+	MemProfile string
 }
 
 // bulkResult is what the child measured.
@@ -93,6 +97,10 @@ func bulkChildMain(ctx context.Context, stdout io.Writer) (bool, error) {
 		return true, err
 	}
 	var res bulkResult
+	if job.MemProfile != "" {
+		stop := profileAtPeaks(job.MemProfile)
+		defer stop()
+	}
 	run, err := measure(func(func(int)) error {
 		sum, err := db.BulkLoad(ctx, scv.BulkOptions{MemoryMiB: job.MemoryMiB}, bulkSources(job.Data)...)
 		res.Read, res.Accepted, res.Receivers = sum.Read, sum.Accepted, sum.Receivers
@@ -137,4 +145,33 @@ func decodeFile(path string, f workload.File) iter.Seq2[identity.Record, error] 
 			}
 		}
 	}
+}
+
+// profileAtPeaks writes a heap profile to path each time the process's
+// own memory passes its last peak by 16 MiB, sampled every 100 ms, until
+// the returned func is called.
+func profileAtPeaks(path string) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		peak := 0.0
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			if anon := procMiB("RssAnon"); anon > peak+16 {
+				peak = anon
+				if err := writeHeapProfile(path); err != nil {
+					fmt.Fprintln(os.Stderr, "scvbench: bulk child: heap profile:", err)
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
