@@ -35,9 +35,12 @@ type bulkLoad struct {
 	recW     *blockWriter
 	// pairs are the (grouping key, record) pairs not yet in a sorted run
 	// of pairRuns.
-	pairs       []bulkPair
-	pairRuns    []*os.File
-	quarantined []bulkQuarantine
+	pairs    []bulkPair
+	pairRuns []*os.File
+	// quarantine holds the writes of the quarantine entries kept so far
+	// (spilled as runs past the budget) and their counts; qmu guards it.
+	qmu        sync.Mutex
+	quarantine *bulkQuarantine
 	// held is the bytes the load holds: the forest, the records and pairs
 	// in memory, the records of the jobs being resolved, the buffers of
 	// the spill files it reads and writes. The writes held beside it are
@@ -58,9 +61,14 @@ type bulkRec struct {
 	line int32
 }
 
+// bulkQuarantine is the quarantine entries a bulk load keeps, as
+// IngestAll does: their writes, in a transaction of their own, and
+// their counts.
 type bulkQuarantine struct {
-	src int
-	re  *identity.RecordError
+	ws    *writeSet
+	t     *txn
+	bytes int64 // of ws's writes
+	sum   Summary
 }
 
 // bulkPrepared is a record a decoding worker has encoded, with its
@@ -140,7 +148,6 @@ func (b *bulkLoad) decode(ctx context.Context, sources []BulkSource) error {
 	}
 	raws := make(chan chunk, b.opts.Workers)
 	preps := make(chan []bulkPrepared, b.opts.Workers)
-	var qmu sync.Mutex
 	var srcs sync.WaitGroup
 	sem := make(chan struct{}, b.opts.Workers)
 	send := func(c chunk) bool {
@@ -171,9 +178,10 @@ func (b *bulkLoad) decode(ctx context.Context, sources []BulkSource) error {
 						cancel(fmt.Errorf("store: bulk load: %s: %w", src.File, err))
 						return
 					}
-					qmu.Lock()
-					b.quarantined = append(b.quarantined, bulkQuarantine{src: i, re: re})
-					qmu.Unlock()
+					if err := b.keepQuarantined(i, re); err != nil {
+						cancel(err)
+						return
+					}
 					continue
 				}
 				recs = expand(recs, rec)
@@ -426,11 +434,7 @@ func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, Summary{}, err
 	}
-	ops, err := b.quarantine(&sum)
-	if err != nil {
-		return nil, Summary{}, err
-	}
-	return append(out, ops...), sum, nil
+	return append(out, b.quarantined(&sum)...), sum, nil
 }
 
 // resolveJob ingests the records of one job, group by group, in one
@@ -476,20 +480,56 @@ func (b *bulkLoad) resolveJob(job []bulkRec) resolved {
 	return r
 }
 
-// quarantine keeps the records the decoders quarantined, as IngestAll
-// does, and counts them in sum.
-func (b *bulkLoad) quarantine(sum *Summary) ([]writeOp, error) {
-	ws := &writeSet{read: b.meta}
-	t := b.s.newTxn(ws, b.s.clock())
-	for _, q := range b.quarantined {
-		t.file = b.files[q.src]
-		if err := t.quarantine(q.re); err != nil {
-			return nil, err
-		}
-		sum.Read++
-		sum.Quarantined[q.re.Reason]++
+// keepQuarantined writes the quarantine entry of re, read from source
+// src, as IngestAll does, and counts it; past the budget the writes are
+// spilled to a run. It is safe for concurrent use.
+func (b *bulkLoad) keepQuarantined(src int, re *identity.RecordError) error {
+	b.qmu.Lock()
+	defer b.qmu.Unlock()
+	q := b.quarantine
+	if q == nil {
+		q = &bulkQuarantine{ws: &writeSet{read: b.meta}, sum: newSummary()}
+		q.t = b.s.newTxn(q.ws, b.s.clock())
+		b.quarantine = q
 	}
-	return ws.ops, nil
+	from := len(q.ws.ops)
+	q.t.file = b.files[src]
+	if err := q.t.quarantine(re); err != nil {
+		return err
+	}
+	q.sum.Read++
+	q.sum.Quarantined[re.Reason]++
+	var n int64
+	for _, op := range q.ws.ops[from:] {
+		n += int64(len(op.key)+len(op.value)) + bulkPairOverhead
+	}
+	q.bytes += n
+	b.held.Add(n)
+	if q.bytes <= b.budget() {
+		return nil
+	}
+	if err := b.runs.spill(q.ws.ops); err != nil {
+		return err
+	}
+	b.held.Add(-q.bytes)
+	q.ws.ops, q.bytes = nil, 0
+	return nil
+}
+
+// quarantined returns the writes of the quarantine entries not spilled
+// and adds their counts to sum.
+func (b *bulkLoad) quarantined(sum *Summary) []writeOp {
+	b.qmu.Lock()
+	defer b.qmu.Unlock()
+	q := b.quarantine
+	if q == nil {
+		return nil
+	}
+	sum.Add(q.sum)
+	b.held.Add(-q.bytes)
+	ops := q.ws.ops
+	b.quarantine = nil
+	return ops
 }
 
 // write merges the spilled runs, the writes held in memory and the

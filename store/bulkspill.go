@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sync"
 	"sync/atomic"
 )
 
@@ -28,6 +29,7 @@ type bulkRuns struct {
 	dir    string        // "" is os.TempDir()
 	spills *atomic.Int64 // counts the files, for tests
 	sealer *bulkSealer
+	mu     sync.Mutex // guards open and files: the decoders spill too
 	open   []*os.File // every file not yet removed
 	// files are the runs of writes, in the order they were spilled.
 	files []*os.File
@@ -85,7 +87,9 @@ func (r *bulkRuns) create(kind string) (*blockWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: bulk load: spill: %w", err)
 	}
+	r.mu.Lock()
 	r.open = append(r.open, f)
+	r.mu.Unlock()
 	r.spills.Add(1)
 	return &blockWriter{f: f, w: bufio.NewWriterSize(f, runWriteBuf), sealer: r.sealer}, nil
 }
@@ -94,11 +98,15 @@ func (r *bulkRuns) create(kind string) (*blockWriter, error) {
 func (r *bulkRuns) remove(f *os.File) {
 	f.Close()
 	os.Remove(f.Name())
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.open = slices.DeleteFunc(r.open, func(g *os.File) bool { return g == f })
 }
 
 // close removes every file left.
 func (r *bulkRuns) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, f := range r.open {
 		f.Close()
 		os.Remove(f.Name())
@@ -260,7 +268,9 @@ func (r *bulkRuns) spill(ops []writeOp) error {
 	if err != nil {
 		return err
 	}
+	r.mu.Lock()
 	r.files = append(r.files, f)
+	r.mu.Unlock()
 	return nil
 }
 
