@@ -106,7 +106,7 @@ func (b *bulkLoad) writePairs(seq func(yield func(bulkPair) bool) error) (*os.Fi
 
 // fanIn is how many runs one merge reads at once within the budget.
 func (b *bulkLoad) fanIn() int {
-	return min(maxFanIn, max(2, int(b.budget()/runReaderCost)))
+	return min(maxFanIn, max(3, int(b.budget()/runReaderCost)))
 }
 
 // unite merges the pairs (the runs and those held) by key and unions

@@ -540,6 +540,9 @@ func (b *bulkLoad) write(ctx context.Context, bw BulkWriter, out []writeOp) erro
 	for k, v := range b.meta {
 		meta = append(meta, writeOp{key: []byte(k), value: v})
 	}
+	if err := b.runs.compact(b.fanIn() - 2); err != nil {
+		return err
+	}
 	cursors := []*opCursor{{prio: 0, ops: lastWrites(meta)}}
 	for i, f := range b.runs.files {
 		cursors = append(cursors, &opCursor{prio: 1 + i, r: newBlockReader(f, b.runs.sealer)})
@@ -547,7 +550,7 @@ func (b *bulkLoad) write(ctx context.Context, bw BulkWriter, out []writeOp) erro
 	cursors = append(cursors, &opCursor{prio: 1 + len(b.runs.files), ops: lastWrites(out)})
 	pairs := func(yield func(Entry, error) bool) {
 		n, stopped := 0, false
-		err := mergeOps(cursors, func(op writeOp) bool {
+		err := mergeOps(cursors, false, func(op writeOp) bool {
 			if n%65536 == 0 {
 				b.progress(BulkWrite, n, 0)
 			}

@@ -124,7 +124,7 @@ const (
 	runReaderCost = runReadBuf + 2*runBlock
 	// maxFanIn bounds how many runs one merge reads at once (and so the
 	// files open at once); more are merged in passes.
-	maxFanIn = 64
+	maxFanIn = 256
 )
 
 // blockWriter writes one spill file: entries appended to blk, sealed in
@@ -253,13 +253,7 @@ func (r *bulkRuns) spill(ops []writeOp) error {
 		return err
 	}
 	for _, op := range ops {
-		w.blk = binary.AppendUvarint(w.blk, uint64(len(op.key)))
-		w.blk = binary.AppendUvarint(w.blk, uint64(len(op.value)))
-		del := byte(0)
-		if op.del {
-			del = 1
-		}
-		w.blk = append(append(append(w.blk, del), op.key...), op.value...)
+		w.blk = appendOp(w.blk, op)
 		if err := w.added(); err != nil {
 			return err
 		}
@@ -271,6 +265,56 @@ func (r *bulkRuns) spill(ops []writeOp) error {
 	r.mu.Lock()
 	r.files = append(r.files, f)
 	r.mu.Unlock()
+	return nil
+}
+
+// appendOp appends op's entry in a run of writes.
+func appendOp(dst []byte, op writeOp) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(op.key)))
+	dst = binary.AppendUvarint(dst, uint64(len(op.value)))
+	del := byte(0)
+	if op.del {
+		del = 1
+	}
+	return append(append(append(dst, del), op.key...), op.value...)
+}
+
+// compact merges the oldest runs of writes into one, keeping the last
+// write of each key (deletions too), until at most fanIn are left.
+func (r *bulkRuns) compact(fanIn int) error {
+	for len(r.files) > max(1, fanIn) {
+		k := max(2, fanIn)
+		cursors := make([]*opCursor, k)
+		for i, f := range r.files[:k] {
+			cursors[i] = &opCursor{prio: i, r: newBlockReader(f, r.sealer)}
+		}
+		w, err := r.create("run")
+		if err != nil {
+			return err
+		}
+		var werr error
+		err = mergeOps(cursors, true, func(op writeOp) bool {
+			w.blk = appendOp(w.blk, op)
+			werr = w.added()
+			return werr == nil
+		})
+		if err == nil {
+			err = werr
+		}
+		if err != nil {
+			return err
+		}
+		f, err := w.finish()
+		if err != nil {
+			return err
+		}
+		for _, old := range r.files[:k] {
+			r.remove(old)
+		}
+		r.mu.Lock()
+		r.files = append([]*os.File{f}, r.files[k:]...)
+		r.mu.Unlock()
+	}
 	return nil
 }
 
@@ -343,9 +387,9 @@ func (h *opHeap) Pop() any {
 }
 
 // mergeOps yields, in key order, the last write of each key among the
-// cursors (the highest priority's), leaving out deletions, and the first
-// error a cursor met.
-func mergeOps(cursors []*opCursor, yield func(writeOp) bool) error {
+// cursors (the highest priority's), leaving out deletions unless
+// keepDeletions, and the first error a cursor met.
+func mergeOps(cursors []*opCursor, keepDeletions bool, yield func(writeOp) bool) error {
 	h := make(opHeap, 0, len(cursors))
 	for _, c := range cursors {
 		if c.next() {
@@ -361,7 +405,7 @@ func mergeOps(cursors []*opCursor, yield func(writeOp) bool) error {
 		op := c.cur
 		if last == nil || !bytes.Equal(op.key, last) {
 			last = append(last[:0], op.key...)
-			if !op.del && !yield(op) {
+			if (keepDeletions || !op.del) && !yield(op) {
 				return nil
 			}
 		}
