@@ -40,7 +40,7 @@ type BulkProgress struct {
 // BulkOptions configure [DB.BulkLoad]. The zero value is the default.
 type BulkOptions struct {
 	// MemoryMiB bounds the memory the load holds its records, groups and
-	// the database it builds in, in MiB; default 2048. Beyond it they are
+	// the database it builds in, in MiB; default 128. Beyond it they are
 	// sorted on disk in TempDir, so that only 4 bytes a record stay in
 	// memory; a load stops with [ErrBulkMemory] before writing anything
 	// only if one group of linked records does not fit. The engine's

@@ -45,7 +45,7 @@ type BulkProgress struct {
 }
 
 // DefaultBulkMemoryMiB is BulkOptions.MemoryMiB when it is not set.
-const DefaultBulkMemoryMiB = 2048
+const DefaultBulkMemoryMiB = 128
 
 // BulkOptions configure [Store.BulkLoad]. The zero value is the default.
 type BulkOptions struct {
