@@ -56,8 +56,9 @@ type BulkOptions struct {
 	// is sorted in runs in TempDir, so that only 4 bytes a record stay
 	// in memory whatever the number of records; a load stops with
 	// [ErrBulkMemory] before writing anything only if one group of
-	// records, resolved at once, does not fit. (The engine's own memory
-	// comes on top.)
+	// records, resolved at once, does not fit, or those 4 bytes a record
+	// take most of the bound (the default is enough for about 20 million
+	// records). (The engine's own memory comes on top.)
 	MemoryMiB int
 	// Workers is how many goroutines decode and resolve; default
 	// GOMAXPROCS.

@@ -93,15 +93,15 @@ const (
 func (b *bulkLoad) limit() int64 { return int64(b.opts.MemoryMiB) << 20 }
 
 // budget is the bytes of each thing the load holds in memory past which
-// it spills them to disk (records read, grouping pairs, records sorted
-// by component) or waits (records being resolved): a sixth of the
-// bound, so that four of them, the forest and the files' buffers fit,
-// but in tests.
+// it spills them to disk (records read, grouping pairs, quarantine
+// entries, records sorted by component, writes) or waits (records being
+// resolved): a sixth of what the forest leaves of the bound, so that
+// four of them at once and the files' buffers fit, but in tests.
 func (b *bulkLoad) budget() int64 {
 	if b.s.bulkSpill > 0 {
 		return b.s.bulkSpill
 	}
-	return b.limit() / 6
+	return max(64<<10, (b.limit()-int64(cap(b.parent))*4)/6)
 }
 
 func (b *bulkLoad) progress(p BulkPhase, done, total int) {
