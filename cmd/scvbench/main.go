@@ -195,7 +195,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.dir, "dir", os.TempDir(), "directory to make the temporary work directory in")
 	fs.BoolVar(&c.keep, "keep", false, "keep the work directory (workload, databases, key)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the N-record ingest to this file, and of the lookups and the stage scan beside it")
-	fs.StringVar(&c.memprofile, "memprofile", "", "write a heap profile taken right after the N-record ingest to this file")
+	fs.StringVar(&c.memprofile, "memprofile", "", "write a heap profile taken right after the N-record ingest to this file; with -only bulk, of the bulk load's child near its peak own memory (each profile forces a GC, which lowers that peak: measure without it)")
 	fs.IntVar(&c.lookups, "lookups", 100_000, "ByPhone lookups to time")
 	fs.IntVar(&c.batch, "batch", 0, "IngestOptions.BatchSize; 0 is the store's default")
 	fs.BoolVar(&c.stream, "stream", false, "feed IngestAll the generator's record stream (generation timed too) instead of the files")
