@@ -102,7 +102,14 @@ func bulkChildMain(ctx context.Context, stdout io.Writer) (bool, error) {
 		defer stop()
 	}
 	run, err := measure(func(func(int)) error {
-		sum, err := db.BulkLoad(ctx, scv.BulkOptions{MemoryMiB: job.MemoryMiB}, bulkSources(job.Data)...)
+		var phase scv.BulkPhase
+		opts := scv.BulkOptions{MemoryMiB: job.MemoryMiB, Progress: func(p scv.BulkProgress) {
+			if p.Phase != phase {
+				phase = p.Phase
+				fmt.Fprintf(os.Stderr, "scvbench: bulk child: %s (RssAnon %.0f MiB)\n", p.Phase, procMiB("RssAnon"))
+			}
+		}}
+		sum, err := db.BulkLoad(ctx, opts, bulkSources(job.Data)...)
 		res.Read, res.Accepted, res.Receivers = sum.Read, sum.Accepted, sum.Receivers
 		return err
 	})
