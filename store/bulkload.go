@@ -46,6 +46,9 @@ type bulkLoad struct {
 	// the spill files it reads and writes. The writes held beside it are
 	// counted by resolve.
 	held atomic.Int64
+	// forest is the bytes of parent's array, for budget: the decoders
+	// ask for it too.
+	forest atomic.Int64
 	runs bulkRuns
 }
 
@@ -101,7 +104,7 @@ func (b *bulkLoad) budget() int64 {
 	if b.s.bulkSpill > 0 {
 		return b.s.bulkSpill
 	}
-	return max(64<<10, (b.limit()-int64(cap(b.parent))*4)/6)
+	return max(64<<10, (b.limit()-b.forest.Load())/6)
 }
 
 func (b *bulkLoad) progress(p BulkPhase, done, total int) {
@@ -284,6 +287,7 @@ func (b *bulkLoad) add(p *bulkPrepared) error {
 	c := cap(b.parent)
 	b.parent = append(b.parent, i)
 	b.held.Add(int64(cap(b.parent)-c) * 4)
+	b.forest.Store(int64(cap(b.parent)) * 4)
 	p.rec.seq = i
 	if n := int64(len(p.rec.enc)) + bulkRecOverhead; b.recW == nil && b.recBytes+n <= b.budget() {
 		b.recs = append(b.recs, p.rec)
