@@ -49,7 +49,7 @@ type bulkLoad struct {
 	// forest is the bytes of parent's array, for budget: the decoders
 	// ask for it too.
 	forest atomic.Int64
-	runs bulkRuns
+	runs   bulkRuns
 }
 
 // bulkRec is one record on its way to resolution: appendRecord's
