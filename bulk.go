@@ -40,11 +40,11 @@ type BulkProgress struct {
 // BulkOptions configure [DB.BulkLoad]. The zero value is the default.
 type BulkOptions struct {
 	// MemoryMiB bounds the memory the load holds its records, groups and
-	// the database it builds in, in MiB; default 2048. The database it
-	// builds is spilled to sorted runs in TempDir beyond a quarter of it;
-	// a load whose records and groups alone need more stops with
-	// [ErrBulkMemory] before writing anything. The engine's memory (see
-	// [MemoryOptions]) comes on top.
+	// the database it builds in, in MiB; default 128. Beyond it they are
+	// sorted on disk in TempDir, so that only 4 bytes a record stay in
+	// memory; a load stops with [ErrBulkMemory] before writing anything
+	// only if one group of linked records does not fit. The engine's
+	// memory (see [MemoryOptions]) comes on top.
 	MemoryMiB int
 	// Workers is how many goroutines decode and resolve; default
 	// GOMAXPROCS.
@@ -52,10 +52,10 @@ type BulkOptions struct {
 	// Progress, if set, is called (one call at a time) as the load
 	// advances.
 	Progress func(BulkProgress)
-	// TempDir is where the load spills sorted runs of the database it
-	// builds; "" is the system's temporary directory. The runs hold what
-	// the database will (blind-indexed keys, sealed values), without the
-	// engine's encryption at rest, and are removed when the load returns.
+	// TempDir is where the load spills its records and sorted runs; ""
+	// is the system's temporary directory. Every file is sealed under a
+	// key that lives only in the load's memory, and removed when the
+	// load returns.
 	TempDir string
 }
 

@@ -45,16 +45,20 @@ type BulkProgress struct {
 }
 
 // DefaultBulkMemoryMiB is BulkOptions.MemoryMiB when it is not set.
-const DefaultBulkMemoryMiB = 2048
+const DefaultBulkMemoryMiB = 128
 
 // BulkOptions configure [Store.BulkLoad]. The zero value is the default.
 type BulkOptions struct {
 	// MemoryMiB bounds the memory the load holds its records, groups and
 	// the database it builds in, in MiB; default [DefaultBulkMemoryMiB].
-	// The database it builds is spilled to sorted runs in TempDir beyond
-	// a quarter of it; a load whose records and groups alone need more
-	// stops with [ErrBulkMemory] before writing anything. (The engine's
-	// own memory comes on top.)
+	// Beyond a sixth of it each of them (the records read, the pairs
+	// that group them, the records sorted by group, the database built)
+	// is sorted in runs in TempDir, so that only 4 bytes a record stay
+	// in memory whatever the number of records; a load stops with
+	// [ErrBulkMemory] before writing anything only if one group of
+	// records, resolved at once, does not fit, or those 4 bytes a record
+	// take most of the bound (the default is enough for about 20 million
+	// records). (The engine's own memory comes on top.)
 	MemoryMiB int
 	// Workers is how many goroutines decode and resolve; default
 	// GOMAXPROCS.
@@ -62,17 +66,19 @@ type BulkOptions struct {
 	// Progress, if set, is called from the loading goroutines (one call
 	// at a time) as the load advances.
 	Progress func(BulkProgress)
-	// TempDir is where the load spills sorted runs of the database it
-	// builds once they pass a quarter of MemoryMiB; "" is the system's
-	// temporary directory. The runs hold what the database will
-	// (blind-indexed keys, sealed values), without the engine's
-	// encryption at rest, and are removed when the load returns.
+	// TempDir is where the load spills its records and sorted runs once
+	// they pass their share of MemoryMiB; "" is the system's temporary
+	// directory. Every file is sealed under a key that lives only in the
+	// load's memory, and removed when the load returns; the disk they
+	// take peaks at about twice the records' encodings plus the database.
 	TempDir string
 }
 
 // ErrBulkMemory is returned by [Store.BulkLoad] when the load needs more
-// memory than [BulkOptions].MemoryMiB; nothing was written. Raise the
-// bound, or load the sources with [Store.IngestAll].
+// memory than [BulkOptions].MemoryMiB: one group of records (records
+// linked by identifiers, resolved at once) does not fit in it; nothing
+// was written. Raise the bound, or load the sources with
+// [Store.IngestAll].
 var ErrBulkMemory = errors.New("store: bulk load needs more memory than BulkOptions.MemoryMiB allows")
 
 // BulkLoad loads sources into the store, for the first load of a brand's

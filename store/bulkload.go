@@ -1,13 +1,15 @@
 package store
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"iter"
+	"math"
+	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/scv-go/scv/identity"
 )
@@ -21,32 +23,55 @@ type bulkLoad struct {
 	seed maphash.Seed
 
 	files []string
-	// recs are the records read, in the order the decoders delivered
-	// them, encoded as the store encodes record contents; parent is their
-	// union-find forest, first the record that first carried each
-	// grouping key (a hash of an identifier, record key or referrer).
-	recs        []bulkRec
-	parent      []int32
-	first       map[uint64]int32
-	quarantined []bulkQuarantine
-	mem         int64 // bytes held in recs, first and the output
-	recBytes    int64 // bytes of encodings held in recs
-	runs        bulkRuns
+	// parent is the union-find forest of the records read, in the order
+	// the decoders delivered them (a record's number is its index): the
+	// one thing the load holds per record. After unite, each record's
+	// parent is its component's root, its first record.
+	parent []int32
+	// recs are the first records read, held in memory up to the budget;
+	// every later one goes to the records file through recW.
+	recs     []bulkRec
+	recBytes int64
+	recW     *blockWriter
+	// pairs are the (grouping key, record) pairs not yet in a sorted run
+	// of pairRuns.
+	pairs    []bulkPair
+	pairRuns []*os.File
+	// quarantine holds the writes of the quarantine entries kept so far
+	// (spilled as runs past the budget) and their counts; qmu guards it.
+	qmu        sync.Mutex
+	quarantine *bulkQuarantine
+	// held is the bytes the load holds: the forest, the records and pairs
+	// in memory, the records of the jobs being resolved, the buffers of
+	// the spill files it reads and writes. The writes held beside it are
+	// counted by resolve.
+	held atomic.Int64
+	// forest is the bytes of parent's array, for budget: the decoders
+	// ask for it too.
+	forest atomic.Int64
+	runs   bulkRuns
 }
 
-// bulkRec is one record held by a bulk load: compact until its group is
-// resolved.
+// bulkRec is one record on its way to resolution: appendRecord's
+// encoding, its number in the order the decoders delivered it (its
+// index in the forest), its source, its position in the source's records
+// and its line.
 type bulkRec struct {
-	enc  []byte // appendRecord's encoding; nil once resolved, or spilled
-	off  int64  // where a spilled encoding starts in the records file
-	n    int32  // a spilled encoding's length; 0 if not spilled
-	src  int32  // index of its source
+	enc  []byte
+	seq  int32
+	src  int32
+	pos  int32
 	line int32
 }
 
+// bulkQuarantine is the quarantine entries a bulk load keeps, as
+// IngestAll does: their writes, in a transaction of their own, and
+// their counts.
 type bulkQuarantine struct {
-	src int
-	re  *identity.RecordError
+	ws    *writeSet
+	t     *txn
+	bytes int64 // of ws's writes
+	sum   Summary
 }
 
 // bulkPrepared is a record a decoding worker has encoded, with its
@@ -57,10 +82,9 @@ type bulkPrepared struct {
 }
 
 // Per-item memory a bulk load counts beside the bytes it holds: a record's
-// slot, a grouping key's map entry, an output pair's slot.
+// slot, an output pair's slot.
 const (
 	bulkRecOverhead  = 48
-	bulkKeyOverhead  = 40
 	bulkPairOverhead = 64
 	// bulkChunk is how many records travel together between goroutines;
 	// bulkJob how many records (at least, whole groups) one resolving
@@ -71,13 +95,16 @@ const (
 
 func (b *bulkLoad) limit() int64 { return int64(b.opts.MemoryMiB) << 20 }
 
-// spillAt is the bytes of record encodings, and of writes, past which the
-// load spills them to disk: a quarter of the bound but in tests.
-func (b *bulkLoad) spillAt() int64 {
+// budget is the bytes of each thing the load holds in memory past which
+// it spills them to disk (records read, grouping pairs, quarantine
+// entries, records sorted by component, writes) or waits (records being
+// resolved): a sixth of what the forest leaves of the bound, so that
+// four of them at once and the files' buffers fit, but in tests.
+func (b *bulkLoad) budget() int64 {
 	if b.s.bulkSpill > 0 {
 		return b.s.bulkSpill
 	}
-	return b.limit() / 4
+	return max(64<<10, (b.limit()-b.forest.Load())/6)
 }
 
 func (b *bulkLoad) progress(p BulkPhase, done, total int) {
@@ -91,6 +118,7 @@ func (b *bulkLoad) run(ctx context.Context, bw BulkWriter, sources []BulkSource)
 		b.files = append(b.files, src.File)
 	}
 	b.runs.dir, b.runs.spills = b.opts.TempDir, &b.s.bulkSpills
+	b.held.Store(2 * runReaderCost) // the records file's writer and a pair run's
 	var err error
 	if b.runs.sealer, err = newBulkSealer(); err != nil {
 		return Summary{}, fmt.Errorf("store: bulk load: %w", err)
@@ -103,6 +131,7 @@ func (b *bulkLoad) run(ctx context.Context, bw BulkWriter, sources []BulkSource)
 	if err != nil {
 		return Summary{}, err
 	}
+	b.parent = nil
 	if err := b.write(ctx, bw, out); err != nil {
 		return Summary{}, err
 	}
@@ -116,12 +145,12 @@ func (b *bulkLoad) decode(ctx context.Context, sources []BulkSource) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	type chunk struct {
-		recs []identity.Record
-		src  int32
+		recs  []identity.Record
+		src   int32
+		first int32 // the position of recs[0] in its source
 	}
 	raws := make(chan chunk, b.opts.Workers)
 	preps := make(chan []bulkPrepared, b.opts.Workers)
-	var qmu sync.Mutex
 	var srcs sync.WaitGroup
 	sem := make(chan struct{}, b.opts.Workers)
 	send := func(c chunk) bool {
@@ -141,6 +170,7 @@ func (b *bulkLoad) decode(ctx context.Context, sources []BulkSource) error {
 			}
 			defer func() { <-sem }()
 			var recs []identity.Record
+			var pos int32
 			for rec, err := range src.Records {
 				if ctx.Err() != nil {
 					return
@@ -151,21 +181,23 @@ func (b *bulkLoad) decode(ctx context.Context, sources []BulkSource) error {
 						cancel(fmt.Errorf("store: bulk load: %s: %w", src.File, err))
 						return
 					}
-					qmu.Lock()
-					b.quarantined = append(b.quarantined, bulkQuarantine{src: i, re: re})
-					qmu.Unlock()
+					if err := b.keepQuarantined(i, re); err != nil {
+						cancel(err)
+						return
+					}
 					continue
 				}
 				recs = expand(recs, rec)
 				if len(recs) >= bulkChunk {
-					if !send(chunk{recs, int32(i)}) {
+					if !send(chunk{recs, int32(i), pos}) {
 						return
 					}
+					pos += int32(len(recs))
 					recs = nil
 				}
 			}
 			if len(recs) > 0 {
-				send(chunk{recs, int32(i)})
+				send(chunk{recs, int32(i), pos})
 			}
 		})
 	}
@@ -182,7 +214,7 @@ func (b *bulkLoad) decode(ctx context.Context, sources []BulkSource) error {
 						cancel(fmt.Errorf("store: bulk load: %s: record %s: %w", b.files[c.src], rec.ID, err))
 						return
 					}
-					out[j] = bulkPrepared{rec: bulkRec{enc: enc, src: c.src, line: int32(rec.Line)}, keys: b.groupKeys(rec)}
+					out[j] = bulkPrepared{rec: bulkRec{enc: enc, src: c.src, pos: c.first + int32(j), line: int32(rec.Line)}, keys: b.groupKeys(rec)}
 				}
 				select {
 				case preps <- out:
@@ -193,7 +225,6 @@ func (b *bulkLoad) decode(ctx context.Context, sources []BulkSource) error {
 		})
 	}
 	go func() { workers.Wait(); close(preps) }()
-	b.first = map[uint64]int32{}
 	for ps := range preps {
 		if ctx.Err() != nil {
 			continue // drain
@@ -204,10 +235,10 @@ func (b *bulkLoad) decode(ctx context.Context, sources []BulkSource) error {
 				break
 			}
 		}
-		if b.mem > b.limit() {
+		if b.held.Load() > b.limit() {
 			cancel(ErrBulkMemory)
 		}
-		b.progress(BulkDecode, len(b.recs), 0)
+		b.progress(BulkDecode, len(b.parent), 0)
 	}
 	return context.Cause(ctx)
 }
@@ -246,72 +277,42 @@ func (b *bulkLoad) groupKeys(rec *identity.Record) []uint64 {
 	return keys
 }
 
-// add takes a prepared record into the groups.
+// add takes a prepared record: a number, a root of its own, its
+// encoding in memory or in the records file, its pairs.
 func (b *bulkLoad) add(p *bulkPrepared) error {
-	i := int32(len(b.recs))
-	if b.recBytes > b.spillAt() {
-		// Past a quarter of the bound, encodings go to the records file.
-		if err := b.runs.spillRecord(&p.rec); err != nil {
-			return err
-		}
+	if len(b.parent) == math.MaxInt32 {
+		return fmt.Errorf("store: bulk load: more than %d records", math.MaxInt32)
 	}
-	b.recs = append(b.recs, p.rec)
+	i := int32(len(b.parent))
+	c := cap(b.parent)
 	b.parent = append(b.parent, i)
-	b.recBytes += int64(len(p.rec.enc))
-	b.mem += int64(len(p.rec.enc)) + bulkRecOverhead
+	b.held.Add(int64(cap(b.parent)-c) * 4)
+	b.forest.Store(int64(cap(b.parent)) * 4)
+	p.rec.seq = i
+	if n := int64(len(p.rec.enc)) + bulkRecOverhead; b.recW == nil && b.recBytes+n <= b.budget() {
+		b.recs = append(b.recs, p.rec)
+		b.recBytes += n
+		b.held.Add(n)
+	} else if err := b.spillRecord(&p.rec); err != nil {
+		return err
+	}
+	most := max(1, int(b.budget()/bulkPairSize))
 	for _, k := range p.keys {
-		if j, ok := b.first[k]; ok {
-			b.union(i, j)
-			continue
+		if len(b.pairs) == cap(b.pairs) {
+			if len(b.pairs) >= most {
+				if err := b.spillPairs(); err != nil {
+					return err
+				}
+			} else {
+				grown := make([]bulkPair, len(b.pairs), min(most, max(1024, 2*cap(b.pairs))))
+				copy(grown, b.pairs)
+				b.held.Add(int64(cap(grown)-cap(b.pairs)) * bulkPairSize)
+				b.pairs = grown
+			}
 		}
-		b.first[k] = i
-		b.mem += bulkKeyOverhead
+		b.pairs = append(b.pairs, bulkPair{key: k, rec: i})
 	}
 	return nil
-}
-
-func (b *bulkLoad) find(i int32) int32 {
-	for b.parent[i] != i {
-		b.parent[i] = b.parent[b.parent[i]]
-		i = b.parent[i]
-	}
-	return i
-}
-
-func (b *bulkLoad) union(i, j int32) {
-	ri, rj := b.find(i), b.find(j)
-	switch {
-	case ri < rj:
-		b.parent[rj] = ri
-	case rj < ri:
-		b.parent[ri] = rj
-	}
-}
-
-// groups returns the records' indexes grouped by component, each group
-// in the order its records were read, and the end of each group in it.
-func (b *bulkLoad) groups() (order []int32, ends []int) {
-	n := len(b.recs)
-	root := b.parent
-	for i := range root {
-		root[i] = b.find(int32(i))
-	}
-	pos := make([]int32, n+1)
-	for _, r := range root {
-		pos[r+1]++
-	}
-	for i := range n {
-		if pos[i+1] > 0 {
-			ends = append(ends, int(pos[i]+pos[i+1]))
-		}
-		pos[i+1] += pos[i]
-	}
-	order = make([]int32, n)
-	for i, r := range root {
-		order[pos[r]] = int32(i)
-		pos[r]++
-	}
-	return order, ends
 }
 
 // resolved is what resolving one job gave.
@@ -323,34 +324,60 @@ type resolved struct {
 	err   error
 }
 
-// resolve resolves every group, in jobs of whole groups on Workers
-// goroutines, each job in one transaction of the store's own code over a
-// snapshot that holds only the metadata, and returns the writes of every
-// job and of the quarantine.
+// resolve unites the groups, resolves them in jobs of whole groups on
+// Workers goroutines, each job in one transaction of the store's own
+// code over a snapshot that holds only the metadata, and returns the
+// writes of every job and of the quarantine.
 func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
-	if err := b.runs.flushRecords(); err != nil {
+	if err := b.unite(); err != nil {
 		return nil, Summary{}, err
 	}
-	order, ends := b.groups()
-	b.first, b.parent = nil, nil
-	b.mem -= int64(len(b.recs)) * 4 // the forest
-	jobs := make(chan []int32, b.opts.Workers)
+	total := len(b.parent)
+	jobs := make(chan []bulkRec, b.opts.Workers)
 	results := make(chan resolved, b.opts.Workers)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// A job takes at least bulkJob records, in whole groups, and at most
+	// a share of the budget, unless one group needs more: the jobs
+	// queued, resolving and being filled hold the budget at most.
+	jobMax := max(1, b.budget()/int64(2*b.opts.Workers+1))
+	var produced error
 	go func() {
+		over := false
 		defer close(jobs)
-		lo := 0
-		for _, end := range ends {
-			if end-lo < b.s.bulkJob && end < len(order) {
-				continue
-			}
+		var job []bulkRec
+		var jobBytes int64
+		last := int32(-1)
+		send := func() bool {
 			select {
-			case jobs <- order[lo:end]:
+			case jobs <- job:
+				job, jobBytes = nil, 0
+				return true
 			case <-ctx.Done():
-				return
+				return false
 			}
-			lo = end
+		}
+		produced = b.components(func(r bulkRec) bool {
+			if root := b.parent[r.seq]; root != last {
+				if len(job) > 0 && (len(job) >= b.s.bulkJob || jobBytes >= jobMax) && !send() {
+					return false
+				}
+				last = root
+			}
+			job = append(job, r)
+			n := int64(len(r.enc)) + bulkRecOverhead
+			jobBytes += n
+			if b.held.Add(n) > b.limit() {
+				over = true // a group too large for the bound
+				return false
+			}
+			return true
+		})
+		switch {
+		case produced == nil && over:
+			produced = ErrBulkMemory
+		case produced == nil && len(job) > 0:
+			send()
 		}
 	}()
 	var workers sync.WaitGroup
@@ -364,11 +391,11 @@ func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
 	go func() { workers.Wait(); close(results) }()
 	var out []writeOp
 	var outBytes int64
-	spillAt := b.spillAt()
-	total := newSummary()
+	sum := newSummary()
 	done := 0
 	var failed error
 	for r := range results {
+		b.held.Add(-r.freed)
 		if failed != nil {
 			continue
 		}
@@ -378,13 +405,12 @@ func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
 			continue
 		}
 		out = append(out, r.ops...)
-		total.Add(r.sum)
+		sum.Add(r.sum)
 		done += r.n
-		b.mem -= r.freed
 		for _, op := range r.ops {
 			outBytes += int64(len(op.key)+len(op.value)) + bulkPairOverhead
 		}
-		if outBytes > spillAt {
+		if outBytes > b.budget() {
 			if err := b.runs.spill(out); err != nil {
 				failed = err
 				cancel()
@@ -392,7 +418,7 @@ func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
 			}
 			out, outBytes = nil, 0
 		}
-		if b.mem+outBytes > b.limit() {
+		if b.held.Load()+outBytes > b.limit() {
 			failed = ErrBulkMemory
 			cancel()
 			continue
@@ -401,7 +427,10 @@ func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
 			failed = err
 			continue
 		}
-		b.progress(BulkResolve, done, len(order))
+		b.progress(BulkResolve, done, total)
+	}
+	if failed == nil {
+		failed = produced // set before jobs, and so results, closed
 	}
 	if failed != nil {
 		return nil, Summary{}, failed
@@ -409,49 +438,34 @@ func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, Summary{}, err
 	}
-	ops, err := b.quarantine(&total)
-	if err != nil {
-		return nil, Summary{}, err
-	}
-	return append(out, ops...), total, nil
+	return append(out, b.quarantined(&sum)...), sum, nil
 }
 
 // resolveJob ingests the records of one job, group by group, in one
 // transaction, and returns its writes.
-func (b *bulkLoad) resolveJob(job []int32) resolved {
+func (b *bulkLoad) resolveJob(job []bulkRec) resolved {
 	ws := &writeSet{read: b.meta}
 	t := b.s.newTxn(ws, b.s.clock())
 	r := resolved{sum: newSummary(), n: len(job)}
+	for _, br := range job {
+		r.freed += int64(len(br.enc)) + bulkRecOverhead
+	}
 	for lo := 0; lo < len(job); {
-		src := b.recs[job[lo]].src
+		src := job[lo].src
 		hi := lo + 1
-		for hi < len(job) && b.recs[job[hi]].src == src {
+		for hi < len(job) && job[hi].src == src {
 			hi++
 		}
 		recs := make([]identity.Record, 0, hi-lo)
-		for _, i := range job[lo:hi] {
-			br := &b.recs[i]
-			enc := br.enc
-			if br.n > 0 {
-				enc = make([]byte, br.n)
-				if _, err := b.runs.records.ReadAt(enc, br.off); err != nil {
-					r.err = fmt.Errorf("store: bulk load: read a spilled record: %w", err)
-					return r
-				}
-				var err error
-				if enc, err = b.runs.sealer.open(enc); err != nil {
-					r.err = err
-					return r
-				}
-			}
-			rec, err := decodeRecord(enc)
+		for i := range job[lo:hi] {
+			br := &job[lo+i]
+			rec, err := decodeRecord(br.enc)
 			if err != nil {
 				r.err = err
 				return r
 			}
 			rec.Line = int(br.line)
 			recs = append(recs, rec)
-			r.freed += int64(len(br.enc))
 			br.enc = nil
 		}
 		t.file = b.files[src]
@@ -470,20 +484,56 @@ func (b *bulkLoad) resolveJob(job []int32) resolved {
 	return r
 }
 
-// quarantine keeps the records the decoders quarantined, as IngestAll
-// does, and counts them in sum.
-func (b *bulkLoad) quarantine(sum *Summary) ([]writeOp, error) {
-	ws := &writeSet{read: b.meta}
-	t := b.s.newTxn(ws, b.s.clock())
-	for _, q := range b.quarantined {
-		t.file = b.files[q.src]
-		if err := t.quarantine(q.re); err != nil {
-			return nil, err
-		}
-		sum.Read++
-		sum.Quarantined[q.re.Reason]++
+// keepQuarantined writes the quarantine entry of re, read from source
+// src, as IngestAll does, and counts it; past the budget the writes are
+// spilled to a run. It is safe for concurrent use.
+func (b *bulkLoad) keepQuarantined(src int, re *identity.RecordError) error {
+	b.qmu.Lock()
+	defer b.qmu.Unlock()
+	q := b.quarantine
+	if q == nil {
+		q = &bulkQuarantine{ws: &writeSet{read: b.meta}, sum: newSummary()}
+		q.t = b.s.newTxn(q.ws, b.s.clock())
+		b.quarantine = q
 	}
-	return ws.ops, nil
+	from := len(q.ws.ops)
+	q.t.file = b.files[src]
+	if err := q.t.quarantine(re); err != nil {
+		return err
+	}
+	q.sum.Read++
+	q.sum.Quarantined[re.Reason]++
+	var n int64
+	for _, op := range q.ws.ops[from:] {
+		n += int64(len(op.key)+len(op.value)) + bulkPairOverhead
+	}
+	q.bytes += n
+	b.held.Add(n)
+	if q.bytes <= b.budget() {
+		return nil
+	}
+	if err := b.runs.spill(q.ws.ops); err != nil {
+		return err
+	}
+	b.held.Add(-q.bytes)
+	q.ws.ops, q.bytes = nil, 0
+	return nil
+}
+
+// quarantined returns the writes of the quarantine entries not spilled
+// and adds their counts to sum.
+func (b *bulkLoad) quarantined(sum *Summary) []writeOp {
+	b.qmu.Lock()
+	defer b.qmu.Unlock()
+	q := b.quarantine
+	if q == nil {
+		return nil
+	}
+	sum.Add(q.sum)
+	b.held.Add(-q.bytes)
+	ops := q.ws.ops
+	b.quarantine = nil
+	return ops
 }
 
 // write merges the spilled runs, the writes held in memory and the
@@ -494,14 +544,17 @@ func (b *bulkLoad) write(ctx context.Context, bw BulkWriter, out []writeOp) erro
 	for k, v := range b.meta {
 		meta = append(meta, writeOp{key: []byte(k), value: v})
 	}
+	if err := b.runs.compact(b.fanIn() - 2); err != nil {
+		return err
+	}
 	cursors := []*opCursor{{prio: 0, ops: lastWrites(meta)}}
 	for i, f := range b.runs.files {
-		cursors = append(cursors, &opCursor{prio: 1 + i, r: bufio.NewReaderSize(f, 1<<20), sealer: b.runs.sealer})
+		cursors = append(cursors, &opCursor{prio: 1 + i, r: newBlockReader(f, b.runs.sealer)})
 	}
 	cursors = append(cursors, &opCursor{prio: 1 + len(b.runs.files), ops: lastWrites(out)})
 	pairs := func(yield func(Entry, error) bool) {
 		n, stopped := 0, false
-		err := mergeOps(cursors, func(op writeOp) bool {
+		err := mergeOps(cursors, false, func(op writeOp) bool {
 			if n%65536 == 0 {
 				b.progress(BulkWrite, n, 0)
 			}

@@ -12,25 +12,27 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"sync"
 	"sync/atomic"
 )
 
-// bulkRuns are the sorted runs of writes a bulk load spilled to disk to
-// keep its memory under [BulkOptions].MemoryMiB. A run holds what the
-// database will: blind-indexed keys and sealed values, never a value in
-// the clear (but without the engine's own encryption at rest). The files
-// are removed by close.
+// bulkRuns are the files a bulk load spills to disk to keep its memory
+// under [BulkOptions].MemoryMiB: the records file (every record past the
+// first few, in read order), sorted runs of grouping pairs and of records
+// by component, and sorted runs of the writes. Each is a sequence of
+// blocks sealed by sealer, under a key that lives only in memory: a run
+// of writes holds what the database will (blind-indexed keys, sealed
+// values), the others hold records in the clear before sealing. The
+// files are removed by remove, or by close at the latest.
 type bulkRuns struct {
-	dir    string // "" is os.TempDir()
-	files  []*os.File
-	spills *atomic.Int64 // counts the runs and the records file, for tests
-	// records holds the encodings of records spilled before they are
-	// resolved, each sealed by sealer. Reads are ReadAt, from any
-	// goroutine.
-	sealer     *bulkSealer
-	records    *os.File
-	recordsW   *bufio.Writer
-	recordsEnd int64
+	dir    string        // "" is os.TempDir()
+	spills *atomic.Int64 // counts the files, for tests
+	sealer *bulkSealer
+	mu     sync.Mutex // guards open and files: the decoders spill too
+	open   []*os.File // every file not yet removed
+	// files are the runs of writes, in the order they were spilled.
+	files []*os.File
 }
 
 // bulkSealer seals what a bulk load spills under a random key that
@@ -78,85 +80,242 @@ func (s *bulkSealer) open(sealed []byte) ([]byte, error) {
 	return plain, nil
 }
 
-// spillRecord appends rec's encoding to the records file and drops it
-// from memory.
-func (r *bulkRuns) spillRecord(rec *bulkRec) error {
-	if r.records == nil {
-		f, err := os.CreateTemp(r.dir, "scv-bulk-*.records")
-		if err != nil {
-			return fmt.Errorf("store: bulk load: spill: %w", err)
-		}
-		r.records, r.recordsW = f, bufio.NewWriterSize(f, 1<<20)
-		r.spills.Add(1)
+// create makes a new spill file, of kind ("records", "pairs", "group",
+// "run"), and returns its writer.
+func (r *bulkRuns) create(kind string) (*blockWriter, error) {
+	f, err := os.CreateTemp(r.dir, "scv-bulk-*."+kind)
+	if err != nil {
+		return nil, fmt.Errorf("store: bulk load: spill: %w", err)
 	}
-	sealed := r.sealer.seal(nil, rec.enc)
-	if _, err := r.recordsW.Write(sealed); err != nil {
-		return fmt.Errorf("store: bulk load: spill: %w", err)
-	}
-	rec.off, rec.n, rec.enc = r.recordsEnd, int32(len(sealed)), nil
-	r.recordsEnd += int64(rec.n)
-	return nil
+	r.mu.Lock()
+	r.open = append(r.open, f)
+	r.mu.Unlock()
+	r.spills.Add(1)
+	return &blockWriter{f: f, w: bufio.NewWriterSize(f, runWriteBuf), sealer: r.sealer}, nil
 }
 
-// flushRecords makes every spilled record readable.
-func (r *bulkRuns) flushRecords() error {
-	if r.recordsW == nil {
+// remove closes and removes f.
+func (r *bulkRuns) remove(f *os.File) {
+	f.Close()
+	os.Remove(f.Name())
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.open = slices.DeleteFunc(r.open, func(g *os.File) bool { return g == f })
+}
+
+// close removes every file left.
+func (r *bulkRuns) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, f := range r.open {
+		f.Close()
+		os.Remove(f.Name())
+	}
+	r.open, r.files = nil, nil
+}
+
+// Sizes of the spill files' blocks and buffers: a reader of a run holds
+// at most runReadBuf and a block and one entry.
+const (
+	runBlock    = 32 << 10
+	runReadBuf  = 32 << 10
+	runWriteBuf = 256 << 10
+	// runReaderCost is the memory a load counts for each run it reads.
+	runReaderCost = runReadBuf + 2*runBlock
+	// maxFanIn bounds how many runs one merge reads at once (and so the
+	// files open at once); more are merged in passes.
+	maxFanIn = 256
+)
+
+// blockWriter writes one spill file: entries appended to blk, sealed in
+// blocks of about runBlock bytes, each block after its length.
+type blockWriter struct {
+	f      *os.File
+	w      *bufio.Writer
+	sealer *bulkSealer
+	blk    []byte // the entries of the block being filled: append to it
+	sealed []byte
+}
+
+// added seals the block once it is full; call it after appending an
+// entry to blk.
+func (w *blockWriter) added() error {
+	if len(w.blk) < runBlock {
 		return nil
 	}
-	if err := r.recordsW.Flush(); err != nil {
+	return w.flushBlock()
+}
+
+func (w *blockWriter) flushBlock() error {
+	if len(w.blk) == 0 {
+		return nil
+	}
+	w.sealed = w.sealer.seal(w.sealed[:0], w.blk)
+	w.blk = w.blk[:0]
+	if _, err := w.w.Write(binary.AppendUvarint(nil, uint64(len(w.sealed)))); err != nil {
+		return fmt.Errorf("store: bulk load: spill: %w", err)
+	}
+	if _, err := w.w.Write(w.sealed); err != nil {
 		return fmt.Errorf("store: bulk load: spill: %w", err)
 	}
 	return nil
 }
 
-// runBlock is the size of the blocks a run is sealed in.
-const runBlock = 64 << 10
+// finish writes what is left and returns the file, rewound for reading.
+func (w *blockWriter) finish() (*os.File, error) {
+	if err := w.flushBlock(); err != nil {
+		return nil, err
+	}
+	if err := w.w.Flush(); err != nil {
+		return nil, fmt.Errorf("store: bulk load: spill: %w", err)
+	}
+	if _, err := w.f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("store: bulk load: spill: %w", err)
+	}
+	return w.f, nil
+}
+
+// blockReader reads the blocks of a spill file in order.
+type blockReader struct {
+	r      *bufio.Reader
+	sealer *bulkSealer
+	blk    []byte // the rest of the current block
+	err    error
+}
+
+func newBlockReader(f *os.File, s *bulkSealer) *blockReader {
+	return &blockReader{r: bufio.NewReaderSize(f, runReadBuf), sealer: s}
+}
+
+// more reports whether entries are left, reading the next block when
+// the current one is done; false at the end or on error (see err).
+func (br *blockReader) more() bool {
+	if len(br.blk) > 0 {
+		return true
+	}
+	if br.err != nil {
+		return false
+	}
+	n, err := binary.ReadUvarint(br.r)
+	if errors.Is(err, io.EOF) {
+		return false
+	}
+	sealed := make([]byte, n)
+	if err == nil {
+		_, err = io.ReadFull(br.r, sealed)
+	}
+	if err == nil {
+		br.blk, err = br.sealer.open(sealed)
+	}
+	if err != nil {
+		br.err = fmt.Errorf("store: bulk load: read a spilled file: %w", err)
+		return false
+	}
+	return len(br.blk) > 0
+}
+
+// uvarint reads one uvarint of the current block.
+func (br *blockReader) uvarint() uint64 {
+	v, n := binary.Uvarint(br.blk)
+	if n <= 0 {
+		br.fail()
+		return 0
+	}
+	br.blk = br.blk[n:]
+	return v
+}
+
+// bytes reads n bytes of the current block, which stay valid.
+func (br *blockReader) bytes(n uint64) []byte {
+	if uint64(len(br.blk)) < n {
+		br.fail()
+		return nil
+	}
+	b := br.blk[:n:n]
+	br.blk = br.blk[n:]
+	return b
+}
+
+func (br *blockReader) fail() {
+	if br.err == nil {
+		br.err = errors.New("store: bulk load: a spilled file is malformed")
+	}
+	br.blk = nil
+}
 
 // spill writes the last write of each key of ops, sorted, to a new run:
-// blocks of writes, each sealed, each after its length.
+// each write its key and value lengths, a deletion flag, the key and the
+// value.
 func (r *bulkRuns) spill(ops []writeOp) error {
 	ops = lastWrites(ops)
-	f, err := os.CreateTemp(r.dir, "scv-bulk-*.run")
+	w, err := r.create("run")
 	if err != nil {
-		return fmt.Errorf("store: bulk load: spill: %w", err)
-	}
-	r.files = append(r.files, f)
-	r.spills.Add(1)
-	w := bufio.NewWriterSize(f, 1<<20)
-	var blk, sealed []byte
-	flush := func() error {
-		sealed = r.sealer.seal(sealed[:0], blk)
-		blk = blk[:0]
-		if _, err := w.Write(binary.AppendUvarint(nil, uint64(len(sealed)))); err != nil {
-			return err
-		}
-		_, err := w.Write(sealed)
 		return err
 	}
 	for _, op := range ops {
-		blk = binary.AppendUvarint(blk, uint64(len(op.key)))
-		blk = binary.AppendUvarint(blk, uint64(len(op.value)))
-		del := byte(0)
-		if op.del {
-			del = 1
-		}
-		blk = append(append(append(blk, del), op.key...), op.value...)
-		if len(blk) >= runBlock {
-			if err := flush(); err != nil {
-				return fmt.Errorf("store: bulk load: spill: %w", err)
-			}
+		w.blk = appendOp(w.blk, op)
+		if err := w.added(); err != nil {
+			return err
 		}
 	}
-	if len(blk) > 0 {
-		if err := flush(); err != nil {
-			return fmt.Errorf("store: bulk load: spill: %w", err)
+	f, err := w.finish()
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.files = append(r.files, f)
+	r.mu.Unlock()
+	return nil
+}
+
+// appendOp appends op's entry in a run of writes.
+func appendOp(dst []byte, op writeOp) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(op.key)))
+	dst = binary.AppendUvarint(dst, uint64(len(op.value)))
+	del := byte(0)
+	if op.del {
+		del = 1
+	}
+	return append(append(append(dst, del), op.key...), op.value...)
+}
+
+// compact merges the oldest runs of writes into one, keeping the last
+// write of each key (deletions too), until at most fanIn are left.
+func (r *bulkRuns) compact(fanIn int) error {
+	for len(r.files) > max(1, fanIn) {
+		k := max(2, fanIn)
+		cursors := make([]*opCursor, k)
+		for i, f := range r.files[:k] {
+			cursors[i] = &opCursor{prio: i, r: newBlockReader(f, r.sealer)}
 		}
+		w, err := r.create("run")
+		if err != nil {
+			return err
+		}
+		var werr error
+		err = mergeOps(cursors, true, func(op writeOp) bool {
+			w.blk = appendOp(w.blk, op)
+			werr = w.added()
+			return werr == nil
+		})
+		if err == nil {
+			err = werr
+		}
+		if err != nil {
+			return err
+		}
+		f, err := w.finish()
+		if err != nil {
+			return err
+		}
+		for _, old := range r.files[:k] {
+			r.remove(old)
+		}
+		r.mu.Lock()
+		r.files = append([]*os.File{f}, r.files[k:]...)
+		r.mu.Unlock()
 	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("store: bulk load: spill: %w", err)
-	}
-	_, err = f.Seek(0, io.SeekStart)
-	return err
+	return nil
 }
 
 // lastWrites sorts ops by key and keeps the last write of each key,
@@ -173,30 +332,14 @@ func lastWrites(ops []writeOp) []writeOp {
 	return out
 }
 
-// close removes the runs.
-func (r *bulkRuns) close() {
-	for _, f := range r.files {
-		f.Close()
-		os.Remove(f.Name())
-	}
-	r.files = nil
-	if r.records != nil {
-		r.records.Close()
-		os.Remove(r.records.Name())
-		r.records = nil
-	}
-}
-
 // opCursor reads one sorted sequence of writes: a run on disk, or a
 // sorted slice.
 type opCursor struct {
-	prio   int // a later write to a key wins: the higher prio
-	cur    writeOp
-	r      *bufio.Reader // a run's, block after block
-	sealer *bulkSealer
-	blk    []byte // the rest of the current block
-	ops    []writeOp
-	err    error
+	prio int // a later write to a key wins: the higher prio
+	cur  writeOp
+	r    *blockReader // a run's
+	ops  []writeOp
+	err  error
 }
 
 // next moves to the next write; false at the end or on error.
@@ -208,32 +351,18 @@ func (c *opCursor) next() bool {
 		c.cur, c.ops = c.ops[0], c.ops[1:]
 		return true
 	}
-	if len(c.blk) == 0 {
-		n, err := binary.ReadUvarint(c.r)
-		if errors.Is(err, io.EOF) {
-			return false
-		}
-		sealed := make([]byte, n)
-		if err == nil {
-			_, err = io.ReadFull(c.r, sealed)
-		}
-		if err == nil {
-			c.blk, err = c.sealer.open(sealed)
-		}
-		if err != nil {
-			c.err = fmt.Errorf("store: bulk load: read a spilled run: %w", err)
-			return false
-		}
-	}
-	kl, n1 := binary.Uvarint(c.blk)
-	vl, n2 := binary.Uvarint(c.blk[max(n1, 0):])
-	if n1 <= 0 || n2 <= 0 || uint64(len(c.blk)) < uint64(n1+n2+1)+kl+vl {
-		c.err = errors.New("store: bulk load: a spilled run is malformed")
+	if !c.r.more() {
+		c.err = c.r.err
 		return false
 	}
-	b := c.blk[n1+n2:]
-	c.cur = writeOp{key: b[1 : 1+kl : 1+kl], value: b[1+kl : 1+kl+vl : 1+kl+vl], del: b[0] == 1}
-	c.blk = b[1+kl+vl:]
+	kl, vl := c.r.uvarint(), c.r.uvarint()
+	del := c.r.bytes(1)
+	key, value := c.r.bytes(kl), c.r.bytes(vl)
+	if c.r.err != nil {
+		c.err = c.r.err
+		return false
+	}
+	c.cur = writeOp{key: key, value: value, del: del[0] == 1}
 	return true
 }
 
@@ -258,9 +387,9 @@ func (h *opHeap) Pop() any {
 }
 
 // mergeOps yields, in key order, the last write of each key among the
-// cursors (the highest priority's), leaving out deletions, and the first
-// error a cursor met.
-func mergeOps(cursors []*opCursor, yield func(writeOp) bool) error {
+// cursors (the highest priority's), leaving out deletions unless
+// keepDeletions, and the first error a cursor met.
+func mergeOps(cursors []*opCursor, keepDeletions bool, yield func(writeOp) bool) error {
 	h := make(opHeap, 0, len(cursors))
 	for _, c := range cursors {
 		if c.next() {
@@ -276,7 +405,7 @@ func mergeOps(cursors []*opCursor, yield func(writeOp) bool) error {
 		op := c.cur
 		if last == nil || !bytes.Equal(op.key, last) {
 			last = append(last[:0], op.key...)
-			if !op.del && !yield(op) {
+			if (keepDeletions || !op.del) && !yield(op) {
 				return nil
 			}
 		}

@@ -247,7 +247,7 @@ func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error
 
 	if c.bulk {
 		progress("bulk-loading the %d records into a fresh database, in a process of its own", c.n)
-		job := bulkJob{Data: large.dir, DB: filepath.Join(work, "db-bulk"), KeyFile: keyFile, NoAtRest: c.noAtRest, Mem: c.mem}
+		job := bulkJob{Data: large.dir, DB: filepath.Join(work, "db-bulk"), KeyFile: keyFile, NoAtRest: c.noAtRest, Mem: c.mem, MemoryMiB: c.bulkMemMiB}
 		if r.bulk, err = bulkApart(ctx, job, logw); err != nil {
 			return nil, err
 		}

@@ -31,6 +31,11 @@ type bulkJob struct {
 	Data, DB, KeyFile string
 	NoAtRest          bool
 	Mem               store.BadgerOptions
+	MemoryMiB         int // BulkOptions.MemoryMiB; 0 is the default
+	// MemProfile, if set, is where the child writes a heap profile each
+	// time its own memory (RssAnon) passes its peak by 16 MiB: the last
+	// one is of the heap near the peak.
+	MemProfile string
 }
 
 // bulkResult is what the child measured.
@@ -92,8 +97,19 @@ func bulkChildMain(ctx context.Context, stdout io.Writer) (bool, error) {
 		return true, err
 	}
 	var res bulkResult
+	if job.MemProfile != "" {
+		stop := profileAtPeaks(job.MemProfile)
+		defer stop()
+	}
 	run, err := measure(func(func(int)) error {
-		sum, err := db.BulkLoad(ctx, scv.BulkOptions{}, bulkSources(job.Data)...)
+		var phase scv.BulkPhase
+		opts := scv.BulkOptions{MemoryMiB: job.MemoryMiB, Progress: func(p scv.BulkProgress) {
+			if p.Phase != phase {
+				phase = p.Phase
+				fmt.Fprintf(os.Stderr, "scvbench: bulk child: %s (RssAnon %.0f MiB)\n", p.Phase, procMiB("RssAnon"))
+			}
+		}}
+		sum, err := db.BulkLoad(ctx, opts, bulkSources(job.Data)...)
 		res.Read, res.Accepted, res.Receivers = sum.Read, sum.Accepted, sum.Receivers
 		return err
 	})
@@ -136,4 +152,33 @@ func decodeFile(path string, f workload.File) iter.Seq2[identity.Record, error] 
 			}
 		}
 	}
+}
+
+// profileAtPeaks writes a heap profile to path each time the process's
+// own memory passes its last peak by 16 MiB, sampled every 100 ms, until
+// the returned func is called.
+func profileAtPeaks(path string) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		peak := 0.0
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			if anon := procMiB("RssAnon"); anon > peak+16 {
+				peak = anon
+				if err := writeHeapProfile(path); err != nil {
+					fmt.Fprintln(os.Stderr, "scvbench: bulk child: heap profile:", err)
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }

@@ -8,7 +8,7 @@
 //
 //	go run ./cmd/scvbench -n N [-json] [-seed S] [-dir DIR] [-keep] [-cpuprofile F]
 //	                      [-memprofile F] [-lookups L] [-batch B] [-stream] [-verify=false] [-quality]
-//	                      [-engine postgres -pg postgres://...]
+//	                      [-engine postgres -pg postgres://...] [-only bulk] [-bulk-memory-mib M]
 //
 // # What it does
 //
@@ -69,6 +69,16 @@
 //
 // A phase is measured by measure (phase.go): wall and CPU time, progress
 // marks, own memory.
+//
+// With -only bulk it runs the bulk phase alone, for the hand-run figures
+// at N = 10,000,000: it generates the N records, bulk-loads them in a
+// process of its own, and times ByPhone and ByStage on the bulk-loaded
+// database; the report gives the load's time, records/s, own memory
+// (peak RssAnon) and VmHWM, the database's disk size, ByPhone p50 and
+// p99 and ByStage's rate, and with -json the last line is one object with
+// exactly the keys n, bulk_s, bulk_rps, bulk_own_rss_mib,
+// bulk_peak_rss_mib, disk_mib, byphone_p50_us, byphone_p99_us and
+// bystage_pps. -bulk-memory-mib sets BulkOptions.MemoryMiB.
 //
 // Unless -bulk=false it also bulk-loads the same N-record files
 // (DB.BulkLoad, one source per file) into a fresh database, in a process
@@ -162,6 +172,8 @@ type config struct {
 	verify     bool
 	quality    bool                // also measure resolution quality on the China trap workload
 	bulk       bool                // also bulk-load the N records (DB.BulkLoad) in a child process
+	only       string              // "" for every phase, "bulk" for the bulk load and lookups on its database alone
+	bulkMemMiB int                 // BulkOptions.MemoryMiB of the bulk load; 0 is the default
 	noAtRest   bool                // Badger's encryption at rest off, for the store and raw Badger alike
 	engine     string              // "badger", or "postgres" for the PostgreSQL phases beside Badger's
 	pg         string              // the PostgreSQL server's URL, with -engine postgres
@@ -183,12 +195,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.dir, "dir", os.TempDir(), "directory to make the temporary work directory in")
 	fs.BoolVar(&c.keep, "keep", false, "keep the work directory (workload, databases, key)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the N-record ingest to this file, and of the lookups and the stage scan beside it")
-	fs.StringVar(&c.memprofile, "memprofile", "", "write a heap profile taken right after the N-record ingest to this file")
+	fs.StringVar(&c.memprofile, "memprofile", "", "write a heap profile taken right after the N-record ingest to this file; with -only bulk, of the bulk load's child near its peak own memory (each profile forces a GC, which lowers that peak: measure without it)")
 	fs.IntVar(&c.lookups, "lookups", 100_000, "ByPhone lookups to time")
 	fs.IntVar(&c.batch, "batch", 0, "IngestOptions.BatchSize; 0 is the store's default")
 	fs.BoolVar(&c.stream, "stream", false, "feed IngestAll the generator's record stream (generation timed too) instead of the files")
 	fs.BoolVar(&c.verify, "verify", true, "run DB.Verify after the N-record ingest (untimed)")
 	fs.BoolVar(&c.bulk, "bulk", true, "also bulk-load the N records (DB.BulkLoad) into a fresh database in a process of its own: bulk_rps, bulk_ratio, bulk_own_rss_mib")
+	fs.StringVar(&c.only, "only", "", `"bulk": generate N records, bulk-load them in a process of its own and time ByPhone and ByStage on that database, skipping the incremental and raw Badger runs (for N = 10,000,000 by hand)`)
+	fs.IntVar(&c.bulkMemMiB, "bulk-memory-mib", 0, "BulkOptions.MemoryMiB of the bulk load; 0 is the default")
 	fs.BoolVar(&c.quality, "quality", false, "also measure resolution quality (precision, recall, F1, ceiling) on the China trap workload of N records")
 	fs.StringVar(&c.engine, "engine", "badger", "badger, or postgres: also measure the ingest, lookups and stage scan on PostgreSQL beside Badger's, and ingest from 1, 2 and 4 processes")
 	fs.StringVar(&c.pg, "pg", os.Getenv("SCV_TEST_POSTGRES"), "with -engine postgres, the server's postgres:// URL (default $SCV_TEST_POSTGRES)")
@@ -216,6 +230,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, usageError{"-lookups must be at least 1"}
 	case memtable < 0 || vlogFile < 0 || c.mem.ValueThreshold < 0 || c.mem.NumMemtables < 0 || blockCache < 0 || indexCache < 0:
 		return c, usageError{"memory sizes must not be negative"}
+	case c.only != "" && c.only != "bulk":
+		return c, usageError{"-only must be bulk (or not given)"}
+	case c.only == "bulk" && (!c.bulk || c.quality || c.engine != "badger" || c.stream):
+		return c, usageError{"-only bulk measures the bulk load alone: not with -bulk=false, -quality, -stream or -engine postgres"}
+	case c.bulkMemMiB < 0:
+		return c, usageError{"-bulk-memory-mib must not be negative"}
 	case c.batch < 0:
 		return c, usageError{"-batch must not be negative"}
 	case c.engine != "badger" && c.engine != "postgres":
@@ -229,6 +249,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c, err := parseFlags(args, stderr)
 	if err != nil {
+		return err
+	}
+	if c.only == "bulk" {
+		r, err := benchBulkOnly(ctx, c, stderr)
+		if r != nil && err == nil {
+			printBulkOnly(stdout, c, r)
+		}
 		return err
 	}
 	r, err := bench(ctx, c, stderr)

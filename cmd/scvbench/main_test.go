@@ -262,3 +262,79 @@ func TestReference(t *testing.T) {
 		t.Errorf("samples %v, ingest's reference %v", r.samples, r.of("ingest"))
 	}
 }
+
+// TestParseFlagsOnly checks -only and -bulk-memory-mib: what they set,
+// and the combinations refused.
+func TestParseFlagsOnly(t *testing.T) {
+	type got struct {
+		Only      string
+		MemoryMiB int
+		Usage     bool
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want got
+	}{
+		{"every phase", nil, got{}},
+		{"bulk only", []string{"-only", "bulk", "-n", "10000000"}, got{Only: "bulk"}},
+		{"bulk only in 256 MiB", []string{"-only", "bulk", "-bulk-memory-mib", "256"}, got{Only: "bulk", MemoryMiB: 256}},
+		{"bulk memory for the whole run", []string{"-bulk-memory-mib", "128"}, got{MemoryMiB: 128}},
+		{"another phase", []string{"-only", "ingest"}, got{Only: "ingest", Usage: true}},
+		{"bulk only without bulk", []string{"-only", "bulk", "-bulk=false"}, got{Only: "bulk", Usage: true}},
+		{"bulk only with quality", []string{"-only", "bulk", "-quality"}, got{Only: "bulk", Usage: true}},
+		{"negative bulk memory", []string{"-bulk-memory-mib", "-1"}, got{MemoryMiB: -1, Usage: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parseFlags(tc.args, io.Discard)
+			g := got{Only: c.only, MemoryMiB: c.bulkMemMiB, Usage: errors.As(err, new(usageError))}
+			if err != nil && !g.Usage {
+				t.Fatalf("parseFlags(%q): %v", tc.args, err)
+			}
+			if diff := cmp.Diff(tc.want, g); diff != "" {
+				t.Errorf("parseFlags(%q) (-want +got):\n%s", tc.args, diff)
+			}
+		})
+	}
+}
+
+// TestRunBulkOnly runs -only bulk at a tiny N and checks the last line:
+// exactly its keys, each figure there, N the records loaded.
+func TestRunBulkOnly(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-only", "bulk", "-n", "2000", "-json", "-lookups", "200",
+		"-dir", t.TempDir(), "-memtable-mib", "16", "-bulk-memory-mib", "64"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "ingest") {
+		t.Errorf("-only bulk ran an incremental ingest:\n%s", stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	var fields map[string]float64
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &fields); err != nil {
+		t.Fatalf("last line is not a JSON object of numbers: %v\n%s", err, stdout.String())
+	}
+	var keys []string
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	want := []string{"bulk_own_rss_mib", "bulk_peak_rss_mib", "bulk_rps", "bulk_s", "bystage_pps",
+		"byphone_p50_us", "byphone_p99_us", "disk_mib", "n"}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, keys); diff != "" {
+		t.Errorf("keys of the last line (-want +got):\n%s", diff)
+	}
+	for _, k := range want {
+		if v := fields[k]; !(v > 0) {
+			t.Errorf("%s = %v, want > 0", k, v)
+		}
+	}
+	if fields["n"] != 2000 {
+		t.Errorf("n = %v, want 2000", fields["n"])
+	}
+	if fields["byphone_p50_us"] > fields["byphone_p99_us"] {
+		t.Errorf("p50 %v > p99 %v", fields["byphone_p50_us"], fields["byphone_p99_us"])
+	}
+}
