@@ -78,10 +78,13 @@ func applyCredit(p *Profile, cr Credit) {
 }
 
 // route gives cr to the profile holding its referrer phone: among the
-// results and the profiles outside the component, the one whose records
-// carry the phone most often, then the earliest first seen, then the
-// smaller id. Without such a profile the credit waits in Pending. A credit
-// for a blocked or hub phone goes nowhere: a placeholder refers no one.
+// results and the profiles outside the component, one that uses the phone
+// (it links its records) before one that used it (recycled since), then
+// the one whose records carry the phone most often, then the earliest
+// first seen, then the smaller id. A buyer who only shipped a gift to the
+// phone ([StatusReceiver]) does not use it and gets none. Without such a
+// profile the credit waits in Pending. A credit for a blocked or hub
+// phone goes nowhere: a placeholder refers no one.
 func (w *workset) route(cr Credit) error {
 	phone := cr.Referrer
 	if w.s.c.blocked[phone] {
@@ -102,14 +105,16 @@ func (w *workset) route(cr Credit) error {
 	w.seeResults()
 	var best *Profile
 	var bestN int
+	var bestOld bool
 	consider := func(p *Profile) {
 		st, ok := p.identifier(phone)
-		if !ok || st.Status == StatusHub || st.Status == StatusBlocked {
+		if !ok || !usesPhone(st.Status) {
 			return
 		}
-		if best == nil || st.Records > bestN || st.Records == bestN && (compareEarlier(p.FirstSeen, best.FirstSeen) < 0 ||
-			compareEarlier(p.FirstSeen, best.FirstSeen) == 0 && p.ID < best.ID) {
-			best, bestN = p, st.Records
+		old := st.Status == StatusRecycled
+		if best == nil || bestOld && !old || bestOld == old && (st.Records > bestN || st.Records == bestN && (compareEarlier(p.FirstSeen, best.FirstSeen) < 0 ||
+			compareEarlier(p.FirstSeen, best.FirstSeen) == 0 && p.ID < best.ID)) {
+			best, bestN, bestOld = p, st.Records, old
 		}
 	}
 	for _, p := range w.results {
@@ -141,6 +146,14 @@ func (w *workset) route(cr Credit) error {
 	return nil
 }
 
+// usesPhone reports whether a profile holding a phone with status st is
+// (or was) its user, whom a referral naming the phone means: not when it
+// is a placeholder (hub, blocked) nor a gift's receiver on a buyer's
+// orders.
+func usesPhone(st Status) bool {
+	return st != StatusHub && st != StatusBlocked && st != StatusReceiver
+}
+
 // routeRecordCredits routes the credits rec gives, and revokes those its
 // previous version gave that it no longer does.
 func (w *workset) routeRecordCredits(rec, previous *identity.Record) error {
@@ -164,14 +177,31 @@ func (w *workset) routeRecordCredits(rec, previous *identity.Record) error {
 }
 
 // claimPending applies the pending credits of every phone among ids that
-// no profile held before this change.
+// no profile used before this change (a buyer who shipped a gift to it
+// holds it without using it: see [usesPhone]).
 func (w *workset) claimPending(ids []identity.Identifier) error {
 	for _, id := range ids {
 		if id.Kind != identity.KindPhone || w.s.c.blocked[id] {
 			continue
 		}
-		lk, ok := w.s.lookedUp(id)
-		if !ok || lk.hub || len(lk.profiles) > 0 {
+		lk, err := w.s.lookup(id) // a phone the component did not link by is read here
+		if err != nil {
+			return err
+		}
+		used := func(p *Profile) bool {
+			st, held := p.identifier(id)
+			return held && usesPhone(st.Status)
+		}
+		hub := func(p *Profile) bool {
+			st, held := p.identifier(id)
+			return held && st.Status == StatusHub
+		}
+		// Claimed by the first profile to use it: not before (its
+		// credits went to a user then), and not while only buyers who
+		// shipped gifts to it hold it (they keep waiting). A phone
+		// flagged a hub in this change claims them too, to drop them.
+		if lk.hub || slices.ContainsFunc(lk.profiles, used) ||
+			!slices.ContainsFunc(w.results, used) && !slices.ContainsFunc(w.results, hub) {
 			continue
 		}
 		credits, err := w.s.rd.Pending(id)

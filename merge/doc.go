@@ -265,11 +265,14 @@
 //
 // A record naming a referrer phone gives that phone's profile a [Credit]
 // (paid when the referring record carries a paid order). Credits live on
-// the referrer's profile and follow the phone through merges and splits;
-// when several profiles hold the phone, the one whose records carry it most
-// often holds the credit. A credit for a phone no profile holds waits in
-// the store ([Change].Pending); [Resolver.Add] claims the waiting credits
-// of each phone it indexes for the first time ([Reader.Pending],
+// the referrer's profile and follow the phone through merges and splits.
+// They go to a profile that uses the phone: not to a buyer who only
+// shipped a gift to it ([StatusReceiver]), and to one that used it before
+// it was recycled only when no profile uses it now. When several do, the
+// one whose records carry it most often holds the credit, then the
+// earliest first seen. A credit for a phone no profile uses waits in the
+// store ([Change].Pending); the first change that gives the phone a user
+// (or flags it a hub) claims the waiting credits ([Reader.Pending],
 // [Change].Claimed). Credits for hubs and blocked phones go nowhere.
 //
 // # What the store must do

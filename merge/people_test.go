@@ -274,3 +274,30 @@ func TestReExportAtEqualTimeUpdates(t *testing.T) {
 		t.Errorf("after the old file again the phone is %s, want linking", st)
 	}
 }
+
+func TestReferralCreditGoesToThePhonesUser(t *testing.T) {
+	// A friend names the mother's phone as her referrer. The buyer, who
+	// shipped a gift to that phone, holds it only as a gift's receiver:
+	// she does not use it, and the credit is the mother's, whatever the
+	// profiles' ids or first-seen times. It went to the buyer, whose first
+	// order is older, and on a tie to the smaller (random) id.
+	s := newTestStore(t, newResolver(t, merge.Options{}))
+	b := buyer("fang")
+	s.add(shipped("t1", day(2025, 6, 1), b, "王芳", phone(1)), asOf)
+	gift := shipped("gift", day(2025, 6, 10), b, "李秀英", phone(2))
+	s.add(gift, asOf)
+	for _, r := range merge.ReceiverRecords(&gift) {
+		s.add(r, asOf)
+	}
+	s.add(paid(withReferral(t, rec("friend", day(2025, 7, 1), phone(3)), 2, day(2025, 7, 1)), "f1", 9900, day(2025, 7, 1)), asOf)
+	mum := s.of("gift" + merge.ReceiverSuffix)
+	if mum.ID == s.of("t1").ID {
+		t.Fatal("the receiver record joined the buyer")
+	}
+	if got := len(mum.Credits); got != 1 {
+		t.Errorf("the mother's profile holds %d credits, want 1", got)
+	}
+	if got := len(s.of("t1").Credits); got != 0 {
+		t.Errorf("the buyer's profile holds %d credits of a phone she only shipped to, want 0", got)
+	}
+}

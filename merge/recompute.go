@@ -98,13 +98,25 @@ func (s *session) recompute(pl *plan, newID func() string, asOf time.Time) (*Cha
 			return nil, err
 		}
 	}
+	var claim []identity.Identifier
 	if pl.record != nil {
 		if err := w.routeRecordCredits(pl.record, previous); err != nil {
 			return nil, err
 		}
-		if err := w.claimPending(distinctIdentifiers(pl.record)); err != nil {
-			return nil, err
+		claim = distinctIdentifiers(pl.record)
+	}
+	// A phone the component held only as gifts' receivers may have a
+	// user now (the gifts' groups settled otherwise), or be a hub: its
+	// waiting credits are claimed, as for a phone the record brings.
+	for _, p := range w.results {
+		for _, st := range p.Identifiers {
+			if st.Identifier.Kind == identity.KindPhone && st.Status != StatusReceiver && !slices.Contains(claim, st.Identifier) {
+				claim = append(claim, st.Identifier)
+			}
 		}
+	}
+	if err := w.claimPending(claim); err != nil {
+		return nil, err
 	}
 	ch, err := w.change(created, forwards, asOf, true)
 	if err != nil {
