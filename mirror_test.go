@@ -95,6 +95,7 @@ func TestMirrorConstants(t *testing.T) {
 			strs(store.PhoneUnknown, store.PhoneEqual, store.PhoneOneDigit, store.PhoneTransposed, store.PhoneTwoDigits, store.PhoneFar)},
 		{"suggest defaults", strs(DefaultMinProbability, DefaultMaxBlock), strs(store.DefaultMinProbability, store.DefaultMaxBlock)},
 		{"bulk phases", strs(BulkDecode, BulkResolve, BulkWrite, BulkIngest), strs(store.BulkDecode, store.BulkResolve, store.BulkWrite, store.BulkIngest)},
+		{"bulk defaults", strs(DefaultBulkGoMemoryLimitMiB), strs(store.DefaultBulkGoMemoryLimitMiB)},
 		{"purposes", strs(PurposeMarketing, PurposePersonalisation, PurposeThirdParty), strs(each(identity.Purposes)...)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

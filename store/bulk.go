@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"hash/maphash"
 	"iter"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -72,7 +74,22 @@ type BulkOptions struct {
 	// load's memory, and removed when the load returns; the disk they
 	// take peaks at about twice the records' encodings plus the database.
 	TempDir string
+	// GoMemoryLimitMiB, if positive and the GOMEMLIMIT environment
+	// variable sets no limit, is the Go runtime's soft memory limit
+	// (runtime/debug.SetMemoryLimit) while the load runs; the previous
+	// limit is restored when it returns. Without one the garbage
+	// collector lets the heap grow to about twice what the load and
+	// Badger's StreamWriter hold: at 1,000,000 records the process's own
+	// memory peaked at 787 MiB, and at 310 MiB with a limit of 400 MiB,
+	// no slower. The limit is the whole process's: set it where the
+	// process does the load alone, as scv import --bulk does
+	// ([DefaultBulkGoMemoryLimitMiB]).
+	GoMemoryLimitMiB int
 }
+
+// DefaultBulkGoMemoryLimitMiB is the [BulkOptions].GoMemoryLimitMiB that
+// scv import --bulk sets.
+const DefaultBulkGoMemoryLimitMiB = 400
 
 // ErrBulkMemory is returned by [Store.BulkLoad] when the load needs more
 // memory than [BulkOptions].MemoryMiB: one group of records (records
@@ -110,6 +127,9 @@ func (s *Store) BulkLoad(ctx context.Context, sources []BulkSource, opts BulkOpt
 	defer done()
 	if opts.MemoryMiB <= 0 {
 		opts.MemoryMiB = DefaultBulkMemoryMiB
+	}
+	if opts.GoMemoryLimitMiB > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(opts.GoMemoryLimitMiB) << 20))
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)

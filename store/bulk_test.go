@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"testing"
 	"time"
@@ -441,5 +442,38 @@ func TestBulkLoadReproducible(t *testing.T) {
 		if diff := cmp.Diff(first, v, cmpopts.EquateEmpty()); diff != "" {
 			t.Fatalf("load %d differs from the first (-first +load %d):\n%s", i+1, i+1, diff)
 		}
+	}
+}
+
+// TestBulkLoadMemoryLimit checks that GoMemoryLimitMiB is the Go soft
+// memory limit while a load runs and the previous one after it, and that
+// a GOMEMLIMIT in the environment wins.
+func TestBulkLoadMemoryLimit(t *testing.T) {
+	in := fixtureInput(t)
+	prev := debug.SetMemoryLimit(-1)
+	for _, tc := range []struct {
+		env  string
+		want int64
+	}{
+		{"", 300 << 20},
+		{"1GiB", prev},
+	} {
+		t.Run("GOMEMLIMIT="+tc.env, func(t *testing.T) {
+			t.Setenv("GOMEMLIMIT", tc.env)
+			s := openTestStore(t, t.TempDir(), crypto.GenerateRootKey())
+			var during []int64
+			_, err := s.BulkLoad(context.Background(), in.sources(), BulkOptions{GoMemoryLimitMiB: 300, Progress: func(BulkProgress) {
+				during = append(during, debug.SetMemoryLimit(-1))
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(during) == 0 || slices.ContainsFunc(during, func(l int64) bool { return l != tc.want }) {
+				t.Errorf("soft memory limit during the load %v, want %d throughout", slices.Compact(during), tc.want)
+			}
+			if got := debug.SetMemoryLimit(-1); got != prev {
+				t.Errorf("soft memory limit after the load %d, want the previous %d", got, prev)
+			}
+		})
 	}
 }

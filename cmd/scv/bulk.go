@@ -46,7 +46,7 @@ func importBulk(ctx context.Context, e *env, db *scv.DB, args []string, f identi
 		sources = append(sources, scv.BulkSource{File: filepath.Base(name), Records: identity.Decode(br, ff, opts)})
 	}
 	bp := newBulkProgress(e.stderr, e.now)
-	sum, err := db.BulkLoad(ctx, scv.BulkOptions{Progress: bp.update}, sources...)
+	sum, err := db.BulkLoad(ctx, scv.BulkOptions{Progress: bp.update, GoMemoryLimitMiB: scv.DefaultBulkGoMemoryLimitMiB}, sources...)
 	bp.done()
 	if err != nil {
 		if ctx.Err() != nil {

@@ -103,7 +103,9 @@ func bulkChildMain(ctx context.Context, stdout io.Writer) (bool, error) {
 	}
 	run, err := measure(func(func(int)) error {
 		var phase scv.BulkPhase
-		opts := scv.BulkOptions{MemoryMiB: job.MemoryMiB, Progress: func(p scv.BulkProgress) {
+		// The soft memory limit scv import --bulk sets (GOMEMLIMIT
+		// overrides it).
+		opts := scv.BulkOptions{MemoryMiB: job.MemoryMiB, GoMemoryLimitMiB: scv.DefaultBulkGoMemoryLimitMiB, Progress: func(p scv.BulkProgress) {
 			if p.Phase != phase {
 				phase = p.Phase
 				fmt.Fprintf(os.Stderr, "scvbench: bulk child: %s (RssAnon %.0f MiB)\n", p.Phase, procMiB("RssAnon"))
