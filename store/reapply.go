@@ -221,6 +221,10 @@ func (t *txn) split(lp *liveProfile, keep []merge.RecordRef, tags map[string]boo
 			lx.absorbed = append(lx.absorbed, a)
 		}
 	}
+	if !ids[pid] {
+		// pid forwards to x: an erasure of x must take pid's traces too.
+		lx.absorbed = append(lx.absorbed, pid)
+	}
 	t.profiles[x] = lx
 	t.touchProfile(lx)
 	for _, ref := range keep {
@@ -272,6 +276,7 @@ func (t *txn) split(lp *liveProfile, keep []merge.RecordRef, tags map[string]boo
 		t.events = append(t.events, Event{Time: t.now, Kind: EventErased, Profile: pid.String(), From: lp.origStage})
 	} else {
 		lp.forward = x
+		t.events = append(t.events, Event{Time: t.now, Kind: EventMerged, Profile: x.String(), Other: pid.String()})
 	}
 	lp.p = nil // flush deletes the profile, its data key, stage and blocking entries
 	t.touchProfile(lp)

@@ -504,6 +504,13 @@ func (t *txn) apply(c *merge.Change, in *ingested) error {
 		t.touchIndex(ie)
 	}
 	for _, cr := range c.Pending {
+		// A phone an erasure suppressed is an erased person's: a
+		// referral naming it is kept nowhere, not even waiting.
+		if suppressed, err := t.isSuppressed(cr.Referrer); err != nil {
+			return err
+		} else if suppressed && !cr.Revoked {
+			continue
+		}
 		pe, err := t.pendingEntry(cr.Referrer)
 		if err != nil {
 			return err
