@@ -57,17 +57,24 @@ func (b *bulkLoad) spillPairs() error {
 	return nil
 }
 
+// sliceCursor reads the items of a slice, in the form of the cursors
+// over spilled runs.
+func sliceCursor[T any](mem []T) func() (T, bool, error) {
+	return func() (T, bool, error) {
+		var zero T
+		if len(mem) == 0 {
+			return zero, false, nil
+		}
+		x := mem[0]
+		mem = mem[1:]
+		return x, true, nil
+	}
+}
+
 // pairCursor reads the pairs of a run, or of a sorted slice.
 func pairCursor(f *os.File, s *bulkSealer, mem []bulkPair) func() (bulkPair, bool, error) {
 	if f == nil {
-		return func() (bulkPair, bool, error) {
-			if len(mem) == 0 {
-				return bulkPair{}, false, nil
-			}
-			p := mem[0]
-			mem = mem[1:]
-			return p, true, nil
-		}
+		return sliceCursor(mem)
 	}
 	br := newBlockReader(f, s)
 	return func() (bulkPair, bool, error) {
@@ -211,14 +218,7 @@ func appendRec(dst []byte, r *bulkRec) []byte {
 // slice; the encodings it returns are its caller's.
 func recCursor(f *os.File, s *bulkSealer, mem []bulkRec) func() (bulkRec, bool, error) {
 	if f == nil {
-		return func() (bulkRec, bool, error) {
-			if len(mem) == 0 {
-				return bulkRec{}, false, nil
-			}
-			r := mem[0]
-			mem = mem[1:]
-			return r, true, nil
-		}
+		return sliceCursor(mem)
 	}
 	br := newBlockReader(f, s)
 	return func() (bulkRec, bool, error) {

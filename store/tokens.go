@@ -135,18 +135,7 @@ func (s *Store) CheckToken(ctx context.Context, text string) (Token, error) {
 	if !ok || !ok2 || err1 != nil || err2 != nil || len(raw) != tokenIDSize || len(secret) != tokenSecretLen {
 		return Token{}, ErrBadToken
 	}
-	var te tokenEntry
-	err := s.read(ctx, func(t *txn) error {
-		v, err := t.tx.Get(key(nsToken, raw))
-		if errors.Is(err, ErrKeyNotFound) {
-			return ErrBadToken
-		}
-		if err != nil {
-			return err
-		}
-		te, err = s.openToken(v)
-		return err
-	})
+	te, err := s.tokenEntry(ctx, raw)
 	if err != nil {
 		return Token{}, err
 	}
@@ -160,6 +149,24 @@ func (s *Store) CheckToken(ctx context.Context, text string) (Token, error) {
 		}
 	}
 	return Token{}, ErrBadToken
+}
+
+// tokenEntry reads the entry of the token with the raw id, or
+// [ErrBadToken] for an unknown or revoked one.
+func (s *Store) tokenEntry(ctx context.Context, raw []byte) (tokenEntry, error) {
+	var te tokenEntry
+	err := s.read(ctx, func(t *txn) error {
+		v, err := t.tx.Get(key(nsToken, raw))
+		if errors.Is(err, ErrKeyNotFound) {
+			return ErrBadToken
+		}
+		if err != nil {
+			return err
+		}
+		te, err = s.openToken(v)
+		return err
+	})
+	return te, err
 }
 
 func (s *Store) openToken(sealed []byte) (tokenEntry, error) {
@@ -179,18 +186,7 @@ func (s *Store) Token(ctx context.Context, id string) (Token, error) {
 	if err != nil || len(raw) != tokenIDSize {
 		return Token{}, ErrBadToken
 	}
-	var te tokenEntry
-	err = s.read(ctx, func(t *txn) error {
-		v, err := t.tx.Get(key(nsToken, raw))
-		if errors.Is(err, ErrKeyNotFound) {
-			return ErrBadToken
-		}
-		if err != nil {
-			return err
-		}
-		te, err = s.openToken(v)
-		return err
-	})
+	te, err := s.tokenEntry(ctx, raw)
 	return te.Token, err
 }
 

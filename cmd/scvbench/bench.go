@@ -96,31 +96,44 @@ type headline struct {
 	PGConflictRate *float64           `json:"pg_conflict_rate,omitempty"`
 }
 
+// workDir makes a fresh work directory under c.dir with a new root key
+// in it. done removes it unless c.keep, setting *err if that fails and
+// *err is nil.
+func workDir(c config, logw io.Writer) (work, keyFile string, done func(err *error), err error) {
+	if work, err = os.MkdirTemp(c.dir, "scvbench-"); err != nil {
+		return "", "", nil, err
+	}
+	done = func(err *error) {
+		if c.keep {
+			fmt.Fprintf(logw, "scvbench: kept %s\n", work)
+			return
+		}
+		if rerr := os.RemoveAll(work); rerr != nil && *err == nil {
+			*err = rerr
+		}
+	}
+	keyFile = filepath.Join(work, "key", "root.key")
+	if err := os.MkdirAll(filepath.Dir(keyFile), 0o700); err != nil {
+		done(&err)
+		return "", "", nil, err
+	}
+	if err := os.WriteFile(keyFile, scv.GenerateKey(), 0o600); err != nil {
+		done(&err)
+		return "", "", nil, err
+	}
+	return work, keyFile, done, nil
+}
+
 // bench runs every measurement in a fresh work directory under c.dir,
 // removed at the end unless c.keep, and stops at the first phase that
 // fails.
 func bench(ctx context.Context, c config, logw io.Writer) (r *results, err error) {
 	r = &results{machine: describeMachine()}
-	work, err := os.MkdirTemp(c.dir, "scvbench-")
+	work, keyFile, done, err := workDir(c, logw)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if c.keep {
-			fmt.Fprintf(logw, "scvbench: kept %s\n", work)
-			return
-		}
-		if rerr := os.RemoveAll(work); rerr != nil && err == nil {
-			err = rerr
-		}
-	}()
-	keyFile := filepath.Join(work, "key", "root.key")
-	if err := os.MkdirAll(filepath.Dir(keyFile), 0o700); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(keyFile, scv.GenerateKey(), 0o600); err != nil {
-		return nil, err
-	}
+	defer done(&err)
 	progress := func(format string, a ...any) {
 		fmt.Fprintf(logw, "scvbench: "+format+" (RSS %.0f MiB, peak %.0f MiB)\n", append(a, procMiB("VmRSS"), procMiB("VmHWM"))...)
 	}

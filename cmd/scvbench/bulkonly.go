@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/scv-go/scv"
@@ -44,26 +43,11 @@ type bulkHeadline struct {
 // c.dir, removed at the end unless c.keep.
 func benchBulkOnly(ctx context.Context, c config, logw io.Writer) (r *bulkOnlyRun, err error) {
 	r = &bulkOnlyRun{machine: describeMachine()}
-	work, err := os.MkdirTemp(c.dir, "scvbench-")
+	work, keyFile, done, err := workDir(c, logw)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if c.keep {
-			fmt.Fprintf(logw, "scvbench: kept %s\n", work)
-			return
-		}
-		if rerr := os.RemoveAll(work); rerr != nil && err == nil {
-			err = rerr
-		}
-	}()
-	keyFile := filepath.Join(work, "key", "root.key")
-	if err := os.MkdirAll(filepath.Dir(keyFile), 0o700); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(keyFile, scv.GenerateKey(), 0o600); err != nil {
-		return nil, err
-	}
+	defer done(&err)
 	progress := func(format string, a ...any) {
 		fmt.Fprintf(logw, "scvbench: "+format+" (RSS %.0f MiB)\n", append(a, procMiB("VmRSS"))...)
 	}
