@@ -37,18 +37,14 @@ func comparePairs(a, b bulkPair) int {
 // spillPairs sorts the pairs held and writes them to a new run.
 func (b *bulkLoad) spillPairs() error {
 	slices.SortFunc(b.pairs, comparePairs)
-	w, err := b.runs.create("pairs")
-	if err != nil {
-		return err
-	}
-	for _, p := range b.pairs {
-		w.blk = binary.BigEndian.AppendUint64(w.blk, p.key)
-		w.blk = binary.BigEndian.AppendUint32(w.blk, uint32(p.rec))
-		if err := w.added(); err != nil {
-			return err
+	f, err := b.writePairs(func(yield func(bulkPair) bool) error {
+		for _, p := range b.pairs {
+			if !yield(p) {
+				break
+			}
 		}
-	}
-	f, err := w.finish()
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -91,14 +87,26 @@ func pairCursor(f *os.File, s *bulkSealer, mem []bulkPair) func() (bulkPair, boo
 
 // writePairs writes a sorted sequence of pairs to a new run.
 func (b *bulkLoad) writePairs(seq func(yield func(bulkPair) bool) error) (*os.File, error) {
-	w, err := b.runs.create("pairs")
+	return writeRun(&b.runs, "pairs", seq, appendPair)
+}
+
+// appendPair appends a pair as a run holds it: key, then record, both
+// big-endian.
+func appendPair(dst []byte, p *bulkPair) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, p.key)
+	return binary.BigEndian.AppendUint32(dst, uint32(p.rec))
+}
+
+// writeRun writes a sequence of items, each appended to a block by add,
+// to a new spill file of kind.
+func writeRun[T any](r *bulkRuns, kind string, seq func(yield func(T) bool) error, add func([]byte, *T) []byte) (*os.File, error) {
+	w, err := r.create(kind)
 	if err != nil {
 		return nil, err
 	}
 	var werr error
-	err = seq(func(p bulkPair) bool {
-		w.blk = binary.BigEndian.AppendUint64(w.blk, p.key)
-		w.blk = binary.BigEndian.AppendUint32(w.blk, uint32(p.rec))
+	err = seq(func(x T) bool {
+		w.blk = add(w.blk, &x)
 		werr = w.added()
 		return werr == nil
 	})
@@ -237,23 +245,7 @@ func recCursor(f *os.File, s *bulkSealer, mem []bulkRec) func() (bulkRec, bool, 
 
 // writeRecs writes a sequence of records to a new file of kind.
 func (b *bulkLoad) writeRecs(kind string, seq func(yield func(bulkRec) bool) error) (*os.File, error) {
-	w, err := b.runs.create(kind)
-	if err != nil {
-		return nil, err
-	}
-	var werr error
-	err = seq(func(r bulkRec) bool {
-		w.blk = appendRec(w.blk, &r)
-		werr = w.added()
-		return werr == nil
-	})
-	if err == nil {
-		err = werr
-	}
-	if err != nil {
-		return nil, err
-	}
-	return w.finish()
+	return writeRun(&b.runs, kind, seq, appendRec)
 }
 
 // spillRecord appends rec to the records file.
