@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -100,12 +102,8 @@ func BenchmarkLookupByPhone(b *testing.B) {
 	ts.Start()
 	defer ts.Close()
 	defer srv.Close()
-	for _, decode := range []bool{false, true} {
-		name := "read"
-		if decode {
-			name = "decode"
-		}
-		b.Run(name, func(b *testing.B) { benchLookups(b, db, ts.URL, text, decode, &handled) })
+	for _, mode := range []string{"read", "decode", "conn"} {
+		b.Run(mode, func(b *testing.B) { benchLookups(b, db, ts.URL, text, mode, &handled) })
 	}
 }
 
@@ -139,53 +137,29 @@ func (h *handlerTimes) take() []time.Duration {
 
 // benchLookups runs the rounds of [BenchmarkLookupByPhone] against the
 // server at url.
-func benchLookups(b *testing.B, db *scv.DB, url, token string, decode bool, handled *handlerTimes) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchClients, MaxConnsPerHost: benchClients}}
-	defer client.CloseIdleConnections()
+func benchLookups(b *testing.B, db *scv.DB, url, token string, mode string, handled *handlerTimes) {
 	ctx := context.Background()
-
-	inproc := func() func(string) error {
+	inproc := func(int) func(string) error {
 		return func(phone string) error {
 			_, err := db.ByPhone(ctx, phone)
 			return err
 		}
 	}
-	overHTTP := func() func(string) error {
-		var body bytes.Buffer // one per client, reused
-		return func(phone string) error {
-			req, _ := http.NewRequest("POST", url+"/v1/profiles/lookup", strings.NewReader(`{"phone":"`+phone+`"}`))
-			req.Header.Set("Authorization", "Bearer "+token)
-			resp, err := client.Do(req)
-			if err != nil {
-				return err
-			}
-			body.Reset()
-			_, err = body.ReadFrom(resp.Body)
-			resp.Body.Close()
-			if err != nil {
-				return err
-			}
-			if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(body.Bytes(), []byte(`{"id":"`)) {
-				return fmt.Errorf("status %d", resp.StatusCode)
-			}
-			if decode {
-				var p profileView
-				if err := json.Unmarshal(body.Bytes(), &p); err != nil || p.ID == "" {
-					return fmt.Errorf("decoding a profile: %v", err)
-				}
-			}
-			return nil
-		}
+	var overHTTP func(int) func(string) error
+	if mode == "conn" {
+		overHTTP = connClients(b, url, token)
+	} else {
+		overHTTP = transportClients(b, url, token, mode == "decode")
 	}
 	var lat [3][]time.Duration // go, http, and the server's handler
 	var wall, cpu [2]time.Duration
 	var n int
-	round := func(side int, lookups func() func(string) error) {
+	round := func(side int, lookups func(int) func(string) error) {
 		var mu sync.Mutex
 		var wg sync.WaitGroup
 		start, cpu0 := time.Now(), cpuTime()
 		for c := range benchClients {
-			lookup := lookups()
+			lookup := lookups(c)
 			wg.Go(func() {
 				mine := make([]time.Duration, 0, benchRound)
 				for k := range benchRound {
@@ -240,4 +214,93 @@ func benchLookups(b *testing.B, db *scv.DB, url, token string, decode bool, hand
 	}
 	b.ReportMetric(p99[1]/p99[0], "http/go-p99")
 	b.ReportMetric(p99[2]/p99[0], "srv/go-p99")
+}
+
+// transportClients returns the lookups of [BenchmarkLookupByPhone]'s
+// clients through one http.Client, with a connection per client kept
+// alive by its Transport; with decode, each client also decodes the
+// profile it reads.
+func transportClients(b *testing.B, url, token string, decode bool) func(c int) func(phone string) error {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchClients, MaxConnsPerHost: benchClients}}
+	b.Cleanup(client.CloseIdleConnections)
+	return func(int) func(string) error {
+		var body bytes.Buffer // one per client, reused
+		return func(phone string) error {
+			req, _ := http.NewRequest("POST", url+"/v1/profiles/lookup", strings.NewReader(`{"phone":"`+phone+`"}`))
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			if err := readProfile(resp, &body); err != nil {
+				return err
+			}
+			if decode {
+				var p profileView
+				if err := json.Unmarshal(body.Bytes(), &p); err != nil || p.ID == "" {
+					return fmt.Errorf("decoding a profile: %v", err)
+				}
+			}
+			return nil
+		}
+	}
+}
+
+// connClients returns the lookups of [BenchmarkLookupByPhone]'s clients
+// each on a TCP connection of its own, kept across rounds: a client
+// writes its request whole and parses the answer with
+// [http.ReadResponse], as a load generator or a gateway's connection
+// pool does, without the two goroutines per connection of
+// [http.Transport] taking the CPU the server shares with it.
+func connClients(b *testing.B, url, token string) func(c int) func(phone string) error {
+	type client struct {
+		conn      net.Conn
+		br        *bufio.Reader
+		req, body bytes.Buffer
+	}
+	var clients [benchClients]*client
+	head := "POST /v1/profiles/lookup HTTP/1.1\r\nHost: scv\r\nAuthorization: Bearer " + token +
+		"\r\nContent-Type: application/json\r\nContent-Length: "
+	return func(c int) func(string) error {
+		if clients[c] == nil {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { conn.Close() })
+			clients[c] = &client{conn: conn, br: bufio.NewReader(conn)}
+		}
+		cl := clients[c]
+		return func(phone string) error {
+			body := `{"phone":"` + phone + `"}`
+			cl.req.Reset()
+			cl.req.WriteString(head)
+			cl.req.Write(strconv.AppendInt(cl.req.AvailableBuffer(), int64(len(body)), 10))
+			cl.req.WriteString("\r\n\r\n")
+			cl.req.WriteString(body)
+			if _, err := cl.conn.Write(cl.req.Bytes()); err != nil {
+				return err
+			}
+			resp, err := http.ReadResponse(cl.br, nil)
+			if err != nil {
+				return err
+			}
+			return readProfile(resp, &cl.body)
+		}
+	}
+}
+
+// readProfile reads resp's body whole into body and checks it is a
+// profile.
+func readProfile(resp *http.Response, body *bytes.Buffer) error {
+	body.Reset()
+	_, err := body.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(body.Bytes(), []byte(`{"id":"`)) {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
 }

@@ -277,10 +277,17 @@ func (b *DB) Close() error {
 	return b.db.Close()
 }
 
+// errKeyNotFound is Badger's ErrKeyNotFound as the engine reports it,
+// made once: a lookup misses several keys, and each miss would otherwise
+// allocate its wrapping.
+var errKeyNotFound = fmt.Errorf("%w: %w", engine.ErrKeyNotFound, bdb.ErrKeyNotFound)
+
 func mapTxnError(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case err == bdb.ErrKeyNotFound:
+		return errKeyNotFound
 	case errors.Is(err, bdb.ErrConflict) && !errors.Is(err, engine.ErrConflict):
 		return fmt.Errorf("%w: %w", engine.ErrConflict, err)
 	case errors.Is(err, bdb.ErrTxnTooBig) && !errors.Is(err, engine.ErrTxnTooBig):
