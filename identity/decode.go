@@ -68,6 +68,12 @@ type Options struct {
 	// Location is the zone of timestamps written without one; nil means
 	// China Standard Time (UTC+8, no daylight saving time).
 	Location *time.Location
+	// Workers is how many goroutines decode records at once; 0 or 1
+	// means the caller's alone. With more, one goroutine cuts the input
+	// into records and reads ahead of the caller, by up to a few thousand
+	// records; the records still come in input order, and Decode has
+	// stopped reading when its iteration ends.
+	Workers int
 }
 
 // chinaTime is China Standard Time. A fixed zone needs no tzdata.
@@ -144,11 +150,16 @@ func Decode(r io.Reader, f Format, opts Options) iter.Seq2[Record, error] {
 			}
 			return yield(rec, err)
 		}
-		switch f {
-		case FormatWeChat, FormatWeibo, FormatEcommerce:
-			err = c.decodeJSON(br, offset, emit)
-		case FormatPOS, FormatCSV:
-			err = c.decodeCSV(br, emit)
+		cut := func(s sink) error {
+			if f == FormatPOS || f == FormatCSV {
+				return c.decodeCSV(br, s)
+			}
+			return c.decodeJSON(br, offset, s)
+		}
+		if opts.Workers > 1 {
+			err = decodeParallel(opts.Workers, cut, emit)
+		} else {
+			err = cut(inline(emit))
 		}
 		if err != nil {
 			yield(Record{}, err)
@@ -223,7 +234,7 @@ const MaxRecordBytes = 1 << 20
 
 // decodeJSON reads JSON Lines or a JSON array and runs the adapter on each
 // object. It returns only errors that end the iteration.
-func (c *config) decodeJSON(br *bufio.Reader, offset func() int64, yield func(Record, error) bool) error {
+func (c *config) decodeJSON(br *bufio.Reader, offset func() int64, out sink) error {
 	line := 1
 	for {
 		b, err := br.Peek(1)
@@ -235,7 +246,7 @@ func (c *config) decodeJSON(br *bufio.Reader, offset func() int64, yield func(Re
 		}
 		if !isJSONSpace(b[0]) {
 			if b[0] == '[' {
-				return c.decodeJSONArray(br, offset, yield)
+				return c.decodeJSONArray(br, offset, out)
 			}
 			break
 		}
@@ -253,11 +264,11 @@ func (c *config) decodeJSON(br *bufio.Reader, offset func() int64, yield func(Re
 		if tooLong {
 			e := &RecordError{Source: c.source, Line: line, Reason: ReasonTooLarge,
 				Err: fmt.Errorf("line longer than %d bytes", MaxRecordBytes)}
-			if !yield(Record{}, e) {
+			if !out.put(Record{}, e) {
 				return nil
 			}
 		} else if len(raw) > 0 {
-			if !yield(c.decodeObject(line, raw)) {
+			if !out.later(c.objectDecoder(line, raw)) {
 				return nil
 			}
 		}
@@ -296,19 +307,19 @@ func readLineInto(br *bufio.Reader, buf []byte) (line []byte, tooLong bool, err 
 // scanner cannot skip (a bracket that does not match, data between or
 // after the elements) quarantines what it cut and reports the rest of the
 // input unread, with its offset, as a [ReasonUnread] entry.
-func (c *config) decodeJSONArray(br *bufio.Reader, offset func() int64, yield func(Record, error) bool) error {
+func (c *config) decodeJSONArray(br *bufio.Reader, offset func() int64, out sink) error {
 	a := &arrayScanner{br: br, offset: offset}
 	if _, err := br.ReadByte(); err != nil { // the '['
 		return fmt.Errorf("identity: %s: read: %w", c.source, err)
 	}
 	elem := 0
 	unread := func(at int64, what string) error {
-		yield(Record{}, &RecordError{Source: c.source, Line: elem, Reason: ReasonUnread, Offset: at,
+		out.put(Record{}, &RecordError{Source: c.source, Line: elem, Reason: ReasonUnread, Offset: at,
 			Err: fmt.Errorf("%s at byte %d; the rest of the input was not read", what, at)})
 		return nil
 	}
 	truncated := func() error {
-		yield(Record{}, &RecordError{Source: c.source, Line: elem, Reason: ReasonMalformed,
+		out.put(Record{}, &RecordError{Source: c.source, Line: elem, Reason: ReasonMalformed,
 			Err: errors.New("the JSON array ends inside this element")})
 		return nil
 	}
@@ -345,7 +356,7 @@ func (c *config) decodeJSONArray(br *bufio.Reader, offset func() int64, yield fu
 			return truncated()
 		case errors.As(err, &broken):
 			at := offset() - 1
-			if !yield(Record{}, &RecordError{Source: c.source, Line: elem, Reason: ReasonMalformed,
+			if !out.put(Record{}, &RecordError{Source: c.source, Line: elem, Reason: ReasonMalformed,
 				Err: fmt.Errorf("%s at byte %d", broken.what, at)}) {
 				return nil
 			}
@@ -356,12 +367,12 @@ func (c *config) decodeJSONArray(br *bufio.Reader, offset func() int64, yield fu
 		case tooLarge:
 			e := &RecordError{Source: c.source, Line: elem, Reason: ReasonTooLarge,
 				Err: fmt.Errorf("element at byte %d longer than %d bytes", start, MaxRecordBytes)}
-			if !yield(Record{}, e) {
+			if !out.put(Record{}, e) {
 				return nil
 			}
 			continue
 		}
-		if !yield(c.decodeObject(elem, raw)) {
+		if !out.later(c.objectDecoder(elem, raw)) {
 			return nil
 		}
 	}
@@ -377,6 +388,11 @@ func (c *config) arrayEnd(a *arrayScanner, elem int, unread func(int64, string) 
 		return fmt.Errorf("identity: %s: read: %w", c.source, err)
 	}
 	return unread(a.offset()-1, "data after the JSON array")
+}
+
+// objectDecoder returns the decoding of one JSON object, which owns raw.
+func (c *config) objectDecoder(line int, raw []byte) func() (Record, error) {
+	return func() (Record, error) { return c.decodeObject(line, raw) }
 }
 
 // decodeObject runs the adapter on one JSON object.
@@ -431,7 +447,7 @@ func (r csvRow) get(field string) string {
 // decodeCSV reads a CSV file with a header row and runs the POS or the
 // generic CSV adapter on every row. Rows are cut by a [csvSplitter], so a
 // stray quote takes at most its own row.
-func (c *config) decodeCSV(br *bufio.Reader, yield func(Record, error) bool) error {
+func (c *config) decodeCSV(br *bufio.Reader, out sink) error {
 	sp := &csvSplitter{br: br}
 	head, ok := sp.next(0)
 	if !ok {
@@ -459,7 +475,6 @@ func (c *config) decodeCSV(br *bufio.Reader, yield func(Record, error) bool) err
 			return nil
 		}
 		line := row.line
-		var rec Record
 		var rerr error
 		switch {
 		case row.fields == nil:
@@ -473,20 +488,33 @@ func (c *config) decodeCSV(br *bufio.Reader, yield func(Record, error) bool) err
 				Err: fmt.Errorf("%d columns, header has %d", len(row.fields), width), Raw: keepRaw(headText, row.text)}
 		case !validFields(row.fields):
 			rerr = &RecordError{Source: c.source, Line: line, Reason: ReasonInvalidEncoding, Raw: keepRaw(headText, row.text)}
-		default:
+		}
+		if rerr != nil {
+			if !out.put(Record{}, rerr) {
+				return nil
+			}
+			continue
+		}
+		// The splitter reuses the row's field slice and text; a decoding
+		// run later must own them.
+		fields, text := row.fields, row.text
+		if out.deferred() {
+			fields, text = slices.Clone(fields), bytes.Clone(text)
+		}
+		if !out.later(func() (Record, error) {
 			b := c.newBuilder(line)
-			r := csvRow{cols: cols, fields: row.fields}
+			r := csvRow{cols: cols, fields: fields}
 			if c.format == FormatPOS {
 				decodePOS(b, r)
 			} else {
 				decodeCSVRow(b, r)
 			}
-			rec, rerr = b.finish()
-			if re, ok := rerr.(*RecordError); ok {
-				re.Raw = keepRaw(headText, row.text)
+			rec, err := b.finish()
+			if re, ok := err.(*RecordError); ok {
+				re.Raw = keepRaw(headText, text)
 			}
-		}
-		if !yield(rec, rerr) {
+			return rec, err
+		}) {
 			return nil
 		}
 	}

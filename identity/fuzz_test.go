@@ -41,7 +41,7 @@ func FuzzCSV(f *testing.F) {
 // the only other error is a header error, yielded alone; accepted records
 // have an id and an identifier; the count of yields matches an independent
 // count of the records in the input; and the same input decodes the same
-// way twice.
+// way twice, the second time on three workers.
 func fuzzDecode(f *testing.F, format identity.Format, extra string) {
 	for _, fx := range fixtures(f) {
 		if fx.format == format && fx.opts.Mapping == nil {
@@ -84,9 +84,9 @@ func fuzzDecode(f *testing.F, format identity.Format, extra string) {
 		if want, ok := countRecords(format, data); ok && read != want {
 			t.Fatalf("read %d records (accepted + quarantined), the input holds %d", read, want)
 		}
-		second := decodeBytes(t, format, data)
+		second := decodeBytesWith(t, format, data, identity.Options{Workers: 3})
 		if diff := cmp.Diff(outcomes(first), outcomes(second)); diff != "" {
-			t.Fatalf("decoding twice differs (-first +second):\n%s", diff)
+			t.Fatalf("decoding again on 3 workers differs (-one +three):\n%s", diff)
 		}
 	})
 }
@@ -127,8 +127,12 @@ func splitFixture(data []byte, f identity.Format) [][]byte {
 }
 
 func decodeBytes(t *testing.T, f identity.Format, data []byte) []result {
+	return decodeBytesWith(t, f, data, identity.Options{})
+}
+
+func decodeBytesWith(t *testing.T, f identity.Format, data []byte, opts identity.Options) []result {
 	var out []result
-	for rec, err := range identity.Decode(bytes.NewReader(data), f, identity.Options{}) {
+	for rec, err := range identity.Decode(bytes.NewReader(data), f, opts) {
 		out = append(out, result{rec, err})
 	}
 	return out

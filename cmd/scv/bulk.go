@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/scv-go/scv"
@@ -17,6 +18,9 @@ import (
 // importBulk is "import --bulk": every file in one scv.DB.BulkLoad, all
 // or nothing into an empty database (batched ingest into one with data).
 func importBulk(ctx context.Context, e *env, db *scv.DB, args []string, f identity.Format, opts identity.Options, asJSON bool) error {
+	// The files are decoded at once, and each on its share of the cores:
+	// one large export is decoded on all of them.
+	opts.Workers = max(1, runtime.GOMAXPROCS(0)/len(args))
 	var sources []scv.BulkSource
 	for _, path := range args {
 		var r io.Reader = e.stdin
