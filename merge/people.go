@@ -549,28 +549,43 @@ func receiverGroups(nodes []node, orders []int) [][]int {
 	}
 	// Receivers that are one person with two phones: every named
 	// description of one group consistent with every one of the other.
-	// Unnamed groups stay apart: nothing says who they are.
-	for changed := true; changed; {
-		changed = false
-		byRoot := map[int][]match.Person{}
-		var roots []int
-		for k, i := range orders {
-			r := find(k)
-			if _, ok := byRoot[r]; !ok {
-				roots = append(roots, r)
-				byRoot[r] = nil
-			}
-			if p := personOf(nodes[i].rec); named(p) {
-				byRoot[r] = append(byRoot[r], p)
-			}
+	// Unnamed groups stay apart: nothing says who they are. Each group
+	// keeps each distinct description once, and joining two groups scans
+	// again from the first pair, as if the groups were built anew: so one
+	// receiver of many orders costs one pass, not one per order.
+	byRoot := map[int][]match.Person{}
+	var roots []int // by first order
+	for k, i := range orders {
+		r := find(k)
+		if _, ok := byRoot[r]; !ok {
+			roots = append(roots, r)
+			byRoot[r] = nil
 		}
-		for a := 0; a < len(roots) && !changed; a++ {
-			for b := a + 1; b < len(roots) && !changed; b++ {
+		if p := personOf(nodes[i].rec); named(p) && !slices.Contains(byRoot[r], p) {
+			byRoot[r] = append(byRoot[r], p)
+		}
+	}
+	for joined := true; joined; {
+		joined = false
+		for a := 0; a < len(roots) && !joined; a++ {
+			for b := a + 1; b < len(roots) && !joined; b++ {
 				pa, pb := byRoot[roots[a]], byRoot[roots[b]]
-				if len(pa) > 0 && len(pb) > 0 && allConsistent(pa, pb) {
-					union(roots[a], roots[b])
-					changed = true
+				if len(pa) == 0 || len(pb) == 0 || !allConsistent(pa, pb) {
+					continue
 				}
+				union(roots[a], roots[b])
+				r := find(roots[a])
+				for _, p := range pb {
+					if !slices.Contains(pa, p) {
+						pa = append(pa, p)
+					}
+				}
+				delete(byRoot, roots[a])
+				delete(byRoot, roots[b])
+				byRoot[r] = pa
+				roots[a] = r
+				roots = slices.Delete(roots, b, b+1)
+				joined = true
 			}
 		}
 	}

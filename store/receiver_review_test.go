@@ -19,7 +19,7 @@ import (
 // explain and the two ingest paths.
 
 // ingestString ingests e-commerce JSON lines with IngestAll.
-func ingestString(t *testing.T, s *Store, lines string) Summary {
+func ingestString(t testing.TB, s *Store, lines string) Summary {
 	t.Helper()
 	sum, err := s.IngestAll(context.Background(), decodeString(lines, identity.FormatEcommerce, identity.Options{}), IngestOptions{})
 	if err != nil {

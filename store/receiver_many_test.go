@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/scv-go/scv/crypto"
+	"github.com/scv-go/scv/merge"
+)
+
+// giftsToOne returns n Taobao trades of n buyer accounts that all ship to
+// one receiver, by her name and phone: a relative who takes in a family's
+// parcels, or a daigou who forwards them.
+func giftsToOne(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `{"tid":%d,"buyer_open_uid":"AAbuyer%05d","receiver_name":"李秀英","receiver_mobile":"13912340009","receiver_state":"浙江","receiver_city":"杭州市","payment":"99","created":"2026-0%d-%02d 10:00:00","status":"TRADE_FINISHED"}`+"\n",
+			880000+i, i, 1+i%8, 1+i%28)
+	}
+	return b.String()
+}
+
+// TestEraseReceiverOfManyBuyers erases the receiver of 200 buyers' gifts
+// in one erasure: she is gone, and no buyer's order holds her phone.
+func TestEraseReceiverOfManyBuyers(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	const buyers = 200
+	ingestString(t, s, giftsToOne(buyers))
+	her, err := s.ByIdentifier(ctx, taobaoPhone("13912340009"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(her.Records); got != buyers {
+		t.Fatalf("the receiver has %d records, want one per gift (%d)", got, buyers)
+	}
+	if err := s.Erase(ctx, her.ID); err != nil {
+		t.Fatalf("erasing the receiver of %d buyers: %v", buyers, err)
+	}
+	if p, err := s.ByIdentifier(ctx, taobaoPhone("13912340009")); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the erased receiver: profile %s, %v; want ErrNotFound", pidOf(p), err)
+	}
+	profiles, holding := 0, 0
+	err = s.Snapshot(ctx, func(p *merge.Profile) error {
+		profiles++
+		if slices.ContainsFunc(p.Identifiers, func(st merge.IdentifierState) bool { return st.Identifier == taobaoPhone("13912340009") }) {
+			holding++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if profiles != buyers || holding != 0 {
+		t.Errorf("after the erasure: %d profiles, %d holding her phone; want the %d buyers' without it", profiles, holding, buyers)
+	}
+}
+
+// BenchmarkGiftsToOneReceiver ingests, one at a time, the gifts of
+// -gifts.n buyer accounts to one receiver, and reports the cost of a
+// gift: each one resolves again the component of every gift before it,
+// so the cost grows with their number.
+func BenchmarkGiftsToOneReceiver(b *testing.B) {
+	for _, n := range []int{100, 200} {
+		in := giftsToOne(n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				s := openTestStore(b, "", crypto.GenerateRootKey())
+				b.StartTimer()
+				ingestString(b, s, in)
+				b.StopTimer()
+				s.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/gift")
+		})
+	}
+}
