@@ -621,6 +621,32 @@ func allConsistent(a, b []match.Person) bool {
 // each gift order on its buyer's profile, and on the profile of each other
 // part whose records hold the receiver's identifier as their current key.
 func (res *resolution) setGifts(parts []*Profile) {
+	// holders lists, for each identifier a gift names its receiver by, the
+	// parts (ascending) with a record that links it now as its own: found
+	// once, not once a gift.
+	receiving := map[identity.Identifier]bool{}
+	for i := range res.nodes {
+		if res.gifts[i] {
+			for _, id := range res.nodes[i].recv {
+				receiving[id] = true
+			}
+		}
+	}
+	holders := map[identity.Identifier][]int{}
+	for y, part := range res.parts {
+		for _, j := range part {
+			m := &res.nodes[j]
+			for _, id := range m.link {
+				if !receiving[id] || m.gift && slices.Contains(m.recv, id) || !res.current(j, id) {
+					continue
+				}
+				if hs := holders[id]; len(hs) == 0 || hs[len(hs)-1] != y {
+					holders[id] = append(hs, y)
+				}
+			}
+		}
+	}
+	var to []int
 	for i := range res.nodes {
 		if !res.gifts[i] {
 			continue
@@ -632,24 +658,20 @@ func (res *resolution) setGifts(parts []*Profile) {
 			t = n.rec.Orders[0].Time
 		}
 		t = utc(t)
-		sent := false
-		for y, part := range res.parts {
-			if y == x {
-				continue
+		to = to[:0]
+		for _, id := range n.recv {
+			for _, y := range holders[id] {
+				if y != x && !slices.Contains(to, y) {
+					to = append(to, y)
+				}
 			}
-			if !slices.ContainsFunc(part, func(j int) bool {
-				m := &res.nodes[j]
-				return slices.ContainsFunc(n.recv, func(id identity.Identifier) bool {
-					return slices.Contains(m.link, id) && !(m.gift && slices.Contains(m.recv, id)) && res.current(j, id)
-				})
-			}) {
-				continue
-			}
-			sent = true
+		}
+		slices.Sort(to)
+		for _, y := range to {
 			parts[x].Gifts = append(parts[x].Gifts, Gift{Record: n.key, Profile: parts[y].ID, Time: t})
 			parts[y].Gifts = append(parts[y].Gifts, Gift{Record: n.key, Received: true, Profile: parts[x].ID, Time: t})
 		}
-		if !sent {
+		if len(to) == 0 {
 			parts[x].Gifts = append(parts[x].Gifts, Gift{Record: n.key, Time: t})
 		}
 	}

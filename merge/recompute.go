@@ -262,22 +262,35 @@ func (c *config) buildParts(res *resolution, pairs []Pair) []*Profile {
 		for j := range prof.Identifiers {
 			prof.Identifiers[j].Shared = shared[prof.Identifiers[j].Identifier]
 		}
-		for _, pr := range pairs {
-			if prof.Holds(pr.A) || prof.Holds(pr.B) {
-				prof.DoNotLink = append(prof.DoNotLink, pr)
-			}
-		}
-		for _, sp := range seps {
-			if prof.Holds(sp.A) || prof.Holds(sp.B) {
-				prof.Separations = append(prof.Separations, sp)
-			}
-		}
-		for _, l := range res.asserted {
-			if prof.Holds(l.A) || prof.Holds(l.B) {
-				prof.Links = append(prof.Links, l)
-			}
-		}
 		out[p] = prof
+	}
+	// Each pair goes to the profiles holding either of its records, in
+	// the pairs' order: found by one map of the records, not by a search
+	// of every profile for every pair.
+	holder := map[identity.RecordKey]int{}
+	for p, prof := range out {
+		for _, r := range prof.Records {
+			holder[r.Key] = p
+		}
+	}
+	each := func(a, b identity.RecordKey, add func(*Profile)) {
+		pa, okA := holder[a]
+		pb, okB := holder[b]
+		if okA {
+			add(out[pa])
+		}
+		if okB && (!okA || pb != pa) {
+			add(out[pb])
+		}
+	}
+	for _, pr := range pairs {
+		each(pr.A, pr.B, func(p *Profile) { p.DoNotLink = append(p.DoNotLink, pr) })
+	}
+	for _, sp := range seps {
+		each(sp.A, sp.B, func(p *Profile) { p.Separations = append(p.Separations, sp) })
+	}
+	for _, l := range res.asserted {
+		each(l.A, l.B, func(p *Profile) { p.Links = append(p.Links, l) })
 	}
 	return out
 }
