@@ -1,6 +1,10 @@
 package identity
 
-import "sync"
+import (
+	"fmt"
+	"runtime/debug"
+	"sync"
+)
 
 // A sink takes the records a decoder cuts from its input, in input order.
 type sink interface {
@@ -33,6 +37,38 @@ type decodeJob struct {
 	decode func() (Record, error)
 	rec    Record
 	err    error
+	panic  *decodePanic // the decoding's panic, raised again where it is yielded
+}
+
+// run runs the job's decoding, keeping a panic for the caller's goroutine.
+func (j *decodeJob) run() {
+	defer func() {
+		if v := recover(); v != nil {
+			j.panic = &decodePanic{value: v, stack: debug.Stack()}
+		}
+	}()
+	j.rec, j.err = j.decode()
+	j.decode = nil
+}
+
+// A decodePanic is a panic of a decoding or of the cutter of
+// [decodeParallel], raised again on the caller's goroutine, where a panic
+// of [Decode] without workers would be: a caller that recovers (an HTTP
+// server, a test) can, and the stack of the goroutine that panicked is
+// kept.
+type decodePanic struct {
+	value any
+	stack []byte
+}
+
+func (p *decodePanic) Error() string {
+	return fmt.Sprintf("identity: panic on a decoding goroutine: %v\n\n%s", p.value, p.stack)
+}
+
+// Unwrap returns the panic's value if it is an error.
+func (p *decodePanic) Unwrap() error {
+	err, _ := p.value.(error)
+	return err
 }
 
 // A decodeBatch is records in input order; done is closed when every
@@ -88,7 +124,9 @@ func (*fanOut) deferred() bool { return true }
 // decodeParallel runs cut on a goroutine of its own and the decodings it
 // cuts on workers goroutines, and yields the results in input order. It
 // returns cut's error, and only once cut and every worker have returned,
-// so that nothing reads the input after it.
+// so that nothing reads the input after it: also when yield panics or
+// ends its goroutine. A panic of cut or of a decoding is raised again on
+// the caller's goroutine, after the records before it.
 func decodeParallel(workers int, cut func(sink) error, yield func(Record, error) bool) error {
 	work := make(chan *decodeBatch, workers)
 	order := make(chan *decodeBatch, 4*workers)
@@ -99,8 +137,7 @@ func decodeParallel(workers int, cut func(sink) error, yield func(Record, error)
 			for b := range work {
 				for i := range b.jobs {
 					if j := &b.jobs[i]; j.decode != nil {
-						j.rec, j.err = j.decode()
-						j.decode = nil
+						j.run()
 					}
 				}
 				close(b.done)
@@ -108,26 +145,45 @@ func decodeParallel(workers int, cut func(sink) error, yield func(Record, error)
 		})
 	}
 	var err error
+	var cutPanic *decodePanic
 	wg.Go(func() {
 		defer close(work)
 		defer close(order)
 		f := &fanOut{work: work, order: order, stop: stop}
+		defer func() {
+			if v := recover(); v != nil {
+				cutPanic = &decodePanic{value: v, stack: debug.Stack()}
+				f.flush() // the records cut before it
+			}
+		}()
 		err = cut(f)
 		f.flush()
 	})
-	stopped := false
+	// However this returns (yield returned false, yield or a decoding
+	// panicked, yield ended its goroutine), the cutter and the workers
+	// have stopped when it has.
+	defer func() {
+		close(stop)
+		for b := range order {
+			<-b.done
+		}
+		wg.Wait()
+	}()
 	for b := range order {
 		<-b.done
-		for i := 0; i < len(b.jobs) && !stopped; i++ {
-			if !yield(b.jobs[i].rec, b.jobs[i].err) {
-				stopped = true
-				close(stop)
+		for i := range b.jobs {
+			j := &b.jobs[i]
+			if j.panic != nil {
+				panic(j.panic)
+			}
+			if !yield(j.rec, j.err) {
+				return nil
 			}
 		}
 	}
 	wg.Wait()
-	if stopped {
-		return nil
+	if cutPanic != nil {
+		panic(cutPanic)
 	}
 	return err
 }
