@@ -68,13 +68,18 @@ type Options struct {
 	// Location is the zone of timestamps written without one; nil means
 	// China Standard Time (UTC+8, no daylight saving time).
 	Location *time.Location
-	// Workers is how many goroutines decode records at once; 0 or 1
-	// means the caller's alone. With more, one goroutine cuts the input
+	// Workers is how many goroutines decode records at once, at most
+	// [MaxWorkers]; 0 or 1 means the caller's alone. Workers are for
+	// files: a break waits for the read in progress. With more, one goroutine cuts the input
 	// into records and reads ahead of the caller, by up to a few thousand
 	// records; the records still come in input order, and Decode has
 	// stopped reading when its iteration ends.
 	Workers int
 }
+
+// MaxWorkers bounds [Options].Workers: more goroutines than that only
+// hold more records read ahead.
+const MaxWorkers = 64
 
 // chinaTime is China Standard Time. A fixed zone needs no tzdata.
 var chinaTime = time.FixedZone("CST", 8*60*60)
@@ -157,7 +162,7 @@ func Decode(r io.Reader, f Format, opts Options) iter.Seq2[Record, error] {
 			return c.decodeJSON(br, offset, s)
 		}
 		if opts.Workers > 1 {
-			err = decodeParallel(opts.Workers, cut, emit)
+			err = decodeParallel(min(opts.Workers, MaxWorkers), cut, emit)
 		} else {
 			err = cut(inline(emit))
 		}

@@ -86,7 +86,7 @@ func TestDecodeWorkers(t *testing.T) {
 	}
 	for _, in := range inputs {
 		want := decodeOutcomes(t, in.data, in.format, in.opts)
-		for _, workers := range []int{2, 5} {
+		for _, workers := range []int{2, 5, 1 << 30} { // a huge count is bounded, not honoured
 			opts := in.opts
 			opts.Workers = workers
 			got := decodeOutcomes(t, in.data, in.format, opts)
@@ -147,26 +147,31 @@ func TestDecodeWorkersStop(t *testing.T) {
 		}
 	}
 	for _, stopAfter := range []int{0, 1, 200, 1000} {
-		t.Run(fmt.Sprint(stopAfter), func(t *testing.T) {
-			w := &watchedReader{r: bytes.NewReader(data)}
-			opts := f.Options()
-			opts.Workers = 3
-			n := 0
-			for range identity.Decode(w, f.Format, opts) {
-				if n == stopAfter {
-					break
-				}
-				n++
-			}
-			w.done.Store(true)
-			readsAtReturn := w.reads.Load()
-			time.Sleep(20 * time.Millisecond) // room for a stray goroutine to read
-			if late := w.late.Load(); late != 0 {
-				t.Errorf("the input was read %d times after Decode returned", late)
-			}
-			if all := int64(len(data)/512 + 1); readsAtReturn >= all {
-				t.Errorf("stopping after %d records, Decode read the whole input (%d reads)", stopAfter, readsAtReturn)
-			}
-		})
+		t.Run(fmt.Sprint(stopAfter), func(t *testing.T) { stopEarly(t, f, data, stopAfter, 3) })
+	}
+}
+
+// stopEarly decodes data on workers, stops after stopAfter records, and
+// checks Decode neither read the input after it returned nor read it
+// whole.
+func stopEarly(t *testing.T, f workload.File, data []byte, stopAfter, workers int) {
+	w := &watchedReader{r: bytes.NewReader(data)}
+	opts := f.Options()
+	opts.Workers = workers
+	n := 0
+	for range identity.Decode(w, f.Format, opts) {
+		if n == stopAfter {
+			break
+		}
+		n++
+	}
+	w.done.Store(true)
+	readsAtReturn := w.reads.Load()
+	time.Sleep(20 * time.Millisecond) // room for a stray goroutine to read
+	if late := w.late.Load(); late != 0 {
+		t.Errorf("the input was read %d times after Decode returned", late)
+	}
+	if all := int64(len(data)/512 + 1); readsAtReturn >= all {
+		t.Errorf("stopping after %d records, Decode read the whole input (%d reads)", stopAfter, readsAtReturn)
 	}
 }
