@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"container/heap"
 	"crypto/aes"
 	"crypto/cipher"
@@ -247,16 +248,31 @@ func (br *blockReader) fail() {
 // each write its key and value lengths, a deletion flag, the key and the
 // value.
 func (r *bulkRuns) spill(ops []writeOp) error {
-	ops = lastWrites(ops)
+	return r.spillSorted([][]writeOp{lastWrites(ops)})
+}
+
+// spillSorted is spill of lists of writes each sorted by key with one
+// write a key, a later list's write of a key winning.
+func (r *bulkRuns) spillSorted(lists [][]writeOp) error {
 	w, err := r.create("run")
 	if err != nil {
 		return err
 	}
-	for _, op := range ops {
+	cursors := make([]*opCursor, len(lists))
+	for i, ops := range lists {
+		cursors[i] = &opCursor{prio: i, ops: ops}
+	}
+	var werr error
+	err = mergeOps(cursors, true, func(op writeOp) bool {
 		w.blk = appendOp(w.blk, op)
-		if err := w.added(); err != nil {
-			return err
-		}
+		werr = w.added()
+		return werr == nil
+	})
+	if err == nil {
+		err = werr
+	}
+	if err != nil {
+		return err
 	}
 	f, err := w.finish()
 	if err != nil {
@@ -318,18 +334,31 @@ func (r *bulkRuns) compact(fanIn int) error {
 	return nil
 }
 
-// lastWrites sorts ops by key and keeps the last write of each key,
-// reusing ops's array.
+// lastWrites returns the last write of each key of ops, sorted by key.
+// It sorts the writes' indexes, by key and then
+// index, which is faster than a stable sort of the writes.
 func lastWrites(ops []writeOp) []writeOp {
-	sortOps(ops)
-	out := ops[:0]
-	for i, op := range ops {
-		if i+1 < len(ops) && bytes.Equal(op.key, ops[i+1].key) {
+	if len(ops) < 2 {
+		return ops
+	}
+	perm := make([]int32, len(ops))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(a, b int32) int {
+		if c := bytes.Compare(ops[a].key, ops[b].key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	sorted := make([]writeOp, 0, len(ops))
+	for i, p := range perm {
+		if i+1 < len(perm) && bytes.Equal(ops[p].key, ops[perm[i+1]].key) {
 			continue
 		}
-		out = append(out, op)
+		sorted = append(sorted, ops[p])
 	}
-	return out
+	return sorted
 }
 
 // opCursor reads one sorted sequence of writes: a run on disk, or a
