@@ -449,6 +449,7 @@ func (b *bulkLoad) resolve(ctx context.Context) ([][]writeOp, Summary, error) {
 func (b *bulkLoad) resolveJob(job []bulkRec) resolved {
 	ws := &writeSet{read: b.meta}
 	t := b.s.newTxn(ws, b.s.clock())
+	t.encoded = make(map[*identity.Record][]byte, len(job))
 	r := resolved{sum: newSummary(), n: len(job)}
 	for _, br := range job {
 		r.freed += int64(len(br.enc)) + bulkRecOverhead
@@ -459,8 +460,8 @@ func (b *bulkLoad) resolveJob(job []bulkRec) resolved {
 		for hi < len(job) && job[hi].src == src {
 			hi++
 		}
-		recs := make([]identity.Record, 0, hi-lo)
-		for i := range job[lo:hi] {
+		recs := make([]identity.Record, hi-lo)
+		for i := range recs {
 			br := &job[lo+i]
 			rec, err := decodeRecord(br.enc)
 			if err != nil {
@@ -468,11 +469,13 @@ func (b *bulkLoad) resolveJob(job []bulkRec) resolved {
 				return r
 			}
 			rec.Line = int(br.line)
-			recs = append(recs, rec)
+			recs[i] = rec
+			t.encoded[&recs[i]] = br.enc // appendRecord's, Line apart
 			br.enc = nil
 		}
 		t.file = b.files[src]
 		sum, err := t.ingestBatch(recs, nil)
+		clear(t.encoded)
 		if err != nil {
 			r.err = err
 			return r
