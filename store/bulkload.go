@@ -555,7 +555,7 @@ func (b *bulkLoad) write(ctx context.Context, bw BulkWriter, out [][]writeOp) er
 	}
 	cursors := []*opCursor{{prio: 0, ops: lastWrites(meta)}}
 	for i, f := range b.runs.files {
-		cursors = append(cursors, &opCursor{prio: 1 + i, r: newBlockReader(f, b.runs.sealer)})
+		cursors = append(cursors, &opCursor{prio: 1 + i, r: newReusingReader(f, b.runs.sealer)})
 	}
 	for _, ops := range out {
 		cursors = append(cursors, &opCursor{prio: len(cursors), ops: ops})

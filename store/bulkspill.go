@@ -68,13 +68,13 @@ func (s *bulkSealer) seal(dst, plain []byte) []byte {
 	return s.aead.Seal(dst, nonce, plain, nil)
 }
 
-// open returns what seal sealed in sealed.
-func (s *bulkSealer) open(sealed []byte) ([]byte, error) {
+// open appends to dst what seal sealed in sealed.
+func (s *bulkSealer) open(dst, sealed []byte) ([]byte, error) {
 	ns := s.aead.NonceSize()
 	if len(sealed) < ns {
 		return nil, errors.New("store: bulk load: a spilled block is truncated")
 	}
-	plain, err := s.aead.Open(nil, sealed[:ns], sealed[ns:], nil)
+	plain, err := s.aead.Open(dst, sealed[:ns], sealed[ns:], nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: bulk load: a spilled block does not open: %w", err)
 	}
@@ -182,10 +182,25 @@ type blockReader struct {
 	sealer *bulkSealer
 	blk    []byte // the rest of the current block
 	err    error
+	sealed []byte // the buffer blocks are read into
+	// plain, if not nil, is the buffer blocks are opened into: the
+	// bytes read from a block are valid only until the next block is
+	// read. Without it each block is opened into a new array, and they
+	// stay valid.
+	plain []byte
 }
 
 func newBlockReader(f *os.File, s *bulkSealer) *blockReader {
 	return &blockReader{r: bufio.NewReaderSize(f, runReadBuf), sealer: s}
+}
+
+// newReusingReader is newBlockReader whose bytes are valid only until
+// the next block is read, for readers that copy what they keep: a block
+// is not two new arrays of runBlock bytes.
+func newReusingReader(f *os.File, s *bulkSealer) *blockReader {
+	br := newBlockReader(f, s)
+	br.plain = make([]byte, 0, runBlock+runBlock/8)
+	return br
 }
 
 // more reports whether entries are left, reading the next block when
@@ -201,12 +216,22 @@ func (br *blockReader) more() bool {
 	if errors.Is(err, io.EOF) {
 		return false
 	}
-	sealed := make([]byte, n)
 	if err == nil {
-		_, err = io.ReadFull(br.r, sealed)
+		if uint64(cap(br.sealed)) < n {
+			br.sealed = make([]byte, n)
+		}
+		br.sealed = br.sealed[:n]
+		_, err = io.ReadFull(br.r, br.sealed)
 	}
 	if err == nil {
-		br.blk, err = br.sealer.open(sealed)
+		var dst []byte
+		if br.plain != nil {
+			dst = br.plain[:0]
+		}
+		br.blk, err = br.sealer.open(dst, br.sealed)
+		if err == nil && br.plain != nil && cap(br.blk) > cap(br.plain) {
+			br.plain = br.blk[:0] // grown: keep the larger array
+		}
 	}
 	if err != nil {
 		br.err = fmt.Errorf("store: bulk load: read a spilled file: %w", err)
@@ -226,7 +251,8 @@ func (br *blockReader) uvarint() uint64 {
 	return v
 }
 
-// bytes reads n bytes of the current block, which stay valid.
+// bytes reads n bytes of the current block, which stay valid unless the
+// reader reuses its buffer (newReusingReader).
 func (br *blockReader) bytes(n uint64) []byte {
 	if uint64(len(br.blk)) < n {
 		br.fail()
@@ -302,7 +328,7 @@ func (r *bulkRuns) compact(fanIn int) error {
 		k := max(2, fanIn)
 		cursors := make([]*opCursor, k)
 		for i, f := range r.files[:k] {
-			cursors[i] = &opCursor{prio: i, r: newBlockReader(f, r.sealer)}
+			cursors[i] = &opCursor{prio: i, r: newReusingReader(f, r.sealer)}
 		}
 		w, err := r.create("run")
 		if err != nil {
