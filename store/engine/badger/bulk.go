@@ -18,8 +18,10 @@ import (
 var _ engine.BulkWriter = (*DB)(nil)
 
 // bulkBuffer is how many bytes of pairs BulkWrite hands Badger's
-// StreamWriter at a time, from each of its two buffers.
-const bulkBuffer = 8 << 20
+// StreamWriter at a time, from each of its two buffers. Each Write call
+// syncs the value log (the store opens Badger with SyncWrites): smaller
+// buffers sync more often.
+const bulkBuffer = 16 << 20
 
 // BulkWrite implements [engine.BulkWriter] with Badger's StreamWriter,
 // which builds the tables of the LSM tree directly from the sorted pairs:
