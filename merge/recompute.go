@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/scv-go/scv/identity"
@@ -214,6 +215,11 @@ func (s *session) load(pl *plan) ([]node, *identity.Record, error) {
 	return nodes, previous, nil
 }
 
+// candidatePool holds the candidate buffers of buildParts: a component's
+// candidates, one a field a record states, would otherwise grow a buffer
+// from nothing at every recomputation.
+var candidatePool = sync.Pool{New: func() any { return new([]candidate) }}
+
 // buildParts builds one profile per part of res, without ids, credits or
 // derived values.
 func (c *config) buildParts(res *resolution, pairs []Pair) []*Profile {
@@ -236,7 +242,15 @@ func (c *config) buildParts(res *resolution, pairs []Pair) []*Profile {
 	}
 	seps := res.separations()
 	out := make([]*Profile, len(res.parts))
-	var cands []candidate // reused: build copies the candidates into fields
+	// cands is reused, within the call and by later calls: build copies
+	// the candidates into fields.
+	bp := candidatePool.Get().(*[]candidate)
+	cands, used := *bp, 0
+	defer func() {
+		clear(cands[:used]) // drop the values and record keys
+		*bp = cands[:0]
+		candidatePool.Put(bp)
+	}()
 	for p, part := range res.parts {
 		all := make([]items, 0, len(part))
 		cands = cands[:0]
@@ -258,6 +272,7 @@ func (c *config) buildParts(res *resolution, pairs []Pair) []*Profile {
 			}, cands)
 			all = append(all, it)
 		}
+		used = max(used, len(cands))
 		prof := build(all, cands)
 		for j := range prof.Identifiers {
 			prof.Identifiers[j].Shared = shared[prof.Identifiers[j].Identifier]

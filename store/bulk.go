@@ -233,11 +233,16 @@ type metaTxn map[string][]byte
 
 var _ Txn = metaTxn(nil)
 
+// errBulkNotFound is what a bulk load's snapshot answers for a key it
+// does not hold: made once, for the resolvers ask for many keys that do
+// not exist.
+var errBulkNotFound = fmt.Errorf("store: bulk load: %w", ErrKeyNotFound)
+
 func (m metaTxn) Get(key []byte) ([]byte, error) {
 	if v, ok := m[string(key)]; ok {
 		return v, nil
 	}
-	return nil, fmt.Errorf("store: bulk load: %w", ErrKeyNotFound)
+	return nil, errBulkNotFound
 }
 
 func (m metaTxn) Set(key, value []byte) error {
@@ -266,9 +271,4 @@ func (m metaTxn) Scan(prefix, start []byte, keysOnly bool) iter.Seq2[Entry, erro
 			}
 		}
 	}
-}
-
-// sortOps sorts writes by key, keeping the order of writes to one key.
-func sortOps(ops []writeOp) {
-	slices.SortStableFunc(ops, func(a, b writeOp) int { return bytes.Compare(a.key, b.key) })
 }

@@ -72,7 +72,7 @@ func pairCursor(f *os.File, s *bulkSealer, mem []bulkPair) func() (bulkPair, boo
 	if f == nil {
 		return sliceCursor(mem)
 	}
-	br := newBlockReader(f, s)
+	br := newReusingReader(f, s) // pairs are copied out
 	return func() (bulkPair, bool, error) {
 		if !br.more() {
 			return bulkPair{}, false, br.err

@@ -317,7 +317,7 @@ func (b *bulkLoad) add(p *bulkPrepared) error {
 
 // resolved is what resolving one job gave.
 type resolved struct {
-	ops   []writeOp
+	ops   []writeOp // sorted by key, the last write of each
 	sum   Summary
 	freed int64
 	n     int
@@ -327,8 +327,9 @@ type resolved struct {
 // resolve unites the groups, resolves them in jobs of whole groups on
 // Workers goroutines, each job in one transaction of the store's own
 // code over a snapshot that holds only the metadata, and returns the
-// writes of every job and of the quarantine.
-func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
+// writes of the jobs not spilled and of the quarantine: sorted lists of
+// writes, a later one's winning over an earlier one's.
+func (b *bulkLoad) resolve(ctx context.Context) ([][]writeOp, Summary, error) {
 	if err := b.unite(); err != nil {
 		return nil, Summary{}, err
 	}
@@ -389,7 +390,9 @@ func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
 		})
 	}
 	go func() { workers.Wait(); close(results) }()
-	var out []writeOp
+	// out holds the writes of the jobs not yet spilled: each job's
+	// sorted by its worker, in the order the jobs finished.
+	var out [][]writeOp
 	var outBytes int64
 	sum := newSummary()
 	done := 0
@@ -404,14 +407,14 @@ func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
 			cancel()
 			continue
 		}
-		out = append(out, r.ops...)
+		out = append(out, r.ops)
 		sum.Add(r.sum)
 		done += r.n
 		for _, op := range r.ops {
 			outBytes += int64(len(op.key)+len(op.value)) + bulkPairOverhead
 		}
 		if outBytes > b.budget() {
-			if err := b.runs.spill(out); err != nil {
+			if err := b.runs.spillSorted(out); err != nil {
 				failed = err
 				cancel()
 				continue
@@ -438,7 +441,7 @@ func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, Summary{}, err
 	}
-	return append(out, b.quarantined(&sum)...), sum, nil
+	return append(out, lastWrites(b.quarantined(&sum))), sum, nil
 }
 
 // resolveJob ingests the records of one job, group by group, in one
@@ -446,6 +449,7 @@ func (b *bulkLoad) resolve(ctx context.Context) ([]writeOp, Summary, error) {
 func (b *bulkLoad) resolveJob(job []bulkRec) resolved {
 	ws := &writeSet{read: b.meta}
 	t := b.s.newTxn(ws, b.s.clock())
+	t.encoded = make(map[*identity.Record][]byte, len(job))
 	r := resolved{sum: newSummary(), n: len(job)}
 	for _, br := range job {
 		r.freed += int64(len(br.enc)) + bulkRecOverhead
@@ -456,8 +460,8 @@ func (b *bulkLoad) resolveJob(job []bulkRec) resolved {
 		for hi < len(job) && job[hi].src == src {
 			hi++
 		}
-		recs := make([]identity.Record, 0, hi-lo)
-		for i := range job[lo:hi] {
+		recs := make([]identity.Record, hi-lo)
+		for i := range recs {
 			br := &job[lo+i]
 			rec, err := decodeRecord(br.enc)
 			if err != nil {
@@ -465,11 +469,13 @@ func (b *bulkLoad) resolveJob(job []bulkRec) resolved {
 				return r
 			}
 			rec.Line = int(br.line)
-			recs = append(recs, rec)
+			recs[i] = rec
+			t.encoded[&recs[i]] = br.enc // appendRecord's, Line apart
 			br.enc = nil
 		}
 		t.file = b.files[src]
 		sum, err := t.ingestBatch(recs, nil)
+		clear(t.encoded)
 		if err != nil {
 			r.err = err
 			return r
@@ -480,7 +486,7 @@ func (b *bulkLoad) resolveJob(job []bulkRec) resolved {
 	if r.err = t.flush(); r.err != nil {
 		return r
 	}
-	r.ops = ws.ops
+	r.ops = lastWrites(ws.ops)
 	return r
 }
 
@@ -539,7 +545,7 @@ func (b *bulkLoad) quarantined(sum *Summary) []writeOp {
 // write merges the spilled runs, the writes held in memory and the
 // metadata, keeps the last write of each key, and hands them to the
 // engine in one sorted stream.
-func (b *bulkLoad) write(ctx context.Context, bw BulkWriter, out []writeOp) error {
+func (b *bulkLoad) write(ctx context.Context, bw BulkWriter, out [][]writeOp) error {
 	meta := make([]writeOp, 0, len(b.meta))
 	for k, v := range b.meta {
 		meta = append(meta, writeOp{key: []byte(k), value: v})
@@ -549,9 +555,11 @@ func (b *bulkLoad) write(ctx context.Context, bw BulkWriter, out []writeOp) erro
 	}
 	cursors := []*opCursor{{prio: 0, ops: lastWrites(meta)}}
 	for i, f := range b.runs.files {
-		cursors = append(cursors, &opCursor{prio: 1 + i, r: newBlockReader(f, b.runs.sealer)})
+		cursors = append(cursors, &opCursor{prio: 1 + i, r: newReusingReader(f, b.runs.sealer)})
 	}
-	cursors = append(cursors, &opCursor{prio: 1 + len(b.runs.files), ops: lastWrites(out)})
+	for _, ops := range out {
+		cursors = append(cursors, &opCursor{prio: len(cursors), ops: ops})
+	}
 	pairs := func(yield func(Entry, error) bool) {
 		n, stopped := 0, false
 		err := mergeOps(cursors, false, func(op writeOp) bool {

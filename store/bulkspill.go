@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"container/heap"
 	"crypto/aes"
 	"crypto/cipher"
@@ -67,13 +68,13 @@ func (s *bulkSealer) seal(dst, plain []byte) []byte {
 	return s.aead.Seal(dst, nonce, plain, nil)
 }
 
-// open returns what seal sealed in sealed.
-func (s *bulkSealer) open(sealed []byte) ([]byte, error) {
+// open appends to dst what seal sealed in sealed.
+func (s *bulkSealer) open(dst, sealed []byte) ([]byte, error) {
 	ns := s.aead.NonceSize()
 	if len(sealed) < ns {
 		return nil, errors.New("store: bulk load: a spilled block is truncated")
 	}
-	plain, err := s.aead.Open(nil, sealed[:ns], sealed[ns:], nil)
+	plain, err := s.aead.Open(dst, sealed[:ns], sealed[ns:], nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: bulk load: a spilled block does not open: %w", err)
 	}
@@ -181,10 +182,25 @@ type blockReader struct {
 	sealer *bulkSealer
 	blk    []byte // the rest of the current block
 	err    error
+	sealed []byte // the buffer blocks are read into
+	// plain, if not nil, is the buffer blocks are opened into: the
+	// bytes read from a block are valid only until the next block is
+	// read. Without it each block is opened into a new array, and they
+	// stay valid.
+	plain []byte
 }
 
 func newBlockReader(f *os.File, s *bulkSealer) *blockReader {
 	return &blockReader{r: bufio.NewReaderSize(f, runReadBuf), sealer: s}
+}
+
+// newReusingReader is newBlockReader whose bytes are valid only until
+// the next block is read, for readers that copy what they keep: a block
+// is not two new arrays of runBlock bytes.
+func newReusingReader(f *os.File, s *bulkSealer) *blockReader {
+	br := newBlockReader(f, s)
+	br.plain = make([]byte, 0, runBlock+runBlock/8)
+	return br
 }
 
 // more reports whether entries are left, reading the next block when
@@ -200,12 +216,22 @@ func (br *blockReader) more() bool {
 	if errors.Is(err, io.EOF) {
 		return false
 	}
-	sealed := make([]byte, n)
 	if err == nil {
-		_, err = io.ReadFull(br.r, sealed)
+		if uint64(cap(br.sealed)) < n {
+			br.sealed = make([]byte, n)
+		}
+		br.sealed = br.sealed[:n]
+		_, err = io.ReadFull(br.r, br.sealed)
 	}
 	if err == nil {
-		br.blk, err = br.sealer.open(sealed)
+		var dst []byte
+		if br.plain != nil {
+			dst = br.plain[:0]
+		}
+		br.blk, err = br.sealer.open(dst, br.sealed)
+		if err == nil && br.plain != nil && cap(br.blk) > cap(br.plain) {
+			br.plain = br.blk[:0] // grown: keep the larger array
+		}
 	}
 	if err != nil {
 		br.err = fmt.Errorf("store: bulk load: read a spilled file: %w", err)
@@ -225,7 +251,8 @@ func (br *blockReader) uvarint() uint64 {
 	return v
 }
 
-// bytes reads n bytes of the current block, which stay valid.
+// bytes reads n bytes of the current block, which stay valid unless the
+// reader reuses its buffer (newReusingReader).
 func (br *blockReader) bytes(n uint64) []byte {
 	if uint64(len(br.blk)) < n {
 		br.fail()
@@ -247,16 +274,31 @@ func (br *blockReader) fail() {
 // each write its key and value lengths, a deletion flag, the key and the
 // value.
 func (r *bulkRuns) spill(ops []writeOp) error {
-	ops = lastWrites(ops)
+	return r.spillSorted([][]writeOp{lastWrites(ops)})
+}
+
+// spillSorted is spill of lists of writes each sorted by key with one
+// write a key, a later list's write of a key winning.
+func (r *bulkRuns) spillSorted(lists [][]writeOp) error {
 	w, err := r.create("run")
 	if err != nil {
 		return err
 	}
-	for _, op := range ops {
+	cursors := make([]*opCursor, len(lists))
+	for i, ops := range lists {
+		cursors[i] = &opCursor{prio: i, ops: ops}
+	}
+	var werr error
+	err = mergeOps(cursors, true, func(op writeOp) bool {
 		w.blk = appendOp(w.blk, op)
-		if err := w.added(); err != nil {
-			return err
-		}
+		werr = w.added()
+		return werr == nil
+	})
+	if err == nil {
+		err = werr
+	}
+	if err != nil {
+		return err
 	}
 	f, err := w.finish()
 	if err != nil {
@@ -286,7 +328,7 @@ func (r *bulkRuns) compact(fanIn int) error {
 		k := max(2, fanIn)
 		cursors := make([]*opCursor, k)
 		for i, f := range r.files[:k] {
-			cursors[i] = &opCursor{prio: i, r: newBlockReader(f, r.sealer)}
+			cursors[i] = &opCursor{prio: i, r: newReusingReader(f, r.sealer)}
 		}
 		w, err := r.create("run")
 		if err != nil {
@@ -318,18 +360,31 @@ func (r *bulkRuns) compact(fanIn int) error {
 	return nil
 }
 
-// lastWrites sorts ops by key and keeps the last write of each key,
-// reusing ops's array.
+// lastWrites returns the last write of each key of ops, sorted by key.
+// It sorts the writes' indexes, by key and then
+// index, which is faster than a stable sort of the writes.
 func lastWrites(ops []writeOp) []writeOp {
-	sortOps(ops)
-	out := ops[:0]
-	for i, op := range ops {
-		if i+1 < len(ops) && bytes.Equal(op.key, ops[i+1].key) {
+	if len(ops) < 2 {
+		return ops
+	}
+	perm := make([]int32, len(ops))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(a, b int32) int {
+		if c := bytes.Compare(ops[a].key, ops[b].key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	sorted := make([]writeOp, 0, len(ops))
+	for i, p := range perm {
+		if i+1 < len(perm) && bytes.Equal(ops[p].key, ops[perm[i+1]].key) {
 			continue
 		}
-		out = append(out, op)
+		sorted = append(sorted, ops[p])
 	}
-	return out
+	return sorted
 }
 
 // opCursor reads one sorted sequence of writes: a run on disk, or a

@@ -27,6 +27,9 @@ type txn struct {
 	now  time.Time // the wall clock: stamps events, journal and quarantine entries
 	asOf time.Time // the time stages and metrics are computed for
 	file string    // the input's name, for quarantine entries
+	// encoded, if set, holds the encodings (appendRecord's) of records
+	// about to be ingested, by address: a bulk load decodes them from it.
+	encoded map[*identity.Record][]byte
 
 	profiles map[ProfileID]*liveProfile
 	rtags    map[identity.RecordKey][]byte  // blind-index tags computed so far
@@ -191,12 +194,13 @@ func (t *txn) recordTag(k identity.RecordKey) []byte {
 	return tag
 }
 
-// content returns a record's encoded content and its content tag: a blind
-// index of the encoding, so equal content has equal tags and the tag says
-// nothing else.
+// encodeContent returns a record's encoded content and its content tag:
+// a blind index of the encoding, so equal content has equal tags and the
+// tag says nothing else. A record of t.encoded is not encoded again.
 func (t *txn) encodeContent(rec *identity.Record) (plain, ctag []byte, err error) {
-	plain, err = appendRecord(nil, rec)
-	if err != nil {
+	if enc, ok := t.encoded[rec]; ok {
+		plain = enc
+	} else if plain, err = appendRecord(nil, rec); err != nil {
 		return nil, nil, err
 	}
 	ctag, _ = t.kr.BlindIndex(tagContent, plain)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sync/atomic"
 
 	bdb "github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/pb"
@@ -17,7 +18,9 @@ import (
 var _ engine.BulkWriter = (*DB)(nil)
 
 // bulkBuffer is how many bytes of pairs BulkWrite hands Badger's
-// StreamWriter at a time.
+// StreamWriter at a time, from each of its two buffers. Each Write call
+// syncs the value log (the store opens Badger with SyncWrites): smaller
+// buffers sync more often.
 const bulkBuffer = 16 << 20
 
 // BulkWrite implements [engine.BulkWriter] with Badger's StreamWriter,
@@ -57,35 +60,73 @@ func (b *DB) BulkWrite(ctx context.Context, pairs iter.Seq2[engine.Entry, error]
 		sw.Cancel()
 		return b.putBack(before, err)
 	}
-	buf := z.NewBuffer(bulkBuffer+bulkBuffer/4, "scv.BulkWrite")
-	defer func() { _ = buf.Release() }()
+	// The pairs are encoded into one buffer while the StreamWriter
+	// writes the other (its value log and encryption take as long as
+	// merging and encoding the pairs), so that the two overlap.
+	var bufs [2]*z.Buffer
+	for i := range bufs {
+		bufs[i] = z.NewBuffer(bulkBuffer+bulkBuffer/4, "scv.BulkWrite")
+		defer func() { _ = bufs[i].Release() }()
+	}
+	free := make(chan *z.Buffer, len(bufs))
+	full := make(chan *z.Buffer)
+	var werr error // the writer's error, read once it has returned
+	var failed atomic.Bool
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		for buf := range full {
+			if werr == nil {
+				if err := sw.Write(buf); err != nil {
+					werr = fmt.Errorf("badger: bulk write: %w", err)
+					failed.Store(true)
+				}
+			}
+			buf.Reset()
+			free <- buf
+		}
+	}()
+	// stop hands the writer its last buffer, if any, waits for it to
+	// finish and returns the first error of ctx, the pairs and the
+	// writer.
+	stop := func(last *z.Buffer, err error) error {
+		if last != nil && err == nil {
+			full <- last
+		}
+		close(full)
+		<-written
+		if err == nil {
+			err = werr
+		}
+		if err == nil {
+			err = ctx.Err()
+		}
+		return err
+	}
+	buf := bufs[0]
+	free <- bufs[1]
 	var last []byte
 	for e, err := range pairs {
 		if err != nil {
-			return fail(err)
+			return fail(stop(nil, err))
 		}
 		if last != nil && bytes.Compare(e.Key, last) <= 0 {
-			return fail(errors.New("badger: bulk write: keys not in ascending order"))
+			return fail(stop(nil, errors.New("badger: bulk write: keys not in ascending order")))
 		}
 		last = append(last[:0], e.Key...)
 		bdb.KVToBuffer(&pb.KV{Key: e.Key, Value: e.Value, Version: 1}, buf)
 		if buf.LenNoPadding() >= bulkBuffer {
 			if err := ctx.Err(); err != nil {
-				return fail(err)
+				return fail(stop(nil, err))
 			}
-			if err := sw.Write(buf); err != nil {
-				return fail(fmt.Errorf("badger: bulk write: %w", err))
+			full <- buf
+			buf = <-free
+			if failed.Load() {
+				break // stop returns the writer's error
 			}
-			buf.Reset()
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return fail(err)
-	}
-	if err := sw.Write(buf); err != nil {
-		return fail(fmt.Errorf("badger: bulk write: %w", err))
-	}
-	if err := ctx.Err(); err != nil {
+	if err := stop(buf, ctx.Err()); err != nil {
 		return fail(err)
 	}
 	if err := sw.Flush(); err != nil {
