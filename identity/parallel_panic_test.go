@@ -103,32 +103,8 @@ func TestDecodeWorkersAdapterPanics(t *testing.T) {
 		cut       func(sink) error
 		wantCount int
 	}{
-		{"a decoding, on a worker", 3, func(s sink) error {
-			for i := range 1000 {
-				if !s.later(func() (Record, error) {
-					if i == 300 {
-						panic("adapter bug")
-					}
-					return Record{ID: fmt.Sprint(i)}, nil
-				}) {
-					return nil
-				}
-			}
-			return nil
-		}, 300},
-		{"a decoding, inline", 1, func(s sink) error {
-			for i := range 1000 {
-				if !s.later(func() (Record, error) {
-					if i == 300 {
-						panic("adapter bug")
-					}
-					return Record{ID: fmt.Sprint(i)}, nil
-				}) {
-					return nil
-				}
-			}
-			return nil
-		}, 300},
+		{"a decoding, on a worker", 3, panicAt300, 300},
+		{"a decoding, inline", 1, panicAt300, 300},
 		{"the cutter", 3, func(s sink) error {
 			for i := range 1000 {
 				if i == 150 {
@@ -170,4 +146,19 @@ func TestDecodeWorkersAdapterPanics(t *testing.T) {
 			waitNoDecodeGoroutines(t)
 		})
 	}
+}
+
+// panicAt300 cuts 1,000 records whose 301st decoding panics.
+func panicAt300(s sink) error {
+	for i := range 1000 {
+		if !s.later(func() (Record, error) {
+			if i == 300 {
+				panic("adapter bug")
+			}
+			return Record{ID: fmt.Sprint(i)}, nil
+		}) {
+			return nil
+		}
+	}
+	return nil
 }

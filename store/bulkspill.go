@@ -280,13 +280,25 @@ func (r *bulkRuns) spill(ops []writeOp) error {
 // spillSorted is spill of lists of writes each sorted by key with one
 // write a key, a later list's write of a key winning.
 func (r *bulkRuns) spillSorted(lists [][]writeOp) error {
-	w, err := r.create("run")
-	if err != nil {
-		return err
-	}
 	cursors := make([]*opCursor, len(lists))
 	for i, ops := range lists {
 		cursors[i] = &opCursor{prio: i, ops: ops}
+	}
+	f, err := r.writeMerged(cursors)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.files = append(r.files, f)
+	r.mu.Unlock()
+	return nil
+}
+
+// writeMerged writes the merge of cursors, deletions kept, to a new run.
+func (r *bulkRuns) writeMerged(cursors []*opCursor) (*os.File, error) {
+	w, err := r.create("run")
+	if err != nil {
+		return nil, err
 	}
 	var werr error
 	err = mergeOps(cursors, true, func(op writeOp) bool {
@@ -298,16 +310,9 @@ func (r *bulkRuns) spillSorted(lists [][]writeOp) error {
 		err = werr
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	f, err := w.finish()
-	if err != nil {
-		return err
-	}
-	r.mu.Lock()
-	r.files = append(r.files, f)
-	r.mu.Unlock()
-	return nil
+	return w.finish()
 }
 
 // appendOp appends op's entry in a run of writes.
@@ -330,23 +335,7 @@ func (r *bulkRuns) compact(fanIn int) error {
 		for i, f := range r.files[:k] {
 			cursors[i] = &opCursor{prio: i, r: newReusingReader(f, r.sealer)}
 		}
-		w, err := r.create("run")
-		if err != nil {
-			return err
-		}
-		var werr error
-		err = mergeOps(cursors, true, func(op writeOp) bool {
-			w.blk = appendOp(w.blk, op)
-			werr = w.added()
-			return werr == nil
-		})
-		if err == nil {
-			err = werr
-		}
-		if err != nil {
-			return err
-		}
-		f, err := w.finish()
+		f, err := r.writeMerged(cursors)
 		if err != nil {
 			return err
 		}
