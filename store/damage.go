@@ -110,7 +110,7 @@ func (t *txn) eraseDamaged(pid ProfileID) (*erasure, error) {
 			ie = cached
 			ie.pids = removePID(ie.pids, pid)
 		} else {
-			t.index[string(ie.key)] = ie
+			put(&t.index, string(ie.key), ie)
 		}
 		t.touchIndex(ie)
 	}

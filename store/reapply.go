@@ -225,7 +225,7 @@ func (t *txn) split(lp *liveProfile, keep []merge.RecordRef, tags map[string]boo
 		// pid forwards to x: an erasure of x must take pid's traces too.
 		lx.absorbed = append(lx.absorbed, pid)
 	}
-	t.profiles[x] = lx
+	put(&t.profiles, x, lx)
 	t.touchProfile(lx)
 	for _, ref := range keep {
 		lr, err := t.record(t.recordTag(ref.Key))

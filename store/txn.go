@@ -110,15 +110,17 @@ type pendingEntry struct {
 }
 
 func (s *Store) newTxn(tx Txn, now time.Time) *txn {
-	return &txn{
-		s: s, kr: s.kr, tx: tx, now: now, asOf: s.asOf(),
-		profiles: map[ProfileID]*liveProfile{},
-		rtags:    map[identity.RecordKey][]byte{},
-		ikeys:    map[identity.Identifier][]byte{},
-		records:  map[string]*liveRecord{},
-		index:    map[string]*indexEntry{},
-		pending:  map[string]*pendingEntry{},
+	// The caches are made on first use (put): a lookup fills two or
+	// three of them, a count none.
+	return &txn{s: s, kr: s.kr, tx: tx, now: now, asOf: s.asOf()}
+}
+
+// put sets (*m)[k] = v, making the map if it is nil.
+func put[K comparable, V any](m *map[K]V, k K, v V) {
+	if *m == nil {
+		*m = make(map[K]V)
 	}
+	(*m)[k] = v
 }
 
 var _ merge.Reader = (*txn)(nil)
@@ -143,7 +145,7 @@ func (t *txn) profile(id ProfileID) (*liveProfile, error) {
 	p := lp.p
 	lp.origStage, lp.origSum, lp.origBlocks = p.Stage, summarise(p).encode(), blockSourceOf(p)
 	lp.origNPS, lp.origCSAT = p.Metrics.NPS, p.Metrics.CSAT
-	t.profiles[id] = lp
+	put(&t.profiles, id, lp)
 	return lp, nil
 }
 
@@ -190,7 +192,7 @@ func (t *txn) recordTag(k identity.RecordKey) []byte {
 		return tag
 	}
 	tag, _ := t.kr.BlindIndex(tagRecord, recordValue(k)) // the kind is valid
-	t.rtags[k] = tag
+	put(&t.rtags, k, tag)
 	return tag
 }
 
@@ -228,7 +230,7 @@ func (t *txn) record(rtag []byte) (*liveRecord, error) {
 		}
 		lr.pid, lr.origPID, lr.ctag, lr.sealed = pid, pid, ctag, sealed
 	}
-	t.records[string(rtag)] = lr
+	put(&t.records, string(rtag), lr)
 	return lr, nil
 }
 
@@ -267,7 +269,7 @@ func (t *txn) identifierKey(id identity.Identifier) []byte {
 	k := make([]byte, 2, 2+crypto.BlindIndexSize)
 	k[0], k[1] = nsIdentifier, byte(id.Kind)
 	k, _ = t.kr.AppendBlindIndex(k, id.Kind.String(), identifierValue(id))
-	t.ikeys[id] = k
+	put(&t.ikeys, id, k)
 	return k
 }
 
@@ -291,7 +293,7 @@ func (t *txn) indexEntryAt(k []byte) (*indexEntry, error) {
 			return nil, err
 		}
 	}
-	t.index[string(k)] = e
+	put(&t.index, string(k), e)
 	return e, nil
 }
 
@@ -316,7 +318,7 @@ func (t *txn) pendingEntry(phone identity.Identifier) (*pendingEntry, error) {
 			return nil, fmt.Errorf("store: pending credits: %w", err)
 		}
 	}
-	t.pending[string(k)] = e
+	put(&t.pending, string(k), e)
 	return e, nil
 }
 
@@ -432,7 +434,7 @@ func (t *txn) apply(c *merge.Change, in *ingested) error {
 		if lp == nil {
 			dk, wrapped := t.kr.NewDataKey(id[:])
 			lp = &liveProfile{id: id, dk: dk, wrapped: wrapped}
-			t.profiles[id] = lp
+			put(&t.profiles, id, lp)
 		}
 		lp.p = p
 		t.touchProfile(lp)
