@@ -296,27 +296,13 @@ func (r *bulkRuns) spillSorted(lists [][]writeOp) error {
 
 // writeMerged writes the merge of cursors, deletions kept, to a new run.
 func (r *bulkRuns) writeMerged(cursors []*opCursor) (*os.File, error) {
-	w, err := r.create("run")
-	if err != nil {
-		return nil, err
-	}
-	var werr error
-	err = mergeOps(cursors, true, func(op writeOp) bool {
-		w.blk = appendOp(w.blk, op)
-		werr = w.added()
-		return werr == nil
-	})
-	if err == nil {
-		err = werr
-	}
-	if err != nil {
-		return nil, err
-	}
-	return w.finish()
+	return writeRun(r, "run", func(yield func(writeOp) bool) error {
+		return mergeOps(cursors, true, yield)
+	}, appendOp)
 }
 
 // appendOp appends op's entry in a run of writes.
-func appendOp(dst []byte, op writeOp) []byte {
+func appendOp(dst []byte, op *writeOp) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(op.key)))
 	dst = binary.AppendUvarint(dst, uint64(len(op.value)))
 	del := byte(0)

@@ -278,8 +278,9 @@ func (b *DB) Close() error {
 }
 
 // errKeyNotFound is Badger's ErrKeyNotFound as the engine reports it,
-// made once: a lookup misses several keys, and each miss would otherwise
-// allocate its wrapping.
+// made once: an ingest misses many keys (a new record's tag, its
+// identifiers' index entries), and each miss would otherwise allocate
+// its wrapping.
 var errKeyNotFound = fmt.Errorf("%w: %w", engine.ErrKeyNotFound, bdb.ErrKeyNotFound)
 
 func mapTxnError(err error) error {
