@@ -230,7 +230,8 @@ func removeStale() {
 		pid, err := os.ReadFile(filepath.Join(d, "data", "postmaster.pid"))
 		if err == nil {
 			n, _ := strconv.Atoi(string(bytes.SplitN(pid, []byte("\n"), 2)[0]))
-			if n > 0 && syscall.Kill(n, 0) == nil {
+			// initdb's single-user backend writes its pid negated.
+			if n = max(n, -n); n > 0 && syscall.Kill(n, 0) == nil {
 				continue
 			}
 		} else if fi, err := os.Stat(d); err != nil || time.Since(fi.ModTime()) < time.Hour {
