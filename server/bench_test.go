@@ -55,6 +55,7 @@ func benchDB(b *testing.B) *scv.DB {
 		return db
 	}
 	db := open()
+	b.Cleanup(func() { db.Close() }) // the open one, whichever it is
 	recs := func(yield func(identity.Record, error) bool) {
 		for i := range benchProfiles {
 			t := fixtureNow.Add(-time.Duration(i%300) * 24 * time.Hour)
@@ -76,7 +77,6 @@ func benchDB(b *testing.B) *scv.DB {
 		b.Fatal(err)
 	}
 	db = open()
-	b.Cleanup(func() { db.Close() })
 	return db
 }
 
