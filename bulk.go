@@ -63,11 +63,11 @@ type BulkOptions struct {
 	// limit is restored when it returns. Without one the garbage
 	// collector lets the heap grow to about twice what the load and
 	// Badger's StreamWriter hold: at 1,000,000 records the process's own
-	// memory peaked at 787 MiB. A low limit costs CPU: while it writes,
-	// Badger's StreamWriter holds about 380 MiB of the Go heap (two table
-	// builders of 128 MiB, a memtable of 83 MiB, write buffers), much of
-	// it never touched, so that below about 450 MiB the collector runs
-	// every few tens of milliseconds while the load writes. The limit is
+	// memory peaked at 787 MiB. A low limit costs CPU: while the load
+	// writes, the Go heap holds about 430 MiB, most of it Badger's
+	// StreamWriter's (two table builders of 128 MiB, a memtable of 83
+	// MiB) and much of it never touched, so that at the default of 400
+	// MiB the collector runs every few tens of milliseconds. The limit is
 	// the whole process's: set it where the process does the load alone,
 	// as scv import --bulk does ([DefaultBulkGoMemoryLimitMiB]).
 	GoMemoryLimitMiB int

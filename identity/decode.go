@@ -69,11 +69,12 @@ type Options struct {
 	// China Standard Time (UTC+8, no daylight saving time).
 	Location *time.Location
 	// Workers is how many goroutines decode records at once, at most
-	// [MaxWorkers]; 0 or 1 means the caller's alone. Workers are for
-	// files: a break waits for the read in progress. With more, one goroutine cuts the input
-	// into records and reads ahead of the caller, by up to a few thousand
-	// records; the records still come in input order, and Decode has
-	// stopped reading when its iteration ends.
+	// [MaxWorkers]; 0 or 1 means the caller's alone. With more, one
+	// goroutine cuts the input into records and reads ahead of the
+	// caller, by up to a few thousand records; the records still come in
+	// input order, and Decode has stopped reading when its iteration
+	// ends. Workers are for files: a break waits for the read in
+	// progress.
 	Workers int
 }
 
