@@ -535,18 +535,8 @@ func isOrder(k identity.RecordKey) bool { return k.Channel == identity.ChannelEc
 // whose named receivers are all consistent with each other. Groups are
 // ordered by their first node.
 func receiverGroups(nodes []node, orders []int) [][]int {
-	sets := newDisjointSets(len(orders))
+	sets := joinByReceiverPhone(nodes, orders)
 	find, union := sets.find, sets.union
-	first := map[identity.Identifier]int{}
-	for k, i := range orders {
-		for _, id := range nodes[i].recv {
-			if f, ok := first[id]; ok {
-				union(f, k)
-			} else {
-				first[id] = k
-			}
-		}
-	}
 	// Receivers that are one person with two phones: every named
 	// description of one group consistent with every one of the other.
 	// Unnamed groups stay apart: nothing says who they are. Each group
@@ -589,6 +579,30 @@ func receiverGroups(nodes []node, orders []int) [][]int {
 			}
 		}
 	}
+	return groupsOf(orders, find)
+}
+
+// joinByReceiverPhone returns the sets of receiverGroups' orders (by
+// their index in orders) joined where two orders name one receiver
+// phone.
+func joinByReceiverPhone(nodes []node, orders []int) disjointSets {
+	sets := newDisjointSets(len(orders))
+	first := map[identity.Identifier]int{}
+	for k, i := range orders {
+		for _, id := range nodes[i].recv {
+			if f, ok := first[id]; ok {
+				sets.union(f, k)
+			} else {
+				first[id] = k
+			}
+		}
+	}
+	return sets
+}
+
+// groupsOf returns orders grouped by the root find gives their index, in
+// the order of each group's first order.
+func groupsOf(orders []int, find func(int) int) [][]int {
 	var groups [][]int
 	at := map[int]int{}
 	for k, i := range orders {

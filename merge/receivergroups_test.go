@@ -18,18 +18,8 @@ import (
 // must agree with exactly, since consistency is not transitive and the
 // order of the joins decides the groups.
 func receiverGroupsRebuilt(nodes []node, orders []int) [][]int {
-	sets := newDisjointSets(len(orders))
+	sets := joinByReceiverPhone(nodes, orders)
 	find, union := sets.find, sets.union
-	first := map[identity.Identifier]int{}
-	for k, i := range orders {
-		for _, id := range nodes[i].recv {
-			if f, ok := first[id]; ok {
-				union(f, k)
-			} else {
-				first[id] = k
-			}
-		}
-	}
 	for changed := true; changed; {
 		changed = false
 		byRoot := map[int][]match.Person{}
@@ -54,19 +44,7 @@ func receiverGroupsRebuilt(nodes []node, orders []int) [][]int {
 			}
 		}
 	}
-	var groups [][]int
-	at := map[int]int{}
-	for k, i := range orders {
-		r := find(k)
-		g, ok := at[r]
-		if !ok {
-			g = len(groups)
-			at[r] = g
-			groups = append(groups, nil)
-		}
-		groups[g] = append(groups[g], i)
-	}
-	return groups
+	return groupsOf(orders, find)
 }
 
 // TestReceiverGroupsAsRebuilt checks, on random orders whose receivers
