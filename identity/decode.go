@@ -555,10 +555,17 @@ func (c *config) csvColumns(header []string) (map[string]int, error) {
 	}
 	cols := map[string]int{}
 	if c.format == FormatPOS {
-		for h, i := range index {
-			if f := strings.ToLower(h); slices.Contains(posFields, f) {
-				cols[f] = i
+		// POS names are matched in any case, so "Mobile" and "mobile"
+		// are one column named twice.
+		for i, h := range header {
+			f := strings.ToLower(strings.TrimSpace(h))
+			if !slices.Contains(posFields, f) {
+				continue
 			}
+			if j, dup := cols[f]; dup {
+				return nil, headerErr(false, "identity: %s: header columns %d and %d name the pos column %s", c.source, j+1, i+1, f)
+			}
+			cols[f] = i
 		}
 		var missing []string
 		for _, f := range posRequired {

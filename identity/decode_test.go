@@ -94,6 +94,9 @@ func TestDecodeEnds(t *testing.T) {
 		{"a POS header without required columns", identity.FormatPOS, identity.Options{}, "store_id,mobile\nS1,1\n", "lacks pos columns receipt_no, amount, paid_at, status"},
 		{"a CSV header naming no field", identity.FormatCSV, identity.Options{}, "a,b\n1,2\n", "no header column is named as a csv field"},
 		{"a header naming a column twice", identity.FormatCSV, identity.Options{}, "phone,phone\n1,2\n", "header columns 1 and 2 have the same name"},
+		// POS names are matched in any case: two spellings of one name
+		// are one column twice, not a column chosen at random.
+		{"a POS header naming a column twice in two cases", identity.FormatPOS, identity.Options{}, "paid_at,store_id,receipt_no,MoBile,Amount,stAtus,moBile\r\n0,27,0,,,,01", "header columns 4 and 7 name the pos column mobile"},
 		{"a header that is not UTF-8", identity.FormatCSV, identity.Options{}, "phone,\xff\n1,2\n", "not valid UTF-8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
