@@ -85,7 +85,8 @@
 // An unknown status drops the order with a warning and keeps the record.
 //
 // [FormatPOS], a till export; store_id, receipt_no, mobile, amount, paid_at
-// and status are required columns, names match in any case:
+// and status are required columns, names match in any case (a header
+// naming one twice, in any cases, is refused):
 //
 //	store_id, receipt_no   record id "store_id/receipt_no"; Order.Store and Order.ID
 //	member_no              member identifier scoped by the source
