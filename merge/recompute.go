@@ -13,10 +13,12 @@ import (
 // plan is a component to recompute: the profiles it starts from, the
 // constraints to add or drop, and the record being added or updated.
 type plan struct {
-	olds     []*Profile
-	byID     map[string]bool
-	sticky   map[identity.Identifier]bool
-	record   *identity.Record
+	olds   []*Profile
+	byID   map[string]bool
+	sticky map[identity.Identifier]bool
+	record *identity.Record
+	// group are records added together, none held before: see AddGroup.
+	group    []*identity.Record
 	addPairs []Pair
 	delPairs []Pair
 	addLinks []Assertion
@@ -105,6 +107,23 @@ func (s *session) recompute(pl *plan, newID func() string, asOf time.Time) (*Cha
 			return nil, err
 		}
 		claim = distinctIdentifiers(pl.record)
+	}
+	if len(pl.group) > 0 {
+		claimed := map[identity.Identifier]bool{}
+		for _, id := range claim {
+			claimed[id] = true
+		}
+		for _, rec := range pl.group {
+			if err := w.routeRecordCredits(rec, nil); err != nil {
+				return nil, err
+			}
+			for _, id := range rec.Identifiers {
+				if !claimed[id] {
+					claimed[id] = true
+					claim = append(claim, id)
+				}
+			}
+		}
 	}
 	// A phone the component held only as gifts' receivers may have a
 	// user now (the gifts' groups settled otherwise), or be a hub: its
@@ -211,6 +230,9 @@ func (s *session) load(pl *plan) ([]node, *identity.Record, error) {
 	}
 	if pl.record != nil {
 		nodes = append(nodes, newNode(pl.record))
+	}
+	for _, rec := range pl.group {
+		nodes = append(nodes, newNode(rec))
 	}
 	return nodes, previous, nil
 }

@@ -239,6 +239,60 @@ func (r *Resolver) add(rd Reader, rec identity.Record, newID func() string, asOf
 	return ch, err
 }
 
+// AddGroup adds records that no profile holds, each key once, in one
+// recomputation of the component they reach. Resolution depends on the
+// records a component holds, not on the order they came in, so the
+// change is what calling [Resolver.Add] for each of them in turn would
+// leave, in any order, without the profiles in between: a bulk load that
+// has grouped its records into components calls it once per component.
+// A record held already, or given twice, is refused with ErrInvalid and
+// nothing is added: versions of one record are combined by Add alone.
+func (r *Resolver) AddGroup(rd Reader, recs []identity.Record, newID func() string, asOf time.Time) (*Change, error) {
+	if err := checkCall(newID, asOf); err != nil {
+		return nil, err
+	}
+	s := newSession(r.c, rd)
+	pl := newPlan()
+	keys := make(map[identity.RecordKey]bool, len(recs))
+	for i := range recs {
+		rec := &recs[i]
+		if err := checkRecord(rec); err != nil {
+			return nil, err
+		}
+		k := rec.Key()
+		if keys[k] {
+			return nil, fmt.Errorf("%w: record %s: given twice", ErrInvalid, k)
+		}
+		keys[k] = true
+		if p, err := s.holder(k); err != nil {
+			return nil, err
+		} else if p != nil {
+			return nil, fmt.Errorf("%w: record %s: held by profile %s", ErrInvalid, k, p.ID)
+		}
+		for _, id := range rec.Identifiers {
+			if r.c.blocked[id] {
+				continue
+			}
+			lk, err := s.lookup(id)
+			if err != nil {
+				return nil, err
+			}
+			if lk.hub {
+				pl.sticky[id] = true
+				continue
+			}
+			for _, p := range lk.profiles {
+				pl.include(p)
+			}
+		}
+		pl.group = append(pl.group, rec)
+	}
+	if len(recs) == 0 {
+		return &Change{NoOp: true}, nil
+	}
+	return s.recompute(pl, newID, asOf)
+}
+
 // heldRecord returns the version of the record with key k that profile p
 // holds.
 func (s *session) heldRecord(p *Profile, k identity.RecordKey) (*identity.Record, error) {

@@ -68,6 +68,19 @@ func nextWins(next, held time.Time) bool {
 
 func idField(id identity.Identifier) string { return "id:" + id.Kind.String() + ":" + id.Scope }
 
+// Combine returns the version of a source record that [Resolver.Add]
+// keeps when next arrives while held is the version held: held itself
+// when next says the same or adds nothing, next when it says all held
+// does and more, or a new record combining the two. A caller that meets
+// several versions of one record before resolving any, as a bulk load
+// does, folds them with it in the order they arrive and adds the result.
+func Combine(held, next *identity.Record) *identity.Record {
+	if Fingerprint(held) == Fingerprint(next) {
+		return held
+	}
+	return combine(held, next)
+}
+
 // combine returns the record that the held version and the next one of
 // one source record combine into, in canonical form: identifiers grouped
 // by kind and scope in that order, collections sorted. When the result

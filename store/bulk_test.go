@@ -227,6 +227,10 @@ func TestBulkLoadSameAsIncremental(t *testing.T) {
 			if n := bs.bulkStreams.Load(); n != 1 {
 				t.Fatalf("BulkLoad wrote %d streams, want 1 (it fell back to incremental ingest)", n)
 			}
+			if bs.bulkGroups.Load() == 0 {
+				t.Error("BulkLoad resolved no group at once")
+			}
+			t.Logf("groups at once: %d", bs.bulkGroups.Load())
 			bulk := viewOf(t, bs)
 			if len(bulk.Profiles) == 0 {
 				t.Fatal("the bulk load made no profile")

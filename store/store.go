@@ -102,6 +102,11 @@ type Store struct {
 	// which a bulk load spills them to disk; 0 is a quarter of its
 	// memory bound.
 	bulkSpill int64
+	// bulkRecordByRecord makes a bulk load resolve every group record by
+	// record, as IngestAll does, for tests to compare with resolving each
+	// group at once; bulkGroups counts the groups resolved at once.
+	bulkRecordByRecord bool
+	bulkGroups         atomic.Int64
 
 	// sh is what a store on a shared engine checks in every transaction
 	// (see shared.go).

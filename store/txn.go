@@ -397,9 +397,9 @@ type ingested struct {
 	plain, ctag []byte
 }
 
-// apply records a resolver's decision in the cache. in, if not nil, is the
-// record the decision ingested.
-func (t *txn) apply(c *merge.Change, in *ingested) error {
+// apply records a resolver's decision in the cache. ins are the records
+// the decision ingested; a nil one is none.
+func (t *txn) apply(c *merge.Change, ins ...*ingested) error {
 	if c.NoOp {
 		return nil
 	}
@@ -449,7 +449,10 @@ func (t *txn) apply(c *merge.Change, in *ingested) error {
 			t.touchProfile(lt)
 		}
 	}
-	if in != nil {
+	for _, in := range ins {
+		if in == nil {
+			continue
+		}
 		lr, err := t.record(t.recordTag(in.rec.Key()))
 		if err != nil {
 			return err
