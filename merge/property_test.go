@@ -1,6 +1,7 @@
 package merge_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -278,4 +279,72 @@ func (s *testStore) addCompared(rec identity.Record, asOf time.Time) *merge.Chan
 	s.apply(got, &rec)
 	s.check(got)
 	return got
+}
+
+// TestAddGroupEqualsAdd adds random records one by one with Add, and
+// all at once with AddGroup, their versions folded with Combine in the
+// same order first, and requires the same profiles (ids aside) and a
+// store that passes every check.
+func TestAddGroupEqualsAdd(t *testing.T) {
+	seeds := 60
+	if s := os.Getenv("MERGE_SEEDS"); s != "" {
+		seeds, _ = strconv.Atoi(s)
+	}
+	if testing.Short() {
+		seeds = 15
+	}
+	r := newResolver(t, merge.Options{})
+	combined := 0
+	for seed := range uint64(seeds) {
+		recs := genRecords(t, seed, 30)
+		if seed%5 == 0 {
+			recs = append(recs, nativeRecords(t, 8)...)
+		}
+		one := newTestStore(t, r)
+		for _, rec := range recs {
+			one.add(rec, asOf)
+		}
+		var versions []identity.Record
+		at := map[identity.RecordKey]int{}
+		for _, rec := range recs {
+			i, ok := at[rec.Key()]
+			if !ok {
+				at[rec.Key()] = len(versions)
+				versions = append(versions, rec)
+				continue
+			}
+			if c := merge.Combine(&versions[i], &rec); c != &versions[i] {
+				versions[i] = *c
+				combined++
+			}
+		}
+		group := newTestStore(t, r)
+		ch, err := r.AddGroup(group, versions, group.newID, asOf)
+		if err != nil {
+			t.Fatalf("seed %d: AddGroup: %v", seed, err)
+		}
+		for _, v := range versions {
+			group.records[v.Key()] = v
+		}
+		group.apply(ch, nil)
+		group.check(ch)
+		if diff := cmp.Diff(one.anonymous(), group.anonymous()); diff != "" {
+			t.Fatalf("seed %d: AddGroup differs from Add one by one (-Add +AddGroup):\n%s", seed, diff)
+		}
+		if seed == 0 {
+			// A record given twice, or one held, is refused and adds
+			// nothing.
+			twice := append(slices.Clone(versions[:2]), versions[0])
+			if _, err := r.AddGroup(newTestStore(t, r), twice, group.newID, asOf); !errors.Is(err, merge.ErrInvalid) {
+				t.Errorf("AddGroup of a record twice: %v, want ErrInvalid", err)
+			}
+			if _, err := r.AddGroup(group, versions[:1], group.newID, asOf); !errors.Is(err, merge.ErrInvalid) {
+				t.Errorf("AddGroup of a record held: %v, want ErrInvalid", err)
+			}
+		}
+	}
+	if combined == 0 {
+		t.Fatal("no versions were combined")
+	}
+	t.Logf("%d versions combined", combined)
 }

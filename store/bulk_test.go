@@ -230,7 +230,6 @@ func TestBulkLoadSameAsIncremental(t *testing.T) {
 			if bs.bulkGroups.Load() == 0 {
 				t.Error("BulkLoad resolved no group at once")
 			}
-			t.Logf("groups at once: %d", bs.bulkGroups.Load())
 			bulk := viewOf(t, bs)
 			if len(bulk.Profiles) == 0 {
 				t.Fatal("the bulk load made no profile")
@@ -544,5 +543,58 @@ func TestBulkLoadContentTags(t *testing.T) {
 				t.Errorf("records whose content tag is not their encoding's, of %d (-want +got):\n%s", records, diff)
 			}
 		})
+	}
+}
+
+// TestBulkLoadGroupFallsBack checks that a group holding a record the
+// resolver refuses is ingested record by record, as IngestAll does: the
+// refused record quarantined, the others resolved, the same store as
+// ingesting them one by one.
+func TestBulkLoadGroupFallsBack(t *testing.T) {
+	at := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
+	p, q := phoneID(t, "13912345601"), phoneID(t, "13812345602")
+	recs := []identity.Record{
+		{Channel: identity.ChannelPOS, Source: "pos", ID: "a", Observed: at, Identifiers: []identity.Identifier{p},
+			Attributes: identity.Attributes{Name: "张伟"},
+			Orders:     []identity.Order{{ID: "o1", AmountFen: 1200, Time: at, Status: identity.OrderPaid}}},
+		// An order without an id: the resolver refuses the record.
+		{Channel: identity.ChannelWeChat, Source: "wx", ID: "b", Observed: at, Identifiers: []identity.Identifier{p},
+			Orders: []identity.Order{{AmountFen: 300, Time: at, Status: identity.OrderPaid}}},
+		{Channel: identity.ChannelWeChat, Source: "wx", ID: "c", Observed: at, Identifiers: []identity.Identifier{p, q}},
+		{Channel: identity.ChannelPOS, Source: "pos", ID: "d", Observed: at, Identifiers: []identity.Identifier{phoneID(t, "13712345603")}},
+	}
+	var items []bulkItem
+	for _, r := range recs {
+		items = append(items, bulkItem{rec: r, file: "records.jsonl"})
+	}
+	src := BulkSource{File: "records.jsonl", Records: func(yield func(identity.Record, error) bool) {
+		for _, r := range recs {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}}
+	root := crypto.GenerateRootKey()
+	bs := openTestStore(t, t.TempDir(), root)
+	sum, err := bs.BulkLoad(context.Background(), []BulkSource{src}, BulkOptions{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("BulkLoad: %v", err)
+	}
+	if n := bs.bulkStreams.Load(); n != 1 {
+		t.Fatalf("BulkLoad wrote %d streams, want 1", n)
+	}
+	if n := bs.bulkGroups.Load(); n != 0 {
+		t.Errorf("BulkLoad resolved %d groups at once, want 0: the only group of several records holds a refused one", n)
+	}
+	if sum.Accepted != 3 || sum.Quarantined[ReasonInvalid] != 1 {
+		t.Errorf("BulkLoad: accepted %d, quarantined as invalid %d; want 3 and 1", sum.Accepted, sum.Quarantined[ReasonInvalid])
+	}
+	s := openTestStore(t, "", root)
+	want := ingestOneByOne(t, s, items)
+	if diff := cmp.Diff(summaryCounts(want), summaryCounts(sum), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("summary (-incremental +bulk):\n%s", diff)
+	}
+	if diff := cmp.Diff(viewOf(t, s), viewOf(t, bs), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("store (-incremental +bulk):\n%s", diff)
 	}
 }
