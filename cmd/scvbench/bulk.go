@@ -36,6 +36,9 @@ type bulkJob struct {
 	// time its own memory (RssAnon) passes its peak by 16 MiB: the last
 	// one is of the heap near the peak.
 	MemProfile string
+	// CPUProfile, if set, is where the child writes a CPU profile of
+	// the load.
+	CPUProfile string
 }
 
 // bulkResult is what the child measured.
@@ -102,18 +105,7 @@ func bulkChildMain(ctx context.Context, stdout io.Writer) (bool, error) {
 		defer stop()
 	}
 	run, err := measure(func(func(int)) error {
-		var phase scv.BulkPhase
-		// The soft memory limit scv import --bulk sets (GOMEMLIMIT
-		// overrides it).
-		opts := scv.BulkOptions{MemoryMiB: job.MemoryMiB, GoMemoryLimitMiB: scv.DefaultBulkGoMemoryLimitMiB, Progress: func(p scv.BulkProgress) {
-			if p.Phase != phase {
-				phase = p.Phase
-				fmt.Fprintf(os.Stderr, "scvbench: bulk child: %s (RssAnon %.0f MiB)\n", p.Phase, procMiB("RssAnon"))
-			}
-		}}
-		sum, err := db.BulkLoad(ctx, opts, bulkSources(job.Data)...)
-		res.Read, res.Accepted, res.Receivers = sum.Read, sum.Accepted, sum.Receivers
-		return err
+		return profiled(job.CPUProfile, func() error { return bulkLoad(ctx, db, job, &res) })
 	})
 	if cerr := db.Close(); err == nil {
 		err = cerr
@@ -126,6 +118,24 @@ func bulkChildMain(ctx context.Context, stdout io.Writer) (bool, error) {
 		return true, err
 	}
 	return true, json.NewEncoder(stdout).Encode(res)
+}
+
+// bulkLoad loads the workload of job into db, saying on stderr when
+// each phase starts, and counts what it read in res.
+func bulkLoad(ctx context.Context, db *scv.DB, job bulkJob, res *bulkResult) error {
+	start := time.Now()
+	var phase scv.BulkPhase
+	// The soft memory limit scv import --bulk sets (GOMEMLIMIT
+	// overrides it).
+	opts := scv.BulkOptions{MemoryMiB: job.MemoryMiB, GoMemoryLimitMiB: scv.DefaultBulkGoMemoryLimitMiB, Progress: func(p scv.BulkProgress) {
+		if p.Phase != phase {
+			phase = p.Phase
+			fmt.Fprintf(os.Stderr, "scvbench: bulk child: %s at %.1f s (RssAnon %.0f MiB)\n", p.Phase, time.Since(start).Seconds(), procMiB("RssAnon"))
+		}
+	}}
+	sum, err := db.BulkLoad(ctx, opts, bulkSources(job.Data)...)
+	res.Read, res.Accepted, res.Receivers = sum.Read, sum.Accepted, sum.Receivers
+	return err
 }
 
 // bulkSources returns one source per workload file under dir, so that the

@@ -59,7 +59,7 @@ func benchBulkOnly(ctx context.Context, c config, logw io.Writer) (r *bulkOnlyRu
 	r.workload = *large
 	r.truth = readTruth(large.g)
 	progress("bulk-loading the %d records into a fresh database, in a process of its own", c.n)
-	job := bulkJob{Data: large.dir, DB: filepath.Join(work, "db-bulk"), KeyFile: keyFile, NoAtRest: c.noAtRest, Mem: c.mem, MemoryMiB: c.bulkMemMiB, MemProfile: c.memprofile}
+	job := bulkJob{Data: large.dir, DB: filepath.Join(work, "db-bulk"), KeyFile: keyFile, NoAtRest: c.noAtRest, Mem: c.mem, MemoryMiB: c.bulkMemMiB, MemProfile: c.memprofile, CPUProfile: c.cpuprofile}
 	if r.bulk, err = bulkApart(ctx, job, logw); err != nil {
 		return nil, err
 	}

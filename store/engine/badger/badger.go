@@ -103,6 +103,9 @@ type Options struct {
 // [engine.Maintainer], [engine.Notifier] and [engine.Exclusive].
 // A DB is safe for concurrent use.
 type DB struct {
+	// mu guards db, which BulkWrite and Stage replace: every use holds
+	// it for reading, a replacement for writing.
+	mu         sync.RWMutex
 	db         *bdb.DB
 	o          Options
 	spaceNext  atomic.Int64  // unix nanoseconds before which checkSpace need not look again
@@ -242,6 +245,8 @@ func (b *DB) Update(ctx context.Context, fn func(engine.Txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	txn := b.db.NewTransaction(true)
 	defer txn.Discard()
 	wrote := false
@@ -261,6 +266,8 @@ func (b *DB) View(ctx context.Context, fn func(engine.Txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	txn := b.db.NewTransaction(false)
 	defer txn.Discard()
 	return mapTxnError(fn(badgerTxn{txn: txn}))
@@ -274,6 +281,8 @@ func (b *DB) Close() error {
 			<-b.done
 		}
 	})
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	return b.db.Close()
 }
 
@@ -434,6 +443,8 @@ func (b *DB) Purge(ctx context.Context, prefixes ...[]byte) error {
 	// at each prefix makes it live for DropPrefix, which then drops it
 	// with every version of every key under the prefix. Readers take an
 	// empty profile entry for none (see the store's profile reads).
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	err := b.db.Update(func(txn *bdb.Txn) error {
 		for _, p := range prefixes {
 			if err := txn.Set(p, nil); err != nil {
@@ -450,6 +461,8 @@ func (b *DB) Purge(ctx context.Context, prefixes ...[]byte) error {
 
 // Snapshot implements [engine.Snapshotter] with Badger's backup stream.
 func (b *DB) Snapshot(ctx context.Context, w io.Writer) error {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	stream := b.db.NewStream()
 	stream.LogPrefix = "store.Snapshot"
 	_, err := stream.Backup(w, 0)
@@ -464,6 +477,8 @@ func (b *DB) Replace(ctx context.Context, r io.Reader) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	if err := b.db.DropAll(); err != nil {
 		return fmt.Errorf("badger: drop before restore: %w", err)
 	}
@@ -480,7 +495,9 @@ func (b *DB) Maintain(ctx context.Context) error {
 		if err := b.checkSpace(); err != nil {
 			return err
 		}
+		b.mu.RLock()
 		err := b.db.RunValueLogGC(0.5)
+		b.mu.RUnlock()
 		if errors.Is(err, bdb.ErrNoRewrite) || errors.Is(err, bdb.ErrRejected) {
 			return nil
 		}
@@ -491,22 +508,41 @@ func (b *DB) Maintain(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// Notify implements [engine.Notifier] with Badger's Subscribe.
+// Notify implements [engine.Notifier] with Badger's Subscribe. When
+// BulkWrite or Stage replaces the database, it subscribes to the new one.
 func (b *DB) Notify(ctx context.Context, prefix []byte, fn func()) error {
-	err := b.db.Subscribe(ctx, func(*bdb.KVList) error { fn(); return nil },
-		[]pb.Match{{Prefix: prefix}})
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return nil
+	for {
+		b.mu.RLock()
+		db := b.db
+		b.mu.RUnlock()
+		err := db.Subscribe(ctx, func(*bdb.KVList) error { fn(); return nil },
+			[]pb.Match{{Prefix: prefix}})
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			return nil
+		}
+		b.mu.RLock()
+		replaced := b.db != db
+		b.mu.RUnlock()
+		if !replaced {
+			return err
+		}
 	}
-	return err
 }
 
 // VerifyChecksums checks the checksum of every block of every table; the
 // error names the table file that fails.
-func (b *DB) VerifyChecksums() error { return b.db.VerifyChecksum() }
+func (b *DB) VerifyChecksums() error {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.db.VerifyChecksum()
+}
 
 // Size returns the bytes on disk of the LSM tree and the value log.
-func (b *DB) Size() (lsm, vlog int64) { return b.db.Size() }
+func (b *DB) Size() (lsm, vlog int64) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.db.Size()
+}
 
 // badgerLogger drops Badger's chatter and passes warnings and errors on.
 // Badger's messages name files and key prefixes, never values.

@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
+
+	bdb "github.com/dgraph-io/badger/v4"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -121,4 +125,72 @@ func TestBulkWrite(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBulkWriteReopens checks that BulkWrite streams into the database
+// opened with bulkOptions (small tables and memtable, so that the
+// StreamWriter holds little memory), opens it with its own options again
+// after, and that reads running meanwhile wait and never fail: before,
+// two readers beside the StreamWriter deadlocked it in Badger's oracle.
+func TestBulkWriteReopens(t *testing.T) {
+	dir := t.TempDir()
+	o := Options{Dir: dir, NoSync: true}
+	db, err := Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { db.Close() }()
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	var reads atomic.Int64
+	for range 2 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := db.View(ctx, func(tx engine.Txn) error {
+					for _, err := range tx.Scan(nil, nil, true) {
+						if err != nil {
+							return err
+						}
+					}
+					return nil
+				}); err != nil {
+					t.Errorf("a read during BulkWrite: %v", err)
+					return
+				}
+				reads.Add(1)
+			}
+		})
+	}
+	var during bdb.Options
+	value := make([]byte, 500)
+	err = db.BulkWrite(ctx, func(yield func(engine.Entry, error) bool) {
+		during = db.db.Opts()
+		for i := range 5_000 {
+			if !yield(engine.Entry{Key: fmt.Appendf(nil, "P%08d", i), Value: value}, nil) {
+				return
+			}
+		}
+	})
+	close(stop)
+	readers.Wait()
+	if err != nil {
+		t.Fatalf("BulkWrite: %v", err)
+	}
+	bulk, normal := o.bulkOptions(), o.Options()
+	if during.BaseTableSize != bulk.BaseTableSize || during.MemTableSize != bulk.MemTableSize {
+		t.Errorf("while streaming: tables of %d bytes, memtable of %d; want %d and %d", during.BaseTableSize, during.MemTableSize, bulk.BaseTableSize, bulk.MemTableSize)
+	}
+	if after := db.db.Opts(); after.BaseTableSize != normal.BaseTableSize || after.MemTableSize != normal.MemTableSize {
+		t.Errorf("after: tables of %d bytes, memtable of %d; want %d and %d", after.BaseTableSize, after.MemTableSize, normal.BaseTableSize, normal.MemTableSize)
+	}
+	if n := len(contents(t, db)); n != 5_000 {
+		t.Errorf("%d pairs after BulkWrite, want 5000", n)
+	}
+	t.Logf("%d reads during BulkWrite", reads.Load())
 }

@@ -182,6 +182,8 @@ func (b *DB) Stage(ctx context.Context, r io.Reader, prepare func(engine.KV) err
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if so.InMemory {
 		old := b.db
 		b.db = db
