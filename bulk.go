@@ -61,23 +61,19 @@ type BulkOptions struct {
 	// variable sets no limit, is the Go runtime's soft memory limit
 	// (runtime/debug.SetMemoryLimit) while the load runs; the previous
 	// limit is restored when it returns. Without one the garbage
-	// collector lets the heap grow to about twice what the load and
-	// Badger's StreamWriter hold: at 1,000,000 records the process's own
-	// memory peaked at 787 MiB. A low limit costs CPU: while the load
-	// writes, the Go heap holds about 430 MiB, most of it Badger's
-	// StreamWriter's (two table builders of 128 MiB, a memtable of 83
-	// MiB) and much of it never touched, so that at the default of 400
-	// MiB the collector runs every few tens of milliseconds. The limit is
-	// the whole process's: set it where the process does the load alone,
-	// as scv import --bulk does ([DefaultBulkGoMemoryLimitMiB]).
+	// collector lets the heap grow to about twice what the load holds.
+	// The limit costs little CPU: Badger's StreamWriter writes on a
+	// database opened with small tables, so the Go heap stays well under
+	// the default of 400 MiB (at 1,000,000 records 600 MiB was 3% faster
+	// and took 532 MiB of own memory against 379-397). The limit is the
+	// whole process's: set it where the process does the load alone, as
+	// scv import --bulk does ([DefaultBulkGoMemoryLimitMiB]).
 	GoMemoryLimitMiB int
 }
 
 // DefaultBulkGoMemoryLimitMiB is the [BulkOptions].GoMemoryLimitMiB that
-// scv import --bulk sets. It trades CPU for flat memory: on 2 cores 480
-// MiB took 10% less CPU than 400 at 1,000,000 records (20,605 and 20,798
-// records/s, against 18,267 and 19,084) but only 2% less at 10,000,000,
-// where its own memory peaked at 614 MiB against 515.
+// scv import --bulk sets: the load's own memory peaked at 379-397 MiB at
+// 1,000,000 records and 380 MiB at 10,000,000 on 2 cores.
 const DefaultBulkGoMemoryLimitMiB = 400
 
 // BulkLoad loads sources, for the first load of a brand's history: much
