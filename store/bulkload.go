@@ -495,9 +495,10 @@ func (b *bulkLoad) resolveJob(job []bulkRec) resolved {
 
 // resolveGroup ingests the records of one group, decoded in recs: at
 // once when it can, else record by record, source by source, as
-// IngestAll would.
+// IngestAll would. A group of one record without receivers goes record
+// by record: Add's fast path creates its profile without recomputing.
 func (b *bulkLoad) resolveGroup(t *txn, group []bulkRec, recs []identity.Record) (Summary, error) {
-	if len(recs) > 1 && !b.s.bulkRecordByRecord {
+	if (len(recs) > 1 || len(recs[0].Receivers) > 0) && !b.s.bulkRecordByRecord {
 		sum, ok, err := t.ingestGroup(recs)
 		if ok || err != nil {
 			return sum, err
