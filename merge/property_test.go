@@ -176,13 +176,7 @@ func genRecords(t testing.TB, seed uint64, n int) []identity.Record {
 // no change: the incremental folds and partial recomputations gave exactly
 // what a full recomputation gives.
 func TestArrivalOrderDoesNotMatter(t *testing.T) {
-	seeds := 150
-	if s := os.Getenv("MERGE_SEEDS"); s != "" {
-		seeds, _ = strconv.Atoi(s)
-	}
-	if testing.Short() {
-		seeds = 30
-	}
+	seeds := seedCount(150, 30)
 	r := newResolver(t, merge.Options{})
 	for seed := range uint64(seeds) {
 		recs := genRecords(t, seed, 30)
@@ -227,20 +221,11 @@ func TestArrivalOrderDoesNotMatter(t *testing.T) {
 // the protection rules, and the records of people across every channel
 // as the adapters decode them, which mostly create and fold.
 func TestFastPathsEqualRecompute(t *testing.T) {
-	seeds := 40
-	if s := os.Getenv("MERGE_SEEDS"); s != "" {
-		seeds, _ = strconv.Atoi(s)
-	}
-	if testing.Short() {
-		seeds = 10
-	}
+	seeds := seedCount(40, 10)
 	r := newResolver(t, merge.Options{})
 	created, folded := 0, 0
 	for seed := range uint64(seeds) {
-		recs := genRecords(t, seed, 30)
-		if seed%5 == 0 {
-			recs = append(recs, nativeRecords(t, 8)...)
-		}
+		recs := mixedRecords(t, seed)
 		s := newTestStore(t, r)
 		for _, rec := range recs {
 			if got := s.addCompared(rec, asOf); !got.Recomputed && !got.NoOp {
@@ -286,20 +271,11 @@ func (s *testStore) addCompared(rec identity.Record, asOf time.Time) *merge.Chan
 // same order first, and requires the same profiles (ids aside) and a
 // store that passes every check.
 func TestAddGroupEqualsAdd(t *testing.T) {
-	seeds := 60
-	if s := os.Getenv("MERGE_SEEDS"); s != "" {
-		seeds, _ = strconv.Atoi(s)
-	}
-	if testing.Short() {
-		seeds = 15
-	}
+	seeds := seedCount(60, 15)
 	r := newResolver(t, merge.Options{})
 	combined := 0
 	for seed := range uint64(seeds) {
-		recs := genRecords(t, seed, 30)
-		if seed%5 == 0 {
-			recs = append(recs, nativeRecords(t, 8)...)
-		}
+		recs := mixedRecords(t, seed)
 		one := newTestStore(t, r)
 		for _, rec := range recs {
 			one.add(rec, asOf)
@@ -347,4 +323,27 @@ func TestAddGroupEqualsAdd(t *testing.T) {
 		t.Fatal("no versions were combined")
 	}
 	t.Logf("%d versions combined", combined)
+}
+
+// seedCount returns how many seeds a property test runs: MERGE_SEEDS if
+// set, else short with -short, else def.
+func seedCount(def, short int) int {
+	if s := os.Getenv("MERGE_SEEDS"); s != "" {
+		n, _ := strconv.Atoi(s)
+		return n
+	}
+	if testing.Short() {
+		return short
+	}
+	return def
+}
+
+// mixedRecords returns the records of seed: 30 random ones and, every
+// fifth seed, 8 people's records as the adapters decode them.
+func mixedRecords(t testing.TB, seed uint64) []identity.Record {
+	recs := genRecords(t, seed, 30)
+	if seed%5 == 0 {
+		recs = append(recs, nativeRecords(t, 8)...)
+	}
+	return recs
 }

@@ -193,23 +193,9 @@ func (r *Resolver) add(rd Reader, rec identity.Record, newID func() string, asOf
 	if holder != nil {
 		olds = append(olds, holder)
 	}
-	for _, id := range n.ids {
-		if r.c.blocked[id] {
-			continue
-		}
-		lk, err := s.lookup(id)
-		if err != nil {
-			return nil, err
-		}
-		if lk.hub {
-			sticky = append(sticky, id)
-			continue
-		}
-		for _, p := range lk.profiles {
-			if !slices.ContainsFunc(olds, func(q *Profile) bool { return q.ID == p.ID }) {
-				olds = append(olds, p)
-			}
-		}
+	olds, sticky, err = s.reach(n.ids, olds, sticky)
+	if err != nil {
+		return nil, err
 	}
 	if fast && holder == nil {
 		var ch *Change
@@ -253,6 +239,8 @@ func (r *Resolver) AddGroup(rd Reader, recs []identity.Record, newID func() stri
 	}
 	s := newSession(r.c, rd)
 	pl := newPlan()
+	var olds []*Profile
+	var sticky []identity.Identifier
 	keys := make(map[identity.RecordKey]bool, len(recs))
 	for i := range recs {
 		rec := &recs[i]
@@ -269,28 +257,47 @@ func (r *Resolver) AddGroup(rd Reader, recs []identity.Record, newID func() stri
 		} else if p != nil {
 			return nil, fmt.Errorf("%w: record %s: held by profile %s", ErrInvalid, k, p.ID)
 		}
-		for _, id := range rec.Identifiers {
-			if r.c.blocked[id] {
-				continue
-			}
-			lk, err := s.lookup(id)
-			if err != nil {
-				return nil, err
-			}
-			if lk.hub {
-				pl.sticky[id] = true
-				continue
-			}
-			for _, p := range lk.profiles {
-				pl.include(p)
-			}
+		var err error
+		if olds, sticky, err = s.reach(rec.Identifiers, olds, sticky); err != nil {
+			return nil, err
 		}
 		pl.group = append(pl.group, rec)
+	}
+	for _, p := range olds {
+		pl.include(p)
+	}
+	for _, id := range sticky {
+		pl.sticky[id] = true
 	}
 	if len(recs) == 0 {
 		return &Change{NoOp: true}, nil
 	}
 	return s.recompute(pl, newID, asOf)
+}
+
+// reach looks up ids, blocked ones aside, and returns sticky with
+// those flagged as hubs appended, and olds with the profiles holding the
+// others, each profile once.
+func (s *session) reach(ids []identity.Identifier, olds []*Profile, sticky []identity.Identifier) ([]*Profile, []identity.Identifier, error) {
+	for _, id := range ids {
+		if s.c.blocked[id] {
+			continue
+		}
+		lk, err := s.lookup(id)
+		if err != nil {
+			return olds, sticky, err
+		}
+		if lk.hub {
+			sticky = append(sticky, id)
+			continue
+		}
+		for _, p := range lk.profiles {
+			if !slices.ContainsFunc(olds, func(q *Profile) bool { return q.ID == p.ID }) {
+				olds = append(olds, p)
+			}
+		}
+	}
+	return olds, sticky, nil
 }
 
 // heldRecord returns the version of the record with key k that profile p
