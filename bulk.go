@@ -50,7 +50,8 @@ type BulkOptions struct {
 	// GOMAXPROCS.
 	Workers int
 	// Progress, if set, is called (one call at a time) as the load
-	// advances.
+	// advances. It must not use the database: while the load writes, its
+	// reads wait for it.
 	Progress func(BulkProgress)
 	// TempDir is where the load spills its records and sorted runs; ""
 	// is the system's temporary directory. Every file is sealed under a
@@ -88,8 +89,13 @@ const DefaultBulkGoMemoryLimitMiB = 400
 // it ingests each source in turn as IngestAll does, in large batches,
 // merging with what is there. Other writers wait until it returns.
 //
+// While the load writes an empty database, other reads and writes of
+// the database wait for it.
+//
 // The summary reconciles as IngestAll's does: Read = Accepted +
-// quarantined.
+// quarantined. A group resolved at once makes its profiles once: they
+// count as created, none as merged, and a version that links two
+// profiles counts as updated.
 func (db *DB) BulkLoad(ctx context.Context, opts BulkOptions, sources ...BulkSource) (Summary, error) {
 	ss := make([]store.BulkSource, len(sources))
 	for i, src := range sources {

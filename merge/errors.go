@@ -24,6 +24,12 @@ var (
 	// each other, for example a profile that lists a record its Records
 	// call does not return. It is always wrapped in a [*StateError].
 	ErrInconsistent = errors.New("merge: store state is inconsistent")
+
+	// ErrGroupOrder reports that [Resolver.AddGroup] cannot add a group
+	// at once: adding its records one by one could flag a hub, and hub
+	// flags stick, so the result would depend on their order. Add them
+	// one by one with [Resolver.Add].
+	ErrGroupOrder = errors.New("merge: the group's result depends on the order of its records")
 )
 
 // StateError reports an inconsistency between what a [Reader] returned and

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/scv-go/scv/identity"
+	"github.com/scv-go/scv/match"
 )
 
 // Reader is what a [Resolver] needs to read from the store, inside the
@@ -227,12 +228,18 @@ func (r *Resolver) add(rd Reader, rec identity.Record, newID func() string, asOf
 
 // AddGroup adds records that no profile holds, each key once, in one
 // recomputation of the component they reach. Resolution depends on the
-// records a component holds, not on the order they came in, so the
-// change is what calling [Resolver.Add] for each of them in turn would
-// leave, in any order, without the profiles in between: a bulk load that
-// has grouped its records into components calls it once per component.
-// A record held already, or given twice, is refused with ErrInvalid and
-// nothing is added: versions of one record are combined by Add alone.
+// records a component holds, not on the order they came in, but for hub
+// flags, which stick (see the package doc): so when no hub can be
+// flagged, the change is what calling [Resolver.Add] for each of them in
+// turn would leave, in any order, without the profiles in between. A
+// bulk load that has grouped its records into components calls it once
+// per component. A record held already, or given twice, is refused with
+// ErrInvalid, and a group in which a hub could be flagged
+// ([Resolver.MayFlagHubs], the profiles reached included) with
+// ErrGroupOrder; nothing is added then. Versions of one record are
+// combined by Add, or by the caller with [Combine] in the order they
+// arrive; the caller then checks every version with [CheckRecord] and
+// [Resolver.MayFlagHubs], as Add would see each.
 func (r *Resolver) AddGroup(rd Reader, recs []identity.Record, newID func() string, asOf time.Time) (*Change, error) {
 	if err := checkCall(newID, asOf); err != nil {
 		return nil, err
@@ -272,8 +279,75 @@ func (r *Resolver) AddGroup(rd Reader, recs []identity.Record, newID func() stri
 	if len(recs) == 0 {
 		return &Change{NoOp: true}, nil
 	}
+	var bound hubBound
+	for _, p := range pl.olds {
+		for i := range p.Records {
+			ref := &p.Records[i]
+			bound.add(r.c, personOfRef(ref), ref.Identifiers)
+		}
+	}
+	for _, rec := range pl.group {
+		bound.add(r.c, personOf(rec), rec.Identifiers)
+	}
+	if bound.over {
+		return nil, ErrGroupOrder
+	}
 	return s.recompute(pl, newID, asOf)
 }
+
+// MayFlagHubs reports whether adding recs one by one, in some order,
+// could flag an identifier as a hub: the records carrying some
+// identifier of a hub kind show more distinct descriptions of people, or
+// more member numbers, than the hub threshold (people are never more
+// than their descriptions). Only then can the order of recs change what
+// they resolve to.
+func (r *Resolver) MayFlagHubs(recs []identity.Record) bool {
+	var bound hubBound
+	for i := range recs {
+		bound.add(r.c, personOf(&recs[i]), recs[i].Identifiers)
+		if bound.over {
+			return true
+		}
+	}
+	return false
+}
+
+// hubBound bounds, for each identifier of a hub kind, the people and
+// member numbers of the records carrying it.
+type hubBound struct {
+	witnesses map[identity.Identifier]*hubWitness
+	over      bool // some identifier's records are over the threshold
+}
+
+// add adds a record with person p and identifiers ids.
+func (b *hubBound) add(c *config, p match.Person, ids []identity.Identifier) {
+	if c.hubThreshold <= 0 || b.over {
+		return
+	}
+	for _, id := range ids {
+		if !c.hubKinds[id.Kind] || c.blocked[id] {
+			continue
+		}
+		if b.witnesses == nil {
+			b.witnesses = map[identity.Identifier]*hubWitness{}
+		}
+		w := b.witnesses[id]
+		if w == nil {
+			w = &hubWitness{}
+			b.witnesses[id] = w
+		}
+		w.add(c.hubThreshold, p, ids)
+		if len(w.members) > c.hubThreshold || len(w.people.descs) > c.hubThreshold {
+			b.over = true
+		}
+	}
+}
+
+// CheckRecord returns the error, wrapping ErrInvalid, with which
+// [Resolver.Add] refuses rec, or nil: a record without a key, malformed
+// identifiers, orders without ids, amounts below zero, scores off their
+// scale.
+func CheckRecord(rec *identity.Record) error { return checkRecord(rec) }
 
 // reach looks up ids, blocked ones aside, and returns sticky with
 // those flagged as hubs appended, and olds with the profiles holding the

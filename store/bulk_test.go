@@ -546,23 +546,11 @@ func TestBulkLoadContentTags(t *testing.T) {
 	}
 }
 
-// TestBulkLoadGroupFallsBack checks that a group holding a record the
-// resolver refuses is ingested record by record, as IngestAll does: the
-// refused record quarantined, the others resolved, the same store as
-// ingesting them one by one.
-func TestBulkLoadGroupFallsBack(t *testing.T) {
-	at := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
-	p, q := phoneID(t, "13912345601"), phoneID(t, "13812345602")
-	recs := []identity.Record{
-		{Channel: identity.ChannelPOS, Source: "pos", ID: "a", Observed: at, Identifiers: []identity.Identifier{p},
-			Attributes: identity.Attributes{Name: "张伟"},
-			Orders:     []identity.Order{{ID: "o1", AmountFen: 1200, Time: at, Status: identity.OrderPaid}}},
-		// An order without an id: the resolver refuses the record.
-		{Channel: identity.ChannelWeChat, Source: "wx", ID: "b", Observed: at, Identifiers: []identity.Identifier{p},
-			Orders: []identity.Order{{AmountFen: 300, Time: at, Status: identity.OrderPaid}}},
-		{Channel: identity.ChannelWeChat, Source: "wx", ID: "c", Observed: at, Identifiers: []identity.Identifier{p, q}},
-		{Channel: identity.ChannelPOS, Source: "pos", ID: "d", Observed: at, Identifiers: []identity.Identifier{phoneID(t, "13712345603")}},
-	}
+// bulkVsOneByOne bulk-loads recs, one source in this order, and
+// ingests them one by one in the same order, and requires the same
+// summary counts and store; it returns the groups resolved at once.
+func bulkVsOneByOne(t *testing.T, recs []identity.Record) int64 {
+	t.Helper()
 	var items []bulkItem
 	for _, r := range recs {
 		items = append(items, bulkItem{rec: r, file: "records.jsonl"})
@@ -583,18 +571,123 @@ func TestBulkLoadGroupFallsBack(t *testing.T) {
 	if n := bs.bulkStreams.Load(); n != 1 {
 		t.Fatalf("BulkLoad wrote %d streams, want 1", n)
 	}
-	if n := bs.bulkGroups.Load(); n != 0 {
-		t.Errorf("BulkLoad resolved %d groups at once, want 0: the only group of several records holds a refused one", n)
-	}
-	if sum.Accepted != 3 || sum.Quarantined[ReasonInvalid] != 1 {
-		t.Errorf("BulkLoad: accepted %d, quarantined as invalid %d; want 3 and 1", sum.Accepted, sum.Quarantined[ReasonInvalid])
-	}
 	s := openTestStore(t, "", root)
 	want := ingestOneByOne(t, s, items)
 	if diff := cmp.Diff(summaryCounts(want), summaryCounts(sum), cmpopts.EquateEmpty()); diff != "" {
-		t.Errorf("summary (-incremental +bulk):\n%s", diff)
+		t.Errorf("summary (-one by one +bulk):\n%s", diff)
 	}
 	if diff := cmp.Diff(viewOf(t, s), viewOf(t, bs), cmpopts.EquateEmpty()); diff != "" {
-		t.Errorf("store (-incremental +bulk):\n%s", diff)
+		t.Errorf("store (-one by one +bulk):\n%s", diff)
+	}
+	return bs.bulkGroups.Load()
+}
+
+// TestBulkLoadGroupFallsBack checks that a group whose records need
+// ingesting one by one is: it gives what IngestAll gives in the order
+// read. A record the resolver refuses is quarantined, also as an older
+// version that a newer one would combine away; and a group where a hub
+// could be flagged goes one by one, since hub flags stick: a phone of
+// four people stays a hub after a newer version moves one of them to
+// another phone, or after 王女士 arrives, who could be 王芳 or 王伟.
+// A group of four people on two phones, which no rule can flag, is
+// resolved at once and gives the same.
+func TestBulkLoadGroupFallsBack(t *testing.T) {
+	at := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
+	p, q := phoneID(t, "13912345601"), phoneID(t, "13812345602")
+	rec := func(id, name string, obs time.Time, ids ...identity.Identifier) identity.Record {
+		return identity.Record{Channel: identity.ChannelPOS, Source: "pos", ID: id, Observed: obs, Identifiers: ids,
+			Attributes: identity.Attributes{Name: name}}
+	}
+	paid := func(r identity.Record, order string, fen int64) identity.Record {
+		r.Orders = []identity.Order{{ID: order, AmountFen: fen, Time: r.Observed, Status: identity.OrderPaid}}
+		return r
+	}
+	cases := []struct {
+		name     string
+		recs     []identity.Record
+		atOnce   int64
+		refusals int
+	}{
+		{"a record refused", []identity.Record{
+			paid(rec("a", "张伟", at, p), "o1", 1200),
+			paid(rec("b", "", at, p), "", 300), // an order without an id
+			rec("c", "", at, p, q),
+			rec("d", "", at, phoneID(t, "13712345603")),
+		}, 0, 1},
+		{"an older version refused", []identity.Record{
+			rec("a", "", at.Add(time.Hour), p),
+			rec("a", "李四", at, identity.Identifier{Kind: identity.KindPhone}), // a phone without a value
+		}, 0, 1},
+		{"a hub flagged before a version moves its carrier", []identity.Record{
+			rec("a", "张伟", at, p), rec("b", "李娜", at, p), rec("c", "王芳", at, p),
+			rec("d", "赵敏", at, p), rec("d", "赵敏", at.Add(time.Hour), q),
+		}, 0, 0},
+		{"a hub flagged before a bridging description", []identity.Record{
+			rec("a", "王芳", at, p), rec("b", "王伟", at, p), rec("c", "李娜", at, p),
+			rec("d", "赵敏", at, p), rec("e", "王女士", at, p),
+		}, 0, 0},
+		{"no hub possible", []identity.Record{
+			rec("a", "王芳", at, p), rec("b", "王伟", at, p), rec("c", "李娜", at, p, q),
+			rec("d", "赵敏", at, q), rec("c", "李娜", at.Add(time.Hour), q),
+		}, 1, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if n := bulkVsOneByOne(t, tc.recs); n != tc.atOnce {
+				t.Errorf("%d groups resolved at once, want %d", n, tc.atOnce)
+			}
+		})
+	}
+}
+
+// TestBulkLoadGroupsAsRecordByRecord bulk-loads workloads, all in one
+// source, with each group resolved at once and with every group record
+// by record, and requires the same store and summary, but for the
+// profile counts and Updated: at once a group's profiles are made once,
+// so none is merged, and a version linking two profiles counts as
+// updated, not as merging them.
+func TestBulkLoadGroupsAsRecordByRecord(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   func(testing.TB) *bulkInput
+	}{
+		{"fixtures", fixtureInput},
+		{"traps", func(t testing.TB) *bulkInput {
+			return workloadInput(t, gen.Config{Records: 1500, Seed: 7, Traps: true})
+		}},
+		{"mixed", func(t testing.TB) *bulkInput { return workloadInput(t, gen.Config{Records: 3000, Seed: 11}) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			items := tc.in(t).items(t)
+			src := BulkSource{File: "all", Records: func(yield func(identity.Record, error) bool) {
+				for _, it := range items {
+					if !yield(it.rec, it.err) {
+						return
+					}
+				}
+			}}
+			root := crypto.GenerateRootKey()
+			load := func(byRecord bool) (Summary, storeView, int64) {
+				s := openTestStore(t, t.TempDir(), root)
+				s.bulkRecordByRecord = byRecord
+				sum, err := s.BulkLoad(context.Background(), []BulkSource{src}, BulkOptions{TempDir: t.TempDir()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				sum.ProfilesCreated, sum.ProfilesMerged, sum.Updated = 0, 0, 0
+				return sum, viewOf(t, s), s.bulkGroups.Load()
+			}
+			gs, gv, n := load(false)
+			rs, rv, m := load(true)
+			if n == 0 || m != 0 {
+				t.Errorf("groups at once: %d and %d record by record, want some and none", n, m)
+			}
+			if diff := cmp.Diff(rs, gs, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("summary (-record by record +at once):\n%s", diff)
+			}
+			if diff := cmp.Diff(rv, gv, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("store (-record by record +at once):\n%s", diff)
+			}
+		})
 	}
 }

@@ -103,10 +103,14 @@ type Options struct {
 // [engine.Maintainer], [engine.Notifier] and [engine.Exclusive].
 // A DB is safe for concurrent use.
 type DB struct {
-	// mu guards db, which BulkWrite and Stage replace: every use holds
-	// it for reading, a replacement for writing.
+	// mu guards db, which BulkWrite and Stage replace, and replaced,
+	// closed when they do: every use holds it for reading, a replacement
+	// for writing. No method may be called from within another's
+	// callback while it holds mu (a View inside a View): a replacement
+	// waiting in between would deadlock them.
 	mu         sync.RWMutex
 	db         *bdb.DB
+	replaced   chan struct{}
 	o          Options
 	spaceNext  atomic.Int64  // unix nanoseconds before which checkSpace need not look again
 	stop, done chan struct{} // the advice loop's, when it runs
@@ -141,7 +145,7 @@ func Open(o Options) (*DB, error) {
 	if err != nil {
 		return nil, mapOpenError(err)
 	}
-	b := &DB{db: db, o: o}
+	b := &DB{db: db, o: o, replaced: make(chan struct{})}
 	if !o.InMemory {
 		// With the directory locked, what a restore left beside it (the
 		// data it was building, or the data it replaced) goes.
@@ -513,19 +517,33 @@ func (b *DB) Maintain(ctx context.Context) error {
 func (b *DB) Notify(ctx context.Context, prefix []byte, fn func()) error {
 	for {
 		b.mu.RLock()
-		db := b.db
+		db, replaced := b.db, b.replaced
 		b.mu.RUnlock()
-		err := db.Subscribe(ctx, func(*bdb.KVList) error { fn(); return nil },
+		// A subscription to a database closed since it was read would
+		// never end: it ends when the database is replaced.
+		sctx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-replaced:
+				cancel()
+			case <-sctx.Done():
+			}
+		}()
+		err := db.Subscribe(sctx, func(*bdb.KVList) error { fn(); return nil },
 			[]pb.Match{{Prefix: prefix}})
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		cancel()
+		if ctx.Err() != nil {
 			return nil
 		}
-		b.mu.RLock()
-		replaced := b.db != db
-		b.mu.RUnlock()
-		if !replaced {
-			return err
+		select {
+		case <-replaced:
+			continue
+		default:
 		}
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return nil
+		}
+		return err
 	}
 }
 

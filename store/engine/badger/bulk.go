@@ -44,6 +44,9 @@ func (b *DB) BulkWrite(ctx context.Context, pairs iter.Seq2[engine.Entry, error]
 	if !b.o.InMemory {
 		// In memory the database cannot be closed and opened again.
 		if err := b.reopenLocked(b.o.bulkOptions()); err != nil {
+			if rerr := b.reopenLocked(b.o.Options()); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("reopen: %w", rerr))
+			}
 			return fmt.Errorf("badger: bulk write: %w", err)
 		}
 		defer func() {
@@ -169,15 +172,27 @@ func (o Options) bulkOptions() bdb.Options {
 // must be held for writing. If it cannot open it, the database stays
 // closed and every call fails.
 func (b *DB) reopenLocked(opt bdb.Options) error {
-	if err := b.db.Close(); err != nil {
-		return fmt.Errorf("close: %w", err)
+	if !b.db.IsClosed() {
+		if err := b.db.Close(); err != nil {
+			return fmt.Errorf("close: %w", err)
+		}
 	}
 	db, err := bdb.Open(opt)
 	if err != nil {
 		return mapOpenError(err)
 	}
-	b.db = db
+	b.replace(db)
 	return nil
+}
+
+// replace puts db in place of the database, and tells Notify; b.mu must
+// be held for writing.
+func (b *DB) replace(db *bdb.DB) {
+	b.db = db
+	if b.replaced != nil {
+		close(b.replaced)
+	}
+	b.replaced = make(chan struct{})
 }
 
 // putBack drops whatever a failed bulk write left and writes the pairs

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	bdb "github.com/dgraph-io/badger/v4"
 
@@ -193,4 +194,53 @@ func TestBulkWriteReopens(t *testing.T) {
 		t.Errorf("%d pairs after BulkWrite, want 5000", n)
 	}
 	t.Logf("%d reads during BulkWrite", reads.Load())
+}
+
+// TestNotifyAcrossBulkWrite checks that Notify, subscribed before a
+// BulkWrite replaces the database, tells of writes to the new one.
+func TestNotifyAcrossBulkWrite(t *testing.T) {
+	db, err := Open(Options{Dir: t.TempDir(), NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { db.Close() }()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	told := make(chan struct{}, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- db.Notify(ctx, []byte("E"), func() {
+			select {
+			case told <- struct{}{}:
+			default:
+			}
+		})
+	}()
+	err = db.BulkWrite(ctx, func(yield func(engine.Entry, error) bool) {
+		yield(engine.Entry{Key: []byte("P1"), Value: []byte("v")}, nil)
+	})
+	if err != nil {
+		t.Fatalf("BulkWrite: %v", err)
+	}
+	// Write until told: the subscription to the new database may not be
+	// made yet when the first write commits.
+	deadline := time.After(10 * time.Second)
+	for i := 0; ; i++ {
+		if err := db.Update(ctx, func(tx engine.Txn) error { return tx.Set(fmt.Appendf(nil, "E%d", i), []byte("x")) }); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-told:
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Notify: %v", err)
+			}
+			return
+		case err := <-done:
+			t.Fatalf("Notify returned %v after BulkWrite replaced the database", err)
+		case <-deadline:
+			t.Fatal("no notification of a write after BulkWrite replaced the database")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }

@@ -186,7 +186,7 @@ func (b *DB) Stage(ctx context.Context, r io.Reader, prepare func(engine.KV) err
 	defer b.mu.Unlock()
 	if so.InMemory {
 		old := b.db
-		b.db = db
+		b.replace(db)
 		return old.Close()
 	}
 	if err := db.Close(); err != nil {
@@ -210,7 +210,7 @@ func (b *DB) Stage(ctx context.Context, r io.Reader, prepare func(engine.KV) err
 	if err != nil {
 		return errors.Join(swapErr, fmt.Errorf("badger: reopen after restore: %w", mapOpenError(err)))
 	}
-	b.db = db
+	b.replace(db)
 	removeStaging(b.o.Dir)
 	if swapErr != nil {
 		return fmt.Errorf("badger: swap in the restored database (the old one is still in place): %w", swapErr)
