@@ -289,7 +289,7 @@ func TestAddGroupEqualsAdd(t *testing.T) {
 				versions = append(versions, rec)
 				continue
 			}
-			if c := merge.Combine(&versions[i], &rec); c != &versions[i] {
+			if c, _ := merge.Combine(&versions[i], &rec); c != &versions[i] {
 				versions[i] = *c
 				combined++
 			}

@@ -70,15 +70,16 @@ func idField(id identity.Identifier) string { return "id:" + id.Kind.String() + 
 
 // Combine returns the version of a source record that [Resolver.Add]
 // keeps when next arrives while held is the version held: held itself
-// when next says the same or adds nothing, next when it says all held
-// does and more, or a new record combining the two. A caller that meets
-// several versions of one record before resolving any, as a bulk load
-// does, folds them with it in the order they arrive and adds the result.
-func Combine(held, next *identity.Record) *identity.Record {
+// when next says the same (same is then true) or adds nothing, next when
+// it says all held does and more, or a new record combining the two. A
+// caller that meets several versions of one record before resolving
+// any, as a bulk load does, folds them with it in the order they arrive
+// and adds the result.
+func Combine(held, next *identity.Record) (kept *identity.Record, same bool) {
 	if Fingerprint(held) == Fingerprint(next) {
-		return held
+		return held, true
 	}
-	return combine(held, next)
+	return combine(held, next), false
 }
 
 // combine returns the record that the held version and the next one of

@@ -46,8 +46,9 @@ func (b *bulkLoad) resolveGroup(t *txn, group []bulkRec, recs []identity.Record)
 // gives. Versions of one record are combined first, in the order they
 // arrive ([merge.Combine]), as ingesting them one by one combines them.
 // It reports false, having changed nothing, when a record needs what only
-// that does: a record held, erased or suppressed, or one the resolver
-// refuses.
+// that does: a record held, erased or suppressed, a record or version the
+// resolver refuses, or a group where a hub could be flagged, whose
+// result depends on the order its records arrive in.
 func (t *txn) ingestGroup(recs []identity.Record) (Summary, bool, error) {
 	sum := newSummary()
 	// versions holds the version each key keeps so far, in the order
@@ -64,10 +65,11 @@ func (t *txn) ingestGroup(recs []identity.Record) (Summary, bool, error) {
 		k := rec.Key()
 		if i, seen := at[k]; seen {
 			held := versions[i]
-			if merge.Fingerprint(held) == merge.Fingerprint(rec) {
+			kept, same := merge.Combine(held, rec)
+			switch versions[i] = kept; {
+			case same:
 				return OutcomeUnchanged, true, nil
-			}
-			if versions[i] = merge.Combine(held, rec); versions[i] == held {
+			case kept == held:
 				return OutcomeStale, true, nil
 			}
 			return OutcomeUpdated, true, nil
