@@ -284,5 +284,5 @@ func (t *txn) split(lp *liveProfile, keep []merge.RecordRef, tags map[string]boo
 	if err != nil {
 		return fmt.Errorf("store: re-applying erasures to profile %v: %w", pid, err)
 	}
-	return t.apply(c, nil)
+	return t.apply(c)
 }

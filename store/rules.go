@@ -449,7 +449,7 @@ func (t *txn) resolveAll(ids []ProfileID, refresh bool) error {
 		if err != nil {
 			return err
 		}
-		if err := t.apply(c, nil); err != nil {
+		if err := t.apply(c); err != nil {
 			return err
 		}
 		if !refresh || lp.dirty || lp.p == nil {

@@ -398,7 +398,7 @@ type ingested struct {
 }
 
 // apply records a resolver's decision in the cache. ins are the records
-// the decision ingested; a nil one is none.
+// the decision ingested, if any.
 func (t *txn) apply(c *merge.Change, ins ...*ingested) error {
 	if c.NoOp {
 		return nil
@@ -450,9 +450,6 @@ func (t *txn) apply(c *merge.Change, ins ...*ingested) error {
 		}
 	}
 	for _, in := range ins {
-		if in == nil {
-			continue
-		}
 		lr, err := t.record(t.recordTag(in.rec.Key()))
 		if err != nil {
 			return err

@@ -22,7 +22,7 @@ func (s *Store) decide(ctx context.Context, fn func(t *txn) (*merge.Change, erro
 		if c, err = fn(t); err != nil {
 			return err
 		}
-		return t.apply(c, nil)
+		return t.apply(c)
 	})
 	if errors.Is(err, merge.ErrNotFound) {
 		err = fmt.Errorf("%w: %w", ErrNotFound, err)
