@@ -41,6 +41,10 @@ func (b *DB) BulkWrite(ctx context.Context, pairs iter.Seq2[engine.Entry, error]
 	// the oracle's watermark, which their reads wait on).
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.db.IsClosed() {
+		// Closed by Close, or by a reopen that failed: not opened again.
+		return fmt.Errorf("badger: bulk write: %w", bdb.ErrDBClosed)
+	}
 	if !b.o.InMemory {
 		// In memory the database cannot be closed and opened again.
 		if err := b.reopenLocked(b.o.bulkOptions()); err != nil {

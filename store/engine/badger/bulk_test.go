@@ -193,7 +193,15 @@ func TestBulkWriteReopens(t *testing.T) {
 	if n := len(contents(t, db)); n != 5_000 {
 		t.Errorf("%d pairs after BulkWrite, want 5000", n)
 	}
-	t.Logf("%d reads during BulkWrite", reads.Load())
+	t.Logf("%d reads while BulkWrite ran (they wait for it)", reads.Load())
+	// A closed database is not opened again by a bulk write.
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err = db.BulkWrite(ctx, func(yield func(engine.Entry, error) bool) {})
+	if !errors.Is(err, bdb.ErrDBClosed) || !db.db.IsClosed() {
+		t.Errorf("BulkWrite after Close: %v, database closed %v; want ErrDBClosed and closed", err, db.db.IsClosed())
+	}
 }
 
 // TestNotifyAcrossBulkWrite checks that Notify, subscribed before a
