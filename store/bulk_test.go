@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -689,5 +690,66 @@ func TestBulkLoadGroupsAsRecordByRecord(t *testing.T) {
 				t.Errorf("store (-record by record +at once):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestBulkCompactReadsFewRuns checks that a merge pass reads only as
+// many runs as it takes to leave the number wanted: merging the first
+// fanIn runs when there are a few more would rewrite nearly every run
+// once more (at 10,000,000 records, 61 s of the write phase).
+func TestBulkCompactReadsFewRuns(t *testing.T) {
+	for _, tc := range []struct{ n, most, fanIn, want int }{
+		{10, 7, 7, 4},
+		{260, 254, 256, 7},
+		{600, 254, 256, 256},
+		{3, 1, 1, 2},
+		{3, 2, 3, 2},
+	} {
+		if got := passSize(tc.n, tc.most, tc.fanIn); got != tc.want {
+			t.Errorf("passSize(%d, %d, %d) = %d, want %d", tc.n, tc.most, tc.fanIn, got, tc.want)
+		}
+	}
+
+	sealer, err := newBulkSealer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spills, passed atomic.Int64
+	r := &bulkRuns{dir: t.TempDir(), spills: &spills, passed: &passed, sealer: sealer}
+	defer r.close()
+	for i := range 10 {
+		// A key of each run, and one every run writes: the last wins.
+		ops := []writeOp{{key: fmt.Appendf(nil, "k%02d", i), value: []byte{byte(i)}}, {key: []byte("same"), value: []byte{byte(i)}}}
+		if err := r.spill(ops); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := slices.Clone(r.files)
+	if err := r.compact(7); err != nil {
+		t.Fatal(err)
+	}
+	if n := passed.Load(); n != 4 {
+		t.Errorf("compact to 7 of 10 runs read %d runs, want 4", n)
+	}
+	if len(r.files) != 7 || !slices.Equal(r.files[1:], before[4:]) {
+		t.Errorf("compact left %d runs; want the merge of the oldest four, then the six newest as they were", len(r.files))
+	}
+	var cursors []*opCursor
+	for i, f := range r.files {
+		cursors = append(cursors, &opCursor{prio: i, r: newReusingReader(f, sealer)})
+	}
+	got := map[string]byte{}
+	if err := mergeOps(cursors, false, func(op writeOp) bool {
+		got[string(op.key)] = op.value[0]
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]byte{"same": 9}
+	for i := range 10 {
+		want[fmt.Sprintf("k%02d", i)] = byte(i)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the runs after compact (-want +got):\n%s", diff)
 	}
 }

@@ -29,6 +29,7 @@ import (
 type bulkRuns struct {
 	dir    string        // "" is os.TempDir()
 	spills *atomic.Int64 // counts the files, for tests
+	passed *atomic.Int64 // counts the runs merge passes read, in tests
 	sealer *bulkSealer
 	mu     sync.Mutex // guards open and files: the decoders spill too
 	open   []*os.File // every file not yet removed
@@ -312,11 +313,28 @@ func appendOp(dst []byte, op *writeOp) []byte {
 	return append(append(append(dst, del), op.key...), op.value...)
 }
 
+// passSize is how many of n sorted runs the next merge pass reads so
+// that at most most are left, reading at most fanIn (at least two) at
+// once: only as many as it takes, since a pass rewrites every run it
+// reads. Merging the first fanIn of most+5 runs would rewrite nearly
+// everything once more, where six runs would do.
+func passSize(n, most, fanIn int) int {
+	return min(max(2, fanIn), n-max(1, most)+1)
+}
+
+// pass counts k runs read by a merge pass.
+func (r *bulkRuns) pass(k int) {
+	if r.passed != nil {
+		r.passed.Add(int64(k))
+	}
+}
+
 // compact merges the oldest runs of writes into one, keeping the last
 // write of each key (deletions too), until at most fanIn are left.
 func (r *bulkRuns) compact(fanIn int) error {
 	for len(r.files) > max(1, fanIn) {
-		k := max(2, fanIn)
+		k := passSize(len(r.files), fanIn, fanIn)
+		r.pass(k)
 		cursors := make([]*opCursor, k)
 		for i, f := range r.files[:k] {
 			cursors[i] = &opCursor{prio: i, r: newReusingReader(f, r.sealer)}
