@@ -714,8 +714,8 @@ func TestBulkCompactReadsFewRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var spills, passed atomic.Int64
-	r := &bulkRuns{dir: t.TempDir(), spills: &spills, passed: &passed, sealer: sealer}
+	var spills, compacted atomic.Int64
+	r := &bulkRuns{dir: t.TempDir(), spills: &spills, compacted: &compacted, sealer: sealer}
 	defer r.close()
 	for i := range 10 {
 		// A key of each run, and one every run writes: the last wins.
@@ -728,7 +728,7 @@ func TestBulkCompactReadsFewRuns(t *testing.T) {
 	if err := r.compact(7); err != nil {
 		t.Fatal(err)
 	}
-	if n := passed.Load(); n != 4 {
+	if n := compacted.Load(); n != 4 {
 		t.Errorf("compact to 7 of 10 runs read %d runs, want 4", n)
 	}
 	if len(r.files) != 7 || !slices.Equal(r.files[1:], before[4:]) {
@@ -751,5 +751,25 @@ func TestBulkCompactReadsFewRuns(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("the runs after compact (-want +got):\n%s", diff)
+	}
+}
+
+// TestBulkLoadWriteMergesRunsAtOnce checks that the write merges the
+// runs of writes in one pass when the bound has room for their readers,
+// though they outnumber what a budget's share could read: a pass before
+// it would rewrite them all once more.
+func TestBulkLoadWriteMergesRunsAtOnce(t *testing.T) {
+	in := workloadInput(t, gen.Config{Records: 10_000, Seed: 11})
+	s := openTestStore(t, t.TempDir(), crypto.GenerateRootKey())
+	// 3 MiB: a budget of about 0.5 MiB, a fan-in of 5, and some 30 runs
+	// of writes, whose readers take about 3 MiB.
+	if _, err := s.BulkLoad(context.Background(), in.sources(), BulkOptions{MemoryMiB: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.bulkSpills.Load(); n < 20 {
+		t.Fatalf("the load spilled %d files; the test wants more runs of writes than a budget's fan-in", n)
+	}
+	if n := s.bulkCompacted.Load(); n != 0 {
+		t.Errorf("the write merged %d runs in passes before writing, want none", n)
 	}
 }

@@ -134,7 +134,6 @@ func (b *bulkLoad) unite() error {
 		// Too many runs to read at once (with the pairs held): merge
 		// the first few into one.
 		k := passSize(len(runs), b.fanIn()-1, b.fanIn())
-		b.runs.pass(k)
 		var cs []func() (bulkPair, bool, error)
 		for _, f := range runs[:k] {
 			cs = append(cs, pairCursor(f, b.runs.sealer, nil))
@@ -328,7 +327,6 @@ func (b *bulkLoad) components(yield func(bulkRec) bool) error {
 	sortBuf()
 	for len(runs)+1 > b.fanIn() {
 		k := passSize(len(runs), b.fanIn()-1, b.fanIn())
-		b.runs.pass(k)
 		var cs []func() (bulkRec, bool, error)
 		for _, f := range runs[:k] {
 			cs = append(cs, recCursor(f, b.runs.sealer, nil))

@@ -95,6 +95,20 @@ const (
 
 func (b *bulkLoad) limit() int64 { return int64(b.opts.MemoryMiB) << 20 }
 
+// writeFanIn is how many runs of writes the write merges at once. By
+// then the load holds only the writes not spilled (outBytes), so the
+// merge may take the rest of the bound rather than a budget's share: at
+// 10,000,000 records and the default bound the writes spill about a
+// thousand runs, five times a budget's fan-in, and merging them in
+// passes first rewrote all of them once more. Tests that set a small
+// budget get its fan-in, so that the passes run.
+func (b *bulkLoad) writeFanIn(outBytes int64) int {
+	if b.s.bulkSpill > 0 {
+		return b.fanIn()
+	}
+	return max(3, int((b.limit()-b.held.Load()-outBytes)/runReaderCost))
+}
+
 // budget is the bytes of each thing the load holds in memory past which
 // it spills them to disk (records read, grouping pairs, quarantine
 // entries, records sorted by component, writes) or waits (records being
@@ -117,7 +131,7 @@ func (b *bulkLoad) run(ctx context.Context, bw BulkWriter, sources []BulkSource)
 	for _, src := range sources {
 		b.files = append(b.files, src.File)
 	}
-	b.runs.dir, b.runs.spills = b.opts.TempDir, &b.s.bulkSpills
+	b.runs.dir, b.runs.spills, b.runs.compacted = b.opts.TempDir, &b.s.bulkSpills, &b.s.bulkCompacted
 	b.held.Store(2 * runReaderCost) // the records file's writer and a pair run's
 	var err error
 	if b.runs.sealer, err = newBulkSealer(); err != nil {
@@ -132,6 +146,7 @@ func (b *bulkLoad) run(ctx context.Context, bw BulkWriter, sources []BulkSource)
 		return Summary{}, err
 	}
 	b.parent = nil
+	b.held.Add(-b.forest.Swap(0))
 	if err := b.write(ctx, bw, out); err != nil {
 		return Summary{}, err
 	}
@@ -552,7 +567,15 @@ func (b *bulkLoad) write(ctx context.Context, bw BulkWriter, out [][]writeOp) er
 	for k, v := range b.meta {
 		meta = append(meta, writeOp{key: []byte(k), value: v})
 	}
-	if err := b.runs.compact(b.fanIn() - 2); err != nil {
+	var outBytes int64
+	for _, ops := range out {
+		for _, op := range ops {
+			outBytes += int64(len(op.key)+len(op.value)) + bulkPairOverhead
+		}
+	}
+	// The metadata and the writes held take a cursor each without a
+	// reader's buffers; the runs take what the bound leaves.
+	if err := b.runs.compact(b.writeFanIn(outBytes) - 2); err != nil {
 		return err
 	}
 	cursors := []*opCursor{{prio: 0, ops: lastWrites(meta)}}

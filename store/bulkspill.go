@@ -27,12 +27,12 @@ import (
 // values), the others hold records in the clear before sealing. The
 // files are removed by remove, or by close at the latest.
 type bulkRuns struct {
-	dir    string        // "" is os.TempDir()
-	spills *atomic.Int64 // counts the files, for tests
-	passed *atomic.Int64 // counts the runs merge passes read, in tests
-	sealer *bulkSealer
-	mu     sync.Mutex // guards open and files: the decoders spill too
-	open   []*os.File // every file not yet removed
+	dir       string        // "" is os.TempDir()
+	spills    *atomic.Int64 // counts the files, for tests
+	compacted *atomic.Int64 // counts the runs compact read, for tests
+	sealer    *bulkSealer
+	mu        sync.Mutex // guards open and files: the decoders spill too
+	open      []*os.File // every file not yet removed
 	// files are the runs of writes, in the order they were spilled.
 	files []*os.File
 }
@@ -322,19 +322,14 @@ func passSize(n, most, fanIn int) int {
 	return min(max(2, fanIn), n-max(1, most)+1)
 }
 
-// pass counts k runs read by a merge pass.
-func (r *bulkRuns) pass(k int) {
-	if r.passed != nil {
-		r.passed.Add(int64(k))
-	}
-}
-
 // compact merges the oldest runs of writes into one, keeping the last
 // write of each key (deletions too), until at most fanIn are left.
 func (r *bulkRuns) compact(fanIn int) error {
 	for len(r.files) > max(1, fanIn) {
 		k := passSize(len(r.files), fanIn, fanIn)
-		r.pass(k)
+		if r.compacted != nil {
+			r.compacted.Add(int64(k))
+		}
 		cursors := make([]*opCursor, k)
 		for i, f := range r.files[:k] {
 			cursors[i] = &opCursor{prio: i, r: newReusingReader(f, r.sealer)}

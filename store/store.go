@@ -90,10 +90,11 @@ type Store struct {
 	// absentAfter is how many records a pipelined ingest reads before it
 	// loads its filter of the keys that exist (see absentKeys);
 	// defaultAbsentAfter but in tests.
-	absentAfter int
-	absentLoads atomic.Int64 // filters loaded, for tests
-	bulkStreams atomic.Int64 // bulk loads written in one stream, for tests
-	bulkSpills  atomic.Int64 // sorted runs bulk loads spilled, for tests
+	absentAfter   int
+	absentLoads   atomic.Int64 // filters loaded, for tests
+	bulkStreams   atomic.Int64 // bulk loads written in one stream, for tests
+	bulkSpills    atomic.Int64 // sorted runs bulk loads spilled, for tests
+	bulkCompacted atomic.Int64 // runs of writes bulk loads merged before writing, for tests
 	// bulkJob is how many records a bulk load resolves in one
 	// transaction (whole groups, at least one): bulkJob but in tests,
 	// which resolve each group alone.
