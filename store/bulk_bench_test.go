@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"flag"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/scv-go/scv/crypto"
@@ -62,5 +64,30 @@ func BenchmarkBulkLoad(b *testing.B) {
 	if rate["badger"] > 0 {
 		b.Logf("N=%d: bulk/ingest %.2f, bulk/badger %.3f, ingest/badger %.3f", n,
 			rate["bulk"]/rate["ingest"], rate["bulk"]/rate["badger"], rate["ingest"]/rate["badger"])
+	}
+}
+
+// BenchmarkMergeOps merges a thousand sorted lists of writes, as the
+// write of a bulk load of 10,000,000 records merges its runs.
+func BenchmarkMergeOps(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	lists := make([][]writeOp, 1000)
+	for i := range lists {
+		ops := make([]writeOp, 200)
+		for j := range ops {
+			ops[j] = writeOp{key: binary.BigEndian.AppendUint64([]byte{nsProfile}, rng.Uint64())}
+		}
+		lists[i] = lastWrites(ops)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		cursors := make([]*opCursor, len(lists))
+		for i, ops := range lists {
+			cursors[i] = &opCursor{prio: i, ops: ops}
+		}
+		n := 0
+		if err := mergeOps(cursors, false, func(writeOp) bool { n++; return true }); err != nil || n != 200_000 {
+			b.Fatalf("merged %d writes: %v", n, err)
+		}
 	}
 }
