@@ -116,9 +116,9 @@ func appendValue(dst []byte, v any, literal bool) ([]byte, error) {
 	defer e.release()
 	if literal {
 		e.literal = true
-		return p.encode(e, dst, rv.Elem()), nil
+		return p.encode(e, dst, rv.UnsafePointer()), nil
 	}
-	e.body = p.encode(e, e.body[:0], rv.Elem())
+	e.body = p.encode(e, e.body[:0], rv.UnsafePointer())
 	if len(e.table) > 0 {
 		n := uvarintLen(uint64(len(e.table)))
 		for _, s := range e.table {

@@ -244,3 +244,17 @@ func putBits(p unsafe.Pointer, bits int, u uint64) {
 		*(*uint64)(p) = u
 	}
 }
+
+// getBits reads the integer of bits bits at p, zero-extended.
+func getBits(p unsafe.Pointer, bits int) uint64 {
+	switch bits {
+	case 8:
+		return uint64(*(*uint8)(p))
+	case 16:
+		return uint64(*(*uint16)(p))
+	case 32:
+		return uint64(*(*uint32)(p))
+	default:
+		return *(*uint64)(p)
+	}
+}

@@ -2,7 +2,6 @@ package codec
 
 import (
 	"encoding/binary"
-	"reflect"
 	"sync"
 	"time"
 )
@@ -31,15 +30,6 @@ func appendString(dst []byte, s string) []byte {
 func appendBytes(dst, b []byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(b)))
 	return append(dst, b...)
-}
-
-// timeOf returns the time v holds, without boxing it when v is
-// addressable (as struct fields reached through a pointer are).
-func timeOf(v reflect.Value) time.Time {
-	if v.CanAddr() {
-		return *(*time.Time)(v.Addr().UnsafePointer())
-	}
-	return v.Interface().(time.Time)
 }
 
 // beginLength reserves one byte for the length of what follows; endLength

@@ -6,19 +6,24 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"time"
 	"unsafe"
 )
 
 // fill makes c the codec of t: a codec of each kind of type is built by
 // one of the functions below, a struct's by fillStruct.
 func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWithPlan) error {
-	c.zero = func(v reflect.Value) bool { return v.IsZero() }
+	// What reflect calls zero, for the kinds that have no test of
+	// their own below (structs).
+	c.zero = func(p unsafe.Pointer) bool { return reflect.NewAt(t, p).Elem().IsZero() }
 	switch {
 	case t == timeTyp:
-		// Times are struct fields only (see appendField): their wire
-		// type depends on the value.
+		// Times are struct fields only (see structPlan.encode): their
+		// wire type depends on the value. Every field zero is
+		// reflect's zero, which is not time.Time.IsZero.
 		c.wire, c.isTime, c.decode = wireVarint, true, decodeTime
-		c.encode = func(*encoder, []byte, reflect.Value) []byte { panic("codec: time outside a struct field") }
+		c.zero = func(p unsafe.Pointer) bool { return *(*time.Time)(p) == time.Time{} }
+		c.encode = func(*encoder, []byte, unsafe.Pointer) []byte { panic("codec: time outside a struct field") }
 		return nil
 	case t.Kind() == reflect.Struct && t.Implements(textTyp) && reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()):
 		// A struct that knows its own text form (its fields may be
@@ -51,8 +56,8 @@ func (c *codecWithPlan) fill(t reflect.Type, building map[reflect.Type]*codecWit
 
 func (c *codecWithPlan) fillText(t reflect.Type) {
 	c.wire = wireBytes
-	c.encode = func(e *encoder, dst []byte, v reflect.Value) []byte {
-		b, err := v.Interface().(encoding.TextMarshaler).MarshalText()
+	c.encode = func(e *encoder, dst []byte, p unsafe.Pointer) []byte {
+		b, err := reflect.NewAt(t, p).Interface().(encoding.TextMarshaler).MarshalText()
 		if err != nil {
 			panic(fmt.Sprintf("codec: %v.MarshalText: %v", t, err))
 		}
@@ -69,8 +74,9 @@ func (c *codecWithPlan) fillText(t reflect.Type) {
 
 func (c *codecWithPlan) fillBool() {
 	c.wire = wireVarint
-	c.encode = func(e *encoder, dst []byte, v reflect.Value) []byte {
-		if v.Bool() {
+	c.zero = func(p unsafe.Pointer) bool { return !*(*bool)(p) }
+	c.encode = func(e *encoder, dst []byte, p unsafe.Pointer) []byte {
+		if *(*bool)(p) {
 			return append(dst, 1)
 		}
 		return append(dst, 0)
@@ -84,8 +90,12 @@ func (c *codecWithPlan) fillBool() {
 
 func (c *codecWithPlan) fillInt(t reflect.Type) {
 	c.wire = wireVarint
-	c.encode = func(e *encoder, dst []byte, v reflect.Value) []byte { return binary.AppendVarint(dst, v.Int()) }
 	bits := t.Bits()
+	c.zero = func(p unsafe.Pointer) bool { return getBits(p, bits) == 0 }
+	c.encode = func(e *encoder, dst []byte, p unsafe.Pointer) []byte {
+		u := getBits(p, bits)
+		return binary.AppendVarint(dst, int64(u<<(64-bits))>>(64-bits)) // sign-extended
+	}
 	c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 		u, err := d.varint(wire)
 		if err != nil {
@@ -102,8 +112,11 @@ func (c *codecWithPlan) fillInt(t reflect.Type) {
 
 func (c *codecWithPlan) fillUint(t reflect.Type) {
 	c.wire = wireVarint
-	c.encode = func(e *encoder, dst []byte, v reflect.Value) []byte { return binary.AppendUvarint(dst, v.Uint()) }
 	bits := t.Bits()
+	c.zero = func(p unsafe.Pointer) bool { return getBits(p, bits) == 0 }
+	c.encode = func(e *encoder, dst []byte, p unsafe.Pointer) []byte {
+		return binary.AppendUvarint(dst, getBits(p, bits))
+	}
 	c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 		u, err := d.varint(wire)
 		if err != nil {
@@ -119,10 +132,17 @@ func (c *codecWithPlan) fillUint(t reflect.Type) {
 
 func (c *codecWithPlan) fillFloat(t reflect.Type) {
 	c.wire = wireFixed
-	c.encode = func(e *encoder, dst []byte, v reflect.Value) []byte {
-		return binary.LittleEndian.AppendUint64(dst, math.Float64bits(v.Float()))
-	}
 	single := t.Kind() == reflect.Float32
+	float := func(p unsafe.Pointer) float64 {
+		if single {
+			return float64(*(*float32)(p))
+		}
+		return *(*float64)(p)
+	}
+	c.zero = func(p unsafe.Pointer) bool { return float(p) == 0 } // -0 too, as reflect says
+	c.encode = func(e *encoder, dst []byte, p unsafe.Pointer) []byte {
+		return binary.LittleEndian.AppendUint64(dst, math.Float64bits(float(p)))
+	}
 	c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 		if wire != wireFixed {
 			return ErrMalformed
@@ -143,7 +163,8 @@ func (c *codecWithPlan) fillFloat(t reflect.Type) {
 
 func (c *codecWithPlan) fillString() {
 	c.wire, c.isString = wireBytes, true
-	c.encode = func(e *encoder, dst []byte, v reflect.Value) []byte { return appendString(dst, v.String()) }
+	c.zero = func(p unsafe.Pointer) bool { return len(*(*string)(p)) == 0 }
+	c.encode = func(e *encoder, dst []byte, p unsafe.Pointer) []byte { return appendString(dst, *(*string)(p)) }
 	c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 		// A string of its own, not cut from one copy of the whole
 		// input: any one string kept (a profile id in a list) would
@@ -172,8 +193,10 @@ func (c *codecWithPlan) fillPointer(t reflect.Type, building map[reflect.Type]*c
 		return fmt.Errorf("codec: cannot encode %v: times only as struct fields", t)
 	}
 	c.wire = elem.wire
-	c.zero = func(v reflect.Value) bool { return v.IsNil() }
-	c.encode = func(e *encoder, dst []byte, v reflect.Value) []byte { return elem.encode(e, dst, v.Elem()) }
+	c.zero = func(p unsafe.Pointer) bool { return *(*unsafe.Pointer)(p) == nil }
+	c.encode = func(e *encoder, dst []byte, p unsafe.Pointer) []byte {
+		return elem.encode(e, dst, *(*unsafe.Pointer)(p))
+	}
 	c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 		q := (*unsafe.Pointer)(p)
 		if *q == nil {
@@ -186,9 +209,9 @@ func (c *codecWithPlan) fillPointer(t reflect.Type, building map[reflect.Type]*c
 
 func (c *codecWithPlan) fillSlice(t reflect.Type, building map[reflect.Type]*codecWithPlan) error {
 	c.wire = wireBytes
-	c.zero = func(v reflect.Value) bool { return v.Len() == 0 }
+	c.zero = func(p unsafe.Pointer) bool { return (*sliceHeader)(p).len == 0 }
 	if t.Elem().Kind() == reflect.Uint8 {
-		c.encode = func(e *encoder, dst []byte, v reflect.Value) []byte { return appendBytes(dst, v.Bytes()) }
+		c.encode = func(e *encoder, dst []byte, p unsafe.Pointer) []byte { return appendBytes(dst, *(*[]byte)(p)) }
 		c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 			b, err := d.bytesOrRef(wire)
 			*(*[]byte)(p) = append([]byte(nil), b...)
@@ -203,15 +226,16 @@ func (c *codecWithPlan) fillSlice(t reflect.Type, building map[reflect.Type]*cod
 	if elem.isTime {
 		return fmt.Errorf("codec: cannot encode %v: times only as struct fields", t)
 	}
-	c.encode = func(e *encoder, dst []byte, v reflect.Value) []byte {
+	size := t.Elem().Size()
+	c.encode = func(e *encoder, dst []byte, p unsafe.Pointer) []byte {
+		h := (*sliceHeader)(p)
 		dst, start := beginLength(dst)
-		dst = binary.AppendUvarint(dst, uint64(v.Len()))
-		for i := range v.Len() {
-			dst = elem.encode(e, dst, v.Index(i))
+		dst = binary.AppendUvarint(dst, uint64(h.len))
+		for i := range uintptr(h.len) {
+			dst = elem.encode(e, dst, unsafe.Add(h.data, i*size))
 		}
 		return endLength(dst, start)
 	}
-	size := t.Elem().Size()
 	c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 		outer, n, err := d.enterCount(wire)
 		if err != nil {

@@ -17,14 +17,18 @@ import (
 type codec struct {
 	wire     int
 	isTime   bool
-	isString bool                                                 // a string kind: as a struct field, a reference to the string table
-	encode   func(e *encoder, dst []byte, v reflect.Value) []byte // the payload, without a key
+	isString bool // a string kind: as a struct field, a reference to the string table
+	// encode appends the payload (without a key) of the value of the
+	// codec's type at p, read without reflection as decode writes.
+	encode func(e *encoder, dst []byte, p unsafe.Pointer) []byte
 	// decode decodes a payload into the value of the codec's type at p.
 	// It writes through p without reflection: the layout comes from the
 	// type's reflect data (field offsets, element sizes), read once when
 	// the codec is built.
 	decode func(d *decoder, wire int, p unsafe.Pointer) error
-	zero   func(v reflect.Value) bool
+	// zero reports whether the value at p is left out as a field: it
+	// is the zero value of its type, as reflect.Value.IsZero says.
+	zero func(p unsafe.Pointer) bool
 }
 
 type field struct {
@@ -114,9 +118,9 @@ func (c *codecWithPlan) fillStruct(t reflect.Type, building map[reflect.Type]*co
 		plan.byKey[n] = len(plan.fields)
 		plan.fields = append(plan.fields, field{index: i, offset: sf.Offset, key: n, c: &fc.codec})
 	}
-	c.encode = func(e *encoder, dst []byte, v reflect.Value) []byte {
+	c.encode = func(e *encoder, dst []byte, p unsafe.Pointer) []byte {
 		dst, start := beginLength(dst)
-		return endLength(plan.encode(e, dst, v), start)
+		return endLength(plan.encode(e, dst, p), start)
 	}
 	c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 		outer, err := d.enter(wire)
@@ -218,23 +222,23 @@ func checkNumbered(t reflect.Type, seen map[reflect.Type]bool) error {
 	return nil
 }
 
-func (p *structPlan) encode(e *encoder, dst []byte, v reflect.Value) []byte {
+func (p *structPlan) encode(e *encoder, dst []byte, v unsafe.Pointer) []byte {
 	for _, f := range p.fields {
-		fv := v.Field(f.index)
-		if f.c.zero(fv) {
+		fp := unsafe.Add(v, f.offset)
+		if f.c.zero(fp) {
 			continue
 		}
 		if f.c.isTime {
-			dst = appendTimeField(dst, f.key, timeOf(fv))
+			dst = appendTimeField(dst, f.key, *(*time.Time)(fp))
 			continue
 		}
 		if f.c.isString && !e.literal { // a reference to the value's string table
 			dst = binary.AppendUvarint(dst, f.key<<3|wireRef)
-			dst = binary.AppendUvarint(dst, e.ref(fv.String()))
+			dst = binary.AppendUvarint(dst, e.ref(*(*string)(fp)))
 			continue
 		}
 		dst = binary.AppendUvarint(dst, f.key<<3|uint64(f.c.wire))
-		dst = f.c.encode(e, dst, fv)
+		dst = f.c.encode(e, dst, fp)
 	}
 	return dst
 }
