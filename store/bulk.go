@@ -90,8 +90,8 @@ type BulkOptions struct {
 }
 
 // DefaultBulkGoMemoryLimitMiB is the [BulkOptions].GoMemoryLimitMiB that
-// scv import --bulk sets: the load's own memory peaked at 379-397 MiB at
-// 1,000,000 records and 380 MiB at 10,000,000 on 2 cores.
+// scv import --bulk sets: the load's own memory peaked at 379-398 MiB at
+// 1,000,000 records and 421 MiB at 10,000,000 on 2 cores.
 const DefaultBulkGoMemoryLimitMiB = 400
 
 // ErrBulkMemory is returned by [Store.BulkLoad] when the load needs more
