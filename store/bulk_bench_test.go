@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"flag"
@@ -85,9 +86,15 @@ func BenchmarkMergeOps(b *testing.B) {
 		for i, ops := range lists {
 			cursors[i] = &opCursor{prio: i, ops: ops}
 		}
-		n := 0
-		if err := mergeOps(cursors, false, func(writeOp) bool { n++; return true }); err != nil || n != 200_000 {
-			b.Fatalf("merged %d writes: %v", n, err)
+		n, sorted := 0, true
+		var last []byte
+		if err := mergeOps(cursors, false, func(op writeOp) bool {
+			sorted = sorted && bytes.Compare(last, op.key) < 0
+			last = op.key
+			n++
+			return true
+		}); err != nil || n != 200_000 || !sorted {
+			b.Fatalf("merged %d writes, in order %v: %v", n, sorted, err)
 		}
 	}
 }

@@ -573,6 +573,7 @@ func (b *bulkLoad) write(ctx context.Context, bw BulkWriter, out [][]writeOp) er
 			outBytes += int64(len(op.key)+len(op.value)) + bulkPairOverhead
 		}
 	}
+	b.s.bulkWriteRuns.Store(int64(len(b.runs.files)))
 	// The metadata and the writes held take a cursor each without a
 	// reader's buffers; the runs take what the bound leaves.
 	if err := b.runs.compact(b.writeFanIn(outBytes) - 2); err != nil {

@@ -123,8 +123,10 @@ const (
 	runWriteBuf = 256 << 10
 	// runReaderCost is the memory a load counts for each run it reads.
 	runReaderCost = runReadBuf + 2*runBlock
-	// maxFanIn bounds how many runs one merge reads at once (and so the
-	// files open at once); more are merged in passes.
+	// maxFanIn bounds how many runs one merge of records, pairs or (in
+	// compact's passes) writes reads at once; more are merged in
+	// passes. The write's last merge is bounded by memory alone (see
+	// writeFanIn). Every run stays open from its spill to its merge.
 	maxFanIn = 256
 )
 

@@ -95,6 +95,7 @@ type Store struct {
 	bulkStreams   atomic.Int64 // bulk loads written in one stream, for tests
 	bulkSpills    atomic.Int64 // sorted runs bulk loads spilled, for tests
 	bulkCompacted atomic.Int64 // runs of writes bulk loads merged before writing, for tests
+	bulkWriteRuns atomic.Int64 // runs of writes the last bulk load spilled, for tests
 	// bulkJob is how many records a bulk load resolves in one
 	// transaction (whole groups, at least one): bulkJob but in tests,
 	// which resolve each group alone.

@@ -615,3 +615,17 @@ func TestZeroFieldsLeftOut(t *testing.T) {
 		t.Errorf("struct field: got %+v, want %+v", got, in)
 	}
 }
+
+// TestNilElementPanics checks that a nil pointer where no field can be
+// left out (a slice's element) stops the encoding with a message naming
+// its type, rather than a nil dereference or bytes no one wrote.
+func TestNilElementPanics(t *testing.T) {
+	type ptrs struct{ P []*string }
+	defer func() {
+		msg, _ := recover().(string)
+		if !strings.Contains(msg, "nil *string") {
+			t.Errorf("encoding a nil element: recovered %q, want a message naming *string", msg)
+		}
+	}()
+	codec.Marshal(&ptrs{P: []*string{nil}})
+}

@@ -195,7 +195,13 @@ func (c *codecWithPlan) fillPointer(t reflect.Type, building map[reflect.Type]*c
 	c.wire = elem.wire
 	c.zero = func(p unsafe.Pointer) bool { return *(*unsafe.Pointer)(p) == nil }
 	c.encode = func(e *encoder, dst []byte, p unsafe.Pointer) []byte {
-		return elem.encode(e, dst, *(*unsafe.Pointer)(p))
+		q := *(*unsafe.Pointer)(p)
+		if q == nil {
+			// A nil field is left out (see zero); a nil element of a
+			// slice, or behind another pointer, has no encoding.
+			panic(fmt.Sprintf("codec: cannot encode a nil %v in a slice or behind a pointer", t))
+		}
+		return elem.encode(e, dst, q)
 	}
 	c.decode = func(d *decoder, wire int, p unsafe.Pointer) error {
 		q := (*unsafe.Pointer)(p)
