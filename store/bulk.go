@@ -126,7 +126,7 @@ var ErrBulkMemory = errors.New("store: bulk load needs more memory than BulkOpti
 // profiles counts as updated.
 //
 // Into an empty Badger store the load's reads and writes of other
-// goroutines wait while it writes, however long that takes (about 14 s
+// goroutines wait while it writes, however long that takes (11-13 s
 // for 1,000,000 records): Badger's StreamWriter deadlocks beside read
 // transactions.
 func (s *Store) BulkLoad(ctx context.Context, sources []BulkSource, opts BulkOptions) (Summary, error) {
