@@ -416,6 +416,12 @@ func TestBulkLoadSmallMemory(t *testing.T) {
 	if left, _ := os.ReadDir(tmp); len(left) > 0 {
 		t.Errorf("BulkLoad left %d files in its TempDir", len(left))
 	}
+	// Every open file but the one being written is a reader whose
+	// buffers the bound must hold: a spilled run stays closed until a
+	// merge reads it.
+	if most, peak := 1<<20/runReaderCost+1, small.bulkOpenPeak.Load(); peak > int64(most) {
+		t.Errorf("the load in 1 MiB held %d spill files open at once (of %d spilled), want at most %d", peak, small.bulkSpills.Load(), most)
+	}
 	if diff := cmp.Diff(summaryCounts(bigSum), summaryCounts(smallSum), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("summary (-default +1 MiB):\n%s", diff)
 	}
@@ -734,9 +740,9 @@ func TestBulkCompactReadsFewRuns(t *testing.T) {
 	if len(r.files) != 7 || !slices.Equal(r.files[1:], before[4:]) {
 		t.Errorf("compact left %d runs; want the merge of the oldest four, then the six newest as they were", len(r.files))
 	}
-	var cursors []*opCursor
-	for i, f := range r.files {
-		cursors = append(cursors, &opCursor{prio: i, r: newReusingReader(f, sealer)})
+	cursors, err := r.opCursors(r.files, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
 	got := map[string]byte{}
 	if err := mergeOps(cursors, false, func(op writeOp) bool {
@@ -771,5 +777,38 @@ func TestBulkLoadWriteMergesRunsAtOnce(t *testing.T) {
 	}
 	if n := s.bulkCompacted.Load(); n != 0 {
 		t.Errorf("the write merged %d runs in passes before writing, want none", n)
+	}
+}
+
+// TestBulkLoadFanInWithinOpenFiles checks that the write merges its runs
+// in passes when the process may not hold them all open, and that the
+// store is the same: at 100,000,000 records the writes spill some ten
+// thousand runs, which a limit of 1,024 open files would refuse.
+func TestBulkLoadFanInWithinOpenFiles(t *testing.T) {
+	in := workloadInput(t, gen.Config{Records: 10_000, Seed: 11})
+	root := crypto.GenerateRootKey()
+	load := func(fileLimit int) *Store {
+		t.Helper()
+		s := openTestStore(t, t.TempDir(), root)
+		s.bulkFileLimit = fileLimit
+		// 3 MiB: some 30 runs of writes, which memory alone would let
+		// the write read at once (TestBulkLoadWriteMergesRunsAtOnce).
+		if _, err := s.BulkLoad(context.Background(), in.sources(), BulkOptions{MemoryMiB: 3}); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	free, limited := load(0), load(16)
+	if n := limited.bulkWriteRuns.Load(); n <= 8 {
+		t.Fatalf("the load spilled %d runs of writes; the test wants more than half the limit (8)", n)
+	}
+	if n := limited.bulkCompacted.Load(); n == 0 {
+		t.Error("the write read every run at once under a limit of 16 open files, want passes")
+	}
+	if peak := limited.bulkOpenPeak.Load(); peak > 8 {
+		t.Errorf("the load held %d spill files open at once under a limit of 16, want at most 8", peak)
+	}
+	if diff := cmp.Diff(viewOf(t, free), viewOf(t, limited), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("store (-no limit +16 open files):\n%s", diff)
 	}
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"encoding/binary"
-	"os"
 	"slices"
 )
 
@@ -67,12 +66,21 @@ func sliceCursor[T any](mem []T) func() (T, bool, error) {
 	}
 }
 
-// pairCursor reads the pairs of a run, or of a sorted slice.
-func pairCursor(f *os.File, s *bulkSealer, mem []bulkPair) func() (bulkPair, bool, error) {
-	if f == nil {
-		return sliceCursor(mem)
+// pairCursors opens a cursor on each run of pairs.
+func (b *bulkLoad) pairCursors(runs []*spillFile) ([]func() (bulkPair, bool, error), error) {
+	brs, err := b.runs.readers(runs, true) // pairs are copied out
+	if err != nil {
+		return nil, err
 	}
-	br := newReusingReader(f, s) // pairs are copied out
+	cs := make([]func() (bulkPair, bool, error), len(brs))
+	for i, br := range brs {
+		cs[i] = pairCursor(br)
+	}
+	return cs, nil
+}
+
+// pairCursor reads the pairs of a run.
+func pairCursor(br *blockReader) func() (bulkPair, bool, error) {
 	return func() (bulkPair, bool, error) {
 		if !br.more() {
 			return bulkPair{}, false, br.err
@@ -86,7 +94,7 @@ func pairCursor(f *os.File, s *bulkSealer, mem []bulkPair) func() (bulkPair, boo
 }
 
 // writePairs writes a sorted sequence of pairs to a new run.
-func (b *bulkLoad) writePairs(seq func(yield func(bulkPair) bool) error) (*os.File, error) {
+func (b *bulkLoad) writePairs(seq func(yield func(bulkPair) bool) error) (*spillFile, error) {
 	return writeRun(&b.runs, "pairs", seq, appendPair)
 }
 
@@ -99,7 +107,7 @@ func appendPair(dst []byte, p *bulkPair) []byte {
 
 // writeRun writes a sequence of items, each appended to a block by add,
 // to a new spill file of kind.
-func writeRun[T any](r *bulkRuns, kind string, seq func(yield func(T) bool) error, add func([]byte, *T) []byte) (*os.File, error) {
+func writeRun[T any](r *bulkRuns, kind string, seq func(yield func(T) bool) error, add func([]byte, *T) []byte) (*spillFile, error) {
 	w, err := r.create(kind)
 	if err != nil {
 		return nil, err
@@ -121,7 +129,7 @@ func writeRun[T any](r *bulkRuns, kind string, seq func(yield func(T) bool) erro
 
 // fanIn is how many runs one merge reads at once within the budget.
 func (b *bulkLoad) fanIn() int {
-	return min(maxFanIn, max(3, int(b.budget()/runReaderCost)))
+	return min(maxFanIn, max(3, int(b.budget()/runReaderCost)), b.fileFanIn())
 }
 
 // unite merges the pairs (the runs and those held) by key and unions
@@ -134,9 +142,9 @@ func (b *bulkLoad) unite() error {
 		// Too many runs to read at once (with the pairs held): merge
 		// the first few into one.
 		k := passSize(len(runs), b.fanIn()-1, b.fanIn())
-		var cs []func() (bulkPair, bool, error)
-		for _, f := range runs[:k] {
-			cs = append(cs, pairCursor(f, b.runs.sealer, nil))
+		cs, err := b.pairCursors(runs[:k])
+		if err != nil {
+			return err
 		}
 		f, err := b.writePairs(func(yield func(bulkPair) bool) error {
 			return mergeSorted(cs, comparePairs, yield)
@@ -149,13 +157,14 @@ func (b *bulkLoad) unite() error {
 		}
 		runs = append(runs[k:], f)
 	}
-	cs := []func() (bulkPair, bool, error){pairCursor(nil, nil, b.pairs)}
-	for _, f := range runs {
-		cs = append(cs, pairCursor(f, b.runs.sealer, nil))
+	cs, err := b.pairCursors(runs)
+	if err != nil {
+		return err
 	}
+	cs = append([]func() (bulkPair, bool, error){sliceCursor(b.pairs)}, cs...)
 	b.held.Add(int64(len(runs)) * runReaderCost)
 	last := bulkPair{rec: -1}
-	err := mergeSorted(cs, comparePairs, func(p bulkPair) bool {
+	err = mergeSorted(cs, comparePairs, func(p bulkPair) bool {
 		if last.rec >= 0 && p.key == last.key {
 			b.union(last.rec, p.rec)
 		}
@@ -223,13 +232,22 @@ func appendRec(dst []byte, r *bulkRec) []byte {
 	return append(dst, r.enc...)
 }
 
-// recCursor reads the records of a file written with appendRec, or of a
-// slice; the encodings it returns are its caller's.
-func recCursor(f *os.File, s *bulkSealer, mem []bulkRec) func() (bulkRec, bool, error) {
-	if f == nil {
-		return sliceCursor(mem)
+// recCursors opens a cursor on each file of records.
+func (b *bulkLoad) recCursors(files []*spillFile) ([]func() (bulkRec, bool, error), error) {
+	brs, err := b.runs.readers(files, false)
+	if err != nil {
+		return nil, err
 	}
-	br := newBlockReader(f, s)
+	cs := make([]func() (bulkRec, bool, error), len(brs))
+	for i, br := range brs {
+		cs[i] = recCursor(br)
+	}
+	return cs, nil
+}
+
+// recCursor reads the records of a file written with appendRec; the
+// encodings it returns are its caller's.
+func recCursor(br *blockReader) func() (bulkRec, bool, error) {
 	return func() (bulkRec, bool, error) {
 		if !br.more() {
 			return bulkRec{}, false, br.err
@@ -245,7 +263,7 @@ func recCursor(f *os.File, s *bulkSealer, mem []bulkRec) func() (bulkRec, bool, 
 }
 
 // writeRecs writes a sequence of records to a new file of kind.
-func (b *bulkLoad) writeRecs(kind string, seq func(yield func(bulkRec) bool) error) (*os.File, error) {
+func (b *bulkLoad) writeRecs(kind string, seq func(yield func(bulkRec) bool) error) (*spillFile, error) {
 	return writeRun(&b.runs, kind, seq, appendRec)
 }
 
@@ -273,7 +291,7 @@ func (b *bulkLoad) components(yield func(bulkRec) bool) error {
 	for _, r := range buf {
 		bufBytes += int64(len(r.enc)) + bulkRecOverhead
 	}
-	var runs []*os.File
+	var runs []*spillFile
 	sortBuf := func() { slices.SortFunc(buf, b.compareRecs) }
 	spill := func() error {
 		sortBuf()
@@ -301,7 +319,11 @@ func (b *bulkLoad) components(yield func(bulkRec) bool) error {
 			return err
 		}
 		b.recW = nil
-		next := recCursor(f, b.runs.sealer, nil)
+		cs, err := b.recCursors([]*spillFile{f})
+		if err != nil {
+			return err
+		}
+		next := cs[0]
 		b.held.Add(runReaderCost)
 		for {
 			r, ok, err := next()
@@ -327,9 +349,9 @@ func (b *bulkLoad) components(yield func(bulkRec) bool) error {
 	sortBuf()
 	for len(runs)+1 > b.fanIn() {
 		k := passSize(len(runs), b.fanIn()-1, b.fanIn())
-		var cs []func() (bulkRec, bool, error)
-		for _, f := range runs[:k] {
-			cs = append(cs, recCursor(f, b.runs.sealer, nil))
+		cs, err := b.recCursors(runs[:k])
+		if err != nil {
+			return err
 		}
 		f, err := b.writeRecs("group", func(yield func(bulkRec) bool) error {
 			return mergeSorted(cs, b.compareRecs, yield)
@@ -342,15 +364,23 @@ func (b *bulkLoad) components(yield func(bulkRec) bool) error {
 		}
 		runs = append(runs[k:], f)
 	}
-	cs := []func() (bulkRec, bool, error){recCursor(nil, nil, buf)}
-	for _, f := range runs {
-		cs = append(cs, recCursor(f, b.runs.sealer, nil))
+	cs, err := b.recCursors(runs)
+	if err != nil {
+		return err
 	}
+	cs = append([]func() (bulkRec, bool, error){sliceCursor(buf)}, cs...)
 	b.held.Add(int64(len(runs)) * runReaderCost)
 	defer b.held.Add(-int64(len(runs)) * runReaderCost)
 	// The records held stay counted until the merge is done, though
 	// yield counts them again as it takes them.
 	defer b.held.Add(-bufBytes)
+	// The runs are removed once read, not at the end of the load: the
+	// write would find them open and on disk.
+	defer func() {
+		for _, f := range runs {
+			b.runs.remove(f)
+		}
+	}()
 	return mergeSorted(cs, b.compareRecs, yield)
 }
 

@@ -7,7 +7,6 @@ import (
 	"hash/maphash"
 	"iter"
 	"math"
-	"os"
 	"sync"
 	"sync/atomic"
 
@@ -36,7 +35,7 @@ type bulkLoad struct {
 	// pairs are the (grouping key, record) pairs not yet in a sorted run
 	// of pairRuns.
 	pairs    []bulkPair
-	pairRuns []*os.File
+	pairRuns []*spillFile
 	// quarantine holds the writes of the quarantine entries kept so far
 	// (spilled as runs past the budget) and their counts; qmu guards it.
 	qmu        sync.Mutex
@@ -106,7 +105,20 @@ func (b *bulkLoad) writeFanIn(outBytes int64) int {
 	if b.s.bulkSpill > 0 {
 		return b.fanIn()
 	}
-	return max(3, int((b.limit()-b.held.Load()-outBytes)/runReaderCost))
+	return min(max(3, int((b.limit()-b.held.Load()-outBytes)/runReaderCost)), b.fileFanIn())
+}
+
+// fileFanIn is how many spill files one merge may hold open: half the
+// process's limit on open files (Go raises it to the hard limit), the
+// other half left to the engine's files and the rest of the process.
+// Where the limit is 1,024, a load of 100,000,000 records merges its
+// ten thousand runs of writes in passes rather than failing with EMFILE.
+func (b *bulkLoad) fileFanIn() int {
+	n := b.s.bulkFileLimit
+	if n == 0 {
+		n = openFileLimit()
+	}
+	return max(3, n/2)
 }
 
 // budget is the bytes of each thing the load holds in memory past which
@@ -131,7 +143,7 @@ func (b *bulkLoad) run(ctx context.Context, bw BulkWriter, sources []BulkSource)
 	for _, src := range sources {
 		b.files = append(b.files, src.File)
 	}
-	b.runs.dir, b.runs.spills, b.runs.compacted = b.opts.TempDir, &b.s.bulkSpills, &b.s.bulkCompacted
+	b.runs.dir, b.runs.spills, b.runs.compacted, b.runs.openPeak = b.opts.TempDir, &b.s.bulkSpills, &b.s.bulkCompacted, &b.s.bulkOpenPeak
 	b.held.Store(2 * runReaderCost) // the records file's writer and a pair run's
 	var err error
 	if b.runs.sealer, err = newBulkSealer(); err != nil {
@@ -579,10 +591,11 @@ func (b *bulkLoad) write(ctx context.Context, bw BulkWriter, out [][]writeOp) er
 	if err := b.runs.compact(b.writeFanIn(outBytes) - 2); err != nil {
 		return err
 	}
-	cursors := []*opCursor{{prio: 0, ops: lastWrites(meta)}}
-	for i, f := range b.runs.files {
-		cursors = append(cursors, &opCursor{prio: 1 + i, r: newReusingReader(f, b.runs.sealer)})
+	runs, err := b.runs.opCursors(b.runs.files, 1)
+	if err != nil {
+		return err
 	}
+	cursors := append([]*opCursor{{prio: 0, ops: lastWrites(meta)}}, runs...)
 	for _, ops := range out {
 		cursors = append(cursors, &opCursor{prio: len(cursors), ops: ops})
 	}

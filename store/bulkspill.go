@@ -25,15 +25,30 @@ import (
 // of writes holds what the database will (blind-indexed keys, sealed
 // values), the others hold records in the clear before sealing. The
 // files are removed by remove, or by close at the latest.
+//
+// A finished file is closed until a merge reads it, so that a load holds
+// open only the files it writes and those one merge reads, however many
+// it spilled: at 10,000,000 records the writes alone spill about a
+// thousand runs, and fileFanIn bounds a merge by the process's limit on
+// open files.
 type bulkRuns struct {
 	dir       string        // "" is os.TempDir()
 	spills    *atomic.Int64 // counts the files, for tests
 	compacted *atomic.Int64 // counts the runs compact read, for tests
+	openPeak  *atomic.Int64 // the most files open at once, for tests; may be nil
 	sealer    *bulkSealer
-	mu        sync.Mutex // guards open and files: the decoders spill too
-	open      []*os.File // every file not yet removed
+	mu        sync.Mutex   // guards left, files and nopen: the decoders spill too
+	left      []*spillFile // every file not yet removed
+	nopen     int          // how many of them are open
 	// files are the runs of writes, in the order they were spilled.
-	files []*os.File
+	files []*spillFile
+}
+
+// spillFile is one file of bulkRuns: open while it is written and while
+// a merge reads it, closed in between.
+type spillFile struct {
+	name string
+	f    *os.File // nil while closed
 }
 
 // bulkSealer seals what a bulk load spills under a random key that
@@ -88,31 +103,89 @@ func (r *bulkRuns) create(kind string) (*blockWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: bulk load: spill: %w", err)
 	}
+	sf := &spillFile{name: f.Name(), f: f}
 	r.mu.Lock()
-	r.open = append(r.open, f)
+	r.left = append(r.left, sf)
+	r.opened(1)
 	r.mu.Unlock()
 	r.spills.Add(1)
-	return &blockWriter{f: f, w: bufio.NewWriterSize(f, runWriteBuf), sealer: r.sealer}, nil
+	return &blockWriter{runs: r, sf: sf, w: bufio.NewWriterSize(f, runWriteBuf), sealer: r.sealer}, nil
 }
 
-// remove closes and removes f.
-func (r *bulkRuns) remove(f *os.File) {
-	f.Close()
-	os.Remove(f.Name())
+// opened counts n more files open (fewer if negative); r.mu is held.
+func (r *bulkRuns) opened(n int) {
+	r.nopen += n
+	if r.openPeak != nil && int64(r.nopen) > r.openPeak.Load() {
+		r.openPeak.Store(int64(r.nopen))
+	}
+}
+
+// closeFile closes sf, if it is open.
+func (r *bulkRuns) closeFile(sf *spillFile) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.open = slices.DeleteFunc(r.open, func(g *os.File) bool { return g == f })
+	if sf.f == nil {
+		return nil
+	}
+	err := sf.f.Close()
+	sf.f = nil
+	r.opened(-1)
+	return err
+}
+
+// reader opens a finished file for reading from its start; with reuse,
+// its bytes are valid only until the next block is read
+// (newReusingReader). The file stays open until remove.
+func (r *bulkRuns) reader(sf *spillFile, reuse bool) (*blockReader, error) {
+	f, err := os.Open(sf.name)
+	if err != nil {
+		return nil, fmt.Errorf("store: bulk load: read a spilled file: %w", err)
+	}
+	r.mu.Lock()
+	if sf.f != nil {
+		sf.f.Close()
+		r.opened(-1)
+	}
+	sf.f = f
+	r.opened(1)
+	r.mu.Unlock()
+	if reuse {
+		return newReusingReader(f, r.sealer), nil
+	}
+	return newBlockReader(f, r.sealer), nil
+}
+
+// readers is reader of each of files.
+func (r *bulkRuns) readers(files []*spillFile, reuse bool) ([]*blockReader, error) {
+	brs := make([]*blockReader, len(files))
+	for i, sf := range files {
+		var err error
+		if brs[i], err = r.reader(sf, reuse); err != nil {
+			return nil, err
+		}
+	}
+	return brs, nil
+}
+
+// remove closes and removes sf.
+func (r *bulkRuns) remove(sf *spillFile) {
+	r.closeFile(sf)
+	os.Remove(sf.name)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.left = slices.DeleteFunc(r.left, func(g *spillFile) bool { return g == sf })
 }
 
 // close removes every file left.
 func (r *bulkRuns) close() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, f := range r.open {
-		f.Close()
-		os.Remove(f.Name())
+	left := r.left
+	r.left, r.files = nil, nil
+	r.mu.Unlock()
+	for _, sf := range left {
+		r.closeFile(sf)
+		os.Remove(sf.name)
 	}
-	r.open, r.files = nil, nil
 }
 
 // Sizes of the spill files' blocks and buffers: a reader of a run holds
@@ -125,15 +198,16 @@ const (
 	runReaderCost = runReadBuf + 2*runBlock
 	// maxFanIn bounds how many runs one merge of records, pairs or (in
 	// compact's passes) writes reads at once; more are merged in
-	// passes. The write's last merge is bounded by memory alone (see
-	// writeFanIn). Every run stays open from its spill to its merge.
+	// passes. The write's last merge is bounded by memory and by
+	// fileFanIn (see writeFanIn).
 	maxFanIn = 256
 )
 
 // blockWriter writes one spill file: entries appended to blk, sealed in
 // blocks of about runBlock bytes, each block after its length.
 type blockWriter struct {
-	f      *os.File
+	runs   *bulkRuns
+	sf     *spillFile
 	w      *bufio.Writer
 	sealer *bulkSealer
 	blk    []byte // the entries of the block being filled: append to it
@@ -164,18 +238,18 @@ func (w *blockWriter) flushBlock() error {
 	return nil
 }
 
-// finish writes what is left and returns the file, rewound for reading.
-func (w *blockWriter) finish() (*os.File, error) {
+// finish writes what is left and closes the file, for a reader to open.
+func (w *blockWriter) finish() (*spillFile, error) {
 	if err := w.flushBlock(); err != nil {
 		return nil, err
 	}
 	if err := w.w.Flush(); err != nil {
 		return nil, fmt.Errorf("store: bulk load: spill: %w", err)
 	}
-	if _, err := w.f.Seek(0, io.SeekStart); err != nil {
+	if err := w.runs.closeFile(w.sf); err != nil {
 		return nil, fmt.Errorf("store: bulk load: spill: %w", err)
 	}
-	return w.f, nil
+	return w.sf, nil
 }
 
 // blockReader reads the blocks of a spill file in order.
@@ -192,14 +266,14 @@ type blockReader struct {
 	plain []byte
 }
 
-func newBlockReader(f *os.File, s *bulkSealer) *blockReader {
+func newBlockReader(f io.Reader, s *bulkSealer) *blockReader {
 	return &blockReader{r: bufio.NewReaderSize(f, runReadBuf), sealer: s}
 }
 
 // newReusingReader is newBlockReader whose bytes are valid only until
 // the next block is read, for readers that copy what they keep: a block
 // is not two new arrays of runBlock bytes.
-func newReusingReader(f *os.File, s *bulkSealer) *blockReader {
+func newReusingReader(f io.Reader, s *bulkSealer) *blockReader {
 	br := newBlockReader(f, s)
 	br.plain = make([]byte, 0, runBlock+runBlock/8)
 	return br
@@ -297,7 +371,7 @@ func (r *bulkRuns) spillSorted(lists [][]writeOp) error {
 }
 
 // writeMerged writes the merge of cursors, deletions kept, to a new run.
-func (r *bulkRuns) writeMerged(cursors []*opCursor) (*os.File, error) {
+func (r *bulkRuns) writeMerged(cursors []*opCursor) (*spillFile, error) {
 	return writeRun(r, "run", func(yield func(writeOp) bool) error {
 		return mergeOps(cursors, true, yield)
 	}, appendOp)
@@ -331,9 +405,9 @@ func (r *bulkRuns) compact(fanIn int) error {
 		if r.compacted != nil {
 			r.compacted.Add(int64(k))
 		}
-		cursors := make([]*opCursor, k)
-		for i, f := range r.files[:k] {
-			cursors[i] = &opCursor{prio: i, r: newReusingReader(f, r.sealer)}
+		cursors, err := r.opCursors(r.files[:k], 0)
+		if err != nil {
+			return err
 		}
 		f, err := r.writeMerged(cursors)
 		if err != nil {
@@ -343,10 +417,24 @@ func (r *bulkRuns) compact(fanIn int) error {
 			r.remove(old)
 		}
 		r.mu.Lock()
-		r.files = append([]*os.File{f}, r.files[k:]...)
+		r.files = append([]*spillFile{f}, r.files[k:]...)
 		r.mu.Unlock()
 	}
 	return nil
+}
+
+// opCursors opens a cursor on each of files, of priorities from prio
+// up, in order.
+func (r *bulkRuns) opCursors(files []*spillFile, prio int) ([]*opCursor, error) {
+	brs, err := r.readers(files, true)
+	if err != nil {
+		return nil, err
+	}
+	cursors := make([]*opCursor, len(brs))
+	for i, br := range brs {
+		cursors[i] = &opCursor{prio: prio + i, r: br}
+	}
+	return cursors, nil
 }
 
 // lastWrites returns the last write of each key of ops, sorted by key.

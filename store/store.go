@@ -96,6 +96,10 @@ type Store struct {
 	bulkSpills    atomic.Int64 // sorted runs bulk loads spilled, for tests
 	bulkCompacted atomic.Int64 // runs of writes bulk loads merged before writing, for tests
 	bulkWriteRuns atomic.Int64 // runs of writes the last bulk load spilled, for tests
+	bulkOpenPeak  atomic.Int64 // the most spill files a bulk load held open at once, for tests
+	// bulkFileLimit stands for the process's limit on open files in a
+	// bulk load's fan-in (fileFanIn): 0 but in tests.
+	bulkFileLimit int
 	// bulkJob is how many records a bulk load resolves in one
 	// transaction (whole groups, at least one): bulkJob but in tests,
 	// which resolve each group alone.
