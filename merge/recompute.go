@@ -157,7 +157,12 @@ func (s *session) recompute(pl *plan, newID func() string, asOf time.Time) (*Cha
 
 // expand adds to pl every profile that shares an identifier with a profile
 // in it, until none is left: the component a recomputation must see.
+//
+// An identifier is looked up once: the receiver of a thousand buyers'
+// gifts shares her phone with each of them, and looking it up again for
+// every buyer made each gift cost the square of their number.
 func (s *session) expand(pl *plan) error {
+	expanded := map[identity.Identifier]bool{}
 	for i := 0; i < len(pl.olds); i++ {
 		for _, st := range pl.olds[i].Identifiers {
 			id := st.Identifier
@@ -165,9 +170,10 @@ func (s *session) expand(pl *plan) error {
 				pl.sticky[id] = true
 				continue
 			}
-			if !st.Shared || st.Status == StatusBlocked || s.c.blocked[id] {
+			if !st.Shared || st.Status == StatusBlocked || s.c.blocked[id] || expanded[id] {
 				continue
 			}
+			expanded[id] = true
 			lk, err := s.lookup(id)
 			if err != nil {
 				return err

@@ -65,7 +65,7 @@ func TestEraseReceiverOfManyBuyers(t *testing.T) {
 // gift: each one resolves again the component of every gift before it,
 // so the cost grows with their number.
 func BenchmarkGiftsToOneReceiver(b *testing.B) {
-	for _, n := range []int{100, 200} {
+	for _, n := range []int{100, 200, 800} {
 		in := giftsToOne(n)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			for b.Loop() {
