@@ -350,28 +350,33 @@ func assignIDs(olds []*Profile, parts []*Profile, newID func() string) (created 
 			owner[r.Key] = o
 		}
 	}
-	overlap := make([][]int, len(olds))
-	for o := range overlap {
-		overlap[o] = make([]int, len(parts))
-	}
+	// overlap lists, for each old profile, the parts holding some of its
+	// records and how many, parts in order. Sparse: a component of
+	// thousands of profiles (a receiver of thousands of buyers' gifts)
+	// would make a square matrix of them, at every recomputation.
+	type share struct{ part, n int }
+	overlap := make([][]share, len(olds))
 	for j, p := range parts {
 		for _, r := range p.Records {
 			if o, ok := owner[r.Key]; ok {
-				overlap[o][j]++
+				if k := len(overlap[o]) - 1; k >= 0 && overlap[o][k].part == j {
+					overlap[o][k].n++
+				} else {
+					overlap[o] = append(overlap[o], share{j, 1})
+				}
 			}
 		}
 	}
 	// best returns the part holding most of old o's records, among those
 	// free allows; larger parts, then earlier parts, win ties.
 	best := func(o int, free func(j int) bool) int {
-		b := -1
-		for j := range parts {
-			if overlap[o][j] == 0 || !free(j) {
+		b, bn := -1, 0
+		for _, sh := range overlap[o] {
+			if !free(sh.part) {
 				continue
 			}
-			if b < 0 || overlap[o][j] > overlap[o][b] ||
-				overlap[o][j] == overlap[o][b] && len(parts[j].Records) > len(parts[b].Records) {
-				b = j
+			if b < 0 || sh.n > bn || sh.n == bn && len(parts[sh.part].Records) > len(parts[b].Records) {
+				b, bn = sh.part, sh.n
 			}
 		}
 		return b

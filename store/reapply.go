@@ -195,6 +195,31 @@ func (t *txn) journaled(ref merge.RecordRef, tags map[string]bool) (bool, error)
 // records. lp's id is marked for the purge of an erasure: its data key
 // sealed the journaled records.
 func (t *txn) split(lp *liveProfile, keep []merge.RecordRef, tags map[string]bool, ids map[ProfileID]bool) error {
+	q, err := t.splitOff(lp, keep, ids)
+	if err != nil {
+		return err
+	}
+	return t.recomputeSplit(q)
+}
+
+// recomputeSplit recomputes the profiles splitOff made, together: one
+// recomputation of their component, where one each would recompute it
+// as many times.
+func (t *txn) recomputeSplit(qs ...*merge.Profile) error {
+	if len(qs) == 0 {
+		return nil
+	}
+	t.s.splitRecomputes.Add(1)
+	c, err := t.s.resolver.Resolve(t, qs, newProfileID, t.asOf)
+	if err != nil {
+		return fmt.Errorf("store: re-applying erasures to profile %v: %w", qs[0].ID, err)
+	}
+	return t.apply(c)
+}
+
+// splitOff is split but the recomputation: it returns the new profile,
+// for recomputeSplit.
+func (t *txn) splitOff(lp *liveProfile, keep []merge.RecordRef, ids map[ProfileID]bool) (*merge.Profile, error) {
 	pid := lp.id
 	erasedKey := map[string]bool{}
 	for _, ref := range lp.p.Records {
@@ -230,10 +255,10 @@ func (t *txn) split(lp *liveProfile, keep []merge.RecordRef, tags map[string]boo
 	for _, ref := range keep {
 		lr, err := t.record(t.recordTag(ref.Key))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if _, err := t.content(lr); err != nil { // sealed again under x's key
-			return err
+			return nil, err
 		}
 		lr.pid = x
 		t.touchRecord(lr)
@@ -243,13 +268,13 @@ func (t *txn) split(lp *liveProfile, keep []merge.RecordRef, tags map[string]boo
 			continue
 		}
 		if err := t.tombstone(t.recordTag(ref.Key)); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, st := range lp.p.Identifiers {
 		ie, err := t.indexEntry(st.Identifier)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		i := slices.Index(ie.pids, pid)
 		if i < 0 {
@@ -264,12 +289,12 @@ func (t *txn) split(lp *liveProfile, keep []merge.RecordRef, tags map[string]boo
 	}
 	for _, id := range append([]ProfileID{pid}, lp.absorbed...) {
 		if err := t.tx.Set(purgeKey(id), purgeOwed); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, a := range lx.absorbed {
 		if err := t.tx.Set(forwardKey(a), x[:]); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if ids[pid] {
@@ -280,9 +305,5 @@ func (t *txn) split(lp *liveProfile, keep []merge.RecordRef, tags map[string]boo
 	}
 	lp.p = nil // flush deletes the profile, its data key, stage and blocking entries
 	t.touchProfile(lp)
-	c, err := t.s.resolver.Resolve(t, []*merge.Profile{q}, newProfileID, t.asOf)
-	if err != nil {
-		return fmt.Errorf("store: re-applying erasures to profile %v: %w", pid, err)
-	}
-	return t.apply(c)
+	return q, nil
 }

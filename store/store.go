@@ -113,6 +113,9 @@ type Store struct {
 	// group at once; bulkGroups counts the groups resolved at once.
 	bulkRecordByRecord bool
 	bulkGroups         atomic.Int64
+	// splitRecomputes counts the recomputations of profiles an erasure
+	// split off (txn.recomputeSplit), for tests.
+	splitRecomputes atomic.Int64
 
 	// sh is what a store on a shared engine checks in every transaction
 	// (see shared.go).

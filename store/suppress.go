@@ -160,6 +160,7 @@ func (t *txn) withoutErasedReceivers(rec *identity.Record) (*identity.Record, er
 // her phone, name and address in the orders her buyer placed before.
 func (t *txn) stripErasedReceivers(pids []ProfileID) ([]ProfileID, error) {
 	var purge []ProfileID
+	var split []*merge.Profile
 	for _, pid := range pids {
 		lp, err := t.profile(pid)
 		if err != nil {
@@ -213,9 +214,17 @@ func (t *txn) stripErasedReceivers(pids []ProfileID) ([]ProfileID, error) {
 		}
 		purge = append(purge, pid)
 		purge = append(purge, lp.absorbed...)
-		if err := t.split(lp, keep, nil, nil); err != nil {
+		q, err := t.splitOff(lp, keep, nil)
+		if err != nil {
 			return nil, err
 		}
+		split = append(split, q)
+	}
+	// One recomputation of them all: the buyers of one receiver share a
+	// component, and recomputing it once a buyer made an erasure cost
+	// the square of their number.
+	if err := t.recomputeSplit(split...); err != nil {
+		return nil, err
 	}
 	return purge, nil
 }
