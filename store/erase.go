@@ -55,9 +55,14 @@ const EventErased EventKind = "erased"
 // forwards to is erased. Erase returns [ErrNotFound] for an unknown id
 // and [ErrErased] for one erased before.
 //
-// An error after the erasing transaction committed (writing the external
-// journal, or the purge) leaves the customer erased and the rest owed:
-// Open, [Store.Maintain] and [Store.Restore] finish it, and
+// A gift's receiver is also taken out of the orders of the buyers who
+// shipped to her: in the erasing transaction for up to 1,000 buyers,
+// in further transactions of as many for the rest (a transaction could
+// not hold the receiver of 10,000 buyers).
+//
+// An error after the erasing transaction committed (a further one, writing
+// the external journal, or the purge) leaves the customer erased and the
+// rest owed: Open, [Store.Maintain] and [Store.Restore] finish it, and
 // [Store.Verify] reports it until then.
 func (s *Store) Erase(ctx context.Context, id string) error {
 	pid, err := ParseProfileID(id)
@@ -70,7 +75,8 @@ func (s *Store) Erase(ctx context.Context, id string) error {
 	}
 	defer done()
 	var j *erasure
-	err = s.update(ctx, func(t *txn) error {
+	strip := s.stripChunk()
+	eraseTxn := func(t *txn) error {
 		p, err := t.byID(pid)
 		if de := (*DamagedError)(nil); errors.As(err, &de) {
 			target, _ := ParseProfileID(de.ID)
@@ -81,17 +87,95 @@ func (s *Store) Erase(ctx context.Context, id string) error {
 			return err
 		}
 		target, _ := ParseProfileID(p.ID)
-		j, err = t.erase(target)
+		j, err = t.erase(target, strip)
 		return err
-	})
+	}
+	for {
+		err = s.update(ctx, eraseTxn)
+		if !errors.Is(err, ErrTxnTooBig) || strip == 0 {
+			break
+		}
+		strip /= 2 // the buyers' orders made it too big: fewer of them
+	}
 	if err != nil {
+		return err
+	}
+	if s.eraseStopsAfterFirst {
+		return nil
+	}
+	// A strip that fails leaves j owed, unsettled: finishErasures
+	// strips the rest, then settles.
+	if err := s.stripOwed(ctx, j); err != nil {
 		return err
 	}
 	return s.afterErase(ctx, []*erasure{j})
 }
 
-// erase removes one live profile and returns its journal entry.
-func (t *txn) erase(pid ProfileID) (*erasure, error) {
+// stripChunk is how many buyers' profiles one transaction of an erasure
+// takes the erased receiver out of (at first: fewer if they do not fit).
+func (s *Store) stripChunk() int {
+	if s.eraseStripChunk > 0 {
+		return s.eraseStripChunk
+	}
+	return defaultStripChunk
+}
+
+// defaultStripChunk: the receiver of 5,000 buyers' gifts, each buyer's
+// profile of one order, fits one Badger transaction; 10,000 do not.
+const defaultStripChunk = 1000
+
+// stripOwed takes the person j erased out of the orders of the buyers
+// the erasing transaction did not reach: those the index still lists
+// under j's suppressed identifiers, a chunk of them a transaction (half
+// as many when they do not fit). A transaction cannot hold the receiver
+// of ten thousand buyers' gifts. Until it is done, j's U entry says the
+// erasure is owed: Open, Maintain and Restore finish it
+// (finishErasures).
+func (s *Store) stripOwed(ctx context.Context, j *erasure) error {
+	if len(j.Suppressed) == 0 {
+		return nil
+	}
+	chunk := s.stripChunk()
+	tried := map[ProfileID]bool{} // a profile the strip left as it was is not tried again
+	for {
+		var stripped, took []ProfileID
+		err := s.update(ctx, func(t *txn) error {
+			stripped, took = nil, nil
+			for _, sk := range j.Suppressed {
+				ie, err := t.indexEntryAt(key(nsIdentifier, sk))
+				if err != nil {
+					return err
+				}
+				for _, pid := range ie.pids {
+					if !tried[pid] && !slices.Contains(took, pid) && len(took) < chunk {
+						took = append(took, pid)
+					}
+				}
+			}
+			var err error
+			stripped, err = t.stripErasedReceivers(took)
+			return err
+		})
+		switch {
+		case errors.Is(err, ErrTxnTooBig) && chunk > 1:
+			chunk /= 2
+			continue
+		case err != nil:
+			return fmt.Errorf("store: erase: take the erased receiver out of her buyers' orders: %w", err)
+		case len(took) == 0:
+			return nil
+		}
+		for _, pid := range took {
+			tried[pid] = true
+		}
+		j.stripped = append(j.stripped, stripped...)
+	}
+}
+
+// erase removes one live profile and returns its journal entry. It takes
+// the erased person out of the orders of at most stripMost buyers who
+// shipped them a gift (all if negative); stripOwed does the rest.
+func (t *txn) erase(pid ProfileID, stripMost int) (*erasure, error) {
 	lp, err := t.profile(pid)
 	if err != nil {
 		return nil, err
@@ -159,6 +243,9 @@ func (t *txn) erase(pid ProfileID) (*erasure, error) {
 	}
 	if err := t.suppress(j.Suppressed); err != nil {
 		return nil, err
+	}
+	if stripMost >= 0 && len(buyers) > stripMost {
+		buyers = buyers[:stripMost]
 	}
 	if j.stripped, err = t.stripErasedReceivers(buyers); err != nil {
 		return nil, err
@@ -384,6 +471,12 @@ func (s *Store) finishErasures(ctx context.Context) (int, error) {
 	})
 	if err != nil {
 		return 0, err
+	}
+	for _, j := range js {
+		if err := s.stripOwed(ctx, j); err != nil {
+			return 0, err
+		}
+		ids = append(ids, j.stripped...)
 	}
 	return len(ids) + len(journaled), s.settle(ctx, js, append(ids, journaled...), js)
 }

@@ -78,7 +78,7 @@ func (s *Store) reapply(ctx context.Context, js []*erasure) error {
 					}
 				}
 				if len(keep) == 0 {
-					e, err := t.erase(pid)
+					e, err := t.erase(pid, -1)
 					if err != nil {
 						return err
 					}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
@@ -52,8 +53,16 @@ func TestEraseReceiverOfManyBuyers(t *testing.T) {
 	if p, err := s.ByIdentifier(ctx, taobaoPhone("13912340009")); !errors.Is(err, ErrNotFound) {
 		t.Errorf("the erased receiver: profile %s, %v; want ErrNotFound", pidOf(p), err)
 	}
-	profiles, holding := 0, 0
-	err = s.Snapshot(ctx, func(p *merge.Profile) error {
+	if profiles, holding := holdingHer(t, s); profiles != buyers || holding != 0 {
+		t.Errorf("after the erasure: %d profiles, %d holding her phone; want the %d buyers' without it", profiles, holding, buyers)
+	}
+}
+
+// holdingHer counts the profiles of s and those that hold the phone of
+// giftsToOne's receiver.
+func holdingHer(t *testing.T, s *Store) (profiles, holding int) {
+	t.Helper()
+	err := s.Snapshot(context.Background(), func(p *merge.Profile) error {
 		profiles++
 		if slices.ContainsFunc(p.Identifiers, func(st merge.IdentifierState) bool { return st.Identifier == taobaoPhone("13912340009") }) {
 			holding++
@@ -63,8 +72,104 @@ func TestEraseReceiverOfManyBuyers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if profiles != buyers || holding != 0 {
+	return profiles, holding
+}
+
+// TestEraseReceiverOverSeveralTransactions erases the receiver of 300
+// buyers' gifts where one transaction holds far fewer of their orders
+// (1 MiB memtables): the erasure takes her out of them a chunk of buyers
+// a transaction. In one transaction it failed with ErrTxnTooBig, as the
+// receiver of 10,000 buyers did at the default size: she could not be
+// erased at all.
+func TestEraseReceiverOverSeveralTransactions(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	opts := Options{Keys: testKeys(crypto.GenerateRootKey()), Clock: func() time.Time { return asOf }}
+	s, err := Open(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const buyers = 300
+	ingestString(t, s, giftsToOne(buyers)) // at the default size: a gift rewrites her whole profile
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	opts.Badger.MemTableSize = 1 << 20
+	if s, err = Open(ctx, dir, opts); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	her, err := s.ByIdentifier(ctx, taobaoPhone("13912340009"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.splitRecomputes.Load()
+	if err := s.Erase(ctx, her.ID); err != nil {
+		t.Fatalf("erasing the receiver of %d buyers: %v", buyers, err)
+	}
+	if n := s.splitRecomputes.Load() - before; n < 2 {
+		t.Errorf("the erasure took her out of the buyers' orders in %d transactions; the test wants them not to fit one", n)
+	}
+	if profiles, holding := holdingHer(t, s); profiles != buyers || holding != 0 {
 		t.Errorf("after the erasure: %d profiles, %d holding her phone; want the %d buyers' without it", profiles, holding, buyers)
+	}
+	r, err := s.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Problems) > 0 {
+		t.Errorf("Verify after the erasure: %q", r.Problems)
+	}
+}
+
+// TestEraseReceiverFinishedAfterCrash stops an erasure after its first
+// transaction, as a crash would leave it: the buyers it did not reach
+// still hold the receiver's phone, Verify says the erasure is owed, and
+// opening the database again finishes it.
+func TestEraseReceiverFinishedAfterCrash(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	opts := Options{Keys: testKeys(crypto.GenerateRootKey()), Clock: func() time.Time { return asOf }}
+	s, err := Open(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const buyers, chunk = 200, 64
+	ingestString(t, s, giftsToOne(buyers))
+	her, err := s.ByIdentifier(ctx, taobaoPhone("13912340009"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.eraseStripChunk, s.eraseStopsAfterFirst = chunk, true
+	if err := s.Erase(ctx, her.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, holding := holdingHer(t, s); holding != buyers-chunk {
+		t.Fatalf("after the first transaction %d buyers hold her phone, want %d", holding, buyers-chunk)
+	}
+	r, err := s.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(r.Problems, func(pr string) bool { return strings.HasPrefix(pr, "U ") }) {
+		t.Errorf("Verify of the interrupted erasure: %q, want its U entry owed", r.Problems)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if profiles, holding := holdingHer(t, s); profiles != buyers || holding != 0 {
+		t.Errorf("after Open: %d profiles, %d holding her phone; want the %d buyers' without it", profiles, holding, buyers)
+	}
+	if r, err = s.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Problems) > 0 {
+		t.Errorf("Verify after Open finished the erasure: %q", r.Problems)
 	}
 }
 
@@ -95,7 +200,7 @@ func BenchmarkGiftsToOneReceiver(b *testing.B) {
 // without her, and recomputes their component.
 func BenchmarkEraseReceiverOfManyBuyers(b *testing.B) {
 	ctx := context.Background()
-	for _, n := range []int{1000, 2500} {
+	for _, n := range []int{1000, 2500, 10000} { // 10,000: over one transaction
 		in := []byte(giftsToOne(n))
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			for b.Loop() {

@@ -116,6 +116,11 @@ type Store struct {
 	// splitRecomputes counts the recomputations of profiles an erasure
 	// split off (txn.recomputeSplit), for tests.
 	splitRecomputes atomic.Int64
+	// eraseStripChunk is stripChunk but in tests (0); with
+	// eraseStopsAfterFirst an erasure returns after its first
+	// transaction, as a crash would leave it.
+	eraseStripChunk      int
+	eraseStopsAfterFirst bool
 
 	// sh is what a store on a shared engine checks in every transaction
 	// (see shared.go).
