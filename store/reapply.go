@@ -78,7 +78,7 @@ func (s *Store) reapply(ctx context.Context, js []*erasure) error {
 					}
 				}
 				if len(keep) == 0 {
-					e, err := t.erase(pid, -1)
+					e, err := t.erase(pid, 0) // its buyers below
 					if err != nil {
 						return err
 					}
@@ -124,23 +124,25 @@ func (s *Store) reapply(ctx context.Context, js []*erasure) error {
 				return err
 			}
 		}
-		// The restored buyers' orders name the erased receivers again.
-		var buyers []ProfileID
-		for _, j := range js {
-			for _, sk := range j.Suppressed {
-				ie, err := t.indexEntryAt(key(nsIdentifier, sk))
-				if err != nil {
-					return err
-				}
-				buyers = append(buyers, ie.pids...)
-			}
-		}
-		stripped, err := t.stripErasedReceivers(buyers)
-		shredded = append(shredded, stripped...)
-		return err
+		return nil
 	})
 	if err != nil {
 		return err
+	}
+	// The restored buyers' orders name the erased receivers again: they
+	// are taken out as an erasure does, in transactions of their own.
+	// Until the restore's entry is removed, a crash runs reapply again.
+	for _, j := range js {
+		j.stripped = nil
+		if err := s.stripOwed(ctx, j); err != nil {
+			return err
+		}
+		shredded = append(shredded, j.stripped...)
+	}
+	for _, e := range erased { // strippedIDs(erased) below has their ids
+		if err := s.stripOwed(ctx, e); err != nil {
+			return err
+		}
 	}
 	// The feed and the quarantine of the restored data may name the
 	// erased people even where no profile of theirs was left to erase.

@@ -225,3 +225,49 @@ func BenchmarkEraseReceiverOfManyBuyers(b *testing.B) {
 		})
 	}
 }
+
+// TestRestoreStripsReceiverOverSeveralTransactions restores a backup of
+// 300 buyers' gifts taken before their receiver was erased, where one
+// transaction holds far fewer of their orders: the restore takes her out
+// of them again as the erasure did, a chunk of buyers a transaction. In
+// the restore's one transaction it failed with ErrTxnTooBig.
+func TestRestoreStripsReceiverOverSeveralTransactions(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	opts := Options{Keys: testKeys(crypto.GenerateRootKey()), Clock: func() time.Time { return asOf }}
+	s, err := Open(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const buyers = 300
+	ingestString(t, s, giftsToOne(buyers))
+	var backup bytes.Buffer
+	if err := s.Backup(ctx, &backup); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	opts.Badger.MemTableSize = 1 << 20
+	if s, err = Open(ctx, dir, opts); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	her, err := s.ByIdentifier(ctx, taobaoPhone("13912340009"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Erase(ctx, her.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Restore(ctx, bytes.NewReader(backup.Bytes())); err != nil {
+		t.Fatalf("restoring the backup taken before her erasure: %v", err)
+	}
+	if profiles, holding := holdingHer(t, s); profiles != buyers || holding != 0 {
+		t.Errorf("after the restore: %d profiles, %d holding her phone; want the %d buyers' without it", profiles, holding, buyers)
+	}
+	if p, err := s.ByIdentifier(ctx, taobaoPhone("13912340009")); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the erased receiver after the restore: profile %s, %v; want ErrNotFound", pidOf(p), err)
+	}
+	mustVerify(t, s)
+}
