@@ -66,17 +66,23 @@ func sliceCursor[T any](mem []T) func() (T, bool, error) {
 	}
 }
 
-// pairCursors opens a cursor on each run of pairs.
-func (b *bulkLoad) pairCursors(runs []*spillFile) ([]func() (bulkPair, bool, error), error) {
-	brs, err := b.runs.readers(runs, true) // pairs are copied out
+// cursors opens each of files (reuse: see bulkRuns.reader) and reads it
+// with read.
+func cursors[T any](r *bulkRuns, files []*spillFile, reuse bool, read func(*blockReader) func() (T, bool, error)) ([]func() (T, bool, error), error) {
+	brs, err := r.readers(files, reuse)
 	if err != nil {
 		return nil, err
 	}
-	cs := make([]func() (bulkPair, bool, error), len(brs))
+	cs := make([]func() (T, bool, error), len(brs))
 	for i, br := range brs {
-		cs[i] = pairCursor(br)
+		cs[i] = read(br)
 	}
 	return cs, nil
+}
+
+// pairCursors opens a cursor on each run of pairs.
+func (b *bulkLoad) pairCursors(runs []*spillFile) ([]func() (bulkPair, bool, error), error) {
+	return cursors(&b.runs, runs, true, pairCursor) // pairs are copied out
 }
 
 // pairCursor reads the pairs of a run.
@@ -234,15 +240,7 @@ func appendRec(dst []byte, r *bulkRec) []byte {
 
 // recCursors opens a cursor on each file of records.
 func (b *bulkLoad) recCursors(files []*spillFile) ([]func() (bulkRec, bool, error), error) {
-	brs, err := b.runs.readers(files, false)
-	if err != nil {
-		return nil, err
-	}
-	cs := make([]func() (bulkRec, bool, error), len(brs))
-	for i, br := range brs {
-		cs[i] = recCursor(br)
-	}
-	return cs, nil
+	return cursors(&b.runs, files, false, recCursor) // records keep their bytes
 }
 
 // recCursor reads the records of a file written with appendRec; the

@@ -103,12 +103,14 @@ func (s *Store) Erase(ctx context.Context, id string) error {
 	if s.eraseStopsAfterFirst {
 		return nil
 	}
-	// A strip that fails leaves j owed, unsettled: finishErasures
-	// strips the rest, then settles.
-	if err := s.stripOwed(ctx, j); err != nil {
-		return err
+	// A strip that fails leaves j's U entries owed, though settled
+	// otherwise: finishErasures strips the rest, then settles again.
+	var owed []ProfileID
+	serr := s.stripOwed(ctx, j, strip)
+	if serr != nil {
+		owed = erasedIDs([]*erasure{j})
 	}
-	return s.afterErase(ctx, []*erasure{j})
+	return errors.Join(serr, s.settle(ctx, []*erasure{j}, append(erasedIDs([]*erasure{j}), j.stripped...), []*erasure{j}, owed...))
 }
 
 // stripChunk is how many buyers' profiles one transaction of an erasure
@@ -131,23 +133,31 @@ const defaultStripChunk = 1000
 // of ten thousand buyers' gifts. Until it is done, j's U entry says the
 // erasure is owed: Open, Maintain and Restore finish it
 // (finishErasures).
-func (s *Store) stripOwed(ctx context.Context, j *erasure) error {
+func (s *Store) stripOwed(ctx context.Context, j *erasure, chunk int) error {
 	if len(j.Suppressed) == 0 {
 		return nil
 	}
-	chunk := s.stripChunk()
-	tried := map[ProfileID]bool{} // a profile the strip left as it was is not tried again
+	if s.stripFails != nil {
+		return s.stripFails
+	}
+	chunk = max(1, chunk)
+	// A profile the strip left as it was is not tried again; one it
+	// changed moved to a new id, which the index lists if anything is
+	// left to strip.
+	tried := map[ProfileID]bool{}
 	for {
 		var stripped, took []ProfileID
 		err := s.update(ctx, func(t *txn) error {
 			stripped, took = nil, nil
+			taken := map[ProfileID]bool{}
 			for _, sk := range j.Suppressed {
 				ie, err := t.indexEntryAt(key(nsIdentifier, sk))
 				if err != nil {
 					return err
 				}
 				for _, pid := range ie.pids {
-					if !tried[pid] && !slices.Contains(took, pid) && len(took) < chunk {
+					if !tried[pid] && !taken[pid] && len(took) < chunk {
+						taken[pid] = true
 						took = append(took, pid)
 					}
 				}
@@ -166,7 +176,9 @@ func (s *Store) stripOwed(ctx context.Context, j *erasure) error {
 			return nil
 		}
 		for _, pid := range took {
-			tried[pid] = true
+			if !slices.Contains(stripped, pid) {
+				tried[pid] = true
+			}
 		}
 		j.stripped = append(j.stripped, stripped...)
 	}
@@ -298,12 +310,6 @@ func (t *txn) tombstone(rtag []byte) error {
 	return nil
 }
 
-// afterErase finishes erasures after their transaction: see
-// [Store.settle].
-func (s *Store) afterErase(ctx context.Context, js []*erasure) error {
-	return s.settle(ctx, js, append(erasedIDs(js), strippedIDs(js)...), js)
-}
-
 // strippedIDs lists the ids of the profiles the erasures js took an
 // erased receiver out of: keys to purge, but not people erased.
 func strippedIDs(js []*erasure) []ProfileID {
@@ -376,8 +382,9 @@ var (
 // done are the profiles' U entries deleted; until then they are owed (see
 // [Store.finishErasures]). On an engine that cannot purge they stay owed
 // for good, marked as journaled, so that Verify goes on saying what the
-// engine keeps.
-func (s *Store) settle(ctx context.Context, js []*erasure, ids []ProfileID, traces []*erasure) error {
+// engine keeps. The U entries of stillOwed stay owed all the same: their
+// erasures have buyers left to strip (stripOwed).
+func (s *Store) settle(ctx context.Context, js []*erasure, ids []ProfileID, traces []*erasure, stillOwed ...ProfileID) error {
 	if len(ids) == 0 && len(traces) == 0 {
 		return nil
 	}
@@ -396,6 +403,9 @@ func (s *Store) settle(ctx context.Context, js []*erasure, ids []ProfileID, trac
 	}
 	return s.kv.Update(ctx, func(tx Txn) error {
 		for _, pid := range ids {
+			if slices.Contains(stillOwed, pid) {
+				continue
+			}
 			var err error
 			if purges {
 				err = tx.Delete(purgeKey(pid))
@@ -472,13 +482,19 @@ func (s *Store) finishErasures(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// An erasure whose strip fails keeps its U entries owed; the others
+	// settle, and so do its journal line and purge.
+	var serrs []error
+	var owed []ProfileID
 	for _, j := range js {
-		if err := s.stripOwed(ctx, j); err != nil {
-			return 0, err
+		if err := s.stripOwed(ctx, j, s.stripChunk()); err != nil {
+			serrs = append(serrs, err)
+			owed = append(owed, erasedIDs([]*erasure{j})...)
 		}
 		ids = append(ids, j.stripped...)
 	}
-	return len(ids) + len(journaled), s.settle(ctx, js, append(ids, journaled...), js)
+	err = s.settle(ctx, js, append(ids, journaled...), js, owed...)
+	return len(ids) + len(journaled), errors.Join(append(serrs, err)...)
 }
 
 // openErasure opens an E entry.

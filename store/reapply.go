@@ -134,13 +134,13 @@ func (s *Store) reapply(ctx context.Context, js []*erasure) error {
 	// Until the restore's entry is removed, a crash runs reapply again.
 	for _, j := range js {
 		j.stripped = nil
-		if err := s.stripOwed(ctx, j); err != nil {
+		if err := s.stripOwed(ctx, j, s.stripChunk()); err != nil {
 			return err
 		}
 		shredded = append(shredded, j.stripped...)
 	}
 	for _, e := range erased { // strippedIDs(erased) below has their ids
-		if err := s.stripOwed(ctx, e); err != nil {
+		if err := s.stripOwed(ctx, e, s.stripChunk()); err != nil {
 			return err
 		}
 	}

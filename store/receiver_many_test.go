@@ -75,6 +75,35 @@ func holdingHer(t *testing.T, s *Store) (profiles, holding int) {
 	return profiles, holding
 }
 
+// giftsInSmallTransactions ingests giftsToOne(buyers) into a new store
+// at the default sizes (a gift rewrites her whole profile), calls between
+// if not nil, and opens the store again with 1 MiB memtables, where one
+// transaction holds about a hundred buyers' orders. The store is closed
+// when the test ends.
+func giftsInSmallTransactions(t *testing.T, buyers int, between func(*Store)) *Store {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	opts := Options{Keys: testKeys(crypto.GenerateRootKey()), Clock: func() time.Time { return asOf }}
+	s, err := Open(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingestString(t, s, giftsToOne(buyers))
+	if between != nil {
+		between(s)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	opts.Badger.MemTableSize = 1 << 20
+	if s, err = Open(ctx, dir, opts); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // TestEraseReceiverOverSeveralTransactions erases the receiver of 300
 // buyers' gifts where one transaction holds far fewer of their orders
 // (1 MiB memtables): the erasure takes her out of them a chunk of buyers
@@ -83,22 +112,8 @@ func holdingHer(t *testing.T, s *Store) (profiles, holding int) {
 // erased at all.
 func TestEraseReceiverOverSeveralTransactions(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	opts := Options{Keys: testKeys(crypto.GenerateRootKey()), Clock: func() time.Time { return asOf }}
-	s, err := Open(ctx, dir, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const buyers = 300
-	ingestString(t, s, giftsToOne(buyers)) // at the default size: a gift rewrites her whole profile
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	opts.Badger.MemTableSize = 1 << 20
-	if s, err = Open(ctx, dir, opts); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := giftsInSmallTransactions(t, buyers, nil)
 	her, err := s.ByIdentifier(ctx, taobaoPhone("13912340009"))
 	if err != nil {
 		t.Fatal(err)
@@ -128,12 +143,8 @@ func TestEraseReceiverOverSeveralTransactions(t *testing.T) {
 // opening the database again finishes it.
 func TestEraseReceiverFinishedAfterCrash(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	opts := Options{Keys: testKeys(crypto.GenerateRootKey()), Clock: func() time.Time { return asOf }}
-	s, err := Open(ctx, dir, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, root := t.TempDir(), crypto.GenerateRootKey()
+	s := openTestStore(t, dir, root)
 	const buyers, chunk = 200, 64
 	ingestString(t, s, giftsToOne(buyers))
 	her, err := s.ByIdentifier(ctx, taobaoPhone("13912340009"))
@@ -157,11 +168,7 @@ func TestEraseReceiverFinishedAfterCrash(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, err = Open(ctx, dir, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = openTestStore(t, dir, root)
 	if profiles, holding := holdingHer(t, s); profiles != buyers || holding != 0 {
 		t.Errorf("after Open: %d profiles, %d holding her phone; want the %d buyers' without it", profiles, holding, buyers)
 	}
@@ -233,26 +240,13 @@ func BenchmarkEraseReceiverOfManyBuyers(b *testing.B) {
 // the restore's one transaction it failed with ErrTxnTooBig.
 func TestRestoreStripsReceiverOverSeveralTransactions(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	opts := Options{Keys: testKeys(crypto.GenerateRootKey()), Clock: func() time.Time { return asOf }}
-	s, err := Open(ctx, dir, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const buyers = 300
-	ingestString(t, s, giftsToOne(buyers))
 	var backup bytes.Buffer
-	if err := s.Backup(ctx, &backup); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	opts.Badger.MemTableSize = 1 << 20
-	if s, err = Open(ctx, dir, opts); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := giftsInSmallTransactions(t, buyers, func(s *Store) {
+		if err := s.Backup(ctx, &backup); err != nil {
+			t.Fatal(err)
+		}
+	})
 	her, err := s.ByIdentifier(ctx, taobaoPhone("13912340009"))
 	if err != nil {
 		t.Fatal(err)
@@ -268,6 +262,43 @@ func TestRestoreStripsReceiverOverSeveralTransactions(t *testing.T) {
 	}
 	if p, err := s.ByIdentifier(ctx, taobaoPhone("13912340009")); !errors.Is(err, ErrNotFound) {
 		t.Errorf("the erased receiver after the restore: profile %s, %v; want ErrNotFound", pidOf(p), err)
+	}
+	mustVerify(t, s)
+}
+
+// TestEraseReceiverStripFails fails the strip of an erasure's buyers
+// after its first transaction: Erase says so, the receiver is erased,
+// the erasure stays owed (Verify), and Maintain finishes it.
+func TestEraseReceiverStripFails(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, t.TempDir(), crypto.GenerateRootKey())
+	const buyers, chunk = 200, 64
+	ingestString(t, s, giftsToOne(buyers))
+	her, err := s.ByIdentifier(ctx, taobaoPhone("13912340009"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := errors.New("the disk went away")
+	s.eraseStripChunk, s.stripFails = chunk, failed
+	if err := s.Erase(ctx, her.ID); !errors.Is(err, failed) {
+		t.Fatalf("Erase with a failing strip: %v, want its error", err)
+	}
+	if _, err := s.ByID(ctx, her.ID); !errors.Is(err, ErrErased) {
+		t.Errorf("the receiver after the failed strip: %v, want ErrErased", err)
+	}
+	r, err := s.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(r.Problems, func(pr string) bool { return strings.HasPrefix(pr, "U ") }) {
+		t.Errorf("Verify after the failed strip: %q, want the erasure owed", r.Problems)
+	}
+	s.stripFails = nil
+	if err := s.Maintain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if profiles, holding := holdingHer(t, s); profiles != buyers || holding != 0 {
+		t.Errorf("after Maintain: %d profiles, %d holding her phone; want the %d buyers' without it", profiles, holding, buyers)
 	}
 	mustVerify(t, s)
 }

@@ -121,6 +121,7 @@ type Store struct {
 	// transaction, as a crash would leave it.
 	eraseStripChunk      int
 	eraseStopsAfterFirst bool
+	stripFails           error // stripOwed's error, in tests
 
 	// sh is what a store on a shared engine checks in every transaction
 	// (see shared.go).
