@@ -353,6 +353,12 @@ func CheckRecord(rec *identity.Record) error { return checkRecord(rec) }
 // those flagged as hubs appended, and olds with the profiles holding the
 // others, each profile once.
 func (s *session) reach(ids []identity.Identifier, olds []*Profile, sticky []identity.Identifier) ([]*Profile, []identity.Identifier, error) {
+	// A set, not a search of olds for each profile: the receiver of
+	// 20,000 buyers' gifts reaches all of them, which cost 2.9 s a gift.
+	in := make(map[string]bool, len(olds))
+	for _, q := range olds {
+		in[q.ID] = true
+	}
 	for _, id := range ids {
 		if s.c.blocked[id] {
 			continue
@@ -366,7 +372,8 @@ func (s *session) reach(ids []identity.Identifier, olds []*Profile, sticky []ide
 			continue
 		}
 		for _, p := range lk.profiles {
-			if !slices.ContainsFunc(olds, func(q *Profile) bool { return q.ID == p.ID }) {
+			if !in[p.ID] {
+				in[p.ID] = true
 				olds = append(olds, p)
 			}
 		}
