@@ -105,12 +105,13 @@ func (s *Store) Erase(ctx context.Context, id string) error {
 	}
 	// A strip that fails leaves j's U entries owed, though settled
 	// otherwise: finishErasures strips the rest, then settles again.
+	js, ids := []*erasure{j}, erasedIDs([]*erasure{j})
 	var owed []ProfileID
 	serr := s.stripOwed(ctx, j, strip)
 	if serr != nil {
-		owed = erasedIDs([]*erasure{j})
+		owed = ids
 	}
-	return errors.Join(serr, s.settle(ctx, []*erasure{j}, append(erasedIDs([]*erasure{j}), j.stripped...), []*erasure{j}, owed...))
+	return errors.Join(serr, s.settle(ctx, js, append(ids, j.stripped...), js, owed...))
 }
 
 // stripChunk is how many buyers' profiles one transaction of an erasure
@@ -186,7 +187,7 @@ func (s *Store) stripOwed(ctx context.Context, j *erasure, chunk int) error {
 
 // erase removes one live profile and returns its journal entry. It takes
 // the erased person out of the orders of at most stripMost buyers who
-// shipped them a gift (all if negative); stripOwed does the rest.
+// shipped them a gift; stripOwed does the rest.
 func (t *txn) erase(pid ProfileID, stripMost int) (*erasure, error) {
 	lp, err := t.profile(pid)
 	if err != nil {
@@ -256,9 +257,7 @@ func (t *txn) erase(pid ProfileID, stripMost int) (*erasure, error) {
 	if err := t.suppress(j.Suppressed); err != nil {
 		return nil, err
 	}
-	if stripMost >= 0 && len(buyers) > stripMost {
-		buyers = buyers[:stripMost]
-	}
+	buyers = buyers[:min(len(buyers), stripMost)]
 	if j.stripped, err = t.stripErasedReceivers(buyers); err != nil {
 		return nil, err
 	}
