@@ -535,10 +535,15 @@ func (b *DB) Notify(ctx context.Context, prefix []byte, fn func()) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		select {
-		case <-replaced:
+		// A replacement closes the old database, which ends its
+		// subscriptions, before it opens the new one and closes
+		// replaced, all under mu: waiting for mu tells a replacement
+		// from a Close.
+		b.mu.RLock()
+		now := b.replaced
+		b.mu.RUnlock()
+		if now != replaced {
 			continue
-		default:
 		}
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil

@@ -224,31 +224,36 @@ func TestNotifyAcrossBulkWrite(t *testing.T) {
 			}
 		})
 	}()
+	// Write until told: Notify subscribes on a goroutine of its own, and
+	// the bulk write must replace a database it is subscribed to.
+	writeUntilTold := func(when string) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for i := 0; ; i++ {
+			if err := db.Update(ctx, func(tx engine.Txn) error { return tx.Set(fmt.Appendf(nil, "E%s%d", when, i), []byte("x")) }); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-told:
+				return
+			case err := <-done:
+				t.Fatalf("Notify returned %v %s BulkWrite replaced the database", err, when)
+			case <-deadline:
+				t.Fatalf("no notification of a write %s BulkWrite replaced the database", when)
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	writeUntilTold("before")
 	err = db.BulkWrite(ctx, func(yield func(engine.Entry, error) bool) {
 		yield(engine.Entry{Key: []byte("P1"), Value: []byte("v")}, nil)
 	})
 	if err != nil {
 		t.Fatalf("BulkWrite: %v", err)
 	}
-	// Write until told: the subscription to the new database may not be
-	// made yet when the first write commits.
-	deadline := time.After(10 * time.Second)
-	for i := 0; ; i++ {
-		if err := db.Update(ctx, func(tx engine.Txn) error { return tx.Set(fmt.Appendf(nil, "E%d", i), []byte("x")) }); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case <-told:
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("Notify: %v", err)
-			}
-			return
-		case err := <-done:
-			t.Fatalf("Notify returned %v after BulkWrite replaced the database", err)
-		case <-deadline:
-			t.Fatal("no notification of a write after BulkWrite replaced the database")
-		case <-time.After(20 * time.Millisecond):
-		}
+	writeUntilTold("after")
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Notify: %v", err)
 	}
 }
