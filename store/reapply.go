@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
+	"github.com/scv-go/scv/identity"
 	"github.com/scv-go/scv/merge"
 )
 
@@ -197,7 +199,7 @@ func (t *txn) journaled(ref merge.RecordRef, tags map[string]bool) (bool, error)
 // records. lp's id is marked for the purge of an erasure: its data key
 // sealed the journaled records.
 func (t *txn) split(lp *liveProfile, keep []merge.RecordRef, tags map[string]bool, ids map[ProfileID]bool) error {
-	q, err := t.splitOff(lp, keep, ids)
+	q, err := t.splitOff(lp, keep, ids, nil)
 	if err != nil {
 		return err
 	}
@@ -212,7 +214,7 @@ func (t *txn) recomputeSplit(qs ...*merge.Profile) error {
 		return nil
 	}
 	t.s.splitRecomputes.Add(1)
-	c, err := t.s.resolver.Resolve(t, qs, newProfileID, t.asOf)
+	c, err := t.s.resolver.Resolve(countingReader{t, &t.s.splitProfilesRead}, qs, newProfileID, t.asOf)
 	if err != nil {
 		return fmt.Errorf("store: re-applying erasures to profile %v: %w", qs[0].ID, err)
 	}
@@ -220,8 +222,11 @@ func (t *txn) recomputeSplit(qs ...*merge.Profile) error {
 }
 
 // splitOff is split but the recomputation: it returns the new profile,
-// for recomputeSplit.
-func (t *txn) splitOff(lp *liveProfile, keep []merge.RecordRef, ids map[ProfileID]bool) (*merge.Profile, error) {
+// for recomputeSplit. Given carried, the identifiers the records kept
+// carry, the new profile holds only those, and the index lists it under
+// no other: its recomputation reaches no one through what it no longer
+// carries (see stripErasedReceivers).
+func (t *txn) splitOff(lp *liveProfile, keep []merge.RecordRef, ids map[ProfileID]bool, carried map[identity.Identifier]bool) (*merge.Profile, error) {
 	pid := lp.id
 	erasedKey := map[string]bool{}
 	for _, ref := range lp.p.Records {
@@ -232,6 +237,9 @@ func (t *txn) splitOff(lp *liveProfile, keep []merge.RecordRef, ids map[ProfileI
 	x := NewProfileID()
 	q := lp.p.Clone()
 	q.ID, q.Records = x.String(), keep
+	if carried != nil {
+		q.Identifiers = slices.DeleteFunc(q.Identifiers, func(st merge.IdentifierState) bool { return !carried[st.Identifier] })
+	}
 	q.DoNotLink = slices.DeleteFunc(q.DoNotLink, func(pr merge.Pair) bool {
 		return erasedKey[pr.A.String()] || erasedKey[pr.B.String()]
 	})
@@ -282,7 +290,7 @@ func (t *txn) splitOff(lp *liveProfile, keep []merge.RecordRef, ids map[ProfileI
 		if i < 0 {
 			continue
 		}
-		if slices.Contains(ie.pids, x) {
+		if (carried != nil && !carried[st.Identifier]) || slices.Contains(ie.pids, x) {
 			ie.pids = slices.Delete(ie.pids, i, i+1)
 		} else {
 			ie.pids[i] = x
@@ -308,4 +316,16 @@ func (t *txn) splitOff(lp *liveProfile, keep []merge.RecordRef, ids map[ProfileI
 	lp.p = nil // flush deletes the profile, its data key, stage and blocking entries
 	t.touchProfile(lp)
 	return q, nil
+}
+
+// countingReader is a transaction as a [merge.Reader] that counts the
+// profiles whose records the resolver reads: what a recomputation saw.
+type countingReader struct {
+	*txn
+	read *atomic.Int64
+}
+
+func (r countingReader) Records(profileID string) ([]identity.Record, error) {
+	r.read.Add(1)
+	return r.txn.Records(profileID)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/scv-go/scv/crypto"
 	"github.com/scv-go/scv/identity"
 	"github.com/scv-go/scv/merge"
@@ -124,6 +125,53 @@ func TestEraseReceiverOverSeveralTransactions(t *testing.T) {
 	}
 	if n := s.splitRecomputes.Load() - before; n < 2 {
 		t.Errorf("the erasure took her out of the buyers' orders in %d transactions; the test wants them not to fit one", n)
+	}
+	if profiles, holding := holdingHer(t, s); profiles != buyers || holding != 0 {
+		t.Errorf("after the erasure: %d profiles, %d holding her phone; want the %d buyers' without it", profiles, holding, buyers)
+	}
+	r, err := s.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Problems) > 0 {
+		t.Errorf("Verify after the erasure: %q", r.Problems)
+	}
+}
+
+// TestEraseReceiverReadsEachBuyerOnce erases the receiver of 200 buyers'
+// gifts, 50 buyers a transaction: each transaction recomputes the buyers
+// it takes her out of, and no others. Buyers who no longer hold her phone
+// share nothing with those who still do; the recomputation of a chunk
+// reached the rest through her phone, so the erasure read 200 + 150 +
+// 100 + 50 profiles, and at 10,000 buyers ten times as many as it took
+// her out of. The store is then what erasing her in one transaction
+// leaves.
+func TestEraseReceiverReadsEachBuyerOnce(t *testing.T) {
+	ctx := context.Background()
+	const buyers, chunk = 200, 50
+	erased := func(chunk int) *Store {
+		s := openTestStore(t, "", crypto.GenerateRootKey())
+		ingestString(t, s, giftsToOne(buyers))
+		her, err := s.ByIdentifier(ctx, taobaoPhone("13912340009"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.eraseStripChunk = chunk
+		if err := s.Erase(ctx, her.ID); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := erased(chunk)
+	if diff := cmp.Diff(viewOf(t, erased(buyers)), viewOf(t, s)); diff != "" {
+		t.Errorf("store (-in one transaction +in chunks):\n%s", diff)
+	}
+	// The counters of s count only its erasure.
+	if n := s.splitRecomputes.Load(); n != buyers/chunk {
+		t.Errorf("%d recomputations, want one a chunk (%d)", n, buyers/chunk)
+	}
+	if n := s.splitProfilesRead.Load(); n != buyers {
+		t.Errorf("the recomputations read %d profiles, want each buyer's once (%d)", n, buyers)
 	}
 	if profiles, holding := holdingHer(t, s); profiles != buyers || holding != 0 {
 		t.Errorf("after the erasure: %d profiles, %d holding her phone; want the %d buyers' without it", profiles, holding, buyers)

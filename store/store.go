@@ -116,6 +116,9 @@ type Store struct {
 	// splitRecomputes counts the recomputations of profiles an erasure
 	// split off (txn.recomputeSplit), for tests.
 	splitRecomputes atomic.Int64
+	// splitProfilesRead counts the profiles whose records those
+	// recomputations read, for tests.
+	splitProfilesRead atomic.Int64
 	// eraseStripChunk is stripChunk but in tests (0); with
 	// eraseStopsAfterFirst an erasure returns after its first
 	// transaction, as a crash would leave it.

@@ -206,6 +206,9 @@ func (t *txn) stripErasedReceivers(pids []ProfileID) ([]ProfileID, error) {
 			}
 			lr.rec = kept
 			keep[i].Fingerprint = merge.Fingerprint(kept)
+			// The reference lists what the record carries now.
+			keep[i].Identifiers = slices.DeleteFunc(slices.Clone(ref.Identifiers), func(id identity.Identifier) bool { return !slices.Contains(kept.Identifiers, id) })
+			keep[i].Receivers = slices.Clone(kept.Receivers)
 			t.touchRecord(lr)
 			changed = true
 		}
@@ -214,7 +217,17 @@ func (t *txn) stripErasedReceivers(pids []ProfileID) ([]ProfileID, error) {
 		}
 		purge = append(purge, pid)
 		purge = append(purge, lp.absorbed...)
-		q, err := t.splitOff(lp, keep, nil)
+		// A buyer taken out of the receiver's orders shares nothing with
+		// the buyers who still hold her phone: recomputing each chunk of
+		// an erasure with all of those read them again, ten times in
+		// all at 10,000 buyers.
+		carried := map[identity.Identifier]bool{}
+		for _, ref := range keep {
+			for _, id := range ref.Identifiers {
+				carried[id] = true
+			}
+		}
+		q, err := t.splitOff(lp, keep, nil, carried)
 		if err != nil {
 			return nil, err
 		}
