@@ -204,6 +204,69 @@ func TestErasedReceiverLeavesBuyersOrders(t *testing.T) {
 	closeErased(t, s, dir, wrapped, "erasing the buyer's receiver")
 }
 
+// recordingPurge is Badger that records the prefixes it is asked to
+// purge.
+type recordingPurge struct {
+	*Badger
+	prefixes [][]byte
+}
+
+func (r *recordingPurge) Purge(ctx context.Context, prefixes ...[]byte) error {
+	for _, p := range prefixes {
+		r.prefixes = append(r.prefixes, slices.Clone(p))
+	}
+	return r.Badger.Purge(ctx, prefixes...)
+}
+
+// TestErasedReceiverPurgesBuyersOldKeys erases a gift's receiver and
+// checks what the purge is asked to drop: every version of the erased
+// profile's data key and profile, and of the data key the buyer's old id
+// sealed her orders under (her new id has a key of its own). On disk
+// TestErasedReceiverLeavesBuyersOrders cannot tell: the purge of the
+// receiver's keys rewrites the one table of so small a database, and
+// that drops the buyer's old key with it.
+func TestErasedReceiverPurgesBuyersOldKeys(t *testing.T) {
+	ctx := context.Background()
+	root := crypto.GenerateRootKey()
+	b, err := OpenBadger(BadgerOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := &recordingPurge{Badger: b}
+	s, err := OpenKV(ctx, kv, root, Options{Keys: testKeys(root), Clock: func() time.Time { return asOf }})
+	if err != nil {
+		b.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ingestString(t, s, giftOrders)
+	buyer, err := s.ByIdentifier(ctx, taobaoPhone("13912340001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mum, err := s.ByIdentifier(ctx, taobaoPhone("13912340009"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Erase(ctx, mum.ID); err != nil {
+		t.Fatal(err)
+	}
+	buyerID, _ := ParseProfileID(buyer.ID)
+	mumID, _ := ParseProfileID(mum.ID)
+	for _, want := range []struct {
+		what   string
+		prefix []byte
+	}{
+		{"the receiver's data key", dataKeyKey(mumID)},
+		{"the receiver's profile", profileKey(mumID)},
+		{"the data key of the buyer's old id", dataKeyKey(buyerID)},
+	} {
+		if !slices.ContainsFunc(kv.prefixes, func(p []byte) bool { return bytes.Equal(p, want.prefix) }) {
+			t.Errorf("the erasure did not purge %s", want.what)
+		}
+	}
+}
+
 // giftOrdersBackedUp opens a store on e with an erasure journal, closed
 // when the test ends, ingests giftOrders and returns it with a backup.
 func giftOrdersBackedUp(t *testing.T, e testEngine) (*Store, *bytes.Buffer) {

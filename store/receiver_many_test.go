@@ -250,6 +250,76 @@ func BenchmarkGiftsToOneReceiver(b *testing.B) {
 	}
 }
 
+// giftsToStation writes the Taobao trades of n buyer accounts shipped to
+// one parcel station's phone, each under its buyer's own receiver name,
+// as a station that does not call itself one (驿站) appears.
+func giftsToStation(n int) string {
+	sur := []rune("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗")
+	given := []rune("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平")
+	var b strings.Builder
+	for i := range n {
+		name := string([]rune{sur[i%len(sur)], given[i/len(sur)%len(given)], given[i/7%len(given)]})
+		fmt.Fprintf(&b, `{"tid":%d,"buyer_open_uid":"AAbuyer%05d","receiver_name":"%s","receiver_mobile":"13912340009","receiver_state":"浙江","receiver_city":"杭州市","payment":"99","created":"2026-0%d-%02d 10:00:00","status":"TRADE_FINISHED"}`+"\n",
+			880000+i, i, name, 1+i%8, 1+i%28)
+	}
+	return b.String()
+}
+
+// TestGiftsToStationMakeAHub ingests 200 buyers' orders shipped to one
+// phone under many names: the phone is a hub, which links no one, so the
+// buyers keep profiles of their own and a new order reaches none of
+// them (BenchmarkGiftsToStation: the cost of an order does not grow).
+func TestGiftsToStationMakeAHub(t *testing.T) {
+	ctx := context.Background()
+	const buyers = 200
+	s := openTestStore(t, "", crypto.GenerateRootKey())
+	ingestString(t, s, giftsToStation(buyers))
+	if _, err := s.ByIdentifier(ctx, taobaoPhone("13912340009")); !errors.Is(err, ErrHub) {
+		t.Fatalf("ByIdentifier of the station's phone: %v, want ErrHub", err)
+	}
+	orders := 0
+	err := s.Snapshot(ctx, func(p *merge.Profile) error {
+		n := 0
+		for _, r := range p.Records {
+			if !strings.Contains(r.Key.ID, merge.ReceiverSuffix) {
+				n++
+			}
+		}
+		if n > 1 {
+			t.Errorf("profile %s holds %d buyers' orders, want one", p.ID, n)
+		}
+		orders += n
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if orders != buyers {
+		t.Errorf("profiles hold %d orders, want %d", orders, buyers)
+	}
+}
+
+// BenchmarkGiftsToStation is BenchmarkGiftsToOneReceiver with the orders
+// shipped to a parcel station under many names: the phone becomes a hub,
+// and an order costs the same at 200 and at 800.
+func BenchmarkGiftsToStation(b *testing.B) {
+	for _, n := range []int{200, 800} {
+		in := giftsToStation(n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				s := openTestStore(b, "", crypto.GenerateRootKey())
+				b.StartTimer()
+				ingestString(b, s, in)
+				b.StopTimer()
+				s.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/gift")
+		})
+	}
+}
+
 // BenchmarkEraseReceiverOfManyBuyers erases the receiver of n buyers'
 // gifts, bulk-loaded: the erasure stores every buyer's profile again
 // without her, and recomputes their component.
