@@ -15,6 +15,7 @@ import (
 	"iter"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -449,18 +450,66 @@ func (b *DB) Purge(ctx context.Context, prefixes ...[]byte) error {
 	// empty profile entry for none (see the store's profile reads).
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	err := b.db.Update(func(txn *bdb.Txn) error {
-		for _, p := range prefixes {
-			if err := txn.Set(p, nil); err != nil {
-				return err
-			}
+	for _, group := range purgeGroups(prefixes, b.db.Tables()) {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		return mapTxnError(err)
+		err := b.db.Update(func(txn *bdb.Txn) error {
+			for _, p := range group {
+				if err := txn.Set(p, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return mapTxnError(err)
+		}
+		if err := b.db.DropPrefix(group...); err != nil {
+			return err
+		}
 	}
-	return b.db.DropPrefix(prefixes...)
+	return nil
+}
+
+// purgeGroups sorts prefixes and splits them by the tables of the
+// deepest level of tables, the one holding most keys: a group for the
+// prefixes within one table's range. DropPrefix rewrites every table
+// that holds a prefix and compares each of its keys with every prefix,
+// so a call for all of them costs the keys of every table they touch
+// times their number. Erasing the receiver of 10,000 buyers purges
+// their 10,000 old data keys, spread over all the tables of that
+// namespace: in a database of 1,000,000 records one call took 25 s,
+// holding every write. A call per table touches one table each.
+func purgeGroups(prefixes [][]byte, tables []bdb.TableInfo) [][][]byte {
+	prefixes = slices.SortedFunc(slices.Values(prefixes), bytes.Compare)
+	prefixes = slices.CompactFunc(prefixes, bytes.Equal)
+	deepest := -1
+	for _, t := range tables {
+		deepest = max(deepest, t.Level)
+	}
+	// The right ends of the deepest level's tables, without the 8-byte
+	// version Badger appends to every key.
+	var rights [][]byte
+	for _, t := range tables {
+		if t.Level == deepest && len(t.Right) > 8 {
+			rights = append(rights, t.Right[:len(t.Right)-8])
+		}
+	}
+	slices.SortFunc(rights, bytes.Compare)
+	var groups [][][]byte
+	last := -1
+	for _, p := range prefixes {
+		// The first table whose right end is not before p: p's keys, if
+		// any, are there (or, past every table, in none of them).
+		i, _ := slices.BinarySearchFunc(rights, p, bytes.Compare)
+		if len(groups) == 0 || i != last {
+			groups = append(groups, nil)
+			last = i
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], p)
+	}
+	return groups
 }
 
 // Snapshot implements [engine.Snapshotter] with Badger's backup stream.
