@@ -240,17 +240,7 @@ func TestErasedReceiverPurgesBuyersOldKeys(t *testing.T) {
 	}
 	t.Cleanup(func() { s.Close() })
 	ingestString(t, s, giftOrders)
-	buyer, err := s.ByIdentifier(ctx, taobaoPhone("13912340001"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mum, err := s.ByIdentifier(ctx, taobaoPhone("13912340009"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Erase(ctx, mum.ID); err != nil {
-		t.Fatal(err)
-	}
+	buyer, mum := eraseMum(t, s)
 	buyerID, _ := ParseProfileID(buyer.ID)
 	mumID, _ := ParseProfileID(mum.ID)
 	for _, want := range []struct {
@@ -265,6 +255,25 @@ func TestErasedReceiverPurgesBuyersOldKeys(t *testing.T) {
 			t.Errorf("the erasure did not purge %s", want.what)
 		}
 	}
+}
+
+// eraseMum erases the receiver of giftOrders's gifts from s, which holds
+// them, and returns the profiles of their buyer and of the receiver as
+// they were before.
+func eraseMum(t *testing.T, s *Store) (buyer, mum *merge.Profile) {
+	t.Helper()
+	ctx := context.Background()
+	buyer, err := s.ByIdentifier(ctx, taobaoPhone("13912340001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mum, err = s.ByIdentifier(ctx, taobaoPhone("13912340009")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Erase(ctx, mum.ID); err != nil {
+		t.Fatal(err)
+	}
+	return buyer, mum
 }
 
 // giftOrdersBackedUp opens a store on e with an erasure journal, closed

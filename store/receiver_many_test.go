@@ -76,6 +76,17 @@ func holdingHer(t *testing.T, s *Store) (profiles, holding int) {
 	return profiles, holding
 }
 
+// buyersWithoutHer checks that s holds the profiles of the buyers and
+// none of them her phone, after what after names, and that Verify
+// finds nothing.
+func buyersWithoutHer(t *testing.T, s *Store, buyers int, after string) {
+	t.Helper()
+	if profiles, holding := holdingHer(t, s); profiles != buyers || holding != 0 {
+		t.Errorf("after %s: %d profiles, %d holding her phone; want the %d buyers' without it", after, profiles, holding, buyers)
+	}
+	mustVerify(t, s)
+}
+
 // giftsInSmallTransactions ingests giftsToOne(buyers) into a new store
 // at the default sizes (a gift rewrites her whole profile), calls between
 // if not nil, and opens the store again with 1 MiB memtables, where one
@@ -126,16 +137,7 @@ func TestEraseReceiverOverSeveralTransactions(t *testing.T) {
 	if n := s.splitRecomputes.Load() - before; n < 2 {
 		t.Errorf("the erasure took her out of the buyers' orders in %d transactions; the test wants them not to fit one", n)
 	}
-	if profiles, holding := holdingHer(t, s); profiles != buyers || holding != 0 {
-		t.Errorf("after the erasure: %d profiles, %d holding her phone; want the %d buyers' without it", profiles, holding, buyers)
-	}
-	r, err := s.Verify(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(r.Problems) > 0 {
-		t.Errorf("Verify after the erasure: %q", r.Problems)
-	}
+	buyersWithoutHer(t, s, buyers, "the erasure")
 }
 
 // TestEraseReceiverReadsEachBuyerOnce erases the receiver of 200 buyers'
@@ -173,16 +175,7 @@ func TestEraseReceiverReadsEachBuyerOnce(t *testing.T) {
 	if n := s.splitProfilesRead.Load(); n != buyers {
 		t.Errorf("the recomputations read %d profiles, want each buyer's once (%d)", n, buyers)
 	}
-	if profiles, holding := holdingHer(t, s); profiles != buyers || holding != 0 {
-		t.Errorf("after the erasure: %d profiles, %d holding her phone; want the %d buyers' without it", profiles, holding, buyers)
-	}
-	r, err := s.Verify(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(r.Problems) > 0 {
-		t.Errorf("Verify after the erasure: %q", r.Problems)
-	}
+	buyersWithoutHer(t, s, buyers, "the erasure")
 }
 
 // TestEraseReceiverFinishedAfterCrash stops an erasure after its first
@@ -217,15 +210,7 @@ func TestEraseReceiverFinishedAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = openTestStore(t, dir, root)
-	if profiles, holding := holdingHer(t, s); profiles != buyers || holding != 0 {
-		t.Errorf("after Open: %d profiles, %d holding her phone; want the %d buyers' without it", profiles, holding, buyers)
-	}
-	if r, err = s.Verify(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if len(r.Problems) > 0 {
-		t.Errorf("Verify after Open finished the erasure: %q", r.Problems)
-	}
+	buyersWithoutHer(t, s, buyers, "Open")
 }
 
 // BenchmarkGiftsToOneReceiver ingests, one at a time, the gifts of
@@ -233,21 +218,7 @@ func TestEraseReceiverFinishedAfterCrash(t *testing.T) {
 // gift: each one resolves again the component of every gift before it,
 // so the cost grows with their number.
 func BenchmarkGiftsToOneReceiver(b *testing.B) {
-	for _, n := range []int{100, 200, 800} {
-		in := giftsToOne(n)
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			for b.Loop() {
-				b.StopTimer()
-				s := openTestStore(b, "", crypto.GenerateRootKey())
-				b.StartTimer()
-				ingestString(b, s, in)
-				b.StopTimer()
-				s.Close()
-				b.StartTimer()
-			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/gift")
-		})
-	}
+	benchGifts(b, giftsToOne, 100, 200, 800)
 }
 
 // giftsToStation writes the Taobao trades of n buyer accounts shipped to
@@ -303,8 +274,14 @@ func TestGiftsToStationMakeAHub(t *testing.T) {
 // shipped to a parcel station under many names: the phone becomes a hub,
 // and an order costs the same at 200 and at 800.
 func BenchmarkGiftsToStation(b *testing.B) {
-	for _, n := range []int{200, 800} {
-		in := giftsToStation(n)
+	benchGifts(b, giftsToStation, 200, 800)
+}
+
+// benchGifts ingests the orders gifts(n) writes, one at a time, into a
+// new store for each n of sizes, and reports the cost of an order.
+func benchGifts(b *testing.B, gifts func(n int) string, sizes ...int) {
+	for _, n := range sizes {
+		in := gifts(n)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
@@ -415,8 +392,5 @@ func TestEraseReceiverStripFails(t *testing.T) {
 	if err := s.Maintain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if profiles, holding := holdingHer(t, s); profiles != buyers || holding != 0 {
-		t.Errorf("after Maintain: %d profiles, %d holding her phone; want the %d buyers' without it", profiles, holding, buyers)
-	}
-	mustVerify(t, s)
+	buyersWithoutHer(t, s, buyers, "Maintain")
 }

@@ -62,17 +62,7 @@ func testErasedStrippedBuyerLeavesNoOldIDEvents(t *testing.T, e testEngine) {
 	ctx := context.Background()
 	s := openTestStore(t, e.dir(t), crypto.GenerateRootKey())
 	ingestString(t, s, giftOrders)
-	old, err := s.ByIdentifier(ctx, taobaoPhone("13912340001"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mum, err := s.ByIdentifier(ctx, taobaoPhone("13912340009"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Erase(ctx, mum.ID); err != nil {
-		t.Fatal(err)
-	}
+	old, _ := eraseMum(t, s)
 	if err := s.Erase(ctx, old.ID); err != nil { // forwards to her new id
 		t.Fatal(err)
 	}
