@@ -116,6 +116,9 @@ type DB struct {
 	spaceNext  atomic.Int64  // unix nanoseconds before which checkSpace need not look again
 	stop, done chan struct{} // the advice loop's, when it runs
 	closeOnce  sync.Once
+	// purgeGroupDone is called between Purge's calls to DropPrefix, for
+	// tests.
+	purgeGroupDone func()
 }
 
 var (
@@ -448,22 +451,30 @@ func (b *DB) Purge(ctx context.Context, prefixes ...[]byte) error {
 	// at each prefix makes it live for DropPrefix, which then drops it
 	// with every version of every key under the prefix. Readers take an
 	// empty profile entry for none (see the store's profile reads).
+	// Every marker is written before the first drop: a purge that stops
+	// midway leaves the rest live, and the store's retry finds them
+	// (the feed's and the quarantine's erased entries are found so).
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	for _, group := range purgeGroups(prefixes, b.db.Tables()) {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		err := b.db.Update(func(txn *bdb.Txn) error {
-			for _, p := range group {
-				if err := txn.Set(p, nil); err != nil {
-					return err
-				}
+	err := b.db.Update(func(txn *bdb.Txn) error {
+		for _, p := range prefixes {
+			if err := txn.Set(p, nil); err != nil {
+				return err
 			}
-			return nil
-		})
-		if err != nil {
-			return mapTxnError(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return mapTxnError(err)
+	}
+	for i, group := range purgeGroups(prefixes, b.db.Tables()) {
+		if i > 0 {
+			if b.purgeGroupDone != nil {
+				b.purgeGroupDone()
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 		}
 		if err := b.db.DropPrefix(group...); err != nil {
 			return err

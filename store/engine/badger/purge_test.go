@@ -1,8 +1,11 @@
 package badger
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	bdb "github.com/dgraph-io/badger/v4"
@@ -43,20 +46,19 @@ func TestPurgeGroupsByTable(t *testing.T) {
 	}
 }
 
-// TestPurgeAcrossTables purges keys spread over several tables of a
-// bulk-written database, a DropPrefix call for each table's, and checks
-// that none is left and every other key is.
-func TestPurgeAcrossTables(t *testing.T) {
-	// Values in the tables, 40 MB of them: tables of 16 MiB.
+// spreadOver opens a database and bulk-writes 100,000 keys K00000000...
+// with 400-byte values kept in the tables: 40 MB, several tables of the
+// deepest level. It returns every 97th key, to purge.
+func spreadOver(t *testing.T) (*DB, [][]byte) {
+	t.Helper()
 	db, err := Open(Options{Dir: t.TempDir(), NoSync: true, ValueThreshold: 1 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	ctx := context.Background()
+	t.Cleanup(func() { db.Close() })
 	const n = 100_000
 	value := make([]byte, 400)
-	err = db.BulkWrite(ctx, func(yield func(engine.Entry, error) bool) {
+	err = db.BulkWrite(context.Background(), func(yield func(engine.Entry, error) bool) {
 		for i := range n {
 			if !yield(engine.Entry{Key: fmt.Appendf(nil, "K%08d", i), Value: value}, nil) {
 				return
@@ -70,21 +72,100 @@ func TestPurgeAcrossTables(t *testing.T) {
 	for i := 0; i < n; i += 97 {
 		purge = append(purge, fmt.Appendf(nil, "K%08d", i))
 	}
-	groups := purgeGroups(purge, db.db.Tables())
-	if len(groups) < 2 {
+	if groups := purgeGroups(purge, db.db.Tables()); len(groups) < 2 {
 		t.Fatalf("%d tables, %d groups: the test wants the keys over several tables", len(db.db.Tables()), len(groups))
 	}
-	if err := db.Purge(ctx, purge...); err != nil {
+	return db, purge
+}
+
+// TestPurgeAcrossTables purges keys spread over several tables, a
+// DropPrefix call for each table's, and checks that none is left and
+// every other key is.
+func TestPurgeAcrossTables(t *testing.T) {
+	db, purge := spreadOver(t)
+	before := len(contents(t, db))
+	if err := db.Purge(context.Background(), purge...); err != nil {
 		t.Fatal(err)
 	}
 	got := contents(t, db)
-	if len(got) != n-len(purge) {
-		t.Errorf("%d keys after purging %d of %d", len(got), len(purge), n)
+	if len(got) != before-len(purge) {
+		t.Errorf("%d keys after purging %d of %d", len(got), len(purge), before)
 	}
 	for _, k := range purge {
 		if _, ok := got[string(k)]; ok {
 			t.Errorf("key %s is left after its purge", k)
 		}
 	}
-	t.Logf("%d keys purged in %d calls", len(purge), len(groups))
+}
+
+// TestPurgeStoppedMidway purges deleted keys, as the store purges an
+// erased person's feed entries, and stops after the first DropPrefix
+// call: the keys not dropped yet must still be live (empty), so that the
+// store's retry finds them and purges them. With each call's markers
+// written just before it, they were left deleted, their old versions on
+// disk and nothing to say so.
+func TestPurgeStoppedMidway(t *testing.T) {
+	db, purge := spreadOver(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	err := db.Update(ctx, func(tx engine.Txn) error {
+		for _, k := range purge {
+			if err := tx.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := purgeGroups(purge, db.db.Tables())[0]
+	db.purgeGroupDone = cancel
+	if err := db.Purge(ctx, purge...); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Purge stopped after its first call: %v, want context.Canceled", err)
+	}
+	for _, k := range purge {
+		live, versions := versionsOf(t, db, k)
+		switch {
+		case slices.ContainsFunc(first, func(f []byte) bool { return bytes.Equal(f, k) }):
+			if versions != 0 {
+				t.Errorf("key %s, dropped by the first call, has %d versions", k, versions)
+			}
+		case !live:
+			t.Fatalf("key %s, not dropped yet, is not live: a retry would not find it", k)
+		}
+	}
+	db.purgeGroupDone = nil
+	if err := db.Purge(context.Background(), purge...); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range purge {
+		if _, versions := versionsOf(t, db, k); versions != 0 {
+			t.Fatalf("key %s has %d versions after the retry", k, versions)
+		}
+	}
+}
+
+// versionsOf reports whether key k is live and how many versions of it
+// the database holds, deletions included.
+func versionsOf(t *testing.T, db *DB, k []byte) (live bool, versions int) {
+	t.Helper()
+	err := db.db.View(func(txn *bdb.Txn) error {
+		_, err := txn.Get(k)
+		live = err == nil
+		opts := bdb.DefaultIteratorOptions
+		opts.AllVersions, opts.PrefetchValues, opts.Prefix = true, false, k
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			if bytes.Equal(it.Item().Key(), k) {
+				versions++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return live, versions
 }
