@@ -269,12 +269,16 @@ func (t *txn) ingestOne(rec *identity.Record) (Result, *identity.Record, error) 
 // Summary counts what a bulk ingest did. Read = Accepted + the sum of
 // Quarantined.
 type Summary struct {
-	Read            int                     `json:"read"`
-	Accepted        int                     `json:"accepted"`
-	Quarantined     map[identity.Reason]int `json:"quarantined"`
-	Unchanged       int                     `json:"unchanged"` // the same content as the version held
-	Updated         int                     `json:"updated"`   // new versions of records held, combined with them
-	Stale           int                     `json:"stale"`     // versions that added nothing to the one held
+	Read        int                     `json:"read"`
+	Accepted    int                     `json:"accepted"`
+	Quarantined map[identity.Reason]int `json:"quarantined"`
+	Unchanged   int                     `json:"unchanged"` // the same content as the version held
+	Updated     int                     `json:"updated"`   // new versions of records held, combined with them
+	Stale       int                     `json:"stale"`     // versions that added nothing to the one held
+	// ProfilesCreated counts the profiles made, ProfilesMerged those
+	// merged into another. A bulk load resolves each group of records at
+	// once and makes only their final profiles, so it merges none where
+	// an import record by record makes profiles and then merges them.
 	ProfilesCreated int                     `json:"profiles_created"`
 	ProfilesMerged  int                     `json:"profiles_merged"`
 	Warnings        map[identity.Reason]int `json:"warnings"`
