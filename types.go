@@ -24,6 +24,10 @@ type Result struct {
 	// its receiver: it was kept without them (their phone, name and
 	// address), with a suppressed warning on field "receiver".
 	ReceiverSuppressed bool
+	// ReceiversAtHub counts the receiver phones of the order that are
+	// hubs (a parcel station's): no receiver record is made of them,
+	// and the summary counts a receiver_hub warning for each.
+	ReceiversAtHub int
 }
 
 // Outcome says what ingesting one record did.

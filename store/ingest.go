@@ -46,6 +46,10 @@ type Result struct {
 	// its receiver: it was kept without them (their phone, name and
 	// address), with a suppressed warning on field "receiver".
 	ReceiverSuppressed bool
+	// ReceiversAtHub counts the receiver phones of the order that are
+	// hubs (a parcel station's): no receiver record is made of them,
+	// and the summary counts a receiver_hub warning for each.
+	ReceiversAtHub int
 }
 
 // maxAttempts bounds the retries of a transaction that keeps conflicting.
@@ -188,6 +192,7 @@ func (t *txn) ingest(rec *identity.Record) (Result, error) {
 	}
 	d, err := t.ingestReceivers(held)
 	r.Receivers, r.Created, r.Merged = d.Receivers, r.Created+d.Created, r.Merged+d.Merged
+	r.ReceiversAtHub = d.ReceiversAtHub
 	return r, err
 }
 
@@ -421,6 +426,9 @@ func (s *Summary) count(r Result, rec *identity.Record) {
 	}
 	if r.ReceiverSuppressed {
 		s.Warnings[ReasonSuppressed]++
+	}
+	if r.ReceiversAtHub > 0 {
+		s.Warnings[ReasonReceiverHub] += r.ReceiversAtHub
 	}
 }
 

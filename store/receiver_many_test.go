@@ -244,15 +244,17 @@ func TestGiftsToStationMakeAHub(t *testing.T) {
 	ctx := context.Background()
 	const buyers = 200
 	s := openTestStore(t, "", crypto.GenerateRootKey())
-	ingestString(t, s, giftsToStation(buyers))
+	sum := ingestString(t, s, giftsToStation(buyers))
 	if _, err := s.ByIdentifier(ctx, taobaoPhone("13912340009")); !errors.Is(err, ErrHub) {
 		t.Fatalf("ByIdentifier of the station's phone: %v, want ErrHub", err)
 	}
-	orders := 0
+	orders, receivers := 0, 0
 	err := s.Snapshot(ctx, func(p *merge.Profile) error {
 		n := 0
 		for _, r := range p.Records {
-			if !strings.Contains(r.Key.ID, merge.ReceiverSuffix) {
+			if strings.Contains(r.Key.ID, merge.ReceiverSuffix) {
+				receivers++
+			} else {
 				n++
 			}
 		}
@@ -267,6 +269,32 @@ func TestGiftsToStationMakeAHub(t *testing.T) {
 	}
 	if orders != buyers {
 		t.Errorf("profiles hold %d orders, want %d", orders, buyers)
+	}
+	// A receiver behind a hub phone can be found by nothing: her record
+	// would be a potential customer no one can reach, one an order (the
+	// buyer, most often, collecting her own parcel). The records made
+	// before the phone was flagged stay; no more are made, and the
+	// summary counts each order's as a warning.
+	threshold := 3 // merge.Options.HubThreshold's default
+	if receivers > threshold+1 {
+		t.Errorf("%d receiver records of orders to the station, want at most the %d before its phone was flagged", receivers, threshold+1)
+	}
+	if got := sum.Warnings[ReasonReceiverHub]; got != buyers-receivers || sum.Receivers != receivers {
+		t.Errorf("summary: %d receiver records, %d %s warnings; want %d and %d", sum.Receivers, got, ReasonReceiverHub, receivers, buyers-receivers)
+	}
+	// A bulk load resolves the station's group record by record (a hub
+	// is flagged in it), and so leaves the same.
+	b := openTestStore(t, t.TempDir(), crypto.GenerateRootKey())
+	src := BulkSource{File: "station.jsonl", Records: identity.Decode(strings.NewReader(giftsToStation(buyers)), identity.FormatEcommerce, identity.Options{})}
+	bsum, err := b.BulkLoad(ctx, []BulkSource{src}, BulkOptions{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := bsum.Warnings[ReasonReceiverHub]; got != buyers-receivers || bsum.Receivers != receivers {
+		t.Errorf("bulk summary: %d receiver records, %d %s warnings; want %d and %d", bsum.Receivers, got, ReasonReceiverHub, receivers, buyers-receivers)
+	}
+	if diff := cmp.Diff(viewOf(t, s), viewOf(t, b)); diff != "" {
+		t.Errorf("store (-ingested +bulk-loaded):\n%s", diff)
 	}
 }
 

@@ -120,6 +120,18 @@ func (t *txn) ingestReceivers(rec *identity.Record) (Result, error) {
 		return r, nil
 	}
 	for _, d := range merge.ReceiverRecords(rec) {
+		// A receiver at a hub phone (a parcel station's) is found by
+		// nothing: her record would make a customer no one can reach,
+		// one an order. The records made before the phone was flagged
+		// stay.
+		ie, err := t.indexEntry(d.Identifiers[0])
+		if err != nil {
+			return r, err
+		}
+		if ie.hub {
+			r.ReceiversAtHub++
+			continue
+		}
 		dr, _, err := t.ingestOne(&d)
 		if err != nil {
 			return r, err

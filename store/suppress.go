@@ -43,6 +43,10 @@ const metaSuppress = "suppress"
 // identifier of an erased person: see [Store.Unsuppress].
 const ReasonSuppressed identity.Reason = "suppressed"
 
+// ReasonReceiverHub is the warning reason of an order whose receiver
+// phone is a hub (a parcel station's): no receiver record is made of it.
+const ReasonReceiverHub identity.Reason = "receiver_hub"
+
 // OutcomeSuppressed is the outcome of ingesting a record that carries a
 // suppressed identifier: it is refused (and quarantined by
 // [Store.IngestAll]).
