@@ -296,6 +296,8 @@ func TestGiftsToStationMakeAHub(t *testing.T) {
 	if diff := cmp.Diff(viewOf(t, s), viewOf(t, b)); diff != "" {
 		t.Errorf("store (-ingested +bulk-loaded):\n%s", diff)
 	}
+	mustVerify(t, s)
+	mustVerify(t, b)
 }
 
 // BenchmarkGiftsToStation is BenchmarkGiftsToOneReceiver with the orders
