@@ -157,7 +157,16 @@ func (db *DB) Close() error { return wrap(db.s.Close()) }
 // or are built by the caller: [identity.Record] is the one input type.
 func (db *DB) Ingest(ctx context.Context, rec identity.Record) (Result, error) {
 	r, err := db.s.Ingest(ctx, rec)
-	return Result{Outcome: Outcome(r.Outcome), Profile: r.Profile, Created: r.Created, Merged: r.Merged, Suppressed: r.Suppressed}, wrap(err)
+	return resultOf(r), wrap(err)
+}
+
+// resultOf is the store's result of one ingest as the root package's.
+func resultOf(r store.Result) Result {
+	return Result{
+		Outcome: Outcome(r.Outcome), Profile: r.Profile, Created: r.Created, Merged: r.Merged,
+		Suppressed: r.Suppressed, Receivers: r.Receivers, ReceiverSuppressed: r.ReceiverSuppressed,
+		ReceiversAtHub: r.ReceiversAtHub,
+	}
 }
 
 // IngestAll ingests the records an adapter yields ([identity.Decode]),

@@ -24,9 +24,11 @@ type Result struct {
 	// its receiver: it was kept without them (their phone, name and
 	// address), with a suppressed warning on field "receiver".
 	ReceiverSuppressed bool
-	// ReceiversAtHub counts the receiver phones of the order that are
-	// hubs (a parcel station's): no receiver record is made of them,
-	// and the summary counts a receiver_hub warning for each.
+	// ReceiversAtHub counts the receiver phones of an order that arrived
+	// or changed that are hubs (a parcel station's) and have no receiver
+	// record: none is made, and the summary counts a receiver_hub
+	// warning for each. One made before the phone was flagged stays and
+	// follows its order.
 	ReceiversAtHub int
 }
 

@@ -46,9 +46,11 @@ type Result struct {
 	// its receiver: it was kept without them (their phone, name and
 	// address), with a suppressed warning on field "receiver".
 	ReceiverSuppressed bool
-	// ReceiversAtHub counts the receiver phones of the order that are
-	// hubs (a parcel station's): no receiver record is made of them,
-	// and the summary counts a receiver_hub warning for each.
+	// ReceiversAtHub counts the receiver phones of an order that arrived
+	// or changed that are hubs (a parcel station's) and have no receiver
+	// record: none is made, and the summary counts a receiver_hub
+	// warning for each. One made before the phone was flagged stays and
+	// follows its order.
 	ReceiversAtHub int
 }
 
@@ -192,7 +194,11 @@ func (t *txn) ingest(rec *identity.Record) (Result, error) {
 	}
 	d, err := t.ingestReceivers(held)
 	r.Receivers, r.Created, r.Merged = d.Receivers, r.Created+d.Created, r.Merged+d.Merged
-	r.ReceiversAtHub = d.ReceiversAtHub
+	if r.Outcome != OutcomeUnchanged && r.Outcome != OutcomeStale {
+		// Counted once, when the order arrives or changes, as
+		// Receivers counts records made or updated.
+		r.ReceiversAtHub = d.ReceiversAtHub
+	}
 	return r, err
 }
 

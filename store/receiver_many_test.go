@@ -296,6 +296,19 @@ func TestGiftsToStationMakeAHub(t *testing.T) {
 	if diff := cmp.Diff(viewOf(t, s), viewOf(t, b)); diff != "" {
 		t.Errorf("store (-ingested +bulk-loaded):\n%s", diff)
 	}
+	// Read again, the orders change nothing and warn of nothing more.
+	again := ingestString(t, s, giftsToStation(buyers))
+	if again.Unchanged != buyers || again.Receivers != 0 || again.Warnings[ReasonReceiverHub] != 0 {
+		t.Errorf("the same orders again: %d unchanged, %d receiver records, %d %s warnings; want %d, 0 and 0",
+			again.Unchanged, again.Receivers, again.Warnings[ReasonReceiverHub], ReasonReceiverHub, buyers)
+	}
+	// A receiver record made before the flag follows its order.
+	moved := strings.Replace(strings.SplitAfter(giftsToStation(1), "\n")[0], "浙江", "江苏", 1)
+	upd := ingestString(t, s, moved)
+	if upd.Updated != 1 || upd.Receivers != 1 || upd.Warnings[ReasonReceiverHub] != 0 {
+		t.Errorf("a new version of the first order: %d updated, %d receiver records, %d %s warnings; want 1, 1 and 0",
+			upd.Updated, upd.Receivers, upd.Warnings[ReasonReceiverHub], ReasonReceiverHub)
+	}
 	mustVerify(t, s)
 	mustVerify(t, b)
 }

@@ -123,14 +123,20 @@ func (t *txn) ingestReceivers(rec *identity.Record) (Result, error) {
 		// A receiver at a hub phone (a parcel station's) is found by
 		// nothing: her record would make a customer no one can reach,
 		// one an order. The records made before the phone was flagged
-		// stay.
+		// stay, and follow their orders.
 		ie, err := t.indexEntry(d.Identifiers[0])
 		if err != nil {
 			return r, err
 		}
 		if ie.hub {
-			r.ReceiversAtHub++
-			continue
+			lr, err := t.record(t.recordTag(d.Key()))
+			if err != nil {
+				return r, err
+			}
+			if lr.pid.IsZero() && !lr.erased {
+				r.ReceiversAtHub++
+				continue
+			}
 		}
 		dr, _, err := t.ingestOne(&d)
 		if err != nil {
