@@ -123,17 +123,19 @@ func (t *txn) ingestReceivers(rec *identity.Record) (Result, error) {
 		// A receiver at a hub phone (a parcel station's) is found by
 		// nothing: her record would make a customer no one can reach,
 		// one an order. The records made before the phone was flagged
-		// stay, and follow their orders.
-		ie, err := t.indexEntry(d.Identifiers[0])
+		// stay, and follow their orders. The record is read first (the
+		// ingest reads it anyway), so that an order read again costs no
+		// look-up of its receiver's phone.
+		lr, err := t.record(t.recordTag(d.Key()))
 		if err != nil {
 			return r, err
 		}
-		if ie.hub {
-			lr, err := t.record(t.recordTag(d.Key()))
+		if lr.pid.IsZero() && !lr.erased {
+			ie, err := t.indexEntry(d.Identifiers[0])
 			if err != nil {
 				return r, err
 			}
-			if lr.pid.IsZero() && !lr.erased {
+			if ie.hub {
 				r.ReceiversAtHub++
 				continue
 			}
